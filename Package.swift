@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One library target per layer of the design; dependencies point downwards only:
+// TensorEngine <- NeuralNetwork <- Segmentation <- ... <- weightgen (CLI).
+let package = Package(
+    name: "WeightGen",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "weightgen", targets: ["weightgen"]),
+        .library(name: "TensorEngine", targets: ["TensorEngine"]),
+        .library(name: "NeuralNetwork", targets: ["NeuralNetwork"]),
+        .library(name: "Formats", targets: ["Formats"]),
+        .library(name: "Segmentation", targets: ["Segmentation"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Sources/CBLAS",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(name: "SystemZlib", path: "Sources/SystemZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "TensorEngine",
+            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))]
+        ),
+        .target(name: "NeuralNetwork", dependencies: ["TensorEngine"]),
+        .target(
+            name: "Formats",
+            dependencies: ["TensorEngine", "SystemZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
+        .target(name: "Segmentation", dependencies: ["TensorEngine", "NeuralNetwork"]),
+        .target(name: "Benchmarks", dependencies: ["TensorEngine", "NeuralNetwork", "Segmentation"]),
+        .executableTarget(
+            name: "weightgen",
+            dependencies: [
+                "TensorEngine", "NeuralNetwork", "Formats", "Segmentation", "Benchmarks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "TestSupport"]),
+        .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "TestSupport"]),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats", "TestSupport"]),
+        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "TestSupport"]),
+        .target(name: "TestSupport", dependencies: ["TensorEngine"], path: "Tests/TestSupport"),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,2 @@
+/// File formats weightgen reads and writes (NIfTI, nnU-Net folders, PyTorch .pth, safetensors).
+public enum Formats {}

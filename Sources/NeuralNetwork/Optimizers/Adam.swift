@@ -1,0 +1,66 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+import TensorEngine
+
+/// Adam and AdamW, following `torch.optim.Adam` / `AdamW`: with `decoupled` the weight decay
+/// shrinks parameters directly (AdamW), otherwise it is added to the gradient (Adam's L2).
+public final class Adam: Optimizer {
+    public var learningRate: Float
+    public let groups: [ParameterGroup]
+    public let beta1: Float, beta2: Float, eps: Float
+    public let decoupledWeightDecay: Bool
+    /// First and second moment estimates keyed by parameter name.
+    public private(set) var firstMoments: [String: Tensor] = [:]
+    public private(set) var secondMoments: [String: Tensor] = [:]
+    /// Steps taken per parameter name.
+    public private(set) var steps: [String: Int] = [:]
+
+    public init(groups: [ParameterGroup], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                eps: Float = 1e-8, decoupledWeightDecay: Bool = false) {
+        self.groups = groups
+        self.learningRate = learningRate
+        self.beta1 = beta1; self.beta2 = beta2; self.eps = eps
+        self.decoupledWeightDecay = decoupledWeightDecay
+    }
+
+    /// AdamW: Adam with decoupled weight decay (PyTorch's default decay is 0.01).
+    public static func adamW(groups: [ParameterGroup], learningRate: Float = 1e-3, beta1: Float = 0.9,
+                             beta2: Float = 0.999, eps: Float = 1e-8) -> Adam {
+        Adam(groups: groups, learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps, decoupledWeightDecay: true)
+    }
+
+    public func step() throws {
+        try checkGradientsFinite()
+        for group in groups {
+            let lr = learningRate * group.learningRateScale, wd = group.weightDecay
+            for (name, param) in group.parameters {
+                guard let grad = param.grad else { continue }
+                let m = firstMoments[name] ?? Tensor.zeros(param.shape)
+                let v = secondMoments[name] ?? Tensor.zeros(param.shape)
+                firstMoments[name] = m
+                secondMoments[name] = v
+                let t = (steps[name] ?? 0) + 1
+                steps[name] = t
+                let biasCorrection1 = 1 - powf(beta1, Float(t))
+                let biasCorrection2Root = (1 - powf(beta2, Float(t))).squareRoot()
+                let stepSize = lr / biasCorrection1
+                let p = param.pointer, g = grad.pointer, pm = m.pointer, pv = v.pointer
+                for i in 0..<param.count {
+                    var gi = g[i]
+                    if decoupledWeightDecay {
+                        p[i] *= 1 - lr * wd
+                    } else {
+                        gi += wd * p[i]
+                    }
+                    pm[i] = beta1 * pm[i] + (1 - beta1) * gi
+                    pv[i] = beta2 * pv[i] + (1 - beta2) * gi * gi
+                    let denominator = pv[i].squareRoot() / biasCorrection2Root + eps
+                    p[i] -= stepSize * pm[i] / denominator
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// The `weightgen` command: learns to generate trained segmentation networks.
+@main
+struct WeightGenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "weightgen",
+        abstract: "Learn to generate trained nnU-Net segmentation networks from checkpoints (G.pt-style parameter diffusion).",
+        version: WeightGenVersion.current,
+        subcommands: [Bench.self, Inspect.self, Convert.self]
+    )
+}
+
+/// The release version printed by `weightgen --version`.
+enum WeightGenVersion {
+    static let current = "0.1.0"
+}

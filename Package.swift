@@ -34,7 +34,11 @@ let package = Package(
             dependencies: ["TensorEngine", "SystemZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .target(name: "Segmentation", dependencies: ["TensorEngine", "NeuralNetwork"]),
-        .target(name: "Benchmarks", dependencies: ["TensorEngine", "NeuralNetwork", "Segmentation"]),
+        .target(
+            name: "Benchmarks",
+            dependencies: ["TensorEngine", "NeuralNetwork", "Segmentation"],
+            resources: [.copy("Resources/engine_torch.py")]
+        ),
         .executableTarget(
             name: "weightgen",
             dependencies: [

@@ -4,29 +4,28 @@ import Foundation
 import CBLAS
 #endif
 
-/// Engine-wide settings: how many threads kernels and BLAS use.
+/// Engine-wide settings: how many threads kernels and GEMMs use.
 public enum Engine {
-    nonisolated(unsafe) private static var threads: Int = initialThreadCount()
+    nonisolated(unsafe) private static var threads: Int = configure()
 
     /// Threads used by GEMM and by the parallel kernels. Results are deterministic for a
     /// given thread count. Defaults to `WEIGHTGEN_THREADS` or the number of active cores.
     public static var threadCount: Int {
         get { threads }
-        set {
-            threads = max(1, newValue)
-            #if canImport(CBLAS)
-            openblas_set_num_threads(Int32(threads))
-            #endif
-        }
+        set { threads = max(1, newValue) }
     }
 
-    private static func initialThreadCount() -> Int {
-        let fromEnvironment = getenv("WEIGHTGEN_THREADS").flatMap { Int(String(cString: $0)) }
-        let count = max(1, fromEnvironment ?? ProcessInfo.processInfo.activeProcessorCount)
+    /// One-time process set-up: BLAS single-threaded (the engine splits GEMMs itself), and
+    /// glibc told to keep freed large blocks, so per-step activation buffers are reused
+    /// instead of being mapped, faulted in and zeroed by the kernel on every allocation.
+    private static func configure() -> Int {
         #if canImport(CBLAS)
-        openblas_set_num_threads(Int32(count))
+        openblas_set_num_threads(1)
+        mallopt(M_MMAP_THRESHOLD, 1 << 30)
+        mallopt(M_TRIM_THRESHOLD, 1 << 30)
         #endif
-        return count
+        let fromEnvironment = ProcessInfo.processInfo.environment["WEIGHTGEN_THREADS"].flatMap { Int($0) }
+        return max(1, fromEnvironment ?? ProcessInfo.processInfo.activeProcessorCount)
     }
 }
 
@@ -41,10 +40,8 @@ public func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) 
         if count > 0 { body(0..<count) }
         return
     }
-    withoutActuallyEscaping(body) { body in
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            body(chunkRange(chunk, of: chunks, count: count))
-        }
+    DispatchQueueShim.concurrentPerform(iterations: chunks) { chunk in
+        body(chunkRange(chunk, of: chunks, count: count))
     }
 }
 
@@ -56,15 +53,12 @@ public func chunkRange(_ index: Int, of chunks: Int, count: Int) -> Range<Int> {
     return start..<(start + base + (index < extra ? 1 : 0))
 }
 
-
-/// Runs `body` with BLAS limited to one thread, for callers that parallelise over many
-/// small products themselves.
-func withSingleThreadedBLAS<T>(_ body: () -> T) -> T {
-    #if canImport(CBLAS)
-    let threads = Engine.threadCount
-    guard threads > 1 else { return body() }
-    openblas_set_num_threads(1)
-    defer { openblas_set_num_threads(Int32(threads)) }
-    #endif
-    return body()
+/// `DispatchQueue.concurrentPerform` for non-escaping closures.
+enum DispatchQueueShim {
+    @inline(__always)
+    static func concurrentPerform(iterations: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            DispatchQueue.concurrentPerform(iterations: iterations, execute: body)
+        }
+    }
 }

@@ -9,11 +9,16 @@ public final class Storage: @unchecked Sendable {
     public let count: Int
 
     /// Allocates `count` elements, zero-filled.
-    public init(count: Int) {
+    public convenience init(count: Int) {
+        self.init(uninitializedCount: count)
+        pointer.update(repeating: 0, count: max(count, 1))
+    }
+
+    /// Allocates `count` elements without clearing them, for kernels that write every element.
+    public init(uninitializedCount count: Int) {
         self.count = count
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
     }
 
     /// Allocates and copies `values`.
@@ -31,7 +36,7 @@ public final class Storage: @unchecked Sendable {
 
     /// A deep copy.
     public func copy() -> Storage {
-        let result = Storage(count: count)
+        let result = Storage(uninitializedCount: count)
         result.pointer.update(from: pointer, count: count)
         return result
     }

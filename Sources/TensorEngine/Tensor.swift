@@ -95,6 +95,11 @@ extension Tensor {
         Tensor(storage: Storage(count: shape.count), shape: shape, requiresGrad: requiresGrad)
     }
 
+    /// A tensor whose values are unspecified, for kernels that overwrite every element.
+    static func uninitialized(_ shape: Shape) -> Tensor {
+        Tensor(storage: Storage(uninitializedCount: shape.count), shape: shape)
+    }
+
     /// Every element equal to `value`.
     public static func full(_ shape: Shape, value: Float, requiresGrad: Bool = false) -> Tensor {
         let t = zeros(shape, requiresGrad: requiresGrad)

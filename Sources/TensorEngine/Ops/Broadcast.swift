@@ -14,7 +14,7 @@ func broadcastStrides(of shape: Shape, to output: Shape) -> [Int] {
 @inline(__always)
 func broadcastMap(_ a: Tensor, _ b: Tensor, into out: Shape,
                   _ f: (Float, Float) -> Float) -> Storage {
-    let result = Storage(count: out.count)
+    let result = Storage(uninitializedCount: out.count)
     let pa = a.pointer, pb = b.pointer, po = result.pointer
     if a.shape == out && b.shape == out {
         parallelFor(out.count, grain: 1 << 15) { r in for i in r { po[i] = f(pa[i], pb[i]) } }

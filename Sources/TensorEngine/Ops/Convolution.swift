@@ -1,5 +1,6 @@
-/// Convolution (2D and 3D, stride, zero padding, optional bias) as im2col + one BLAS GEMM over
-/// the whole batch, so small feature maps still give the GEMM wide matrices.
+/// Convolution (2D and 3D, stride, zero padding, optional bias) as im2col + BLAS, one image
+/// at a time: each image's column matrix stays in cache, and its GEMM writes straight into
+/// the NCHW output, so no batch-sized column buffer or layout transposes are needed.
 extension Tensor {
     /// Cross-correlation as PyTorch's `conv2d`/`conv3d`: input [N, C, (D,) H, W], weight
     /// [C_out, C, (kD,) kH, kW], bias [C_out].
@@ -8,34 +9,98 @@ extension Tensor {
         if let bias, bias.shape != Shape([g.outChannels]) {
             throw TensorError.shapeMismatch(op: "convolution", lhs: weight.shape, rhs: bias.shape, reason: "bias must be [\(g.outChannels)]")
         }
-        let columns = g.batch * g.outputPlane
-        let col = Storage(count: g.patchSize * columns)
-        im2col(pointer, col.pointer, g)
-        let product = Storage(count: g.outChannels * columns)
-        sgemm(transposeA: false, transposeB: false, m: g.outChannels, n: columns, k: g.patchSize,
-              a: weight.pointer, lda: g.patchSize, b: col.pointer, ldb: columns, c: product.pointer, ldc: columns)
-        let result = Storage(count: g.outputShape.count)
-        channelsLast(product.pointer, result.pointer, batch: g.batch, channels: g.outChannels, plane: g.outputPlane,
-                     bias: bias.map { UnsafePointer($0.pointer) })
+        let result = Storage(uninitializedCount: g.outputShape.count)
+        let x = pointer, w = weight.pointer, y = result.pointer, b = bias?.pointer
+        forEachImageChunk(g) { _, images, col, gemm in
+            for n in images {
+                im2col(x + n * g.inChannels * g.inputPlane, col, g)
+                let out = y + n * g.outChannels * g.outputPlane
+                if let b {
+                    for c in 0..<g.outChannels { (out + c * g.outputPlane).update(repeating: b[c], count: g.outputPlane) }
+                }
+                gemm(false, false, g.outChannels, g.outputPlane, g.patchSize,
+                     w, g.patchSize, col, g.outputPlane, b == nil ? 0 : 1, out, g.outputPlane)
+            }
+        }
         let inputs = [self, weight] + (bias.map { [$0] } ?? [])
         return Tensor.record(result, g.outputShape, op: "convolution", inputs: inputs) { grad in
-            let gradT = Storage(count: g.outChannels * columns)
-            channelsFirst(grad.pointer, gradT.pointer, batch: g.batch, channels: g.outChannels, plane: g.outputPlane)
-            var gx: Tensor?, gw: Tensor?
-            if weight.requiresGrad {
-                gw = Tensor.zeros(weight.shape)
-                sgemm(transposeA: false, transposeB: true, m: g.outChannels, n: g.patchSize, k: columns,
-                      a: gradT.pointer, lda: columns, b: col.pointer, ldb: columns, c: gw!.pointer, ldc: g.patchSize)
-            }
-            if self.requiresGrad {
-                let gcol = Storage(count: g.patchSize * columns)
-                sgemm(transposeA: true, transposeB: false, m: g.patchSize, n: columns, k: g.outChannels,
-                      a: weight.pointer, lda: g.patchSize, b: gradT.pointer, ldb: columns, c: gcol.pointer, ldc: columns)
-                gx = Tensor.zeros(self.shape)
-                col2im(gcol.pointer, gx!.pointer, g)
-            }
+            let gx = self.requiresGrad ? Tensor.zeros(self.shape) : nil
+            let gw = weight.requiresGrad ? Tensor.zeros(weight.shape) : nil
+            convolutionBackward(g, x: x, weight: w, grad: grad.pointer, gx: gx?.pointer, gw: gw?.pointer)
             let gb = bias.flatMap { $0.requiresGrad ? channelSums(grad, channels: g.outChannels) : nil }
             return [gx, gw, gb]
+        }
+    }
+}
+
+/// A GEMM entry point: (transA, transB, m, n, k, A, lda, B, ldb, beta, C, ldc) with alpha 1.
+typealias Gemm = (Bool, Bool, Int, Int, Int, UnsafePointer<Float>, Int, UnsafePointer<Float>, Int,
+                  Float, UnsafeMutablePointer<Float>, Int) -> Void
+
+/// Spreads the batch over workers and hands each its chunk index, image range, a column
+/// buffer and a GEMM. With at least as many images as threads, each thread takes a fixed
+/// range of images and runs single-threaded GEMMs; otherwise one worker takes every image
+/// and its GEMMs use all threads.
+private func forEachImageChunk(_ g: ConvolutionGeometry,
+                               _ body: (Int, Range<Int>, UnsafeMutablePointer<Float>, Gemm) -> Void) {
+    let chunks = imageChunks(g)
+    let serial: Gemm = { gemmBlock($0, $1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11) }
+    let threaded: Gemm = { sgemm(transposeA: $0, transposeB: $1, m: $2, n: $3, k: $4, a: $5, lda: $6, b: $7, ldb: $8,
+                                 beta: $9, c: $10, ldc: $11) }
+    let columnCount = g.patchSize * g.outputPlane
+    if chunks == 1 {
+        let col = UnsafeMutablePointer<Float>.allocate(capacity: max(columnCount, 1))
+        defer { col.deallocate() }
+        body(0, 0..<g.batch, col, threaded)
+        return
+    }
+    DispatchQueueShim.concurrentPerform(iterations: chunks) { chunk in
+        let col = UnsafeMutablePointer<Float>.allocate(capacity: max(columnCount, 1))
+        defer { col.deallocate() }
+        body(chunk, chunkRange(chunk, of: chunks, count: g.batch), col, serial)
+    }
+}
+
+/// How many workers share the batch: one per thread when there are enough images.
+private func imageChunks(_ g: ConvolutionGeometry) -> Int {
+    g.batch >= Engine.threadCount ? Engine.threadCount : 1
+}
+
+/// Gradients of a convolution with respect to its input (`gx`, accumulated) and weight
+/// (`gw`, overwritten). Per-worker weight gradients are summed in worker order, so the result
+/// is deterministic for a given thread count.
+private func convolutionBackward(_ g: ConvolutionGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                 grad: UnsafePointer<Float>, gx: UnsafeMutablePointer<Float>?,
+                                 gw: UnsafeMutablePointer<Float>?) {
+    let chunks = imageChunks(g)
+    let weightCount = g.outChannels * g.patchSize
+    let partials = UnsafeMutablePointer<Float>.allocate(capacity: max(chunks * weightCount, 1))
+    partials.initialize(repeating: 0, count: max(chunks * weightCount, 1))
+    defer { partials.deallocate() }
+    let gradColumns = UnsafeMutablePointer<Float>.allocate(capacity: max(chunks * g.patchSize * g.outputPlane, 1))
+    defer { gradColumns.deallocate() }
+    forEachImageChunk(g) { chunk, images, col, gemm in
+        let partial = partials + chunk * weightCount
+        let gcol = gradColumns + chunk * g.patchSize * g.outputPlane
+        for n in images {
+            let dy = grad + n * g.outChannels * g.outputPlane
+            if gw != nil {
+                im2col(x + n * g.inChannels * g.inputPlane, col, g)
+                gemm(false, true, g.outChannels, g.patchSize, g.outputPlane, dy, g.outputPlane, col, g.outputPlane,
+                     1, partial, g.patchSize)
+            }
+            if let gx {
+                gemm(true, false, g.patchSize, g.outputPlane, g.outChannels, weight, g.patchSize, dy, g.outputPlane,
+                     0, gcol, g.outputPlane)
+                col2im(gcol, gx + n * g.inChannels * g.inputPlane, g)
+            }
+        }
+    }
+    if let gw {
+        gw.update(from: partials, count: weightCount)
+        for chunk in 1..<max(chunks, 1) {
+            let partial = partials + chunk * weightCount
+            for i in 0..<weightCount { gw[i] += partial[i] }
         }
     }
 }
@@ -49,66 +114,56 @@ private func validRange(size: Int, out: Int, k: Int, stride: Int, pad: Int) -> R
     return lo..<max(lo, hi)
 }
 
-/// Unfolds input [N, C, D, H, W] into columns [C·kD·kH·kW, N·oD·oH·oW] (zero where padded).
+/// Unfolds one image [C, D, H, W] into columns [C·kD·kH·kW, oD·oH·oW] (zero where padded).
+/// Each element is written once: padded stretches are zeroed, the rest copied.
 func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
-    let (kd, kh, kw) = g.kernel, (od, oh, ow) = g.output, (id, ih, iw) = g.input
+    let (kh, kw) = (g.kernel.1, g.kernel.2), (od, oh, ow) = g.output, (id, ih, iw) = g.input
     let (sd, sh, sw) = g.stride, (pd, ph, pw) = g.padding
-    let columns = g.batch * g.outputPlane
-    parallelFor(g.patchSize, grain: 1) { rows in
-        for row in rows {
-            let c = row / g.kernelVolume, offset = row % g.kernelVolume
-            let kz = offset / (kh * kw), ky = (offset / kw) % kh, kx = offset % kw
-            let zr = validRange(size: id, out: od, k: kz, stride: sd, pad: pd)
-            let yr = validRange(size: ih, out: oh, k: ky, stride: sh, pad: ph)
-            let xr = validRange(size: iw, out: ow, k: kx, stride: sw, pad: pw)
-            let dstRow = col + row * columns
-            dstRow.update(repeating: 0, count: columns)
-            for n in 0..<g.batch {
-                let src = x + (n * g.inChannels + c) * g.inputPlane
-                let dstImage = dstRow + n * g.outputPlane
-                for z in zr {
-                    let iz = z * sd - pd + kz
-                    for y in yr {
-                        let srcRow = src + (iz * ih + y * sh - ph + ky) * iw
-                        let dst = dstImage + (z * oh + y) * ow
-                        if sw == 1 {
-                            (dst + xr.lowerBound).update(from: srcRow + xr.lowerBound - pw + kx, count: xr.count)
-                        } else {
-                            for xo in xr { dst[xo] = srcRow[xo * sw - pw + kx] }
-                        }
-                    }
+    for row in 0..<g.patchSize {
+        let c = row / g.kernelVolume, offset = row % g.kernelVolume
+        let kz = offset / (kh * kw), ky = (offset / kw) % kh, kx = offset % kw
+        let zr = validRange(size: id, out: od, k: kz, stride: sd, pad: pd)
+        let yr = validRange(size: ih, out: oh, k: ky, stride: sh, pad: ph)
+        let xr = validRange(size: iw, out: ow, k: kx, stride: sw, pad: pw)
+        let src = x + c * g.inputPlane
+        let dstRow = col + row * g.outputPlane
+        for z in 0..<od {
+            for y in 0..<oh {
+                let dst = dstRow + (z * oh + y) * ow
+                guard zr.contains(z), yr.contains(y) else {
+                    dst.update(repeating: 0, count: ow)
+                    continue
                 }
+                let srcRow = src + ((z * sd - pd + kz) * ih + y * sh - ph + ky) * iw
+                dst.update(repeating: 0, count: xr.lowerBound)
+                if sw == 1 {
+                    (dst + xr.lowerBound).update(from: srcRow + xr.lowerBound - pw + kx, count: xr.count)
+                } else {
+                    for xo in xr { dst[xo] = srcRow[xo * sw - pw + kx] }
+                }
+                (dst + xr.upperBound).update(repeating: 0, count: ow - xr.upperBound)
             }
         }
     }
 }
 
-/// Folds column gradients back onto the input: the adjoint of `im2col`. Parallel over
-/// input channels, whose rows touch disjoint parts of the input gradient.
+/// Folds one image's column gradients back onto its input gradient: the adjoint of `im2col`.
 func col2im(_ col: UnsafePointer<Float>, _ x: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
-    let (kd, kh, kw) = g.kernel, (od, oh, ow) = g.output, (id, ih, iw) = g.input
+    let (kh, kw) = (g.kernel.1, g.kernel.2), (od, oh, ow) = g.output, (id, ih, iw) = g.input
     let (sd, sh, sw) = g.stride, (pd, ph, pw) = g.padding
-    let columns = g.batch * g.outputPlane
-    parallelFor(g.inChannels, grain: 1) { channels in
-        for c in channels {
-            for offset in 0..<g.kernelVolume {
-                let kz = offset / (kh * kw), ky = (offset / kw) % kh, kx = offset % kw
-                let zr = validRange(size: id, out: od, k: kz, stride: sd, pad: pd)
-                let yr = validRange(size: ih, out: oh, k: ky, stride: sh, pad: ph)
-                let xr = validRange(size: iw, out: ow, k: kx, stride: sw, pad: pw)
-                let srcRow = col + (c * g.kernelVolume + offset) * columns
-                for n in 0..<g.batch {
-                    let dstImage = x + (n * g.inChannels + c) * g.inputPlane
-                    let srcImage = srcRow + n * g.outputPlane
-                    for z in zr {
-                        let iz = z * sd - pd + kz
-                        for y in yr {
-                            let dst = dstImage + (iz * ih + y * sh - ph + ky) * iw - pw + kx
-                            let src = srcImage + (z * oh + y) * ow
-                            for xo in xr { dst[xo * sw] += src[xo] }
-                        }
-                    }
-                }
+    for row in 0..<g.patchSize {
+        let c = row / g.kernelVolume, offset = row % g.kernelVolume
+        let kz = offset / (kh * kw), ky = (offset / kw) % kh, kx = offset % kw
+        let zr = validRange(size: id, out: od, k: kz, stride: sd, pad: pd)
+        let yr = validRange(size: ih, out: oh, k: ky, stride: sh, pad: ph)
+        let xr = validRange(size: iw, out: ow, k: kx, stride: sw, pad: pw)
+        let srcRow = col + row * g.outputPlane
+        let dstImage = x + c * g.inputPlane
+        for z in zr {
+            for y in yr {
+                let dst = dstImage + ((z * sd - pd + kz) * ih + y * sh - ph + ky) * iw - pw + kx
+                let src = srcRow + (z * oh + y) * ow
+                for xo in xr { dst[xo * sw] += src[xo] }
             }
         }
     }

@@ -10,7 +10,7 @@ extension Tensor {
             throw TensorError.shapeMismatch(op: "linear", lhs: weight.shape, rhs: bias.shape, reason: "bias must be [\(outFeatures)]")
         }
         let outShape = Shape(shape.dims.dropLast() + [outFeatures])
-        let result = Storage(count: rows * outFeatures)
+        let result = Storage(uninitializedCount: rows * outFeatures)
         if let bias {
             for r in 0..<rows { (result.pointer + r * outFeatures).update(from: bias.pointer, count: outFeatures) }
         }
@@ -21,12 +21,12 @@ extension Tensor {
         return Tensor.record(result, outShape, op: "linear", inputs: inputs) { g in
             var gx: Tensor?, gw: Tensor?, gb: Tensor?
             if self.requiresGrad {
-                gx = Tensor.zeros(self.shape)
+                gx = Tensor.uninitialized(self.shape)
                 sgemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
                       a: g.pointer, lda: outFeatures, b: weight.pointer, ldb: inFeatures, c: gx!.pointer, ldc: inFeatures)
             }
             if weight.requiresGrad {
-                gw = Tensor.zeros(weight.shape)
+                gw = Tensor.uninitialized(weight.shape)
                 sgemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows,
                       a: g.pointer, lda: outFeatures, b: self.pointer, ldb: inFeatures, c: gw!.pointer, ldc: inFeatures)
             }

@@ -18,7 +18,7 @@ extension Tensor {
         let batch = batchA.reduce(1, *)
         let shared = batchB.isEmpty
         let out = Shape(batchA + [m, n])
-        let result = Storage(count: out.count)
+        let result = Storage(uninitializedCount: out.count)
         if shared {
             sgemm(transposeA: false, transposeB: false, m: batch * m, n: n, k: k,
                   a: a.pointer, lda: k, b: b.pointer, ldb: n, c: result.pointer, ldc: n)
@@ -29,7 +29,7 @@ extension Tensor {
         return Tensor.record(result, out, op: "matmul", inputs: [a, b]) { g in
             var ga: Tensor?, gb: Tensor?
             if a.requiresGrad {
-                ga = Tensor.zeros(a.shape)
+                ga = Tensor.uninitialized(a.shape)
                 if shared {
                     sgemm(transposeA: false, transposeB: true, m: batch * m, n: k, k: n,
                           a: g.pointer, lda: n, b: b.pointer, ldb: n, c: ga!.pointer, ldc: k)
@@ -39,7 +39,7 @@ extension Tensor {
                 }
             }
             if b.requiresGrad {
-                gb = Tensor.zeros(b.shape)
+                gb = Tensor.uninitialized(b.shape)
                 if shared {
                     sgemm(transposeA: true, transposeB: false, m: k, n: n, k: batch * m,
                           a: a.pointer, lda: k, b: g.pointer, ldb: n, c: gb!.pointer, ldc: n)
@@ -54,20 +54,17 @@ extension Tensor {
 }
 
 /// C[i] = op(A[i]) · op(B[i]) for `batch` contiguous row-major matrices, where op(A) is m×k
-/// and op(B) is k×n. Small products run one per thread; large ones use threaded BLAS.
+/// and op(B) is k×n. Small products run one per thread; large ones split inside `sgemm`.
 func batchedGemm(batch: Int, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
-                 a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-                 beta: Float = 0) {
+                 a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
     let lda = transposeA ? m : k, ldb = transposeB ? k : n
     let run = { (i: Int) in
         sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-              a: a + i * m * k, lda: lda, b: b + i * k * n, ldb: ldb, beta: beta, c: c + i * m * n, ldc: n)
+              a: a + i * m * k, lda: lda, b: b + i * k * n, ldb: ldb, c: c + i * m * n, ldc: n)
     }
-    if m * n * k >= 1 << 18 || batch == 1 {
+    if 2 * m * n * k >= 4_000_000 || batch == 1 {
         for i in 0..<batch { run(i) }
     } else {
-        withSingleThreadedBLAS {
-            parallelFor(batch, grain: 1) { range in for i in range { run(i) } }
-        }
+        parallelFor(batch, grain: 1) { range in for i in range { run(i) } }
     }
 }

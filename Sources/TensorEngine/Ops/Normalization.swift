@@ -30,8 +30,8 @@ extension Tensor {
     /// (`parameterIndex(group)`, stride 0); layer norm one per element (index 0, stride 1).
     private func normalize(op: String, groups: Int, groupSize: Int, weight: Tensor, bias: Tensor, eps: Float,
                            parameterIndex: @escaping (Int) -> Int, parameterStride: Int) -> Tensor {
-        let result = Storage(count: count)
-        let normalized = Storage(count: count)
+        let result = Storage(uninitializedCount: count)
+        let normalized = Storage(uninitializedCount: count)
         let inverseStd = Storage(count: groups)
         let x = pointer, y = result.pointer, xhat = normalized.pointer, istd = inverseStd.pointer
         let w = weight.pointer, b = bias.pointer
@@ -59,7 +59,7 @@ extension Tensor {
             let g = grad.pointer, xhat = normalized.pointer, istd = inverseStd.pointer
             var gx: Tensor?
             if self.requiresGrad {
-                let out = Tensor.zeros(inputShape)
+                let out = Tensor.uninitialized(inputShape)
                 let dx = out.pointer
                 parallelFor(groups, grain: max(1, (1 << 14) / max(groupSize, 1))) { range in
                     for group in range {

@@ -55,7 +55,7 @@ extension Tensor {
         let full = shape.dims[ax], part = range.count
         var dims = shape.dims
         dims[ax] = part
-        let result = Storage(count: outer * part * inner)
+        let result = Storage(uninitializedCount: outer * part * inner)
         for o in 0..<outer {
             (result.pointer + o * part * inner).update(from: pointer + (o * full + range.lowerBound) * inner, count: part * inner)
         }
@@ -90,7 +90,7 @@ extension Tensor {
         let total = parts.reduce(0, +)
         var dims = first.shape.dims
         dims[ax] = total
-        let result = Storage(count: outer * total * inner)
+        let result = Storage(uninitializedCount: outer * total * inner)
         var offset = 0
         for (t, part) in zip(tensors, parts) {
             for o in 0..<outer {
@@ -119,7 +119,7 @@ func permuteKernel(_ input: Tensor, _ order: [Int]) -> Tensor {
     let outShape = Shape(dims)
     let inStrides = input.shape.strides
     let strides = order.map { inStrides[$0] }
-    let result = Storage(count: input.count)
+    let result = Storage(uninitializedCount: input.count)
     let rank = dims.count
     guard rank > 0 else {
         result.pointer[0] = input.pointer[0]

@@ -44,10 +44,10 @@ extension Tensor {
             throw TensorError.invalidShape(op: "softmax", shape: shape, reason: "axis \(axis) out of range")
         }
         let view = AxisView(shape, axis: ax)
-        let result = Storage(count: count)
+        let result = Storage(uninitializedCount: count)
         softmaxKernel(pointer, result.pointer, view)
         return Tensor.record(result, shape, op: "softmax", inputs: [self]) { grad in
-            let gx = Tensor.zeros(grad.shape)
+            let gx = Tensor.uninitialized(grad.shape)
             let g = grad.pointer, y = result.pointer, dx = gx.pointer
             parallelFor(view.outer * view.inner, grain: max(1, 4096 / max(view.extent, 1))) { range in
                 for position in range {

@@ -26,28 +26,28 @@ extension Tensor {
         let outShape = Shape([batch, outC] + zip(shape.dims.suffix(spatialRank), stride).map { $0 * $1 })
         let scatter = KernelScatter(batch: batch, channels: outC, size: size, kernel: k)
 
-        let inputT = Storage(count: inC * columns)
+        let inputT = Storage(uninitializedCount: inC * columns)
         channelsFirst(pointer, inputT.pointer, batch: batch, channels: inC, plane: plane)
-        let product = Storage(count: rows * columns)
+        let product = Storage(uninitializedCount: rows * columns)
         sgemm(transposeA: true, transposeB: false, m: rows, n: columns, k: inC,
               a: weight.pointer, lda: rows, b: inputT.pointer, ldb: columns, c: product.pointer, ldc: columns)
-        let result = Storage(count: outShape.count)
+        let result = Storage(uninitializedCount: outShape.count)
         scatter.scatter(product.pointer, into: result.pointer, bias: bias?.pointer)
         let inputs = [self, weight] + (bias.map { [$0] } ?? [])
         return Tensor.record(result, outShape, op: op, inputs: inputs) { grad in
-            let gradT = Storage(count: rows * columns)
+            let gradT = Storage(uninitializedCount: rows * columns)
             scatter.gather(grad.pointer, into: gradT.pointer)
             var gx: Tensor?, gw: Tensor?
             if weight.requiresGrad {
-                gw = Tensor.zeros(weight.shape)
+                gw = Tensor.uninitialized(weight.shape)
                 sgemm(transposeA: false, transposeB: true, m: inC, n: rows, k: columns,
                       a: inputT.pointer, lda: columns, b: gradT.pointer, ldb: columns, c: gw!.pointer, ldc: rows)
             }
             if self.requiresGrad {
-                let gxT = Storage(count: inC * columns)
+                let gxT = Storage(uninitializedCount: inC * columns)
                 sgemm(transposeA: false, transposeB: false, m: inC, n: columns, k: rows,
                       a: weight.pointer, lda: rows, b: gradT.pointer, ldb: columns, c: gxT.pointer, ldc: columns)
-                gx = Tensor.zeros(self.shape)
+                gx = Tensor.uninitialized(self.shape)
                 channelsLast(gxT.pointer, gx!.pointer, batch: batch, channels: inC, plane: plane)
             }
             let gb = bias.flatMap { $0.requiresGrad ? channelSums(grad, channels: outC) : nil }

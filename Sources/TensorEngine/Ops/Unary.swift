@@ -9,11 +9,11 @@ extension Tensor {
     /// Applies `f` elementwise; `derivative(x, y)` gives dy/dx from the input and output.
     @inline(__always)
     func unary(op: String, _ f: (Float) -> Float, derivative: @escaping (Float, Float) -> Float) -> Tensor {
-        let result = Storage(count: count)
+        let result = Storage(uninitializedCount: count)
         let src = pointer, dst = result.pointer
         parallelFor(count, grain: 1 << 15) { r in for i in r { dst[i] = f(src[i]) } }
         return Tensor.record(result, shape, op: op, inputs: [self]) { g in
-            let out = Storage(count: g.count)
+            let out = Storage(uninitializedCount: g.count)
             let pg = g.pointer, px = self.pointer, py = result.pointer, po = out.pointer
             parallelFor(g.count, grain: 1 << 15) { r in
                 for i in r { po[i] = pg[i] * derivative(px[i], py[i]) }

@@ -1,6 +1,47 @@
 import ArgumentParser
+import Benchmarks
+import Foundation
+import TensorEngine
 
 /// `weightgen bench`: performance measurements side by side with PyTorch.
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmarks, side by side with PyTorch.")
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks, side by side with PyTorch in the same run.",
+        subcommands: [EngineCommand.self])
+
+    /// Options every bench subcommand shares.
+    struct Options: ParsableArguments {
+        @Option(help: "Python interpreter with torch for the comparison (default: python3 on PATH).")
+        var python: String?
+        @Flag(help: "Skip the PyTorch comparison.") var noPytorch = false
+        @Flag(help: "Print the report as JSON on stdout.") var json = false
+        @Option(help: "Threads for both sides (default: WEIGHTGEN_THREADS or all cores).") var threads: Int?
+        @Option(help: "Timed repetitions per case (the median is reported).") var repeats = 10
+        @Option(help: "Untimed warm-up repetitions per case.") var warmup = 3
+
+        func apply() {
+            if let threads { Engine.threadCount = threads }
+        }
+
+        func emit(_ report: BenchmarkReport) throws {
+            print(json ? try report.json() : report.table())
+        }
+    }
+
+    struct EngineCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "engine",
+            abstract: "Convolution, transformer block and PlainConvUNet training step against PyTorch CPU.")
+        @OptionGroup var options: Options
+
+        func run() throws {
+            options.apply()
+            let benchmark = EngineBenchmark(repeats: options.repeats, warmup: options.warmup,
+                                            peer: options.noPytorch ? nil : PyTorchPeer(python: options.python))
+            let report = try benchmark.run { message in
+                FileHandle.standardError.write(Data("bench: \(message)\n".utf8))
+            }
+            try options.emit(report)
+        }
+    }
 }

@@ -1,0 +1,40 @@
+import Foundation
+
+/// Runs the PyTorch side of a benchmark as a subprocess and reads its timings.
+public struct PyTorchPeer {
+    /// The Python interpreter: an explicit path, or the first `python3` on PATH.
+    public let python: String
+
+    public init(python: String?) { self.python = python ?? "python3" }
+
+    /// Timings per case name, or the reason the comparison was skipped.
+    public func run(script: URL, arguments: [String]) -> Result<[String: Double], PeerSkipped> {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [python, script.path] + arguments
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        do { try process.run() } catch {
+            return .failure(PeerSkipped(reason: "could not start \(python): \(error)"))
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            let tail = errorText.split(separator: "\n").suffix(3).joined(separator: " | ")
+            return .failure(PeerSkipped(reason: "\(python) failed (status \(process.terminationStatus)): \(tail)"))
+        }
+        if let skipped = object["skipped"] as? String { return .failure(PeerSkipped(reason: skipped)) }
+        guard let cases = object["cases"] as? [String: Double] else {
+            return .failure(PeerSkipped(reason: "\(python) printed no timings"))
+        }
+        return .success(cases)
+    }
+}
+
+/// Why the PyTorch side did not run.
+public struct PeerSkipped: Error {
+    public let reason: String
+}

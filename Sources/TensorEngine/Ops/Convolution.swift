@@ -67,8 +67,9 @@ private func imageChunks(_ g: ConvolutionGeometry) -> Int {
 }
 
 /// Gradients of a convolution with respect to its input (`gx`, accumulated) and weight
-/// (`gw`, overwritten). Per-worker weight gradients are summed in worker order, so the result
-/// is deterministic for a given thread count.
+/// (`gw`, overwritten). Each worker accumulates the transposed weight gradient of its images;
+/// the partials are summed in worker order, so the result is deterministic for a given
+/// thread count.
 private func convolutionBackward(_ g: ConvolutionGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                  grad: UnsafePointer<Float>, gx: UnsafeMutablePointer<Float>?,
                                  gw: UnsafeMutablePointer<Float>?) {
@@ -86,8 +87,9 @@ private func convolutionBackward(_ g: ConvolutionGeometry, x: UnsafePointer<Floa
             let dy = grad + n * g.outChannels * g.outputPlane
             if gw != nil {
                 im2col(x + n * g.inChannels * g.inputPlane, col, g)
-                gemm(false, true, g.outChannels, g.patchSize, g.outputPlane, dy, g.outputPlane, col, g.outputPlane,
-                     1, partial, g.patchSize)
+                // dWᵀ = col · dYᵀ: this orientation runs ~1.5× faster in OpenBLAS than dY · colᵀ.
+                gemm(false, true, g.patchSize, g.outChannels, g.outputPlane, col, g.outputPlane, dy, g.outputPlane,
+                     1, partial, g.outChannels)
             }
             if let gx {
                 gemm(true, false, g.patchSize, g.outputPlane, g.outChannels, weight, g.patchSize, dy, g.outputPlane,
@@ -97,10 +99,12 @@ private func convolutionBackward(_ g: ConvolutionGeometry, x: UnsafePointer<Floa
         }
     }
     if let gw {
-        gw.update(from: partials, count: weightCount)
-        for chunk in 1..<max(chunks, 1) {
-            let partial = partials + chunk * weightCount
-            for i in 0..<weightCount { gw[i] += partial[i] }
+        for co in 0..<g.outChannels {
+            for k in 0..<g.patchSize {
+                var sum: Float = 0
+                for chunk in 0..<chunks { sum += partials[chunk * weightCount + k * g.outChannels + co] }
+                gw[co * g.patchSize + k] = sum
+            }
         }
     }
 }
@@ -163,7 +167,11 @@ func col2im(_ col: UnsafePointer<Float>, _ x: UnsafeMutablePointer<Float>, _ g: 
             for y in yr {
                 let dst = dstImage + ((z * sd - pd + kz) * ih + y * sh - ph + ky) * iw - pw + kx
                 let src = srcRow + (z * oh + y) * ow
-                for xo in xr { dst[xo * sw] += src[xo] }
+                if sw == 1 {
+                    for xo in xr { dst[xo] += src[xo] }
+                } else {
+                    for xo in xr { dst[xo * sw] += src[xo] }
+                }
             }
         }
     }

@@ -81,18 +81,23 @@ func channelsLast(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float
     }
 }
 
-/// Per-channel sums of a [N, C, P] tensor (the bias gradient of a convolution).
+/// Per-channel sums of a [N, C, P] tensor (the bias gradient of a convolution), accumulated
+/// in Double, parallel over channels.
 func channelSums(_ g: Tensor, channels: Int) -> Tensor {
     let batch = g.shape[0], plane = g.count / max(batch * channels, 1)
     let result = Tensor.zeros([channels])
-    let p = g.pointer
-    for c in 0..<channels {
-        var acc = 0.0
-        for n in 0..<batch {
-            let row = p + (n * channels + c) * plane
-            for i in 0..<plane { acc += Double(row[i]) }
+    let p = g.pointer, out = result.pointer
+    parallelFor(channels, grain: max(1, (1 << 16) / max(batch * plane, 1))) { range in
+        for c in range {
+            var acc = 0.0
+            for n in 0..<batch {
+                let row = p + (n * channels + c) * plane
+                var partial: Float = 0
+                for i in 0..<plane { partial += row[i] }
+                acc += Double(partial)
+            }
+            out[c] = Float(acc)
         }
-        result.pointer[c] = Float(acc)
     }
     return result
 }

@@ -33,7 +33,7 @@ let package = Package(
             name: "Formats",
             dependencies: ["TensorEngine", "SystemZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
-        .target(name: "Segmentation", dependencies: ["TensorEngine", "NeuralNetwork"]),
+        .target(name: "Segmentation", dependencies: ["TensorEngine", "NeuralNetwork", "Formats"]),
         .target(
             name: "Benchmarks",
             dependencies: ["TensorEngine", "NeuralNetwork", "Segmentation"],

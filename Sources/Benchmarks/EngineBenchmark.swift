@@ -18,16 +18,19 @@ public struct EngineBenchmark {
     public var repeats: Int
     public var warmup: Int
     public var peer: PyTorchPeer?
+    /// Runs only the cases whose name contains this text (all when nil).
+    public var filter: String?
 
-    public init(repeats: Int = 10, warmup: Int = 3, peer: PyTorchPeer?) {
+    public init(repeats: Int = 10, warmup: Int = 3, peer: PyTorchPeer?, filter: String? = nil) {
         self.repeats = repeats
         self.warmup = warmup
         self.peer = peer
+        self.filter = filter
     }
 
     /// Runs every case on both sides and returns the report.
     public func run(progress: (String) -> Void = { _ in }) throws -> BenchmarkReport {
-        let cases = try Self.cases()
+        let cases = try Self.cases().filter { filter == nil || $0.name.localizedCaseInsensitiveContains(filter!) }
         progress("sgemm 1024³")
         let sgemm = try Self.sgemmGflops(repeats: repeats)
         var ours: [String: Double] = [:]

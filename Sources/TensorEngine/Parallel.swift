@@ -21,7 +21,8 @@ public enum Engine {
     private static func configure() -> Int {
         #if canImport(CBLAS)
         openblas_set_num_threads(1)
-        mallopt(M_MMAP_THRESHOLD, 1 << 30)
+        // 32 MiB is the largest mmap threshold glibc accepts on 64-bit; larger values are ignored.
+        mallopt(M_MMAP_THRESHOLD, 32 << 20)
         mallopt(M_TRIM_THRESHOLD, 1 << 30)
         #endif
         let fromEnvironment = ProcessInfo.processInfo.environment["WEIGHTGEN_THREADS"].flatMap { Int($0) }

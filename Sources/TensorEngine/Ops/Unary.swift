@@ -45,10 +45,24 @@ extension Tensor {
     }
 
     /// GELU in its exact form, x·Φ(x) with Φ through erf (PyTorch's approximate="none").
+    /// Φ(x) is kept from the forward pass so the backward pass needs no second erf.
     public func gelu() -> Tensor {
         let invSqrt2: Float = 0.707_106_781_186_547_5, invSqrt2Pi: Float = 0.398_942_280_401_432_7
-        return unary(op: "gelu", { x in 0.5 * x * (1 + erff(x * invSqrt2)) }, derivative: { x, _ in
-            0.5 * (1 + erff(x * invSqrt2)) + x * invSqrt2Pi * expf(-0.5 * x * x)
-        })
+        let result = Storage(uninitializedCount: count), cdf = Storage(uninitializedCount: count)
+        let x = pointer, y = result.pointer, phi = cdf.pointer
+        parallelFor(count, grain: 1 << 14) { r in
+            for i in r {
+                phi[i] = 0.5 * (1 + erff(x[i] * invSqrt2))
+                y[i] = x[i] * phi[i]
+            }
+        }
+        return Tensor.record(result, shape, op: "gelu", inputs: [self]) { grad in
+            let gx = Tensor.uninitialized(grad.shape)
+            let g = grad.pointer, dx = gx.pointer, phi = cdf.pointer
+            parallelFor(grad.count, grain: 1 << 14) { r in
+                for i in r { dx[i] = g[i] * (phi[i] + x[i] * invSqrt2Pi * expf(-0.5 * x[i] * x[i])) }
+            }
+            return [gx]
+        }
     }
 }

@@ -18,6 +18,7 @@ struct Bench: ParsableCommand {
         @Option(help: "Threads for both sides (default: WEIGHTGEN_THREADS or all cores).") var threads: Int?
         @Option(help: "Timed repetitions per case (the median is reported).") var repeats = 10
         @Option(help: "Untimed warm-up repetitions per case.") var warmup = 3
+        @Option(help: "Run only the cases whose name contains this text.") var filter: String?
 
         func apply() {
             if let threads { Engine.threadCount = threads }
@@ -37,7 +38,8 @@ struct Bench: ParsableCommand {
         func run() throws {
             options.apply()
             let benchmark = EngineBenchmark(repeats: options.repeats, warmup: options.warmup,
-                                            peer: options.noPytorch ? nil : PyTorchPeer(python: options.python))
+                                            peer: options.noPytorch ? nil : PyTorchPeer(python: options.python),
+                                            filter: options.filter)
             let report = try benchmark.run { message in
                 FileHandle.standardError.write(Data("bench: \(message)\n".utf8))
             }

@@ -1,0 +1,74 @@
+/// The knobs that make the spinal-cord phantom harder or easier. Each case also jitters most of
+/// them (noted per knob), so a dataset mixes easy and hard cases.
+///
+/// The default is tuned so that the binary tasks do not saturate for small U-Nets: noise with a
+/// cord SNR around 10, about one voxel of partial-volume blur, cords only 3–8 voxels in radius at
+/// 64×64, and (in T1-like cases) a cord–CSF contrast only two to five times the noise.
+public struct PhantomDifficulty: Codable, Equatable, Sendable {
+    /// Mean cord intensity over the noise standard deviation (Rician noise); per case × 0.7–1.4.
+    public var signalToNoise: Double
+    /// Scale of the cord–CSF intensity difference of each weighting: 1 is the phantom's textbook
+    /// contrast, 0 makes the CSF look like cord; per case × 0.55–1.1.
+    public var cordCSFContrast: Double
+    /// Standard deviation, in voxels, of the Gaussian point-spread function applied after the
+    /// image is rendered with exact partial-volume fractions (4×4 subsamples per voxel).
+    public var blurSigma: Double
+    /// Mean lesion radius in millimetres; per lesion × 0.7–1.4.
+    public var lesionRadius: Double
+    /// Lesion intensity change relative to the cord: brighter by this fraction on T2, darker by
+    /// half of it on T1; per lesion × 0.6–1.2.
+    public var lesionContrast: Double
+    /// Share of cases that have lesions (the others have an empty lesion mask).
+    public var lesionCaseFraction: Double
+    /// Scale of the random outline deformations and of the cord's off-centre position in the canal;
+    /// 0 gives ellipses centred in elliptic canals.
+    public var shapeVariability: Double
+    /// Standard deviation of the log of the smooth multiplicative bias field (0 disables it).
+    public var biasFieldStrength: Double
+
+    /// Sets every knob; omitted ones take the default.
+    public init(signalToNoise: Double = 10, cordCSFContrast: Double = 1, blurSigma: Double = 0.6,
+                lesionRadius: Double = 1.6, lesionContrast: Double = 0.6, lesionCaseFraction: Double = 0.8,
+                shapeVariability: Double = 1, biasFieldStrength: Double = 0.2) {
+        self.signalToNoise = signalToNoise
+        self.cordCSFContrast = cordCSFContrast
+        self.blurSigma = blurSigma
+        self.lesionRadius = lesionRadius
+        self.lesionContrast = lesionContrast
+        self.lesionCaseFraction = lesionCaseFraction
+        self.shapeVariability = shapeVariability
+        self.biasFieldStrength = biasFieldStrength
+    }
+
+    /// The default difficulty (see the type's description).
+    public static let `default` = PhantomDifficulty()
+
+    /// Checks that every knob is finite and in range, naming the first one that is not.
+    public func validate() throws {
+        let checks: [(String, Double, ClosedRange<Double>)] = [
+            ("signalToNoise", signalToNoise, 0.5...10_000),
+            ("cordCSFContrast", cordCSFContrast, 0...2),
+            ("blurSigma", blurSigma, 0...5),
+            ("lesionRadius", lesionRadius, 0.5...5),
+            ("lesionContrast", lesionContrast, 0...2),
+            ("lesionCaseFraction", lesionCaseFraction, 0...1),
+            ("shapeVariability", shapeVariability, 0...3),
+            ("biasFieldStrength", biasFieldStrength, 0...1),
+        ]
+        for (name, value, range) in checks where !range.contains(value) {
+            throw PhantomError.invalidParameter("\(name) is \(value); it must lie in \(range)")
+        }
+    }
+}
+
+/// Why a phantom could not be configured or written.
+public enum PhantomError: Error, CustomStringConvertible, Equatable {
+    /// A configuration or difficulty value is out of range.
+    case invalidParameter(String)
+
+    public var description: String {
+        switch self {
+        case .invalidParameter(let message): return "invalid phantom parameter: \(message)"
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import NeuralNetwork
+import TensorEngine
+
+/// What the trainer reports as it goes.
+public struct TrainingProgress: Sendable {
+    public let iteration: Int
+    public let iterations: Int
+    public let loss: Float
+    public let learningRate: Float
+    public let iterationsPerSecond: Double
+    /// Mean Dice on the validation cases, when this step validated.
+    public let validationDice: Double?
+}
+
+/// The state handed to the checkpoint callback: the network at `iteration` (0 = the
+/// initialisation) with the metrics the trainer knows at that point.
+public struct TrainingSnapshot {
+    public let iteration: Int
+    public let network: PlainConvUNet
+    /// Mean training loss over the iterations since the previous snapshot (nil at iteration 0).
+    public let trainingLoss: Float?
+    public let learningRate: Float
+}
+
+/// How a run ended.
+public struct TrainingSummary: Codable, Sendable {
+    public let iterations: Int
+    public let seconds: Double
+    public let finalLoss: Float
+    public let validationDice: Double?
+    public let lossHistory: [Float]
+}
+
+/// A run that cannot go on.
+public enum TrainingError: Error, CustomStringConvertible {
+    case nonFiniteLoss(iteration: Int, value: Float)
+
+    public var description: String {
+        switch self {
+        case let .nonFiniteLoss(iteration, value):
+            return "training stopped at iteration \(iteration): the loss is \(value); lower the learning rate or check the data for NaN voxels"
+        }
+    }
+}
+
+/// nnU-Net's training loop for a PlainConvUNet: Dice + cross-entropy, SGD with Nesterov
+/// momentum and poly learning rate (or Adam/AdamW), gradient clipping, batches prepared on a
+/// background worker, validation on held-out cases, and a checkpoint callback.
+public final class Trainer {
+    public let network: PlainConvUNet
+    public let configuration: TrainingConfiguration
+    private let trainingCases: [SegmentationCase]
+    private let validationCases: [SegmentationCase]
+
+    /// Cases are z-score normalised here, as nnU-Net does in preprocessing.
+    public init(network: PlainConvUNet, configuration: TrainingConfiguration, trainingCases: [SegmentationCase],
+                validationCases: [SegmentationCase]) {
+        self.network = network
+        self.configuration = configuration
+        self.trainingCases = trainingCases.map { $0.zScoreNormalized() }
+        self.validationCases = validationCases.map { $0.zScoreNormalized() }
+    }
+
+    /// Trains for `configuration.iterations` steps. `snapshotIterations` lists the iterations
+    /// (0 = before the first step) after which `onSnapshot` receives the network.
+    public func run(snapshotIterations: Set<Int> = [], onSnapshot: (TrainingSnapshot) throws -> Void = { _ in },
+                    progress: (TrainingProgress) -> Void = { _ in }) throws -> TrainingSummary {
+        let c = configuration
+        let spatialRank = network.configuration.spatialRank
+        let loader = try BatchLoader(cases: trainingCases,
+                                     sampler: PatchSampler(patchSize: c.patchSize, foregroundFraction: c.foregroundFraction,
+                                                           augmentation: c.augmentation),
+                                     batchSize: c.batchSize, spatialRank: spatialRank, seed: c.seed &+ 0x5EED)
+        defer { loader.stop() }
+        let optimizer = makeOptimizer()
+        let schedule = PolyLearningRate(initial: c.learningRate, totalSteps: c.iterations)
+        var losses: [Float] = []
+        var sinceSnapshot: [Float] = []
+        if snapshotIterations.contains(0) {
+            try onSnapshot(TrainingSnapshot(iteration: 0, network: network, trainingLoss: nil, learningRate: c.learningRate))
+        }
+        let start = Date()
+        var lastReport = start, lastReportIteration = 0
+        var validationDice: Double?
+        for iteration in 1...max(c.iterations, 1) where c.iterations > 0 {
+            optimizer.learningRate = schedule.learningRate(at: iteration - 1)
+            let batch = loader.next()
+            optimizer.zeroGrad()
+            let logits = try network(batch.images)
+            let loss = try SegmentationLoss.diceCrossEntropy(logits: logits, target: batch.labels, batchDice: c.batchDice)
+            guard loss.item.isFinite else { throw TrainingError.nonFiniteLoss(iteration: iteration, value: loss.item) }
+            try loss.backward()
+            clipGradientNorm(network.parameters(), maxNorm: c.gradientClip)
+            try optimizer.step()
+            losses.append(loss.item)
+            sinceSnapshot.append(loss.item)
+
+            let validates = iteration == c.iterations || (c.validationInterval > 0 && iteration % c.validationInterval == 0)
+            if validates && !validationCases.isEmpty { validationDice = try validate() }
+            if snapshotIterations.contains(iteration) {
+                let mean = sinceSnapshot.reduce(0, +) / Float(max(sinceSnapshot.count, 1))
+                try onSnapshot(TrainingSnapshot(iteration: iteration, network: network, trainingLoss: mean,
+                                                learningRate: optimizer.learningRate))
+                sinceSnapshot.removeAll()
+            }
+            let now = Date()
+            if validates || now.timeIntervalSince(lastReport) >= 2 || iteration == c.iterations {
+                progress(TrainingProgress(iteration: iteration, iterations: c.iterations, loss: loss.item,
+                                          learningRate: optimizer.learningRate,
+                                          iterationsPerSecond: Double(iteration - lastReportIteration) / max(now.timeIntervalSince(lastReport), 1e-9),
+                                          validationDice: validates ? validationDice : nil))
+                lastReport = now
+                lastReportIteration = iteration
+            }
+        }
+        return TrainingSummary(iterations: c.iterations, seconds: Date().timeIntervalSince(start),
+                               finalLoss: losses.last ?? .nan, validationDice: validationDice, lossHistory: losses)
+    }
+
+    /// Mean foreground Dice of whole-case predictions on the validation cases.
+    public func validate() throws -> Double {
+        let predictor = SlidingWindowPredictor(patchSize: configuration.patchSize, network: { try self.network($0) })
+        var total = 0.0
+        for item in validationCases {
+            let prediction = try predictor.segmentation(image: item.image, channels: item.channels, shape: item.shape)
+            total += foregroundDice(prediction, item.label ?? [])
+        }
+        return total / Double(validationCases.count)
+    }
+
+    private func makeOptimizer() -> Optimizer {
+        let c = configuration
+        let parameters = network.namedParameters()
+        switch c.optimizer {
+        case .sgd:
+            return SGD(parameters: parameters, learningRate: c.learningRate, momentum: c.momentum, nesterov: true,
+                       weightDecay: c.weightDecay)
+        case .adam:
+            return Adam(groups: [ParameterGroup(parameters, weightDecay: c.weightDecay)], learningRate: c.learningRate)
+        case .adamw:
+            return Adam.adamW(groups: ParameterGroup.decayAndNoDecay(parameters, weightDecay: c.weightDecay),
+                              learningRate: c.learningRate)
+        }
+    }
+}
+
+/// Dice of label > 0 between two masks; 1 when both are empty.
+func foregroundDice(_ prediction: [UInt8], _ reference: [UInt8]) -> Double {
+    var tp = 0, fp = 0, fn = 0
+    for (p, r) in zip(prediction, reference) {
+        switch (p > 0, r > 0) {
+        case (true, true): tp += 1
+        case (true, false): fp += 1
+        case (false, true): fn += 1
+        default: break
+        }
+    }
+    return tp + fp + fn == 0 ? 1 : 2 * Double(tp) / Double(2 * tp + fp + fn)
+}

@@ -7,7 +7,7 @@ struct WeightGenCommand: AsyncParsableCommand {
         commandName: "weightgen",
         abstract: "Learn to generate trained nnU-Net segmentation networks from checkpoints (G.pt-style parameter diffusion).",
         version: WeightGenVersion.current,
-        subcommands: [Bench.self, Inspect.self, Convert.self]
+        subcommands: [Phantom.self, Train.self, Predict.self, Inspect.self, Convert.self, Bench.self]
     )
 }
 

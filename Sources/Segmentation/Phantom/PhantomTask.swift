@@ -16,10 +16,11 @@ public enum PhantomTask: String, CaseIterable, Codable, Sendable {
         }
     }
 
+    /// The dataset's `name` in `dataset.json`, e.g. `PhantomCord`.
+    public var datasetTitle: String { "Phantom" + rawValue.prefix(1).uppercased() + rawValue.dropFirst() }
+
     /// The nnU-Net dataset folder name, e.g. `Dataset101_PhantomCord`.
-    public var datasetName: String {
-        "Dataset\(datasetNumber)_Phantom\(rawValue.prefix(1).uppercased())\(rawValue.dropFirst())"
-    }
+    public var datasetName: String { "Dataset\(datasetNumber)_\(datasetTitle)" }
 }
 
 /// The MRI weighting of a phantom image.

@@ -1,2 +1,0 @@
-/// File formats weightgen reads and writes (NIfTI, nnU-Net folders, PyTorch .pth, safetensors).
-public enum Formats {}

@@ -1,0 +1,38 @@
+/// Linear resampling of [channels, z, y, x] grids, the way scikit-image's `resize` with
+/// order 1 maps coordinates (pixel centres aligned: source = (target + ½)·in/out − ½, edges
+/// clamped). nnU-Net resamples images to the configuration spacing and probabilities back.
+public enum Resampling {
+    /// nnU-Net's `compute_new_shape`: round(shape · spacing / targetSpacing) per axis.
+    public static func shape(_ shape: [Int], spacing: [Double], to target: [Double]) -> [Int] {
+        zip(zip(shape, spacing), target).map { pair, t in max(1, Int((Double(pair.0) * pair.1 / t).rounded())) }
+    }
+
+    /// Resamples every channel from `shape` to `target` with separable linear interpolation.
+    public static func linear(_ values: [Float], channels: Int, from shape: [Int], to target: [Int]) -> [Float] {
+        var current = values, currentShape = shape
+        for axis in 0..<3 where currentShape[axis] != target[axis] {
+            current = resampleAxis(current, channels: channels, shape: currentShape, axis: axis, size: target[axis])
+            currentShape[axis] = target[axis]
+        }
+        return current
+    }
+
+    private static func resampleAxis(_ values: [Float], channels: Int, shape: [Int], axis: Int, size: Int) -> [Float] {
+        let outer = channels * shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
+        let inExtent = shape[axis], scale = Double(inExtent) / Double(size)
+        // Source index pairs and weights, shared by every line along this axis.
+        let taps: [(Int, Int, Float)] = (0..<size).map { i in
+            let source = min(max((Double(i) + 0.5) * scale - 0.5, 0), Double(inExtent - 1))
+            let low = Int(source), high = min(low + 1, inExtent - 1)
+            return (low, high, Float(source - Double(low)))
+        }
+        var result = [Float](repeating: 0, count: outer * size * inner)
+        for o in 0..<outer {
+            for (i, (low, high, w)) in taps.enumerated() {
+                let a = (o * inExtent + low) * inner, b = (o * inExtent + high) * inner, out = (o * size + i) * inner
+                for j in 0..<inner { result[out + j] = values[a + j] * (1 - w) + values[b + j] * w }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Formats
+import TensorEngine
+
+/// Any segmentation model weightgen can run: its own checkpoint folder or an nnU-Net model folder.
+public enum TrainedModel {
+    case weightgen(PlainConvUNet, UNetCheckpointDescription)
+    case nnUNet(NNUNetModel)
+
+    /// Opens a weightgen checkpoint folder (`network.json`) or an nnU-Net model folder (`plans.json`).
+    public static func open(_ url: URL) throws -> TrainedModel {
+        if UNetCheckpoint.isCheckpoint(url) {
+            let (network, description) = try UNetCheckpoint.read(url)
+            return .weightgen(network, description)
+        }
+        guard FileManager.default.fileExists(atPath: url.appendingPathComponent("plans.json").path) else {
+            throw NNUNetModelError.unsupported(url, "neither a weightgen checkpoint (network.json) nor an nnU-Net model folder (plans.json)")
+        }
+        return .nnUNet(try NNUNetModel(url: url))
+    }
+
+    /// A label map for `volume` on its own grid and affine.
+    public func predict(_ volume: NIfTIVolume, mirroring: Bool = false) throws -> NIfTIVolume {
+        switch self {
+        case let .nnUNet(model):
+            return try model.predict(volume, mirroring: mirroring)
+        case let .weightgen(network, description):
+            let item = try SegmentationCase(volume: volume, identifier: "input").zScoreNormalized()
+            let predictor = SlidingWindowPredictor(patchSize: description.patchSize,
+                                                   mirrorAxes: mirroring ? [1, 2] : [], network: { try network($0) })
+            let mask = try predictor.segmentation(image: item.image, channels: 1, shape: item.shape)
+            return try volume.labelMap(mask)
+        }
+    }
+}
+
+extension SegmentationCase {
+    /// A one-channel, unlabelled case from a 3D NIfTI volume, (z, y, x) ordered.
+    public init(volume: NIfTIVolume, identifier: String) throws {
+        guard volume.dims.count <= 3 || volume.dims.dropFirst(3).allSatisfy({ $0 == 1 }) else {
+            throw SegmentationDataError.invalidCase(identifier, "image is \(volume.dims.count)D \(volume.dims); a 3D volume is expected")
+        }
+        let dims = Array(volume.dims.prefix(3)) + [Int](repeating: 1, count: max(0, 3 - volume.dims.count))
+        try self.init(identifier: identifier, image: volume.values, label: nil, channels: 1, shape: Array(dims.reversed()),
+                      spacing: Array((volume.spacing + [1, 1, 1]).prefix(3).reversed()))
+    }
+}
+
+extension NIfTIVolume {
+    /// A uint8 label volume on this volume's grid and affine holding `mask` ((z, y, x) order,
+    /// the same memory order as this volume's values).
+    public func labelMap(_ mask: [UInt8]) throws -> NIfTIVolume {
+        var labelHeader = header
+        labelHeader.datatype = .uint8
+        labelHeader.sclSlope = 1
+        labelHeader.sclInter = 0
+        return try NIfTIVolume(header: labelHeader, values: mask.map(Float.init))
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Formats
+import Segmentation
+
+/// `weightgen train`: trains a PlainConvUNet on an nnU-Net raw dataset.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Train a PlainConvUNet (nnU-Net recipe) on an nnU-Net raw dataset.")
+
+    @Option(help: "nnU-Net raw dataset folder, or a folder of datasets (one per task) with --task.") var dataset: String
+    @Option(help: "Task whose dataset to use when --dataset holds several (cord, canal, lesion).") var task: String?
+    @Option(help: "Network size: \(UNetPreset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: UNetPreset = .tiny
+    @Option(help: "2 (slices) or 3 (patches).") var dimensions = 2
+    @Option(help: "Training iterations.") var iterations = 1000
+    @Option(help: "Batch size.") var batchSize = 16
+    @Option(help: "Patch size, comma-separated (y,x for 2D; z,y,x for 3D).") var patch = "64,64"
+    @Option(help: "Optimiser: sgd (nnU-Net), adam or adamw.") var optimizer: TrainingConfiguration.OptimizerKind = .sgd
+    @Option(help: "Initial learning rate.") var learningRate: Float = 1e-2
+    @Option(help: "Weight decay.") var weightDecay: Float = 3e-5
+    @Option(help: "Augmentation strength (0 = none, 1 = nnU-Net's).") var augmentation = 1.0
+    @Option(help: "Fraction of cases held out for validation.") var validationFraction = 0.2
+    @Option(help: "Iterations between validation passes (0: at the end only).") var validationInterval = 0
+    @Option(help: "Seed of initialisation, split and data stream.") var seed: UInt64 = 0
+    @Option(help: "Output folder for the trained network.") var out: String
+
+    func run() throws {
+        let data = try openTrainingDataset(URL(fileURLWithPath: dataset), task: task)
+        let classes = data.description.labels.count
+        let cases = try data.trainingCases.map { try SegmentationCase.load($0, classes: classes) }
+        let split = DatasetSplit(identifiers: cases.map(\.identifier), validationFraction: validationFraction, seed: seed)
+        let patchSize = try parsePatch(patch, dimensions: dimensions)
+        let architecture = preset.configuration(spatialRank: dimensions, inputChannels: cases[0].channels, numClasses: classes)
+        let network = try PlainConvUNet(architecture, seed: seed)
+        var configuration = TrainingConfiguration(iterations: iterations, batchSize: batchSize, patchSize: patchSize,
+                                                  optimizer: optimizer, learningRate: learningRate, weightDecay: weightDecay,
+                                                  validationInterval: validationInterval, seed: seed)
+        configuration.augmentation.strength = augmentation
+        let trainer = Trainer(network: network, configuration: configuration,
+                              trainingCases: cases.filter { split.training.contains($0.identifier) },
+                              validationCases: cases.filter { split.validation.contains($0.identifier) })
+        log("training \(preset.rawValue) (\(network.parameterCount) parameters) on \(split.training.count) cases of "
+            + "\(data.url.lastPathComponent), validating on \(split.validation.count)")
+        let summary = try trainer.run(progress: { p in
+            var line = String(format: "iter %d/%d  %.1f it/s  loss %.4f  lr %.2e", p.iteration, p.iterations,
+                              p.iterationsPerSecond, p.loss, p.learningRate)
+            if let dice = p.validationDice { line += String(format: "  val dice %.4f", dice) }
+            log(line)
+        })
+        let output = URL(fileURLWithPath: out)
+        var metrics = ["final_loss": Double(summary.finalLoss), "seconds": summary.seconds]
+        if let dice = summary.validationDice { metrics["validation_dice"] = dice }
+        try UNetCheckpoint.write(network, description: UNetCheckpointDescription(
+            architecture: architecture, patchSize: patchSize, task: task, iteration: iterations, metrics: metrics), to: output)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicWrite.write(try encoder.encode(split), to: output.appendingPathComponent("split.json"))
+        try AtomicWrite.write(try encoder.encode(summary), to: output.appendingPathComponent("training.json"))
+        log(String(format: "done in %.1f s; validation Dice %@; saved %@", summary.seconds,
+                   summary.validationDice.map { String(format: "%.4f", $0) } ?? "n/a", output.path))
+    }
+}
+
+/// Parses "64,64" (2D) or "32,64,64" (3D) into a (z, y, x) patch size.
+func parsePatch(_ text: String, dimensions: Int) throws -> [Int] {
+    let values = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard values.count == dimensions, values.allSatisfy({ $0 > 0 }), dimensions == 2 || dimensions == 3 else {
+        throw ValidationError("--patch needs \(dimensions) positive sizes for --dimensions \(dimensions), got \(text)")
+    }
+    return dimensions == 2 ? [1] + values : values
+}
+
+/// Progress and status lines go to standard error, leaving standard output for results.
+func log(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+extension UNetPreset: ExpressibleByArgument {}
+extension TrainingConfiguration.OptimizerKind: ExpressibleByArgument {}

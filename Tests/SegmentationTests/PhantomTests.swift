@@ -86,14 +86,16 @@ final class PhantomTests: XCTestCase {
     }
 
     func testDefaultIsNoisyAndNoiseKnobWorks() throws {
-        let noisy = try phantom(contrast: .t2).makeCases(0..<12).map(cordCoefficientOfVariation)
+        // Without lesions, whose partial-volume edges would add to the spread.
+        let noisy = try phantom(contrast: .t2, difficulty: PhantomDifficulty(lesionCaseFraction: 0))
+            .makeCases(0..<12).map(cordCoefficientOfVariation)
         let clean = try phantom(contrast: .t2, difficulty: PhantomDifficulty(signalToNoise: 1000, blurSigma: 0,
-                                                                              biasFieldStrength: 0))
+                                                                              lesionCaseFraction: 0, biasFieldStrength: 0))
             .makeCases(0..<12).map(cordCoefficientOfVariation)
         let noisyMedian = noisy.sorted()[noisy.count / 2], cleanMedian = clean.sorted()[clean.count / 2]
-        // Cord SNR 7–14 at the default, plus texture: spread 7–20 % of the mean.
-        XCTAssertTrue((0.06...0.2).contains(noisyMedian), "default cord spread \(noisyMedian)")
-        XCTAssertLessThan(cleanMedian, 0.5 * noisyMedian, "without noise the cord is smoother: \(cleanMedian)")
+        // Cord SNR 7–14 at the default plus 4 % texture: a spread of 7–20 % of the mean.
+        XCTAssertTrue((0.07...0.2).contains(noisyMedian), "default cord spread \(noisyMedian)")
+        XCTAssertLessThan(cleanMedian, 0.6 * noisyMedian, "without noise the cord is smoother: \(cleanMedian)")
     }
 
     func testKnobsOutOfRangeAreRefused() {

@@ -8,6 +8,13 @@ public struct NNUNetCase: Equatable, Sendable {
     public var images: [URL]
     /// `labelsTr/<id><ending>`, nil for test cases.
     public var label: URL?
+
+    /// Names a case's files.
+    public init(identifier: String, images: [URL], label: URL?) {
+        self.identifier = identifier
+        self.images = images
+        self.label = label
+    }
 }
 
 /// An nnU-Net v2 raw dataset folder `DatasetNNN_Name/` with `dataset.json`, `imagesTr/`,

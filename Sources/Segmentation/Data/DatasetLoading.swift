@@ -4,21 +4,31 @@ import Formats
 extension SegmentationCase {
     /// Reads one case of an nnU-Net raw dataset: every channel and the label, checked to share
     /// one 3D grid and affine, the label to hold only the dataset's classes and some
-    /// foreground. The grid is (z, y, x), NIfTI's axes reversed, as nnU-Net reads it.
-    public static func load(_ item: NNUNetCase, classes: Int) throws -> SegmentationCase {
+    /// foreground. The grid is (z, y, x), NIfTI's axes reversed, as nnU-Net reads it. With
+    /// `reorient`, volumes are first brought to the closest canonical (RAS+) orientation, so
+    /// z is the inferior–superior axis and 2D slices are axial.
+    public static func load(_ item: NNUNetCase, classes: Int, reorient: Bool = false) throws -> SegmentationCase {
         let name = item.identifier
-        let channels = try item.images.map { url -> NIfTIVolume in
+        var channels = try item.images.map { url -> NIfTIVolume in
             do { return try NIfTIReader.read(url) } catch { throw SegmentationDataError.invalidCase(name, "\(url.lastPathComponent): \(error)") }
         }
-        guard let first = channels.first else { throw SegmentationDataError.invalidCase(name, "no image channels") }
+        guard let original = channels.first else { throw SegmentationDataError.invalidCase(name, "no image channels") }
+        _ = try spatialGrid(original, name: name, what: "image")
+        let orientation = reorient ? Reorientation(affine: original.affine) : nil
+        if let orientation { channels = try channels.map { try orientation.apply($0) } }
+        let first = channels[0]
         let grid = try spatialGrid(first, name: name, what: "image")
         for (index, channel) in channels.enumerated().dropFirst() where channel.dims != first.dims {
             throw SegmentationDataError.invalidCase(name, "channel \(index) has shape \(channel.dims), channel 0 has \(first.dims)")
         }
         var label: [UInt8]?
         if let url = item.label {
-            let volume: NIfTIVolume
+            var volume: NIfTIVolume
             do { volume = try NIfTIReader.read(url) } catch { throw SegmentationDataError.invalidCase(name, "\(url.lastPathComponent): \(error)") }
+            guard volume.dims == original.dims else {
+                throw SegmentationDataError.invalidCase(name, "label shape \(volume.dims) differs from image shape \(original.dims)")
+            }
+            if let orientation { volume = try orientation.apply(volume) }
             guard try spatialGrid(volume, name: name, what: "label") == grid else {
                 throw SegmentationDataError.invalidCase(name, "label shape \(volume.dims) differs from image shape \(first.dims)")
             }

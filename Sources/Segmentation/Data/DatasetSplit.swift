@@ -17,4 +17,10 @@ public struct DatasetSplit: Codable, Sendable, Equatable {
         validation = Array(shuffled.prefix(held)).sorted()
         training = Array(shuffled.dropFirst(held)).sorted()
     }
+
+    /// Holds out exactly the named cases.
+    public init(identifiers: [String], heldOut: [String]) {
+        validation = identifiers.filter { heldOut.contains($0) }.sorted()
+        training = identifiers.filter { !heldOut.contains($0) }.sorted()
+    }
 }

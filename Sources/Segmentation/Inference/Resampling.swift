@@ -36,3 +36,33 @@ public enum Resampling {
         return result
     }
 }
+
+extension Resampling {
+    /// Nearest-neighbour resampling of a [z, y, x] label map, with the same coordinate mapping.
+    public static func nearest(_ labels: [UInt8], from shape: [Int], to target: [Int]) -> [UInt8] {
+        let maps = (0..<3).map { axis -> [Int] in
+            let scale = Double(shape[axis]) / Double(target[axis])
+            return (0..<target[axis]).map { min(shape[axis] - 1, max(0, Int(((Double($0) + 0.5) * scale - 0.5).rounded()))) }
+        }
+        var result = [UInt8](repeating: 0, count: target.reduce(1, *))
+        var i = 0
+        for z in maps[0] { for y in maps[1] { for x in maps[2] {
+            result[i] = labels[(z * shape[1] + y) * shape[2] + x]
+            i += 1
+        } } }
+        return result
+    }
+}
+
+extension SegmentationCase {
+    /// The case on a grid of `target` spacing (z, y, x): images linearly, labels by nearest
+    /// neighbour, the new shape rounded as nnU-Net computes it.
+    public func resampled(toSpacing target: [Double]) throws -> SegmentationCase {
+        let newShape = Resampling.shape(shape, spacing: spacing, to: target)
+        guard newShape != shape else { return self }
+        return try SegmentationCase(identifier: identifier,
+                                    image: Resampling.linear(image, channels: channels, from: shape, to: newShape),
+                                    label: label.map { Resampling.nearest($0, from: shape, to: newShape) },
+                                    channels: channels, shape: newShape, spacing: target)
+    }
+}

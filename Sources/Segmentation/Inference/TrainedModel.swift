@@ -25,11 +25,18 @@ public enum TrainedModel {
         case let .nnUNet(model):
             return try model.predict(volume, mirroring: mirroring)
         case let .weightgen(network, description):
-            let item = try SegmentationCase(volume: volume, identifier: "input").zScoreNormalized()
+            let orientation = description.reoriented ? Reorientation(affine: volume.affine) : nil
+            let oriented = try orientation?.apply(volume) ?? volume
+            let original = try SegmentationCase(volume: oriented, identifier: "input").zScoreNormalized()
+            var target = description.spacing ?? original.spacing
+            if description.patchSize[0] == 1 { target[0] = original.spacing[0] }
+            let item = try original.resampled(toSpacing: target)
             let predictor = SlidingWindowPredictor(patchSize: description.patchSize,
                                                    mirrorAxes: mirroring ? [1, 2] : [], network: { try network($0) })
-            let mask = try predictor.segmentation(image: item.image, channels: 1, shape: item.shape)
-            return try volume.labelMap(mask)
+            let (logits, classes) = try predictor.logits(image: item.image, channels: 1, shape: item.shape)
+            let restored = Resampling.linear(logits, channels: classes, from: item.shape, to: original.shape)
+            let mask = argmax(restored, classes: classes)
+            return try volume.labelMap(orientation?.restore(mask, originalDims: Array(volume.dims.prefix(3))) ?? mask)
         }
     }
 }

@@ -13,11 +13,18 @@ public struct UNetCheckpointDescription: Codable, Sendable {
     public var iteration: Int
     /// Metrics measured for these weights (e.g. "validation_dice").
     public var metrics: [String: Double]
+    /// Voxel spacing (z, y, x) the network was trained at; inputs are resampled to it. Nil:
+    /// each volume's own spacing. For 2D networks the z entry is ignored.
+    public var spacing: [Double]?
+    /// Whether volumes are brought to the closest canonical (RAS+) orientation first.
+    public var reoriented: Bool
 
     public init(architecture: PlainConvUNetConfiguration, patchSize: [Int], task: String?, iteration: Int,
-                metrics: [String: Double] = [:]) {
+                metrics: [String: Double] = [:], spacing: [Double]? = nil, reoriented: Bool = false) {
         self.architecture = architecture
         self.patchSize = patchSize
+        self.spacing = spacing
+        self.reoriented = reoriented
         self.task = task
         self.iteration = iteration
         self.metrics = metrics

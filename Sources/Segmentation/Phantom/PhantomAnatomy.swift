@@ -53,7 +53,7 @@ struct PhantomAnatomy {
              origin.y + lateral * sin(rotation) + anterior * cos(rotation))
         }
 
-        let cordLateral = uniform(3.0...6.0)
+        let cordLateral = uniform(3.6...6.2)
         let cordAnterior = cordLateral * uniform(0.58...0.85)
         let isStenotic = rng.nextUnitDouble() < 0.2
         let csfLateral = isStenotic ? uniform(0.5...2.0) : uniform(1.5...4.0)

@@ -8,7 +8,7 @@ public struct PhantomDifficulty: Codable, Equatable, Sendable {
     /// Mean cord intensity over the noise standard deviation (Rician noise); per case × 0.7–1.4.
     public var signalToNoise: Double
     /// Scale of the cord–CSF intensity difference of each weighting: 1 is the phantom's textbook
-    /// contrast, 0 makes the CSF look like cord; per case × 0.55–1.1.
+    /// contrast, 0 makes the CSF look like cord; per case × 0.65–1.1.
     public var cordCSFContrast: Double
     /// Standard deviation, in voxels, of the Gaussian point-spread function applied after the
     /// image is rendered with exact partial-volume fractions (4×4 subsamples per voxel).
@@ -16,7 +16,7 @@ public struct PhantomDifficulty: Codable, Equatable, Sendable {
     /// Mean lesion radius in millimetres; per lesion × 0.7–1.4.
     public var lesionRadius: Double
     /// Lesion intensity change relative to the cord: brighter by this fraction on T2, darker by
-    /// half of it on T1; per lesion × 0.6–1.2.
+    /// 70 % of it on T1; per lesion × 0.6–1.2.
     public var lesionContrast: Double
     /// Share of cases that have lesions (the others have an empty lesion mask).
     public var lesionCaseFraction: Double
@@ -27,8 +27,8 @@ public struct PhantomDifficulty: Codable, Equatable, Sendable {
     public var biasFieldStrength: Double
 
     /// Sets every knob; omitted ones take the default.
-    public init(signalToNoise: Double = 10, cordCSFContrast: Double = 1, blurSigma: Double = 0.6,
-                lesionRadius: Double = 1.6, lesionContrast: Double = 0.6, lesionCaseFraction: Double = 0.8,
+    public init(signalToNoise: Double = 12, cordCSFContrast: Double = 1, blurSigma: Double = 0.5,
+                lesionRadius: Double = 2, lesionContrast: Double = 0.7, lesionCaseFraction: Double = 0.8,
                 shapeVariability: Double = 1, biasFieldStrength: Double = 0.2) {
         self.signalToNoise = signalToNoise
         self.cordCSFContrast = cordCSFContrast

@@ -19,15 +19,29 @@ struct Train: ParsableCommand {
     @Option(help: "Weight decay.") var weightDecay: Float = 3e-5
     @Option(help: "Augmentation strength (0 = none, 1 = nnU-Net's).") var augmentation = 1.0
     @Option(help: "Fraction of cases held out for validation.") var validationFraction = 0.2
+    @Option(help: "Hold out exactly these cases (comma-separated identifiers) instead of a random fraction.")
+    var holdOut: String?
+    @Option(help: "Resample every case to this voxel spacing in mm (y,x for 2D; z,y,x for 3D) before training.")
+    var spacing: String?
     @Option(help: "Iterations between validation passes (0: at the end only).") var validationInterval = 0
     @Option(help: "Seed of initialisation, split and data stream.") var seed: UInt64 = 0
+    @Flag(inversion: .prefixedNo, help: "Bring volumes to the closest canonical (RAS+) orientation, so 2D slices are axial.")
+    var reorient = true
     @Option(help: "Output folder for the trained network.") var out: String
 
     func run() throws {
         let data = try openTrainingDataset(URL(fileURLWithPath: dataset), task: task)
         let classes = data.description.labels.count
-        let cases = try data.trainingCases.map { try SegmentationCase.load($0, classes: classes) }
-        let split = DatasetSplit(identifiers: cases.map(\.identifier), validationFraction: validationFraction, seed: seed)
+        let targetSpacing = try spacing.map { try parseSpacing($0, dimensions: dimensions) }
+        let cases = try data.trainingCases.map { item -> SegmentationCase in
+            let loaded = try SegmentationCase.load(item, classes: classes, reorient: reorient)
+            guard var target = targetSpacing else { return loaded }
+            if dimensions == 2 { target[0] = loaded.spacing[0] }
+            return try loaded.resampled(toSpacing: target)
+        }
+        let identifiers = cases.map(\.identifier)
+        let split = holdOut.map { DatasetSplit(identifiers: identifiers, heldOut: $0.split(separator: ",").map(String.init)) }
+            ?? DatasetSplit(identifiers: identifiers, validationFraction: validationFraction, seed: seed)
         let patchSize = try parsePatch(patch, dimensions: dimensions)
         let architecture = preset.configuration(spatialRank: dimensions, inputChannels: cases[0].channels, numClasses: classes)
         let network = try PlainConvUNet(architecture, seed: seed)
@@ -50,7 +64,8 @@ struct Train: ParsableCommand {
         var metrics = ["final_loss": Double(summary.finalLoss), "seconds": summary.seconds]
         if let dice = summary.validationDice { metrics["validation_dice"] = dice }
         try UNetCheckpoint.write(network, description: UNetCheckpointDescription(
-            architecture: architecture, patchSize: patchSize, task: task, iteration: iterations, metrics: metrics), to: output)
+            architecture: architecture, patchSize: patchSize, task: task, iteration: iterations, metrics: metrics,
+            spacing: targetSpacing, reoriented: reorient), to: output)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicWrite.write(try encoder.encode(split), to: output.appendingPathComponent("split.json"))
@@ -65,6 +80,15 @@ func parsePatch(_ text: String, dimensions: Int) throws -> [Int] {
     let values = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
     guard values.count == dimensions, values.allSatisfy({ $0 > 0 }), dimensions == 2 || dimensions == 3 else {
         throw ValidationError("--patch needs \(dimensions) positive sizes for --dimensions \(dimensions), got \(text)")
+    }
+    return dimensions == 2 ? [1] + values : values
+}
+
+/// Parses "0.84,0.84" (2D, in-plane) or "1,0.84,0.84" (3D) into a (z, y, x) spacing.
+func parseSpacing(_ text: String, dimensions: Int) throws -> [Double] {
+    let values = text.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+    guard values.count == dimensions, values.allSatisfy({ $0 > 0 }) else {
+        throw ValidationError("--spacing needs \(dimensions) positive values in mm, got \(text)")
     }
     return dimensions == 2 ? [1] + values : values
 }

@@ -37,7 +37,7 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: ["TensorEngine", "NeuralNetwork", "Segmentation"],
-            resources: [.copy("Resources/engine_torch.py")]
+            resources: [.copy("Resources/engine_torch.py"), .copy("Resources/train_nnunet.py")]
         ),
         .executableTarget(
             name: "weightgen",

@@ -39,10 +39,11 @@ for target in "${targets[@]}"; do
         "${SOURCES[@]}" "Fuzz/harness/$target.swift" -L "$BUILD" -lZIPFoundation -lz -o "$BUILD/fuzz-$target" 2>&1 \
         | grep -v "Cannot export local symbol" || true
     mkdir -p "$BUILD/corpus/$target"
-    extra=()
+    leaks=1
     # ZIPFoundation's Archive(url:) leaks the 56-byte path buffer of FileManager.fileSystemRepresentation
     # on every open (third-party code), which LeakSanitizer would report as the first "crash".
-    [[ $target == pth ]] && extra=(-detect_leaks=0)
-    echo "running fuzz-$target ${fuzzer_args[*]} ${extra[*]}"
-    (cd "$BUILD" && nice -n 10 "./fuzz-$target" "corpus/$target" "../Fuzz/corpus/$target" "${fuzzer_args[@]}" "${extra[@]}")
+    [[ $target == pth ]] && leaks=0
+    echo "running fuzz-$target ${fuzzer_args[*]}"
+    (cd "$BUILD" && ASAN_OPTIONS="detect_leaks=$leaks" nice -n 10 "./fuzz-$target" "corpus/$target" \
+        "../Fuzz/corpus/$target" "${fuzzer_args[@]}" -detect_leaks=$leaks)
 done

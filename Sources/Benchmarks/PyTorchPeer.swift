@@ -21,8 +21,10 @@ public struct PyTorchPeer {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        // The result is the last line that parses as a JSON object; libraries may print before it.
+        let lastObject = String(decoding: data, as: UTF8.self).split(separator: "\n").reversed().lazy
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.first
+        guard process.terminationStatus == 0, let object = lastObject else {
             let tail = errorText.split(separator: "\n").suffix(3).joined(separator: " | ")
             return .failure(PeerSkipped(reason: "\(python) failed (status \(process.terminationStatus)): \(tail)"))
         }

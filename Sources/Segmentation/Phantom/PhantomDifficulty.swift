@@ -8,7 +8,7 @@ public struct PhantomDifficulty: Codable, Equatable, Sendable {
     /// Mean cord intensity over the noise standard deviation (Rician noise); per case × 0.7–1.4.
     public var signalToNoise: Double
     /// Scale of the cord–CSF intensity difference of each weighting: 1 is the phantom's textbook
-    /// contrast, 0 makes the CSF look like cord; per case × 0.65–1.1.
+    /// contrast, 0 makes the CSF look like cord; per case × 0.75–1.1.
     public var cordCSFContrast: Double
     /// Standard deviation, in voxels, of the Gaussian point-spread function applied after the
     /// image is rendered with exact partial-volume fractions (4×4 subsamples per voxel).
@@ -28,7 +28,7 @@ public struct PhantomDifficulty: Codable, Equatable, Sendable {
 
     /// Sets every knob; omitted ones take the default.
     public init(signalToNoise: Double = 12, cordCSFContrast: Double = 1, blurSigma: Double = 0.5,
-                lesionRadius: Double = 2, lesionContrast: Double = 0.7, lesionCaseFraction: Double = 0.8,
+                lesionRadius: Double = 2, lesionContrast: Double = 0.5, lesionCaseFraction: Double = 0.8,
                 shapeVariability: Double = 1, biasFieldStrength: Double = 0.2) {
         self.signalToNoise = signalToNoise
         self.cordCSFContrast = cordCSFContrast

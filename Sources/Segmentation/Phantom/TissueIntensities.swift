@@ -25,7 +25,7 @@ struct TissueIntensities {
         var mean = textbook.map { $0 * uniform(0.9...1.1) }
         let cord = textbook[PhantomTissue.cord.rawValue]
         mean[PhantomTissue.cord.rawValue] = cord
-        let csfScale = difficulty.cordCSFContrast * uniform(0.65...1.1)
+        let csfScale = difficulty.cordCSFContrast * uniform(0.75...1.1)
         mean[PhantomTissue.csf.rawValue] = cord + csfScale * (textbook[PhantomTissue.csf.rawValue] - cord)
         let lesionChange = difficulty.lesionContrast * uniform(0.6...1.2)
         mean.append(contrast == .t2 ? cord * (1 + lesionChange) : cord * (1 - 0.7 * lesionChange))

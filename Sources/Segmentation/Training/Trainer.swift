@@ -75,6 +75,8 @@ public final class Trainer {
         defer { loader.stop() }
         let optimizer = makeOptimizer()
         let schedule = PolyLearningRate(initial: c.learningRate, totalSteps: c.iterations)
+        let deepSupervision = c.deepSupervision && network.configuration.stageCount > 2
+            ? DeepSupervisionLoss(configuration: network.configuration, batchDice: c.batchDice) : nil
         var losses: [Float] = []
         var sinceSnapshot: [Float] = []
         if snapshotIterations.contains(0) {
@@ -87,8 +89,12 @@ public final class Trainer {
             optimizer.learningRate = schedule.learningRate(at: iteration - 1)
             let batch = loader.next()
             optimizer.zeroGrad()
-            let logits = try network(batch.images)
-            let loss = try SegmentationLoss.diceCrossEntropy(logits: logits, target: batch.labels, batchDice: c.batchDice)
+            let loss: Tensor
+            if let deepSupervision {
+                loss = try deepSupervision(network.forward(batch.images, deepSupervision: true), labels: batch.labels)
+            } else {
+                loss = try SegmentationLoss.diceCrossEntropy(logits: network(batch.images), target: batch.labels, batchDice: c.batchDice)
+            }
             guard loss.item.isFinite else { throw TrainingError.nonFiniteLoss(iteration: iteration, value: loss.item) }
             try loss.backward()
             clipGradientNorm(network.parameters(), maxNorm: c.gradientClip)

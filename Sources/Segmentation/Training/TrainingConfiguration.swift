@@ -26,13 +26,17 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var validationInterval: Int
     /// Seed of the initialisation; the data stream uses a seed derived from it.
     public var seed: UInt64
+    /// nnU-Net's deep supervision: a loss on every decoder level's output against the label
+    /// downsampled to it, weighted 1, ½, ¼, … with the lowest level at 0, normalised.
+    public var deepSupervision: Bool
 
     /// nnU-Net's defaults (SGD 1e-2, momentum 0.99, Nesterov, wd 3e-5, poly lr, clip 12,
-    /// batch Dice, a third of patches on foreground, full augmentation).
+    /// batch Dice, a third of patches on foreground, full augmentation, deep supervision).
     public init(iterations: Int, batchSize: Int, patchSize: [Int], optimizer: OptimizerKind = .sgd,
                 learningRate: Float = 1e-2, momentum: Float = 0.99, weightDecay: Float = 3e-5, gradientClip: Float = 12,
                 batchDice: Bool = true, foregroundFraction: Double = 0.33,
-                augmentation: AugmentationConfiguration = .nnUNetDefault, validationInterval: Int = 0, seed: UInt64 = 0) {
+                augmentation: AugmentationConfiguration = .nnUNetDefault, validationInterval: Int = 0, seed: UInt64 = 0,
+                deepSupervision: Bool = true) {
         self.iterations = iterations
         self.batchSize = batchSize
         self.patchSize = patchSize
@@ -46,5 +50,6 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         self.augmentation = augmentation
         self.validationInterval = validationInterval
         self.seed = seed
+        self.deepSupervision = deepSupervision
     }
 }

@@ -7,7 +7,7 @@ import TensorEngine
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks, side by side with PyTorch in the same run.",
-        subcommands: [EngineCommand.self])
+        subcommands: [EngineCommand.self, TrainCommand.self])
 
     /// Options every bench subcommand shares.
     struct Options: ParsableArguments {
@@ -40,6 +40,23 @@ struct Bench: ParsableCommand {
             let benchmark = EngineBenchmark(repeats: options.repeats, warmup: options.warmup,
                                             peer: options.noPytorch ? nil : PyTorchPeer(python: options.python),
                                             filter: options.filter)
+            let report = try benchmark.run { message in
+                FileHandle.standardError.write(Data("bench: \(message)\n".utf8))
+            }
+            try options.emit(report)
+        }
+    }
+
+    struct TrainCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "train",
+            abstract: "weightgen's trainer against nnU-Net v2's own trainer (needs nnunetv2 for the comparison).")
+        @OptionGroup var options: Options
+
+        func run() throws {
+            options.apply()
+            let benchmark = TrainBenchmark(iterations: max(options.repeats, 5), warmup: options.warmup,
+                                           peer: options.noPytorch ? nil : PyTorchPeer(python: options.python))
             let report = try benchmark.run { message in
                 FileHandle.standardError.write(Data("bench: \(message)\n".utf8))
             }

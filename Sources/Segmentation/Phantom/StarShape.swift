@@ -12,22 +12,24 @@ struct StarShape: Sendable {
         var sinPhase: Double
     }
 
-    var centerX: Double
-    var centerY: Double
-    var semiAxisX: Double
-    var semiAxisY: Double
-    /// Rotation of the ellipse's x axis from the image's x axis, in radians.
-    var rotation: Double
-    var harmonics: [Harmonic]
+    let centerX: Double
+    let centerY: Double
+    private(set) var semiAxisX: Double
+    private(set) var semiAxisY: Double
+    /// Cosine and sine of the rotation of the ellipse's x axis from the image's x axis.
+    private let rotationCos: Double
+    private let rotationSin: Double
+    private let harmonics: [Harmonic]
 
-    /// A shape with `orders` harmonics of amplitude uniform in `0...maximumAmplitude` and random phases.
+    /// A shape rotated by `rotation` radians with `orders` harmonics of amplitude uniform in `0...maximumAmplitude` and random phases.
     init(centerX: Double, centerY: Double, semiAxisX: Double, semiAxisY: Double, rotation: Double,
          orders: [Int] = [], maximumAmplitude: Double = 0, using generator: inout SeededGenerator) {
         self.centerX = centerX
         self.centerY = centerY
         self.semiAxisX = semiAxisX
         self.semiAxisY = semiAxisY
-        self.rotation = rotation
+        rotationCos = cos(rotation)
+        rotationSin = sin(rotation)
         harmonics = orders.sorted().map { order in
             let amplitude = maximumAmplitude * generator.nextUnitDouble()
             let phase = 2 * Double.pi * generator.nextUnitDouble()
@@ -46,9 +48,8 @@ struct StarShape: Sendable {
     /// Normalised radial position of a point: below 1 inside, 1 on the outline, above 1 outside.
     func level(x: Double, y: Double) -> Double {
         let dx = x - centerX, dy = y - centerY
-        let cosR = cos(rotation), sinR = sin(rotation)
-        let u = (cosR * dx + sinR * dy) / semiAxisX
-        let v = (-sinR * dx + cosR * dy) / semiAxisY
+        let u = (rotationCos * dx + rotationSin * dy) / semiAxisX
+        let v = (-rotationSin * dx + rotationCos * dy) / semiAxisY
         let radius = (u * u + v * v).squareRoot()
         guard radius > 0 else { return 0 }
         return radius / outlineRadius(cosTheta: u / radius, sinTheta: v / radius)

@@ -109,41 +109,57 @@ private func convolutionBackward(_ g: ConvolutionGeometry, x: UnsafePointer<Floa
     }
 }
 
-/// The valid output range along one axis for kernel offset `k`: outputs o with
-/// 0 ≤ o·stride − pad + k < size.
-@inline(__always)
-private func validRange(size: Int, out: Int, k: Int, stride: Int, pad: Int) -> Range<Int> {
-    let lo = max(0, (pad - k + stride - 1) / stride)
-    let hi = min(out, (size - 1 + pad - k) / stride + 1)
-    return lo..<max(lo, hi)
+/// One row of the im2col matrix: its input channel, kernel offset, and the output ranges
+/// along (z, y, x) whose input position for that offset lies inside the image.
+private struct ColumnRow {
+    let channel: Int
+    let offset: (z: Int, y: Int, x: Int)
+    let valid: (z: Range<Int>, y: Range<Int>, x: Range<Int>)
+
+    init(_ row: Int, _ g: ConvolutionGeometry) {
+        let (kh, kw) = (g.kernel.1, g.kernel.2), within = row % g.kernelVolume
+        channel = row / g.kernelVolume
+        offset = (within / (kh * kw), (within / kw) % kh, within % kw)
+        valid = (Self.range(g.input.0, g.output.0, offset.z, g.stride.0, g.padding.0),
+                 Self.range(g.input.1, g.output.1, offset.y, g.stride.1, g.padding.1),
+                 Self.range(g.input.2, g.output.2, offset.x, g.stride.2, g.padding.2))
+    }
+
+    /// Outputs o with 0 ≤ o·stride − pad + k < size.
+    private static func range(_ size: Int, _ out: Int, _ k: Int, _ stride: Int, _ pad: Int) -> Range<Int> {
+        let lo = max(0, (pad - k + stride - 1) / stride)
+        let hi = min(out, (size - 1 + pad - k) / stride + 1)
+        return lo..<max(lo, hi)
+    }
+
+    /// Offset of the input element that output (z, y, x = 0) reads, within its channel.
+    func inputStart(z: Int, y: Int, _ g: ConvolutionGeometry) -> Int {
+        ((z * g.stride.0 - g.padding.0 + offset.z) * g.input.1 + y * g.stride.1 - g.padding.1 + offset.y) * g.input.2
+            - g.padding.2 + offset.x
+    }
 }
 
 /// Unfolds one image [C, D, H, W] into columns [C·kD·kH·kW, oD·oH·oW] (zero where padded).
 /// Each element is written once: padded stretches are zeroed, the rest copied.
 func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
-    let (kh, kw) = (g.kernel.1, g.kernel.2), (od, oh, ow) = g.output, (id, ih, iw) = g.input
-    let (sd, sh, sw) = g.stride, (pd, ph, pw) = g.padding
+    let (od, oh, ow) = g.output, sw = g.stride.2
     for row in 0..<g.patchSize {
-        let c = row / g.kernelVolume, offset = row % g.kernelVolume
-        let kz = offset / (kh * kw), ky = (offset / kw) % kh, kx = offset % kw
-        let zr = validRange(size: id, out: od, k: kz, stride: sd, pad: pd)
-        let yr = validRange(size: ih, out: oh, k: ky, stride: sh, pad: ph)
-        let xr = validRange(size: iw, out: ow, k: kx, stride: sw, pad: pw)
-        let src = x + c * g.inputPlane
+        let r = ColumnRow(row, g), xr = r.valid.x
+        let src = x + r.channel * g.inputPlane
         let dstRow = col + row * g.outputPlane
         for z in 0..<od {
             for y in 0..<oh {
                 let dst = dstRow + (z * oh + y) * ow
-                guard zr.contains(z), yr.contains(y) else {
+                guard r.valid.z.contains(z), r.valid.y.contains(y) else {
                     dst.update(repeating: 0, count: ow)
                     continue
                 }
-                let srcRow = src + ((z * sd - pd + kz) * ih + y * sh - ph + ky) * iw
+                let srcRow = src + r.inputStart(z: z, y: y, g)
                 dst.update(repeating: 0, count: xr.lowerBound)
                 if sw == 1 {
-                    (dst + xr.lowerBound).update(from: srcRow + xr.lowerBound - pw + kx, count: xr.count)
+                    (dst + xr.lowerBound).update(from: srcRow + xr.lowerBound, count: xr.count)
                 } else {
-                    for xo in xr { dst[xo] = srcRow[xo * sw - pw + kx] }
+                    for xo in xr { dst[xo] = srcRow[xo * sw] }
                 }
                 (dst + xr.upperBound).update(repeating: 0, count: ow - xr.upperBound)
             }
@@ -153,19 +169,14 @@ func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ g: 
 
 /// Folds one image's column gradients back onto its input gradient: the adjoint of `im2col`.
 func col2im(_ col: UnsafePointer<Float>, _ x: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
-    let (kh, kw) = (g.kernel.1, g.kernel.2), (od, oh, ow) = g.output, (id, ih, iw) = g.input
-    let (sd, sh, sw) = g.stride, (pd, ph, pw) = g.padding
+    let oh = g.output.1, ow = g.output.2, sw = g.stride.2
     for row in 0..<g.patchSize {
-        let c = row / g.kernelVolume, offset = row % g.kernelVolume
-        let kz = offset / (kh * kw), ky = (offset / kw) % kh, kx = offset % kw
-        let zr = validRange(size: id, out: od, k: kz, stride: sd, pad: pd)
-        let yr = validRange(size: ih, out: oh, k: ky, stride: sh, pad: ph)
-        let xr = validRange(size: iw, out: ow, k: kx, stride: sw, pad: pw)
+        let r = ColumnRow(row, g), xr = r.valid.x
         let srcRow = col + row * g.outputPlane
-        let dstImage = x + c * g.inputPlane
-        for z in zr {
-            for y in yr {
-                let dst = dstImage + ((z * sd - pd + kz) * ih + y * sh - ph + ky) * iw - pw + kx
+        let dstImage = x + r.channel * g.inputPlane
+        for z in r.valid.z {
+            for y in r.valid.y {
+                let dst = dstImage + r.inputStart(z: z, y: y, g)
                 let src = srcRow + (z * oh + y) * ow
                 if sw == 1 {
                     for xo in xr { dst[xo] += src[xo] }

@@ -40,6 +40,29 @@ final class TrainerTests: XCTestCase {
         XCTAssertGreaterThan(try XCTUnwrap(summary.validationDice), 0.8, "discs are easy: Dice after 120 iterations")
     }
 
+    func testThreeDimensionalTrainingAndPrediction() throws {
+        var rng = SeededGenerator(seed: 11)
+        let cases = try (0..<3).map { index -> SegmentationCase in
+            let n = 12
+            var image = [Float](repeating: 0, count: n * n * n), label = [UInt8](repeating: 0, count: n * n * n)
+            for i in 0..<(n * n * n) {
+                let z = i / (n * n), y = (i / n) % n, x = i % n
+                let inside = (z - 6) * (z - 6) + (y - 6) * (y - 6) + (x - 5 - index) * (x - 5 - index) <= 9
+                label[i] = inside ? 1 : 0
+                image[i] = (inside ? 1 : 0) + 0.2 * rng.nextNormal()
+            }
+            return try SegmentationCase(identifier: "BALL_\(index)", image: image, label: label, channels: 1,
+                                        shape: [n, n, n], spacing: [1, 1, 1])
+        }
+        let network = try PlainConvUNet(.standard(features: [4, 8], spatialRank: 3), seed: 12)
+        let trainer = Trainer(network: network,
+                              configuration: TrainingConfiguration(iterations: 4, batchSize: 2, patchSize: [8, 8, 8], seed: 13),
+                              trainingCases: cases, validationCases: [cases[0]])
+        let summary = try trainer.run()
+        XCTAssertEqual(summary.lossHistory.count, 4)
+        XCTAssertNotNil(summary.validationDice, "validation runs 3D sliding windows over the 12³ volume")
+    }
+
     func testSameSeedSameRun() throws {
         func run() throws -> [Float] {
             let network = try PlainConvUNet(.standard(features: [4, 8], spatialRank: 2), seed: 5)

@@ -90,12 +90,7 @@ func channelSums(_ g: Tensor, channels: Int) -> Tensor {
     parallelFor(channels, grain: max(1, (1 << 16) / max(batch * plane, 1))) { range in
         for c in range {
             var acc = 0.0
-            for n in 0..<batch {
-                let row = p + (n * channels + c) * plane
-                var partial: Float = 0
-                for i in 0..<plane { partial += row[i] }
-                acc += Double(partial)
-            }
+            for n in 0..<batch { acc += vectorSum(p + (n * channels + c) * plane, plane) }
             out[c] = Float(acc)
         }
     }

@@ -38,11 +38,8 @@ extension Tensor {
         parallelFor(groups, grain: max(1, (1 << 14) / max(groupSize, 1))) { range in
             for group in range {
                 let base = group * groupSize
-                var sum = 0.0
-                for i in 0..<groupSize { sum += Double(x[base + i]) }
-                let mean = sum / Double(groupSize)
-                var squares = 0.0
-                for i in 0..<groupSize { let d = Double(x[base + i]) - mean; squares += d * d }
+                let mean = vectorSum(x + base, groupSize) / Double(groupSize)
+                let squares = vectorSquaredDeviation(x + base, groupSize, mean: Float(mean))
                 let inv = Float(1 / (squares / Double(groupSize) + Double(eps)).squareRoot())
                 istd[group] = inv
                 let p = parameterIndex(group), m = Float(mean)
@@ -57,24 +54,53 @@ extension Tensor {
         let inputShape = shape
         return Tensor.record(result, shape, op: op, inputs: [self, weight, bias]) { grad in
             let g = grad.pointer, xhat = normalized.pointer, istd = inverseStd.pointer
+            let grain = max(1, (1 << 14) / max(groupSize, 1))
+            // Σ g and Σ g·x̂ per group: with one parameter per group (instance norm) they give
+            // both the input gradient's means and the parameter gradients.
+            var sumGrad = [Double](repeating: 0, count: groups), sumGradXhat = sumGrad
+            if parameterStride == 0 {
+                sumGrad.withUnsafeMutableBufferPointer { sg in
+                    sumGradXhat.withUnsafeMutableBufferPointer { sgx in
+                        parallelFor(groups, grain: grain) { range in
+                            for group in range {
+                                let base = group * groupSize
+                                sg[group] = vectorSum(g + base, groupSize)
+                                sgx[group] = vectorDot(g + base, xhat + base, groupSize)
+                            }
+                        }
+                    }
+                }
+            }
             var gx: Tensor?
             if self.requiresGrad {
                 let out = Tensor.uninitialized(inputShape)
                 let dx = out.pointer
-                parallelFor(groups, grain: max(1, (1 << 14) / max(groupSize, 1))) { range in
-                    for group in range {
-                        let base = group * groupSize, p = parameterIndex(group)
-                        var sumDy = 0.0, sumDyXhat = 0.0
-                        for i in 0..<groupSize {
-                            let dy = Double(g[base + i] * w[p + i * parameterStride])
-                            sumDy += dy
-                            sumDyXhat += dy * Double(xhat[base + i])
-                        }
-                        let meanDy = Float(sumDy / Double(groupSize)), meanDyXhat = Float(sumDyXhat / Double(groupSize))
-                        let inv = istd[group]
-                        for i in 0..<groupSize {
-                            let dy = g[base + i] * w[p + i * parameterStride]
-                            dx[base + i] = inv * (dy - meanDy - xhat[base + i] * meanDyXhat)
+                sumGrad.withUnsafeBufferPointer { sg in
+                    sumGradXhat.withUnsafeBufferPointer { sgx in
+                        parallelFor(groups, grain: grain) { range in
+                            for group in range {
+                                let base = group * groupSize, p = parameterIndex(group), inv = istd[group]
+                                if parameterStride == 0 {
+                                    let scale = w[p]
+                                    let meanDy = scale * Float(sg[group] / Double(groupSize))
+                                    let meanDyXhat = scale * Float(sgx[group] / Double(groupSize))
+                                    for i in 0..<groupSize {
+                                        dx[base + i] = inv * (g[base + i] * scale - meanDy - xhat[base + i] * meanDyXhat)
+                                    }
+                                    continue
+                                }
+                                var sumDy = 0.0, sumDyXhat = 0.0
+                                for i in 0..<groupSize {
+                                    let dy = Double(g[base + i] * w[p + i * parameterStride])
+                                    sumDy += dy
+                                    sumDyXhat += dy * Double(xhat[base + i])
+                                }
+                                let meanDy = Float(sumDy / Double(groupSize)), meanDyXhat = Float(sumDyXhat / Double(groupSize))
+                                for i in 0..<groupSize {
+                                    let dy = g[base + i] * w[p + i * parameterStride]
+                                    dx[base + i] = inv * (dy - meanDy - xhat[base + i] * meanDyXhat)
+                                }
+                            }
                         }
                     }
                 }
@@ -85,6 +111,11 @@ extension Tensor {
                 var dwAcc = [Double](repeating: 0, count: weight.count), dbAcc = dwAcc
                 for group in 0..<groups {
                     let base = group * groupSize, p = parameterIndex(group)
+                    if parameterStride == 0 {
+                        dwAcc[p] += sumGradXhat[group]
+                        dbAcc[p] += sumGrad[group]
+                        continue
+                    }
                     for i in 0..<groupSize {
                         let j = p + i * parameterStride
                         dwAcc[j] += Double(g[base + i] * xhat[base + i])

@@ -6,8 +6,10 @@ extension SegmentationCase {
     /// one 3D grid and affine, the label to hold only the dataset's classes and some
     /// foreground. The grid is (z, y, x), NIfTI's axes reversed, as nnU-Net reads it. With
     /// `reorient`, volumes are first brought to the closest canonical (RAS+) orientation, so
-    /// z is the inferior–superior axis and 2D slices are axial.
-    public static func load(_ item: NNUNetCase, classes: Int, reorient: Bool = false) throws -> SegmentationCase {
+    /// z is the inferior–superior axis and 2D slices are axial. An empty label is refused unless
+    /// `allowEmptyLabel` (tasks such as lesions, where a case may lack the structure).
+    public static func load(_ item: NNUNetCase, classes: Int, reorient: Bool = false,
+                            allowEmptyLabel: Bool = false) throws -> SegmentationCase {
         let name = item.identifier
         var channels = try item.images.map { url -> NIfTIVolume in
             do { return try NIfTIReader.read(url) } catch { throw SegmentationDataError.invalidCase(name, "\(url.lastPathComponent): \(error)") }
@@ -43,8 +45,9 @@ extension SegmentationCase {
                 }
                 values[i] = UInt8(value)
             }
-            guard values.contains(where: { $0 > 0 }) else {
-                throw SegmentationDataError.invalidCase(name, "label is empty (no foreground voxel)")
+            guard allowEmptyLabel || values.contains(where: { $0 > 0 }) else {
+                throw SegmentationDataError.invalidCase(name, "label is empty (no foreground voxel); "
+                    + "allow empty labels for tasks where a case may lack the structure, such as lesions")
             }
             label = values
         }

@@ -124,15 +124,19 @@ public final class Trainer {
                                finalLoss: losses.last ?? .nan, validationDice: validationDice, lossHistory: losses)
     }
 
-    /// Mean foreground Dice of whole-case predictions on the validation cases.
-    public func validate() throws -> Double {
+    /// Mean foreground Dice of whole-case predictions on the validation cases. As nnU-Net
+    /// does, a case where both prediction and reference are empty has no Dice and is left out
+    /// of the mean (so lesion-free cases do not count as perfect); nil when every case is.
+    public func validate() throws -> Double? {
         let predictor = SlidingWindowPredictor(patchSize: configuration.patchSize, network: { try self.network($0) })
-        var total = 0.0
+        var scores: [Double] = []
         for item in validationCases {
             let prediction = try predictor.segmentation(image: item.image, channels: item.channels, shape: item.shape)
-            total += foregroundDice(prediction, item.label ?? [])
+            let counts = OverlapCounts(prediction: prediction.map { $0 > 0 ? 1 : 0 },
+                                       reference: (item.label ?? []).map { $0 > 0 ? 1 : 0 }, label: 1)
+            if counts.truePositives + counts.falsePositives + counts.falseNegatives > 0 { scores.append(counts.dice) }
         }
-        return total / Double(validationCases.count)
+        return scores.isEmpty ? nil : scores.reduce(0, +) / Double(scores.count)
     }
 
     private func makeOptimizer() -> Optimizer {
@@ -149,18 +153,4 @@ public final class Trainer {
                               learningRate: c.learningRate)
         }
     }
-}
-
-/// Dice of label > 0 between two masks; 1 when both are empty.
-func foregroundDice(_ prediction: [UInt8], _ reference: [UInt8]) -> Double {
-    var tp = 0, fp = 0, fn = 0
-    for (p, r) in zip(prediction, reference) {
-        switch (p > 0, r > 0) {
-        case (true, true): tp += 1
-        case (true, false): fp += 1
-        case (false, true): fn += 1
-        default: break
-        }
-    }
-    return tp + fp + fn == 0 ? 1 : 2 * Double(tp) / Double(2 * tp + fp + fn)
 }

@@ -25,7 +25,7 @@ struct Evaluate: ParsableCommand {
         var evaluations: [CaseEvaluation] = []
         for item in selected {
             let image = try NIfTIReader.read(item.images[0])
-            let reference = try SegmentationCase.load(item, classes: data.description.labels.count)
+            let reference = try SegmentationCase.load(item, classes: data.description.labels.count, allowEmptyLabel: true)
             let prediction = try trained.predict(image, mirroring: mirroring)
             let evaluation = try CaseEvaluation(identifier: item.identifier, prediction: prediction.values.map { UInt8($0) },
                                                 reference: reference.label ?? [],

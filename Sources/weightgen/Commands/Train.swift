@@ -25,6 +25,8 @@ struct Train: ParsableCommand {
     var spacing: String?
     @Option(help: "Iterations between validation passes (0: at the end only).") var validationInterval = 0
     @Option(help: "Seed of initialisation, split and data stream.") var seed: UInt64 = 0
+    @Flag(help: "Accept cases whose label is empty (tasks such as lesions, where a case may lack the structure).")
+    var allowEmptyLabels = false
     @Flag(inversion: .prefixedNo, help: "Bring volumes to the closest canonical (RAS+) orientation, so 2D slices are axial.")
     var reorient = true
     @Option(help: "Output folder for the trained network.") var out: String
@@ -34,7 +36,7 @@ struct Train: ParsableCommand {
         let classes = data.description.labels.count
         let targetSpacing = try spacing.map { try parseSpacing($0, dimensions: dimensions) }
         let cases = try data.trainingCases.map { item -> SegmentationCase in
-            let loaded = try SegmentationCase.load(item, classes: classes, reorient: reorient)
+            let loaded = try SegmentationCase.load(item, classes: classes, reorient: reorient, allowEmptyLabel: allowEmptyLabels)
             guard var target = targetSpacing else { return loaded }
             if dimensions == 2 { target[0] = loaded.spacing[0] }
             return try loaded.resampled(toSpacing: target)

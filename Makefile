@@ -14,7 +14,7 @@ build: deps
 # Numeric tests run optimised: a debug build is 10–100× slower on tensor code.
 test: deps
 	$(SWIFT) build $(RELEASE) --build-tests -Xswiftc -enable-testing
-	$(SWIFT) test $(RELEASE) --skip-build -Xswiftc -enable-testing
+	$(SWIFT) test $(RELEASE) --skip-build -Xswiftc -enable-testing --disable-swift-testing
 
 bench: build
 	.build/release/weightgen bench engine

@@ -12,15 +12,24 @@ public struct PyTorchPeer {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [python, script.path] + arguments
-        let output = Pipe(), errors = Pipe()
+        // Standard error goes to a file: read through a second pipe after standard output, a
+        // chatty peer (progress bars) would fill that pipe and block both processes.
+        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("weightgen-peer-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: errorFile) }
+        guard FileManager.default.createFile(atPath: errorFile.path, contents: nil),
+              let errors = try? FileHandle(forWritingTo: errorFile) else {
+            return .failure(PeerSkipped(reason: "cannot create a log file in \(errorFile.deletingLastPathComponent().path)"))
+        }
+        let output = Pipe()
         process.standardOutput = output
         process.standardError = errors
         do { try process.run() } catch {
             return .failure(PeerSkipped(reason: "could not start \(python): \(error)"))
         }
         let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        try? errors.close()
+        let errorText = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
         // The result is the last line that parses as a JSON object; libraries may print before it.
         let lastObject = String(decoding: data, as: UTF8.self).split(separator: "\n").reversed().lazy
             .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.first

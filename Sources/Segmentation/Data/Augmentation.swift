@@ -95,10 +95,11 @@ struct SpatialTransform {
     var isIdentity: Bool { angle == 0 && scale == 1 }
 
     /// Maps an output offset (z, y, x) from the patch centre to a source offset in the image.
-    func map(_ offset: [Double]) -> [Double] {
+    @inline(__always)
+    func map(_ offset: SIMD3<Double>) -> SIMD3<Double> {
         guard !isIdentity else { return offset }
         let c = cos(angle) / scale, s = sin(angle) / scale
-        return [offset[0] / scale, c * offset[1] - s * offset[2], s * offset[1] + c * offset[2]]
+        return SIMD3(offset.x / scale, c * offset.y - s * offset.z, s * offset.y + c * offset.z)
     }
 
     /// Mirrors a [channels, z, y, x] patch in place along the chosen axes.

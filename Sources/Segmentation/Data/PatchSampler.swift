@@ -79,9 +79,10 @@ public struct PatchSampler: Sendable {
             for y in 0..<py {
                 for x in 0..<px {
                     let out = (z * py + y) * px + x
-                    let offset = [Double(z) - Double(pz - 1) / 2, Double(y) - Double(py - 1) / 2, Double(x) - Double(px - 1) / 2]
+                    let offset = SIMD3<Double>(Double(z) - Double(pz - 1) / 2, Double(y) - Double(py - 1) / 2,
+                                               Double(x) - Double(px - 1) / 2)
                     let source = transform.map(offset)
-                    let cz = center[0] + source[0], cy = center[1] + source[1], cx = center[2] + source[2]
+                    let cz = center[0] + source.x, cy = center[1] + source.y, cx = center[2] + source.z
                     if let labels = item.label {
                         let nz = Int(cz.rounded()), ny = Int(cy.rounded()), nx = Int(cx.rounded())
                         if nz >= 0, nz < sz, ny >= 0, ny < sy, nx >= 0, nx < sx { label[out] = labels[nz * plane + ny * sx + nx] }

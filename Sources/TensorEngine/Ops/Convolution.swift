@@ -116,6 +116,7 @@ private struct ColumnRow {
     let offset: (z: Int, y: Int, x: Int)
     let valid: (z: Range<Int>, y: Range<Int>, x: Range<Int>)
 
+    @inline(__always)
     init(_ row: Int, _ g: ConvolutionGeometry) {
         let (kh, kw) = (g.kernel.1, g.kernel.2), within = row % g.kernelVolume
         channel = row / g.kernelVolume
@@ -126,6 +127,7 @@ private struct ColumnRow {
     }
 
     /// Outputs o with 0 ≤ o·stride − pad + k < size.
+    @inline(__always)
     private static func range(_ size: Int, _ out: Int, _ k: Int, _ stride: Int, _ pad: Int) -> Range<Int> {
         let lo = max(0, (pad - k + stride - 1) / stride)
         let hi = min(out, (size - 1 + pad - k) / stride + 1)
@@ -133,6 +135,7 @@ private struct ColumnRow {
     }
 
     /// Offset of the input element that output (z, y, x = 0) reads, within its channel.
+    @inline(__always)
     func inputStart(z: Int, y: Int, _ g: ConvolutionGeometry) -> Int {
         ((z * g.stride.0 - g.padding.0 + offset.z) * g.input.1 + y * g.stride.1 - g.padding.1 + offset.y) * g.input.2
             - g.padding.2 + offset.x
@@ -151,17 +154,18 @@ func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ g: 
             for y in 0..<oh {
                 let dst = dstRow + (z * oh + y) * ow
                 guard r.valid.z.contains(z), r.valid.y.contains(y) else {
-                    dst.update(repeating: 0, count: ow)
+                    for xo in 0..<ow { dst[xo] = 0 }
                     continue
                 }
+                // Plain loops: rows are short (7–72 values), where memmove/memset calls cost more than the copy.
                 let srcRow = src + r.inputStart(z: z, y: y, g)
-                dst.update(repeating: 0, count: xr.lowerBound)
+                for xo in 0..<xr.lowerBound { dst[xo] = 0 }
                 if sw == 1 {
-                    (dst + xr.lowerBound).update(from: srcRow + xr.lowerBound, count: xr.count)
+                    for xo in xr { dst[xo] = srcRow[xo] }
                 } else {
                     for xo in xr { dst[xo] = srcRow[xo * sw] }
                 }
-                (dst + xr.upperBound).update(repeating: 0, count: ow - xr.upperBound)
+                for xo in xr.upperBound..<ow { dst[xo] = 0 }
             }
         }
     }

@@ -182,16 +182,7 @@ public func argmax(_ values: [Float], classes: Int) -> [UInt8] {
 func pad(_ values: [Float], channels: Int, shape: [Int], to padded: [Int], offset: [Int]) -> [Float] {
     guard padded != shape else { return values }
     var result = [Float](repeating: 0, count: channels * padded.reduce(1, *))
-    let inVoxels = shape.reduce(1, *), outVoxels = padded.reduce(1, *)
-    for c in 0..<channels {
-        for z in 0..<shape[0] {
-            for y in 0..<shape[1] {
-                let src = c * inVoxels + (z * shape[1] + y) * shape[2]
-                let dst = c * outVoxels + ((z + offset[0]) * padded[1] + y + offset[1]) * padded[2] + offset[2]
-                for x in 0..<shape[2] { result[dst + x] = values[src + x] }
-            }
-        }
-    }
+    copyRegion(values, shape, at: [0, 0, 0], into: &result, padded, at: offset, extent: shape, channels: channels)
     return result
 }
 
@@ -199,15 +190,22 @@ func pad(_ values: [Float], channels: Int, shape: [Int], to padded: [Int], offse
 func crop(_ values: [Float], channels: Int, shape padded: [Int], to shape: [Int], offset: [Int]) -> [Float] {
     guard padded != shape else { return values }
     var result = [Float](repeating: 0, count: channels * shape.reduce(1, *))
-    let inVoxels = padded.reduce(1, *), outVoxels = shape.reduce(1, *)
+    copyRegion(values, padded, at: offset, into: &result, shape, at: [0, 0, 0], extent: shape, channels: channels)
+    return result
+}
+
+/// Copies an `extent` box of every channel from `source` (a [channels, sourceShape] grid, box at
+/// `sourceStart`) into `target` (a [channels, targetShape] grid, box at `targetStart`).
+private func copyRegion(_ source: [Float], _ sourceShape: [Int], at sourceStart: [Int], into target: inout [Float],
+                        _ targetShape: [Int], at targetStart: [Int], extent: [Int], channels: Int) {
+    let sourceVoxels = sourceShape.reduce(1, *), targetVoxels = targetShape.reduce(1, *)
     for c in 0..<channels {
-        for z in 0..<shape[0] {
-            for y in 0..<shape[1] {
-                let src = c * inVoxels + ((z + offset[0]) * padded[1] + y + offset[1]) * padded[2] + offset[2]
-                let dst = c * outVoxels + (z * shape[1] + y) * shape[2]
-                for x in 0..<shape[2] { result[dst + x] = values[src + x] }
+        for z in 0..<extent[0] {
+            for y in 0..<extent[1] {
+                let from = c * sourceVoxels + ((z + sourceStart[0]) * sourceShape[1] + y + sourceStart[1]) * sourceShape[2] + sourceStart[2]
+                let to = c * targetVoxels + ((z + targetStart[0]) * targetShape[1] + y + targetStart[1]) * targetShape[2] + targetStart[2]
+                for x in 0..<extent[2] { target[to + x] = source[from + x] }
             }
         }
     }
-    return result
 }

@@ -25,11 +25,16 @@ struct Evaluate: ParsableCommand {
         var evaluations: [CaseEvaluation] = []
         for item in selected {
             let image = try NIfTIReader.read(item.images[0])
-            let reference = try SegmentationCase.load(item, classes: data.description.labels.count, allowEmptyLabel: true)
+            guard let labelURL = item.label else { throw ValidationError("case \(item.identifier) has no label to evaluate against") }
+            let reference = try NIfTIReader.read(labelURL)
+            guard reference.dims == image.dims else {
+                throw ValidationError("case \(item.identifier): label shape \(reference.dims) differs from image shape \(image.dims)")
+            }
+            let grid = try SegmentationCase(volume: image, identifier: item.identifier)
             let prediction = try trained.predict(image, mirroring: mirroring)
             let evaluation = try CaseEvaluation(identifier: item.identifier, prediction: prediction.values.map { UInt8($0) },
-                                                reference: reference.label ?? [],
-                                                geometry: GridGeometry(shape: reference.shape, spacing: reference.spacing),
+                                                reference: reference.values.map { UInt8(max(0, min(255, $0.rounded()))) },
+                                                geometry: GridGeometry(shape: grid.shape, spacing: grid.spacing),
                                                 labels: labels)
             log(String(format: "%@  Dice %.4f", item.identifier, evaluation.dice))
             evaluations.append(evaluation)

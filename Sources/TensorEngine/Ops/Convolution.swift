@@ -24,7 +24,7 @@ extension Tensor {
         }
         let inputs = [self, weight] + (bias.map { [$0] } ?? [])
         return Tensor.record(result, g.outputShape, op: "convolution", inputs: inputs) { grad in
-            let gx = self.requiresGrad ? Tensor.zeros(self.shape) : nil
+            let gx = self.requiresGrad ? Tensor.uninitialized(self.shape) : nil
             let gw = weight.requiresGrad ? Tensor.zeros(weight.shape) : nil
             convolutionBackward(g, x: x, weight: w, grad: grad.pointer, gx: gx?.pointer, gw: gw?.pointer)
             let gb = bias.flatMap { $0.requiresGrad ? channelSums(grad, channels: g.outChannels) : nil }
@@ -66,8 +66,8 @@ private func imageChunks(_ g: ConvolutionGeometry) -> Int {
     g.batch >= Engine.threadCount ? Engine.threadCount : 1
 }
 
-/// Gradients of a convolution with respect to its input (`gx`, accumulated) and weight
-/// (`gw`, overwritten). Each worker accumulates the transposed weight gradient of its images;
+/// Gradients of a convolution with respect to its input (`gx`) and weight (`gw`), both
+/// overwritten. Each worker accumulates the transposed weight gradient of its images;
 /// the partials are summed in worker order, so the result is deterministic for a given
 /// thread count.
 private func convolutionBackward(_ g: ConvolutionGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
@@ -94,7 +94,10 @@ private func convolutionBackward(_ g: ConvolutionGeometry, x: UnsafePointer<Floa
             if let gx {
                 gemm(true, false, g.patchSize, g.outputPlane, g.outChannels, weight, g.patchSize, dy, g.outputPlane,
                      0, gcol, g.outputPlane)
-                col2im(gcol, gx + n * g.inChannels * g.inputPlane, g)
+                // Cleared here rather than up front, so the image's slice is still in cache for col2im.
+                let image = gx + n * g.inChannels * g.inputPlane
+                image.update(repeating: 0, count: g.inChannels * g.inputPlane)
+                col2im(gcol, image, g)
             }
         }
     }

@@ -54,7 +54,8 @@ final class TorchCheckpointTests: XCTestCase {
     }
 
     func testRefusesHostileGlobalWithoutRunningIt() throws {
-        XCTAssertThrowsError(try TorchCheckpoint.read(try fixture("hostile_os_system.pth"))) { error in
+        let hostile = try fixture("hostile_os_system.pth")
+        XCTAssertThrowsError(try TorchCheckpoint.read(hostile)) { error in
             let error = error as? FormatError
             XCTAssertEqual(error?.kind, .forbidden)
             XCTAssertTrue(error?.description.contains("posix.system") == true, "\(String(describing: error))")
@@ -64,7 +65,8 @@ final class TorchCheckpointTests: XCTestCase {
 
     func testRefusesTruncatedAndForeignFilesWithClearErrors() throws {
         for name in ["truncated.pth", "not_a_checkpoint.pth"] {
-            XCTAssertThrowsError(try TorchCheckpoint.read(try fixture(name))) { error in
+            let url = try fixture(name)
+            XCTAssertThrowsError(try TorchCheckpoint.read(url)) { error in
                 XCTAssertTrue("\(error)".contains(name), "\(error)")
                 XCTAssertTrue("\(error)".contains("zip") || "\(error)".contains("checkpoint"), "\(error)")
             }

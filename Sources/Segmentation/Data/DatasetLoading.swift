@@ -51,13 +51,17 @@ extension SegmentationCase {
             }
             label = values
         }
-        let spacing = Array((first.spacing + [1, 1, 1]).prefix(3).reversed())
         return try SegmentationCase(identifier: name, image: channels.flatMap(\.values), label: label, channels: channels.count,
-                                    shape: grid, spacing: spacing)
+                                    shape: grid, spacing: spatialSpacing(first))
+    }
+
+    /// The voxel size along (z, y, x), 1 mm for axes the volume lacks.
+    static func spatialSpacing(_ volume: NIfTIVolume) -> [Double] {
+        Array((volume.spacing + [1, 1, 1]).prefix(3).reversed())
     }
 
     /// The (z, y, x) grid of a volume, refusing 4D data.
-    private static func spatialGrid(_ volume: NIfTIVolume, name: String, what: String) throws -> [Int] {
+    static func spatialGrid(_ volume: NIfTIVolume, name: String, what: String) throws -> [Int] {
         guard volume.dims.count <= 3 || volume.dims.dropFirst(3).allSatisfy({ $0 == 1 }) else {
             throw SegmentationDataError.invalidCase(name, "\(what) is \(volume.dims.count)D \(volume.dims); a 3D volume is expected")
         }

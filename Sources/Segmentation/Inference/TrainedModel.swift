@@ -44,12 +44,9 @@ public enum TrainedModel {
 extension SegmentationCase {
     /// A one-channel, unlabelled case from a 3D NIfTI volume, (z, y, x) ordered.
     public init(volume: NIfTIVolume, identifier: String) throws {
-        guard volume.dims.count <= 3 || volume.dims.dropFirst(3).allSatisfy({ $0 == 1 }) else {
-            throw SegmentationDataError.invalidCase(identifier, "image is \(volume.dims.count)D \(volume.dims); a 3D volume is expected")
-        }
-        let dims = Array(volume.dims.prefix(3)) + [Int](repeating: 1, count: max(0, 3 - volume.dims.count))
-        try self.init(identifier: identifier, image: volume.values, label: nil, channels: 1, shape: Array(dims.reversed()),
-                      spacing: Array((volume.spacing + [1, 1, 1]).prefix(3).reversed()))
+        try self.init(identifier: identifier, image: volume.values, label: nil, channels: 1,
+                      shape: SegmentationCase.spatialGrid(volume, name: identifier, what: "image"),
+                      spacing: SegmentationCase.spatialSpacing(volume))
     }
 }
 

@@ -2,7 +2,7 @@
 import PackageDescription
 
 // One library target per layer of the design; dependencies point downwards only:
-// TensorEngine <- NeuralNetwork <- Segmentation <- ... <- weightgen (CLI).
+// TensorEngine <- {NeuralNetwork, Formats} <- Segmentation <- Zoo <- ... <- weightgen (CLI).
 let package = Package(
     name: "WeightGen",
     platforms: [.macOS(.v13)],
@@ -12,10 +12,12 @@ let package = Package(
         .library(name: "NeuralNetwork", targets: ["NeuralNetwork"]),
         .library(name: "Formats", targets: ["Formats"]),
         .library(name: "Segmentation", targets: ["Segmentation"]),
+        .library(name: "Zoo", targets: ["Zoo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -35,6 +37,11 @@ let package = Package(
         ),
         .target(name: "Segmentation", dependencies: ["TensorEngine", "NeuralNetwork", "Formats"]),
         .target(
+            name: "Zoo",
+            dependencies: ["TensorEngine", "NeuralNetwork", "Formats", "Segmentation", "SystemZlib",
+                           .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
             name: "Benchmarks",
             dependencies: ["TensorEngine", "NeuralNetwork", "Segmentation"],
             resources: [.copy("Resources/engine_torch.py"), .copy("Resources/train_nnunet.py")]
@@ -42,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "weightgen",
             dependencies: [
-                "TensorEngine", "NeuralNetwork", "Formats", "Segmentation", "Benchmarks",
+                "TensorEngine", "NeuralNetwork", "Formats", "Segmentation", "Zoo", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,6 +57,7 @@ let package = Package(
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "TestSupport"]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "TestSupport"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "TestSupport"]),
+        .testTarget(name: "ZooTests", dependencies: ["Zoo", "Segmentation", "TestSupport"]),
         .target(name: "TestSupport", dependencies: ["TensorEngine"], path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v5]

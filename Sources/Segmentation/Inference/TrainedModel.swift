@@ -19,8 +19,16 @@ public enum TrainedModel {
         return .nnUNet(try NNUNetModel(url: url))
     }
 
-    /// A label map for `volume` on its own grid and affine.
-    public func predict(_ volume: NIfTIVolume, mirroring: Bool = false) throws -> NIfTIVolume {
+    /// A label map for `volume` on its own grid and affine; with `largestComponent`, each label
+    /// is reduced to its largest connected component (nnU-Net's post-processing).
+    public func predict(_ volume: NIfTIVolume, mirroring: Bool = false, largestComponent: Bool = false) throws -> NIfTIVolume {
+        let labelMap = try predictLabelMap(volume, mirroring: mirroring)
+        guard largestComponent else { return labelMap }
+        let shape = try SegmentationCase.spatialGrid(volume, name: "input", what: "image")
+        return try volume.labelMap(ConnectedComponents.keepingLargest(labelMap.values.map { UInt8($0) }, shape: shape))
+    }
+
+    private func predictLabelMap(_ volume: NIfTIVolume, mirroring: Bool) throws -> NIfTIVolume {
         switch self {
         case let .nnUNet(model):
             return try model.predict(volume, mirroring: mirroring)

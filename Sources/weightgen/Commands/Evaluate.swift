@@ -14,6 +14,8 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Evaluate only these cases: 'all', 'validation' or 'training' (the split saved next to a weightgen checkpoint).")
     var cases = "all"
     @Flag(help: "Average predictions over mirrored inputs.") var mirroring = false
+    @Flag(help: "Keep only the largest connected component of each label (nnU-Net's post-processing).")
+    var largestComponent = false
     @Flag(help: "Print {\"cases\": [...], \"mean_dice\": ...} as JSON on stdout.") var json = false
 
     func run() throws {
@@ -31,7 +33,7 @@ struct Evaluate: ParsableCommand {
                 throw ValidationError("case \(item.identifier): label shape \(reference.dims) differs from image shape \(image.dims)")
             }
             let grid = try SegmentationCase(volume: image, identifier: item.identifier)
-            let prediction = try trained.predict(image, mirroring: mirroring)
+            let prediction = try trained.predict(image, mirroring: mirroring, largestComponent: largestComponent)
             let evaluation = try CaseEvaluation(identifier: item.identifier, prediction: prediction.values.map { UInt8($0) },
                                                 reference: reference.values.map { UInt8(max(0, min(255, $0.rounded()))) },
                                                 geometry: GridGeometry(shape: grid.shape, spacing: grid.spacing),

@@ -1,0 +1,89 @@
+import Foundation
+import Segmentation
+import TensorEngine
+
+/// The metrics recorded with every zoo checkpoint.
+public struct CheckpointMetrics: Sendable, Equatable {
+    public var trainLoss: Double
+    public var validationLoss: Double
+    public var validationDice: Double
+    public var testLoss: Double
+    public var testDice: Double
+}
+
+/// Measures a network on fixed case sets: nnU-Net's Dice + cross-entropy (per case, averaged)
+/// and foreground Dice of the argmax (per case, averaged; a case where prediction and
+/// reference are both empty has no Dice and is left out, as nnU-Net does). Single-slice cases
+/// whose size the network's downsampling divides go through it whole, in batches of equal
+/// size (the network is fully convolutional); others through the sliding window.
+struct CheckpointEvaluator {
+    let trainingCases: [SegmentationCase]
+    let validationCases: [SegmentationCase]
+    let testCases: [SegmentationCase]
+    let patchSize: [Int]
+    private let batchSize = 32
+
+    /// Cases are z-score normalised here, as the trainer does.
+    init(training: [SegmentationCase], validation: [SegmentationCase], test: [SegmentationCase], patchSize: [Int]) {
+        trainingCases = training.map { $0.zScoreNormalized() }
+        validationCases = validation.map { $0.zScoreNormalized() }
+        testCases = test.map { $0.zScoreNormalized() }
+        self.patchSize = patchSize
+    }
+
+    func evaluate(_ network: PlainConvUNet) throws -> CheckpointMetrics {
+        try withNoGrad {
+            let train = try measure(network, on: trainingCases)
+            let validation = try measure(network, on: validationCases)
+            let test = try measure(network, on: testCases)
+            return CheckpointMetrics(trainLoss: train.loss, validationLoss: validation.loss, validationDice: validation.dice,
+                                     testLoss: test.loss, testDice: test.dice)
+        }
+    }
+
+    private func measure(_ network: PlainConvUNet, on cases: [SegmentationCase]) throws -> (loss: Double, dice: Double) {
+        var losses: [Double] = [], dices: [Double] = []
+        let rank = network.configuration.spatialRank
+        let factor = network.configuration.strides.reduce([Int](repeating: 1, count: rank)) { zip($0, $1).map(*) }
+        let fitsWhole = { (item: SegmentationCase) in
+            patchSize[0] == 1 && item.shape[0] == 1 && item.shape[1] % factor[0] == 0 && item.shape[2] % factor[1] == 0
+        }
+        let groups = Dictionary(grouping: cases.filter(fitsWhole), by: \.shape).sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        for (shape, group) in groups {
+            for start in stride(from: 0, to: group.count, by: batchSize) {
+                let batch = Array(group[start..<min(group.count, start + batchSize)])
+                let images = try Tensor(shape: Shape([batch.count, batch[0].channels, shape[1], shape[2]]),
+                                        values: batch.flatMap(\.image))
+                try record(logits: try network(images), cases: batch, losses: &losses, dices: &dices)
+            }
+        }
+        let predictor = SlidingWindowPredictor(patchSize: patchSize, network: { try network($0) })
+        for item in cases where !fitsWhole(item) {
+            let (values, classes) = try predictor.logits(image: item.image, channels: item.channels, shape: item.shape)
+            try record(logits: try Tensor(shape: Shape([1, classes] + item.shape), values: values), cases: [item],
+                   losses: &losses, dices: &dices)
+        }
+        let loss = cases.isEmpty ? .nan : losses.reduce(0, +) / Double(cases.count)
+        return (loss, dices.isEmpty ? 0 : dices.reduce(0, +) / Double(dices.count))
+    }
+
+    /// Adds the summed loss of `cases` (nnU-Net's Dice + CE with per-sample Dice, so the batch
+    /// value times the batch size is the sum of per-case losses for equal-sized cases) and each
+    /// case's foreground Dice of the argmax.
+    private func record(logits: Tensor, cases: [SegmentationCase], losses: inout [Double], dices: inout [Double]) throws {
+        let classes = logits.shape[1], voxels = logits.count / (logits.shape[0] * classes)
+        let labels = cases.flatMap { $0.label ?? [UInt8](repeating: 0, count: voxels) }
+        let target = try Tensor(shape: Shape([cases.count] + Array(logits.shape.dims.dropFirst(2))), values: labels.map(Float.init))
+        let loss = try SegmentationLoss.diceCrossEntropy(logits: logits, target: target, batchDice: false)
+        losses.append(Double(loss.item) * Double(cases.count))
+        let values = logits.scalars
+        for n in cases.indices {
+            let prediction = argmax(Array(values[(n * classes * voxels)..<((n + 1) * classes * voxels)]), classes: classes)
+            let reference = Array(labels[(n * voxels)..<((n + 1) * voxels)])
+            for k in 1..<classes {
+                let counts = OverlapCounts(prediction: prediction, reference: reference, label: UInt8(k))
+                if counts.truePositives + counts.falsePositives + counts.falseNegatives > 0 { dices.append(counts.dice) }
+            }
+        }
+    }
+}

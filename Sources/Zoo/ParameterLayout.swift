@@ -1,0 +1,54 @@
+import Foundation
+import NeuralNetwork
+import TensorEngine
+
+/// How a network's parameters sit in one flat float32 vector: names, shapes and offsets in
+/// `namedParameters()` order. A zoo stores each checkpoint as such a vector (the form a
+/// generator consumes) and the layout once per architecture.
+public struct ParameterLayout: Codable, Sendable, Equatable {
+    public struct Entry: Codable, Sendable, Equatable {
+        public let name: String
+        public let shape: [Int]
+        public let offset: Int
+        public var count: Int { shape.reduce(1, *) }
+    }
+
+    public let entries: [Entry]
+    public var parameterCount: Int { entries.last.map { $0.offset + $0.count } ?? 0 }
+
+    /// The layout of `module`'s parameters.
+    public init(_ module: Module) {
+        var offset = 0
+        entries = module.namedParameters().map { name, tensor in
+            defer { offset += tensor.count }
+            return Entry(name: name, shape: tensor.shape.dims, offset: offset)
+        }
+    }
+
+    /// `module`'s parameters concatenated in layout order.
+    public func flatten(_ module: Module) throws -> [Float] {
+        let named = module.namedParameters()
+        guard named.map(\.name) == entries.map(\.name) else {
+            throw ZooError.incompatible("the network's parameters do not match the zoo's architecture layout")
+        }
+        var values = [Float](repeating: 0, count: parameterCount)
+        for (entry, parameter) in zip(entries, named) {
+            values.withUnsafeMutableBufferPointer { buffer in
+                (buffer.baseAddress! + entry.offset).update(from: parameter.tensor.pointer, count: entry.count)
+            }
+        }
+        return values
+    }
+
+    /// A state dict (name → tensor) cut from a flat vector.
+    public func stateDict(_ values: [Float]) throws -> [String: Tensor] {
+        guard values.count == parameterCount else {
+            throw ZooError.incompatible("a flat parameter vector of \(values.count) values does not fit this layout of \(parameterCount)")
+        }
+        var state: [String: Tensor] = [:]
+        for entry in entries {
+            state[entry.name] = try Tensor(shape: Shape(entry.shape), values: Array(values[entry.offset..<(entry.offset + entry.count)]))
+        }
+        return state
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import Formats
+import Segmentation
+import TensorEngine
+
+/// Progress of a zoo build, reported after every committed run.
+public struct ZooBuildProgress: Sendable {
+    /// Runs of this zoo's part of the plan recorded so far (done or failed), including earlier sessions.
+    public let runsRecorded: Int
+    public let runsPlanned: Int
+    public let runsFailed: Int
+    /// Checkpoints saved per second in this session.
+    public let checkpointsPerSecond: Double
+    /// Estimated seconds until the plan is complete.
+    public let secondsRemaining: Double
+    /// The run just recorded and its last checkpoint's test Dice.
+    public let task: String
+    public let runIndex: Int
+    public let finalTestDice: Double?
+    public let failure: String?
+}
+
+/// What a build session did.
+public struct ZooBuildSummary: Sendable {
+    public let runsTrained: Int
+    public let runsFailed: Int
+    public let checkpointsSaved: Int
+    public let seconds: Double
+}
+
+/// Trains the runs of a zoo's plan that are not yet recorded, several at once (one per
+/// worker, each single-threaded: small U-Nets use cores better side by side than split).
+public final class ZooBuilder {
+    public let zoo: Zoo
+    public let workers: Int
+    /// Parameters beyond this magnitude mark a run as diverged.
+    public static let divergenceLimit: Float = 10
+
+    public init(zoo: Zoo, workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.zoo = zoo
+        self.workers = max(1, workers)
+    }
+
+    /// Builds what is missing and returns what this session did. Safe to interrupt at any
+    /// moment: a run is recorded only after its file is complete, and an interrupted run is
+    /// retrained from scratch next time (with the same seed, so to the same result).
+    public func build(progress: (ZooBuildProgress) -> Void = { _ in }) throws -> ZooBuildSummary {
+        try zoo.removeUnreferencedFiles()
+        let plan = zoo.plan
+        let planned = plan.runs(in: zoo.shard)
+        let recorded = try zoo.recordedRuns()
+        let pending = planned.filter { !recorded.contains(RunKey(task: $0.task, index: $0.index)) }
+        var failedSoFar = try zoo.runs(status: .failed).count
+        guard !pending.isEmpty else { return ZooBuildSummary(runsTrained: 0, runsFailed: 0, checkpointsSaved: 0, seconds: 0) }
+
+        let data = try Dictionary(uniqueKeysWithValues: Set(pending.map(\.task)).map { ($0, try TaskData(zoo: zoo, task: $0)) })
+        let configuration = try data.values.first!.architecture(preset: plan.preset, spatialRank: plan.spatialRank)
+        let architectureID = try zoo.architectureID(for: configuration, name: "\(plan.preset.rawValue)-\(plan.spatialRank)d")
+        let layout = ParameterLayout(try PlainConvUNet(configuration, seed: 0))
+
+        let previousThreads = Engine.threadCount
+        Engine.threadCount = 1
+        defer { Engine.threadCount = previousThreads }
+        let lock = NSLock()
+        var next = 0, trained = 0, failed = 0, saved = 0
+        var firstError: Error?
+        let start = Date()
+        DispatchQueue.concurrentPerform(iterations: min(workers, pending.count)) { _ in
+            while true {
+                lock.lock()
+                guard firstError == nil, next < pending.count else { lock.unlock(); return }
+                let specification = pending[next]
+                next += 1
+                lock.unlock()
+                do {
+                    let outcome = try train(specification, data: data[specification.task]!, configuration: configuration,
+                                            layout: layout, architectureID: architectureID)
+                    lock.lock()
+                    trained += 1
+                    saved += outcome.checkpoints
+                    if outcome.failure != nil { failed += 1; failedSoFar += 1 }
+                    let elapsed = Date().timeIntervalSince(start)
+                    let rate = Double(trained) / max(elapsed, 1e-9)
+                    progress(ZooBuildProgress(
+                        runsRecorded: planned.count - pending.count + trained, runsPlanned: planned.count,
+                        runsFailed: failedSoFar, checkpointsPerSecond: Double(saved) / max(elapsed, 1e-9),
+                        secondsRemaining: Double(pending.count - trained) / max(rate, 1e-9), task: specification.task,
+                        runIndex: specification.index, finalTestDice: outcome.finalTestDice, failure: outcome.failure))
+                    lock.unlock()
+                } catch {
+                    lock.lock()
+                    if firstError == nil { firstError = error }
+                    lock.unlock()
+                }
+            }
+        }
+        if let firstError { throw firstError }
+        return ZooBuildSummary(runsTrained: trained, runsFailed: failed, checkpointsSaved: saved,
+                               seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Trains one run, writes its file and records it.
+    private func train(_ specification: RunSpecification, data: TaskData, configuration: PlainConvUNetConfiguration,
+                       layout: ParameterLayout, architectureID: Int64) throws -> (checkpoints: Int, finalTestDice: Double?, failure: String?) {
+        let hyperparameters = specification.hyperparameters
+        let network = try PlainConvUNet(configuration, seed: specification.seed)
+        var training = TrainingConfiguration(
+            iterations: hyperparameters.iterations, batchSize: hyperparameters.batchSize, patchSize: zoo.plan.patchSize,
+            optimizer: hyperparameters.optimizer, learningRate: Float(hyperparameters.learningRate),
+            weightDecay: Float(hyperparameters.weightDecay), seed: specification.seed)
+        training.augmentation.strength = hyperparameters.augmentationStrength
+        let trainer = Trainer(network: network, configuration: training, trainingCases: data.training, validationCases: [])
+        var saved: [CheckpointParameters] = [], metrics: [CheckpointMetrics] = [], rates: [Double] = []
+        var failure: String?
+        let start = Date()
+        do {
+            _ = try trainer.run(snapshotIterations: Set(specification.checkpointIterations)) { snapshot in
+                let values = try layout.flatten(snapshot.network)
+                if let problem = Self.divergence(values) { throw RunDiverged(iteration: snapshot.iteration, reason: problem) }
+                metrics.append(try data.evaluator.evaluate(snapshot.network))
+                saved.append(CheckpointParameters(iteration: snapshot.iteration, values: values))
+                rates.append(Double(snapshot.learningRate))
+            }
+        } catch let error as TrainingError {
+            failure = error.description
+        } catch let error as RunDiverged {
+            failure = error.description
+        }
+        let file = String(format: "runs/%@/run-%05d.safetensors", specification.task, specification.index)
+        let url = zoo.url(ofRunFile: file)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let sums = try RunFile.write(saved, metadata: ["format": "weightgen-zoo-run", "task": specification.task,
+                                                       "run": String(specification.index)], to: url)
+        let run = RunRecord(
+            id: nil, taskId: data.taskID, architectureId: architectureID, runIndex: specification.index,
+            seed: Int64(bitPattern: specification.seed), optimizer: hyperparameters.optimizer.rawValue,
+            learningRate: hyperparameters.learningRate, batchSize: hyperparameters.batchSize,
+            weightDecay: hyperparameters.weightDecay, augmentationStrength: hyperparameters.augmentationStrength,
+            iterations: hyperparameters.iterations, status: failure == nil ? .done : .failed, failure: failure, file: file,
+            seconds: Date().timeIntervalSince(start), source: "trained")
+        let checkpoints = zip(saved.indices, saved).map { position, checkpoint in
+            CheckpointRecord(id: nil, runId: 0, iteration: checkpoint.iteration, tensorName: RunFile.tensorName(iteration: checkpoint.iteration),
+                             byteCount: sums[position].bytes, crc32: Int64(sums[position].crc32), learningRate: rates[position],
+                             metrics: metrics[position])
+        }
+        try zoo.commit(run, checkpoints: checkpoints)
+        return (checkpoints.count, metrics.last?.testDice, failure)
+    }
+
+    /// Why a parameter vector counts as diverged, or nil.
+    static func divergence(_ values: [Float]) -> String? {
+        var largest: Float = 0
+        for value in values {
+            guard value.isFinite else { return "non-finite parameter" }
+            largest = max(largest, abs(value))
+        }
+        return largest > divergenceLimit ? "parameter magnitude \(largest) exceeds \(divergenceLimit)" : nil
+    }
+}
+
+/// A run stopped because its parameters left the sane range.
+struct RunDiverged: Error, CustomStringConvertible {
+    let iteration: Int
+    let reason: String
+    var description: String { "diverged at iteration \(iteration): \(reason)" }
+}
+
+extension CheckpointRecord {
+    init(id: Int64?, runId: Int64, iteration: Int, tensorName: String, byteCount: Int, crc32: Int64, learningRate: Double,
+         metrics: CheckpointMetrics) {
+        self.init(id: id, runId: runId, iteration: iteration, tensorName: tensorName, byteCount: byteCount, crc32: crc32,
+                  learningRate: learningRate, trainLoss: metrics.trainLoss, validationLoss: metrics.validationLoss,
+                  validationDice: metrics.validationDice, testLoss: metrics.testLoss, testDice: metrics.testDice)
+    }
+}

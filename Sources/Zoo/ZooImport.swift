@@ -1,0 +1,88 @@
+import Foundation
+import Formats
+import GRDB
+import Segmentation
+import TensorEngine
+
+/// A model brought into a zoo from outside: a weightgen checkpoint folder, an nnU-Net model
+/// folder (one fold), or an nnU-Net `.pth` checkpoint whose weights fit the zoo's architecture.
+public struct ImportedModel {
+    public let network: PlainConvUNet
+    /// Training iteration (nnU-Net: the epoch) of the weights, when known.
+    public let iteration: Int
+    public let name: String
+
+    /// Loads `url`; `fold` picks an nnU-Net folder's fold.
+    public init(_ url: URL, fold: Int = 0, zoo: Zoo) throws {
+        if url.pathExtension == "pth" {
+            let checkpoint = try NNUNetCheckpoint.read(url)
+            let configuration = try TaskData.planArchitecture(of: zoo)
+            network = try PlainConvUNet(configuration, seed: 0)
+            var state: [String: Tensor] = [:]
+            for named in try NNUNetStateDictAliases.collapse(checkpoint.networkWeights) { state[named.name] = try named.tensor.makeTensor() }
+            do { try network.loadStateDict(state) } catch {
+                throw ZooError.incompatible("\(url.path): its weights do not fit the zoo's \(zoo.plan.preset.rawValue) architecture: \(error)")
+            }
+            iteration = checkpoint.currentEpoch
+            name = "\(zoo.plan.preset.rawValue)-\(zoo.plan.spatialRank)d"
+        } else {
+            switch try TrainedModel.open(url) {
+            case let .weightgen(network, description):
+                self.network = network
+                iteration = description.iteration
+            case .nnUNet:
+                let model = try NNUNetModel(url: url, fold: fold)
+                network = model.network
+                iteration = try model.folder.checkpoint(fold: fold).currentEpoch
+            }
+            let configuration = network.configuration
+            let features = configuration.featuresPerStage.map(String.init).joined(separator: "-")
+            let preset = UNetPreset.allCases.first {
+                $0.configuration(spatialRank: configuration.spatialRank, inputChannels: configuration.inputChannels,
+                                 numClasses: configuration.numClasses) == configuration
+            }
+            name = preset.map { "\($0.rawValue)-\(configuration.spatialRank)d" } ?? "imported-\(features)"
+        }
+    }
+}
+
+extension Zoo {
+    /// Adds `model` to `task` as a one-checkpoint run. Metrics in `given` are recorded as
+    /// stated; the others are measured on the zoo's own training-loss, validation and test cases.
+    @discardableResult
+    public func importModel(_ model: ImportedModel, task: String, given: [String: Double] = [:]) throws -> RunRecord {
+        let taskID = try self.task(named: task).id
+        var metrics = CheckpointMetrics(trainLoss: .nan, validationLoss: .nan, validationDice: .nan, testLoss: .nan, testDice: .nan)
+        let known = ["train_loss", "validation_loss", "validation_dice", "test_loss", "test_dice"]
+        if let unknown = given.keys.first(where: { !known.contains($0) }) {
+            throw ZooError.invalidPlan("unknown metric \(unknown); known: \(known.joined(separator: ", "))")
+        }
+        if given.count < known.count {
+            let evaluator = try TaskData(zoo: self, task: task).evaluator
+            metrics = try evaluator.evaluate(model.network)
+        }
+        metrics.trainLoss = given["train_loss"] ?? metrics.trainLoss
+        metrics.validationLoss = given["validation_loss"] ?? metrics.validationLoss
+        metrics.validationDice = given["validation_dice"] ?? metrics.validationDice
+        metrics.testLoss = given["test_loss"] ?? metrics.testLoss
+        metrics.testDice = given["test_dice"] ?? metrics.testDice
+
+        let architectureID = try architectureID(for: model.network.configuration, name: model.name)
+        let layout = ParameterLayout(model.network)
+        let index = try database.queue.read {
+            max(plan.runsPerTask, (try Int.fetchOne($0, sql: "SELECT MAX(run_index) FROM runs WHERE task_id = ?", arguments: [taskID]) ?? -1) + 1)
+        }
+        let file = String(format: "runs/%@/import-%05d.safetensors", task, index)
+        let destination = url(ofRunFile: file)
+        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let sums = try RunFile.write([CheckpointParameters(iteration: model.iteration, values: try layout.flatten(model.network))],
+                                     metadata: ["format": "weightgen-zoo-run", "task": task, "source": "imported"], to: destination)
+        let run = RunRecord(id: nil, taskId: taskID, architectureId: architectureID, runIndex: index, seed: 0, optimizer: "unknown",
+                            learningRate: 0, batchSize: 0, weightDecay: 0, augmentationStrength: 0, iterations: model.iteration,
+                            status: .done, failure: nil, file: file, seconds: 0, source: "imported")
+        let checkpoint = CheckpointRecord(id: nil, runId: 0, iteration: model.iteration, tensorName: RunFile.tensorName(iteration: model.iteration),
+                                          byteCount: sums[0].bytes, crc32: Int64(sums[0].crc32), learningRate: 0, metrics: metrics)
+        try commit(run, checkpoints: [checkpoint])
+        return try runs(task: task).first { $0.runIndex == index }!
+    }
+}

@@ -1,0 +1,233 @@
+import ArgumentParser
+import Foundation
+import Segmentation
+import Zoo
+
+extension CheckpointSchedule: ExpressibleByArgument {}
+
+/// `weightgen zoo`: builds and inspects checkpoint zoos, the generator's training data.
+struct ZooCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "zoo",
+        abstract: "Build, resume, shard, merge, import into and inspect checkpoint zoos.",
+        subcommands: [ZooCreate.self, ZooResume.self, ZooStats.self, ZooVerify.self, ZooMerge.self, ZooImport.self, ZooPairs.self])
+}
+
+/// `weightgen zoo create`: trains many U-Nets and records their checkpoints.
+struct ZooCreate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Train many U-Nets per task and record their checkpoints and metrics in a zoo.",
+        discussion: """
+        Hyperparameters are drawn per run from a declared distribution (optimiser SGD or Adam, log-uniform \
+        learning rate and weight decay, batch size, augmentation strength, run length), stored with the zoo. \
+        Re-running the same command, or `weightgen zoo resume ZOO`, continues an interrupted build: finished \
+        runs are kept and interrupted ones retrained.
+        """)
+
+    @Option(help: "Folder of nnU-Net raw datasets, one per task (as `weightgen phantom` writes).") var dataset: String
+    @Option(help: "Comma-separated tasks (cord,canal,lesion).") var tasks = "cord,canal,lesion"
+    @Option(help: "Network size for every run.") var preset: UNetPreset = .tiny
+    @Option(help: "Training patch size y,x (2D); checkpoints are evaluated on whole images.") var patch = "48,48"
+    @Option(help: "Runs per task.") var runs: Int
+    @Option(help: "Checkpoints per run, initialisation and final included.") var checkpointsPerRun = 20
+    @Option(help: "When checkpoints are taken: random (G.pt), log or linear.") var schedule: CheckpointSchedule = .random
+    @Option(help: "Run lengths in iterations to draw from, comma-separated.") var iterations = "300,600,1200"
+    @Option(help: "Batch sizes to draw from, comma-separated.") var batchSizes = "4,8"
+    @Option(help: "Cases per task held out for validation metrics.") var validationCases = 16
+    @Option(help: "Cases per task held out for test metrics (never used for selection).") var testCases = 32
+    @Option(help: "Seed of the split and of every run's hyperparameters and initialisation.") var seed: UInt64 = 0
+    @Option(help: "Build only shard i of n (e.g. 0/8); merge the shards with `weightgen zoo merge`.") var shard: String?
+    @Option(help: "Runs trained at once (default: one per core).") var workers = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Output zoo folder.") var out: String
+
+    func run() throws {
+        var distribution = HyperparameterDistribution.standard
+        distribution.iterations = try integers(iterations, option: "--iterations")
+        distribution.batchSizes = try integers(batchSizes, option: "--batch-sizes")
+        let plan = ZooPlan(datasetPath: URL(fileURLWithPath: dataset).standardizedFileURL.path,
+                           tasks: tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                           preset: preset, spatialRank: 2, patchSize: try parsePatch(patch, dimensions: 2),
+                           runsPerTask: runs, checkpointsPerRun: checkpointsPerRun, schedule: schedule,
+                           distribution: distribution, seed: seed, validationCases: validationCases, testCases: testCases)
+        let zoo = try Zoo.create(at: URL(fileURLWithPath: out), plan: plan, shard: try shard.map { try Shard(parsing: $0) })
+        try buildZoo(zoo, workers: workers)
+    }
+}
+
+/// `weightgen zoo resume`: continues an interrupted build with the zoo's own plan.
+struct ZooResume: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Continue building a zoo where it stopped.")
+
+    @Argument(help: "Zoo folder.") var zoo: String
+    @Option(help: "Runs trained at once (default: one per core).") var workers = ProcessInfo.processInfo.activeProcessorCount
+
+    func run() throws {
+        try buildZoo(try Zoo.open(URL(fileURLWithPath: zoo)), workers: workers)
+    }
+}
+
+/// Builds the missing runs of `zoo`, printing a line per run and a summary.
+func buildZoo(_ zoo: Zoo, workers: Int) throws {
+    let plan = zoo.plan
+    log("zoo \(zoo.folder.path): \(plan.tasks.joined(separator: ",")) × \(plan.runsPerTask) runs × \(plan.checkpointsPerRun) checkpoints, "
+        + "\(plan.preset.rawValue) \(plan.spatialRank)D\(zoo.shard.map { ", shard \($0)" } ?? ""), \(workers) workers")
+    let summary = try ZooBuilder(zoo: zoo, workers: workers).build { p in
+        let dice = p.finalTestDice.map { String(format: "test Dice %.3f", $0) } ?? "no checkpoint"
+        log(String(format: "runs %d/%d (%d failed)  %.1f checkpoints/s  ETA %@  · %@ run %d: %@%@", p.runsRecorded, p.runsPlanned,
+                   p.runsFailed, p.checkpointsPerSecond, formatDuration(p.secondsRemaining), p.task, p.runIndex, dice,
+                   p.failure.map { " — failed: \($0)" } ?? ""))
+    }
+    log(String(format: "trained %d runs (%d failed), saved %d checkpoints in %@ (%.1f runs/min)", summary.runsTrained,
+               summary.runsFailed, summary.checkpointsSaved, formatDuration(summary.seconds),
+               Double(summary.runsTrained) / max(summary.seconds, 1e-9) * 60))
+}
+
+/// `weightgen zoo stats`: runs, checkpoints, metric distributions, best checkpoints, storage.
+struct ZooStats: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Summarise a zoo.")
+
+    @Argument(help: "Zoo folder.") var zoo: String
+    @Flag(help: "Print the statistics as JSON on stdout.") var json = false
+
+    func run() throws {
+        let statistics = try Zoo.open(URL(fileURLWithPath: zoo)).statistics()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(statistics), as: UTF8.self))
+            return
+        }
+        func line(_ summary: MetricDistribution?) -> String {
+            guard let s = summary else { return "n/a" }
+            return String(format: "min %.3f  p10 %.3f  median %.3f  p90 %.3f  max %.3f  (n=%d)", s.minimum, s.p10, s.median, s.p90, s.maximum, s.count)
+        }
+        for task in statistics.tasks {
+            print("\(task.task): runs \(task.runsDone)/\(task.runsPlanned) done, \(task.runsFailed) failed, \(task.runsImported) imported; "
+                + "\(task.checkpoints) checkpoints")
+            print("  test Dice at init   \(line(task.initialTestDice))")
+            print("  test Dice at final  \(line(task.finalTestDice))")
+            print("  test Dice, all      \(line(task.testDice))")
+            if let best = task.best {
+                print(String(format: "  best by validation Dice: run %d iteration %d  validation %.4f  test %.4f", best.runIndex,
+                             best.iteration, best.validationDice, best.testDice))
+            }
+        }
+        print(String(format: "%d checkpoints of %d parameters; run files %.1f MB (%.4f × raw float32), index %.1f MB; %@ of training",
+                     statistics.checkpoints, statistics.parametersPerCheckpoint, Double(statistics.runFileBytes) / 1e6,
+                     statistics.storageRatio, Double(statistics.databaseBytes) / 1e6, formatDuration(statistics.trainingSeconds)))
+    }
+}
+
+/// `weightgen zoo verify`: checks every checkpoint against the index.
+struct ZooVerify: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "verify",
+                                                    abstract: "Check a zoo: SQLite integrity, every checkpoint's file and CRC-32, counts against the plan.")
+
+    @Argument(help: "Zoo folder.") var zoo: String
+
+    func run() throws {
+        let report = try Zoo.open(URL(fileURLWithPath: zoo)).verify()
+        print("integrity_check: \(report.sqliteIntegrity); \(report.runsChecked) runs, \(report.checkpointsChecked) checkpoints checked; "
+            + "\(report.runsMissing) planned runs not yet built")
+        for problem in report.problems { print("problem: \(problem)") }
+        if !report.isSound { throw ExitCode.failure }
+    }
+}
+
+/// `weightgen zoo merge`: combines shards into one zoo.
+struct ZooMerge: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "merge", abstract: "Merge zoo shards of one plan into one zoo.")
+
+    @Argument(help: "Shard folders.") var shards: [String]
+    @Option(help: "Merged zoo folder (created, or completed when it exists).") var out: String
+
+    func run() throws {
+        let opened = try shards.map { try Zoo.open(URL(fileURLWithPath: $0)) }
+        let merged = try Zoo.merged(at: URL(fileURLWithPath: out), shards: opened)
+        for shard in opened {
+            let copied = try merged.merge(from: shard)
+            log("\(shard.folder.lastPathComponent): \(copied) runs copied")
+        }
+        let report = try merged.verify()
+        log("merged zoo: \(report.runsChecked) runs, \(report.checkpointsChecked) checkpoints; \(report.runsMissing) planned runs missing")
+    }
+}
+
+/// `weightgen zoo import`: adds outside models to a zoo.
+struct ZooImport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import a weightgen checkpoint, an nnU-Net model folder or an nnU-Net .pth checkpoint into a zoo.")
+
+    @Argument(help: "Zoo folder.") var zoo: String
+    @Option(help: "Model to import.") var model: String
+    @Option(help: "Task the model segments.") var task: String
+    @Option(help: "nnU-Net fold to import.") var fold = 0
+    @Option(help: "Known metrics, e.g. validation_dice=0.91,test_dice=0.9; the rest are measured on the zoo's cases.")
+    var metrics: String?
+
+    func run() throws {
+        let opened = try Zoo.open(URL(fileURLWithPath: zoo))
+        var given: [String: Double] = [:]
+        for pair in (metrics ?? "").split(separator: ",") {
+            let parts = pair.split(separator: "=")
+            guard parts.count == 2, let value = Double(parts[1]) else { throw ValidationError("--metrics expects name=value pairs, got \(pair)") }
+            given[String(parts[0])] = value
+        }
+        let model = try ImportedModel(URL(fileURLWithPath: self.model), fold: fold, zoo: opened)
+        let run = try opened.importModel(model, task: task, given: given)
+        let checkpoint = try opened.checkpoints(run: run.id!)[0]
+        log(String(format: "imported %@ as %@ run %d (%@): validation Dice %.4f, test Dice %.4f", self.model, task, run.runIndex,
+                   model.name, checkpoint.validationDice, checkpoint.testDice))
+    }
+}
+
+/// `weightgen zoo pairs`: streams every training pair, reporting throughput and peak memory.
+struct ZooPairs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pairs", abstract: "Stream all training pairs of a zoo (as the generator reads them) and report count, speed and peak memory.")
+
+    @Argument(help: "Zoo folder.") var zoo: String
+    @Option(help: "Only these tasks, comma-separated.") var tasks: String?
+    @Flag(help: "Include failed runs.") var includeFailed = false
+
+    func run() throws {
+        let opened = try Zoo.open(URL(fileURLWithPath: zoo))
+        let start = Date()
+        var count = 0, checksum = 0.0
+        var iterator = TrainingPairs(zoo: opened, tasks: tasks?.split(separator: ",").map(String.init), includeFailed: includeFailed)
+            .makeIterator()
+        while let pair = iterator.next() {
+            count += 1
+            checksum += Double(pair.a.parameters[0]) + pair.b.metrics.testDice
+        }
+        if let error = iterator.error { throw error }
+        let seconds = Date().timeIntervalSince(start)
+        print(String(format: "%d pairs in %.1f s (%.0f pairs/s); peak RSS %.1f MB; checksum %.6g", count, seconds,
+                     Double(count) / max(seconds, 1e-9), Double(peakResidentBytes()) / 1e6, checksum))
+    }
+}
+
+/// "150,200" → [150, 200].
+func integers(_ text: String, option: String) throws -> [Int] {
+    let values = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !values.isEmpty, values.allSatisfy({ $0 > 0 }) else { throw ValidationError("\(option) expects positive integers, got \(text)") }
+    return values
+}
+
+/// "1h02m", "4m10s", "12s".
+func formatDuration(_ seconds: Double) -> String {
+    guard seconds.isFinite else { return "?" }
+    let total = Int(seconds.rounded())
+    if total >= 3600 { return String(format: "%dh%02dm", total / 3600, total % 3600 / 60) }
+    if total >= 60 { return String(format: "%dm%02ds", total / 60, total % 60) }
+    return "\(total)s"
+}
+
+/// The process's peak resident set size in bytes.
+func peakResidentBytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss * 1024
+}

@@ -2,7 +2,7 @@
 import PackageDescription
 
 // One library target per layer of the design; dependencies point downwards only:
-// TensorEngine <- {NeuralNetwork, Formats} <- Segmentation <- Zoo <- ... <- weightgen (CLI).
+// TensorEngine <- {NeuralNetwork, Formats} <- Segmentation <- Zoo <- Generator <- weightgen (CLI).
 let package = Package(
     name: "WeightGen",
     platforms: [.macOS(.v13)],
@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Formats", targets: ["Formats"]),
         .library(name: "Segmentation", targets: ["Segmentation"]),
         .library(name: "Zoo", targets: ["Zoo"]),
+        .library(name: "Generator", targets: ["Generator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,15 +42,16 @@ let package = Package(
             dependencies: ["TensorEngine", "NeuralNetwork", "Formats", "Segmentation", "SystemZlib",
                            .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .target(name: "Generator", dependencies: ["TensorEngine", "NeuralNetwork", "Formats", "Segmentation", "Zoo"]),
         .target(
             name: "Benchmarks",
-            dependencies: ["TensorEngine", "NeuralNetwork", "Segmentation"],
-            resources: [.copy("Resources/engine_torch.py"), .copy("Resources/train_nnunet.py")]
+            dependencies: ["TensorEngine", "NeuralNetwork", "Segmentation", "Zoo", "Generator"],
+            resources: [.copy("Resources/engine_torch.py"), .copy("Resources/train_nnunet.py"), .copy("Resources/generator_torch.py"), .copy("Resources/peer_timing.py")]
         ),
         .executableTarget(
             name: "weightgen",
             dependencies: [
-                "TensorEngine", "NeuralNetwork", "Formats", "Segmentation", "Zoo", "Benchmarks",
+                "TensorEngine", "NeuralNetwork", "Formats", "Segmentation", "Zoo", "Generator", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,6 +60,7 @@ let package = Package(
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "TestSupport"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "TestSupport"]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Segmentation", "TestSupport"]),
+        .testTarget(name: "GeneratorTests", dependencies: ["Generator", "Zoo", "Segmentation", "TestSupport"]),
         .target(name: "TestSupport", dependencies: ["TensorEngine"], path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v5]

@@ -8,19 +8,8 @@ from the command line so both sides run the same work in the same process run.
 import argparse
 import json
 import sys
-import time
 
-
-def median_time(step, repeats, warmup):
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    times.sort()
-    return times[len(times) // 2]
+from peer_timing import median_time
 
 
 def conv_case(torch, n, cin, cout, size):

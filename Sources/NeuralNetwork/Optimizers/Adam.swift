@@ -32,6 +32,13 @@ public final class Adam: Optimizer {
         Adam(groups: groups, learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps, decoupledWeightDecay: true)
     }
 
+    /// Restores moments and step counts saved from an earlier run, so training resumes exactly.
+    public func restore(firstMoments: [String: Tensor], secondMoments: [String: Tensor], steps: [String: Int]) {
+        self.firstMoments = firstMoments
+        self.secondMoments = secondMoments
+        self.steps = steps
+    }
+
     public func step() throws {
         try checkGradientsFinite()
         for group in groups {

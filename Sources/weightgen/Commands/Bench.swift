@@ -7,7 +7,7 @@ import TensorEngine
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks, side by side with PyTorch in the same run.",
-        subcommands: [EngineCommand.self, TrainCommand.self])
+        subcommands: [EngineCommand.self, TrainCommand.self, GeneratorBenchCommand.self])
 
     /// Options every bench subcommand shares.
     struct Options: ParsableArguments {
@@ -57,6 +57,23 @@ struct Bench: ParsableCommand {
             options.apply()
             let benchmark = TrainBenchmark(iterations: max(options.repeats, 5), warmup: options.warmup,
                                            peer: options.noPytorch ? nil : PyTorchPeer(python: options.python))
+            let report = try benchmark.run { message in
+                FileHandle.standardError.write(Data("bench: \(message)\n".utf8))
+            }
+            try options.emit(report)
+        }
+    }
+
+    struct GeneratorBenchCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "generator",
+            abstract: "A default generator training step and one network's sampling against the same model in PyTorch.")
+        @OptionGroup var options: Options
+
+        func run() throws {
+            options.apply()
+            let benchmark = GeneratorBenchmark(repeats: max(options.repeats / 2, 3), warmup: min(options.warmup, 2),
+                                               peer: options.noPytorch ? nil : PyTorchPeer(python: options.python))
             let report = try benchmark.run { message in
                 FileHandle.standardError.write(Data("bench: \(message)\n".utf8))
             }

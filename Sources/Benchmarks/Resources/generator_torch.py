@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""PyTorch side of `weightgen bench generator`: the same G.pt-style generator (per-token
+linear encoders and decoders, frequency-embedded scalars, task embedding, pre-LN blocks with
+GELU MLPs) timed for one AdamW training step at the given batch, and for generating one
+network (batch 1, the given number of DDIM steps: one forward each).
+
+Prints {"torch": version, "threads": n, "cases": {name: seconds}} or {"skipped": reason}.
+"""
+import argparse
+import json
+import math
+import sys
+
+from peer_timing import median_time
+
+
+def build(torch, tokens, chunk, width, depth, heads, frequencies, tasks):
+    nn = torch.nn
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln1, self.ln2 = nn.LayerNorm(width), nn.LayerNorm(width)
+            self.qkv, self.proj = nn.Linear(width, 3 * width), nn.Linear(width, width)
+            self.fc1, self.fc2 = nn.Linear(width, 4 * width), nn.Linear(4 * width, width)
+
+        def forward(self, x):
+            b, t, w = x.shape
+            q, k, v = self.qkv(self.ln1(x)).view(b, t, 3, heads, w // heads).permute(2, 0, 3, 1, 4)
+            a = torch.nn.functional.scaled_dot_product_attention(q, k, v)
+            x = x + self.proj(a.transpose(1, 2).reshape(b, t, w))
+            return x + self.fc2(torch.nn.functional.gelu(self.fc1(self.ln2(x))))
+
+    class Generator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.noisy = nn.Parameter(torch.randn(tokens, chunk, width) / math.sqrt(chunk))
+            self.start = nn.Parameter(torch.randn(tokens, chunk, width) / math.sqrt(chunk))
+            self.scalar = nn.Parameter(torch.randn(4, 2 * frequencies + 1, width) / math.sqrt(2 * frequencies + 1))
+            self.task = nn.Parameter(torch.randn(tasks, width) * 0.02)
+            self.ln_in, self.ln_out = nn.LayerNorm(width), nn.LayerNorm(width)
+            self.pos = nn.Parameter(torch.zeros(1, 2 * tokens + 5, width))
+            self.blocks = nn.ModuleList([Block() for _ in range(depth)])
+            self.decoder = nn.Parameter(torch.zeros(tokens, width, chunk))
+            self.register_buffer("freqs", math.pi * 2 ** torch.linspace(0, 10, frequencies))
+
+        def forward(self, start, noisy, scalars, task):
+            f = scalars[..., None] * self.freqs
+            features = torch.cat([torch.sin(f), torch.cos(f), scalars[..., None]], -1)
+            s = torch.einsum("bsf,sfw->bsw", features, self.scalar)
+            h = torch.cat([torch.einsum("btc,tcw->btw", noisy, self.noisy), torch.einsum("btc,tcw->btw", start, self.start),
+                           s, self.task[task][:, None]], 1)
+            h = self.ln_in(h) + self.pos
+            for block in self.blocks:
+                h = block(h)
+            out = self.ln_out(h)[:, :tokens]
+            return torch.einsum("btw,twc->btc", out, self.decoder) + start
+
+    return Generator()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--spec", required=True)
+    args = parser.parse_args()
+    try:
+        import torch
+    except ImportError as error:
+        print(json.dumps({"skipped": f"torch is not importable: {error}"}))
+        return
+    torch.set_num_threads(args.threads)
+    spec = json.loads(args.spec)
+    torch.manual_seed(0)
+    model = build(torch, spec["tokens"], spec["chunk"], spec["width"], spec["depth"], spec["heads"], spec["frequencies"], spec["tasks"])
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.1)
+    batch = spec["batch"]
+    start = torch.randn(batch, spec["tokens"], spec["chunk"])
+    noisy = torch.randn(batch, spec["tokens"], spec["chunk"])
+    target = torch.randn(batch, spec["tokens"], spec["chunk"])
+    scalars = torch.rand(batch, 4)
+    task = torch.zeros(batch, dtype=torch.long)
+
+    def train_step():
+        optimizer.zero_grad()
+        loss = ((model(start, noisy, scalars, task) - target) ** 2).mean()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+
+    def generate_one():
+        with torch.no_grad():
+            x = noisy[:1]
+            for _ in range(spec["sampling_steps"]):
+                x = model(start[:1], x, scalars[:1], task[:1])
+
+    cases = {"generator training step": median_time(train_step, args.repeats, args.warmup),
+             "generate one network": median_time(generate_one, args.repeats, args.warmup)}
+    print(json.dumps({"torch": torch.__version__, "threads": args.threads, "cases": cases}))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+/// The metric a generator is prompted with.
+public enum PromptMetric: String, Codable, Sendable, CaseIterable {
+    /// Test Dice of the checkpoint (higher is better).
+    case dice
+    /// Training loss (Dice + CE; lower is better).
+    case loss
+}
+
+/// Sizes and options of a G.pt-style generator.
+public struct GeneratorConfiguration: Codable, Sendable, Equatable {
+    /// Values per parameter token.
+    public var chunkSize: Int
+    /// Transformer width.
+    public var width: Int
+    public var depth: Int
+    public var heads: Int
+    /// Frequencies of the scalar embeddings [sin(f·x), cos(f·x), x].
+    public var frequencies: Int
+    public var metric: PromptMetric
+    /// Diffusion steps in training.
+    public var diffusionSteps: Int
+    /// Training steps, batch, peak learning rate, warm-up, decay, clipping and EMA.
+    public var trainingSteps: Int
+    public var batchSize: Int
+    public var learningRate: Float
+    public var warmupSteps: Int
+    public var weightDecay: Float
+    public var gradientClip: Float
+    public var emaDecay: Float
+    /// Permute each pair's hidden channels at random (G.pt's augmentation).
+    public var permutationAugmentation: Bool
+
+    public init(chunkSize: Int, width: Int, depth: Int, heads: Int, frequencies: Int = 32, metric: PromptMetric = .dice,
+                diffusionSteps: Int = 1000, trainingSteps: Int, batchSize: Int, learningRate: Float = 4e-4,
+                warmupSteps: Int = 100, weightDecay: Float = 0.1, gradientClip: Float = 1, emaDecay: Float = 0.999,
+                permutationAugmentation: Bool = true) {
+        self.chunkSize = chunkSize
+        self.width = width
+        self.depth = depth
+        self.heads = heads
+        self.frequencies = frequencies
+        self.metric = metric
+        self.diffusionSteps = diffusionSteps
+        self.trainingSteps = trainingSteps
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.warmupSteps = warmupSteps
+        self.weightDecay = weightDecay
+        self.gradientClip = gradientClip
+        self.emaDecay = emaDecay
+        self.permutationAugmentation = permutationAugmentation
+    }
+
+    /// A generator that trains in a few minutes, for tests and quick looks.
+    public static let small = GeneratorConfiguration(chunkSize: 128, width: 128, depth: 2, heads: 4, trainingSteps: 600,
+                                                     batchSize: 16, learningRate: 1e-3, warmupSteps: 50)
+    /// The default: sized to train within the 45 minutes on 2 cores.
+    public static let standard = GeneratorConfiguration(chunkSize: 128, width: 256, depth: 4, heads: 8, trainingSteps: 3000,
+                                                        batchSize: 32, learningRate: 4e-4, warmupSteps: 200)
+
+    public func validate() throws {
+        guard chunkSize > 0, width > 0, depth > 0, heads > 0, width % heads == 0, frequencies > 0 else {
+            throw GeneratorError.invalidConfiguration("sizes must be positive and width divisible by heads")
+        }
+        guard trainingSteps > 0, batchSize > 0, learningRate > 0, diffusionSteps >= 2 else {
+            throw GeneratorError.invalidConfiguration("steps, batch size and learning rate must be positive")
+        }
+    }
+}

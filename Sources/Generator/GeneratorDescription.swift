@@ -1,0 +1,77 @@
+import Foundation
+import Formats
+import NeuralNetwork
+import Segmentation
+import TensorEngine
+import Zoo
+
+/// What a saved generator is: its configuration, the U-Net architecture and tokenisation it
+/// speaks, the normalisation, the tasks it knows with their metric ranges in the zoo, and how
+/// far its training got. Stored as `generator.json` beside `generator.safetensors`.
+public struct GeneratorDescription: Codable, Sendable {
+    public var configuration: GeneratorConfiguration
+    public var architecture: PlainConvUNetConfiguration
+    public var patchSize: [Int]
+    /// Median voxel spacing (z, y, x) of the zoo's training cases, written into exported nnU-Net plans.
+    public var spacing: [Double]
+    public var tokenizer: ParameterTokenizer
+    public var normalizer: ParameterNormalizer
+    public var tasks: [String]
+    /// Mean prompt metric of the zoo's initialisations, per task: the start prompt for a fresh one.
+    public var initialMetric: [String: Double]
+    /// Best prompt metric among the training runs' checkpoints, per task.
+    public var bestMetric: [String: Double]
+    public var zoo: String
+    /// Runs per task used for training (nil: all).
+    public var runsPerTask: Int?
+    /// Run indices per task held out of training for the periodic evaluation.
+    public var heldOutRuns: [Int]
+    public var seed: UInt64
+    /// Training steps completed.
+    public var step: Int
+    /// Mean loss per logging interval.
+    public var lossHistory: [Float]
+    public var seconds: Double
+}
+
+/// Reads and writes a generator folder atomically (weights first, then the description).
+enum GeneratorStore {
+    static let descriptionFile = "generator.json", weightsFile = "generator.safetensors"
+
+    static func write(_ description: GeneratorDescription, model: GeneratorModel, ema: ExponentialMovingAverage,
+                      optimizer: Adam, to folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var tensors: [NamedTensor] = []
+        for (name, tensor) in model.namedParameters() {
+            tensors.append(NamedTensor("model.\(name)", try StoredTensor(tensor)))
+            if let shadow = ema.shadow[name] { tensors.append(NamedTensor("ema.\(name)", try StoredTensor(shadow))) }
+            if let m = optimizer.firstMoments[name] { tensors.append(NamedTensor("adam.m.\(name)", try StoredTensor(m))) }
+            if let v = optimizer.secondMoments[name] { tensors.append(NamedTensor("adam.v.\(name)", try StoredTensor(v))) }
+        }
+        try SafeTensors.write(SafeTensorsFile(tensors: tensors, metadata: ["format": "weightgen-generator"]),
+                              to: folder.appendingPathComponent(weightsFile))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicWrite.write(try encoder.encode(description), to: folder.appendingPathComponent(descriptionFile))
+    }
+
+    static func readDescription(_ folder: URL) throws -> GeneratorDescription {
+        let url = folder.appendingPathComponent(descriptionFile)
+        guard let data = try? Data(contentsOf: url) else {
+            throw GeneratorError.corrupt(path: url.path, reason: "no generator description (is this a generator folder?)")
+        }
+        do { return try JSONDecoder().decode(GeneratorDescription.self, from: data) } catch {
+            throw GeneratorError.corrupt(path: url.path, reason: "unreadable generator description: \(error)")
+        }
+    }
+
+    /// The stored tensors under `prefix` ("model.", "ema.", "adam.m.", "adam.v."), keyed by parameter name.
+    static func readTensors(_ folder: URL, prefix: String) throws -> [String: Tensor] {
+        let file = try SafeTensors.read(folder.appendingPathComponent(weightsFile))
+        var result: [String: Tensor] = [:]
+        for named in file.tensors where named.name.hasPrefix(prefix) {
+            result[String(named.name.dropFirst(prefix.count))] = try named.tensor.makeTensor()
+        }
+        return result
+    }
+}

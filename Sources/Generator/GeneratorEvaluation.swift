@@ -1,0 +1,103 @@
+import Foundation
+import Segmentation
+import TensorEngine
+import Zoo
+
+/// How well a generator does on one task, G.pt's protocol on the zoo's own test cases.
+public struct TaskGenerationResult: Codable, Sendable {
+    public var task: String
+    /// Best test Dice of any checkpoint of the task in the zoo: the prompt.
+    public var bestZooTestDice: Double
+    /// Test Dice of networks generated from fresh initialisations (seeds not in the zoo).
+    public var unseen: [Double]
+    /// Test Dice of networks generated from the zoo's own initialisations.
+    public var seen: [Double]
+    public var unseenMedian: Double
+    public var seenMedian: Double
+    /// Median unseen Dice over the best zoo checkpoint's.
+    public var unseenRatio: Double
+    /// R² between prompted and achieved Dice over prompts from the best value down to the start's, averaged over starts.
+    public var promptAlignmentUnseen: Double
+    public var promptAlignmentSeen: Double
+}
+
+/// The evaluation of a generator over its tasks.
+public struct GeneratorEvaluation: Codable, Sendable {
+    public var tasks: [TaskGenerationResult]
+    public var seeds: Int
+    public var sampler: String
+    public var seconds: Double
+}
+
+extension WeightGenerator {
+    /// For each task: networks generated from `seeds` unseen and `seeds` seen initialisations,
+    /// prompted with the zoo's best test Dice, measured on the zoo's test cases; and prompt
+    /// alignment over 20 prompts on `alignmentStarts` starts of each kind.
+    public func evaluate(on zoo: Zoo, seeds: Int = 16, alignmentStarts: Int = 4, sampler: DiffusionSampler = .ddim(steps: 50),
+                         progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
+        let start = Date()
+        let layout = description.normalizer.layout
+        var results: [TaskGenerationResult] = []
+        for (taskIndex, task) in description.tasks.enumerated() {
+            let evaluator = try TaskEvaluator(zoo: zoo, task: task)
+            let runs = try zoo.runs(task: task, status: .done).filter { $0.source == "trained" }
+            var best = 0.0
+            for run in runs { best = max(best, try zoo.checkpoints(run: run.id!).map(\.testDice).max() ?? 0) }
+            let zooSeeds = Set(runs.map { UInt64(bitPattern: $0.seed) })
+            let unseenSeeds = (0..<UInt64(seeds)).map { 7_000_000 + $0 }.filter { !zooSeeds.contains($0) }
+            let unseenStarts = try unseenSeeds.map { try layout.flatten(try PlainConvUNet(description.architecture, seed: $0)) }
+            let unseenMetrics = try unseenStarts.map { try evaluator.evaluate(try network(from: $0)).testDice }
+            let training = runs.filter { !description.heldOutRuns.contains($0.runIndex) }.prefix(seeds)
+            var seenStarts: [[Float]] = [], seenMetrics: [Double] = []
+            for run in training {
+                let first = try zoo.parameters(of: run)[0]
+                seenStarts.append(first.values)
+                seenMetrics.append(first.record.testDice)
+            }
+            func achieved(_ starts: [[Float]], _ metrics: [Double], prompts: [Double]) throws -> [Double] {
+                let outputs = try generate(starts: starts, tasks: starts.map { _ in taskIndex }, startMetrics: metrics,
+                                           targetMetrics: prompts, sampler: sampler, seed: 11)
+                return try outputs.map { try evaluator.evaluate(try network(from: $0)).testDice }
+            }
+            let unseen = try achieved(unseenStarts, unseenMetrics, prompts: unseenStarts.map { _ in best })
+            let seen = seenStarts.isEmpty ? [] : try achieved(seenStarts, seenMetrics, prompts: seenStarts.map { _ in best })
+            func alignment(_ starts: [[Float]], _ metrics: [Double]) throws -> Double {
+                var scores: [Double] = []
+                for (values, metric) in zip(starts, metrics).prefix(alignmentStarts) {
+                    let prompts = (0..<20).map { best - (best - metric) * Double($0) / 19 }
+                    let got = try achieved(Array(repeating: values, count: 20), Array(repeating: metric, count: 20), prompts: prompts)
+                    scores.append(coefficientOfDetermination(prompted: prompts, achieved: got))
+                }
+                return scores.isEmpty ? .nan : scores.reduce(0, +) / Double(scores.count)
+            }
+            let result = TaskGenerationResult(
+                task: task, bestZooTestDice: best, unseen: unseen, seen: seen, unseenMedian: median(unseen), seenMedian: median(seen),
+                unseenRatio: best > 0 ? median(unseen) / best : 0,
+                promptAlignmentUnseen: try alignment(unseenStarts, unseenMetrics), promptAlignmentSeen: try alignment(seenStarts, seenMetrics))
+            progress(String(format: "%@: best zoo test Dice %.4f; generated median unseen %.4f (%.2f×), seen %.4f; R² unseen %.2f, seen %.2f",
+                            task, best, result.unseenMedian, result.unseenRatio, result.seenMedian, result.promptAlignmentUnseen,
+                            result.promptAlignmentSeen))
+            results.append(result)
+        }
+        let samplerName: String
+        switch sampler {
+        case .ddpm: samplerName = "ddpm"
+        case let .ddim(steps): samplerName = "ddim-\(steps)"
+        }
+        return GeneratorEvaluation(tasks: results, seeds: seeds, sampler: samplerName, seconds: Date().timeIntervalSince(start))
+    }
+}
+
+/// G.pt's prompt alignment: R² of achieved against prompted values about the identity line.
+func coefficientOfDetermination(prompted: [Double], achieved: [Double]) -> Double {
+    let mean = prompted.reduce(0, +) / Double(max(prompted.count, 1))
+    let total = prompted.map { ($0 - mean) * ($0 - mean) }.reduce(0, +)
+    let residual = zip(prompted, achieved).map { ($0 - $1) * ($0 - $1) }.reduce(0, +)
+    return total > 0 ? 1 - residual / total : .nan
+}
+
+func median(_ values: [Double]) -> Double {
+    guard !values.isEmpty else { return .nan }
+    let sorted = values.sorted()
+    return (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
+}

@@ -1,0 +1,124 @@
+import Foundation
+import NeuralNetwork
+import TensorEngine
+
+/// A linear map per token position: [B, T, in] → [B, T, out] with weights [T, in, out]
+/// (G.pt's per-token encoders and decoders, bias-free).
+final class PerTokenLinear: Module {
+    let weight: Tensor
+
+    init(tokens: Int, inFeatures: Int, outFeatures: Int, std: Float, rng: inout SeededGenerator) {
+        weight = std == 0 ? Tensor.zeros([tokens, inFeatures, outFeatures])
+            : Initialization.normal([tokens, inFeatures, outFeatures], std: std, using: &rng)
+        super.init()
+        registerParameter("weight", weight)
+    }
+
+    func callAsFunction(_ x: Tensor) throws -> Tensor {
+        try x.permuted([1, 0, 2]).matmul(weight).permuted([1, 0, 2])
+    }
+}
+
+/// The inputs of one generator forward pass for a batch of B pairs.
+public struct GeneratorInput {
+    /// Start parameters, normalised and tokenised: [B, T, C].
+    public let start: Tensor
+    /// Noised target parameters x_t: [B, T, C].
+    public let noisy: Tensor
+    /// Scalar prompts per sample: diffusion step t / T, target metric, start metric, their difference.
+    public let scalars: [[Float]]
+    /// Task index per sample.
+    public let tasks: [Int]
+
+    public init(start: Tensor, noisy: Tensor, scalars: [[Float]], tasks: [Int]) {
+        self.start = start
+        self.noisy = noisy
+        self.scalars = scalars
+        self.tasks = tasks
+    }
+}
+
+/// G.pt's transformer over parameter tokens: per-token encoders for the noised target and
+/// the start parameters, frequency-embedded scalar prompts (diffusion step, target and start
+/// metric, their difference), a learned task embedding, LayerNorm and positional embedding,
+/// pre-LN blocks, and zero-initialised per-token decoders with the global residual to the
+/// start parameters — so the untrained model predicts "target = start".
+public final class GeneratorModel: Module {
+    public let configuration: GeneratorConfiguration
+    public let tokenCount: Int
+    public let taskCount: Int
+    static let scalarCount = 4
+    let noisyEncoder: PerTokenLinear
+    let startEncoder: PerTokenLinear
+    let scalarEncoder: PerTokenLinear
+    let taskEmbedding: Tensor
+    let inputNorm: LayerNorm
+    let positionalEmbedding: Tensor
+    let blocks: ModuleList<TransformerBlock>
+    let outputNorm: LayerNorm
+    let decoder: PerTokenLinear
+    let frequencies: [Float]
+
+    public init(configuration c: GeneratorConfiguration, tokenCount: Int, taskCount: Int, seed: UInt64) throws {
+        try c.validate()
+        configuration = c
+        self.tokenCount = tokenCount
+        self.taskCount = max(taskCount, 1)
+        var rng = SeededGenerator(seed: seed)
+        let w = c.width, chunk = c.chunkSize
+        noisyEncoder = PerTokenLinear(tokens: tokenCount, inFeatures: chunk, outFeatures: w, std: 1 / Float(chunk).squareRoot(), rng: &rng)
+        startEncoder = PerTokenLinear(tokens: tokenCount, inFeatures: chunk, outFeatures: w, std: 1 / Float(chunk).squareRoot(), rng: &rng)
+        let features = 2 * c.frequencies + 1
+        scalarEncoder = PerTokenLinear(tokens: Self.scalarCount, inFeatures: features, outFeatures: w,
+                                       std: 1 / Float(features).squareRoot(), rng: &rng)
+        taskEmbedding = Initialization.normal([self.taskCount, w], std: 0.02, using: &rng)
+        inputNorm = LayerNorm(features: w)
+        positionalEmbedding = Tensor.zeros([1, 2 * tokenCount + Self.scalarCount + 1, w])
+        blocks = ModuleList()
+        for _ in 0..<c.depth { blocks.append(TransformerBlock(width: w, heads: c.heads, rng: &rng)) }
+        outputNorm = LayerNorm(features: w)
+        decoder = PerTokenLinear(tokens: tokenCount, inFeatures: w, outFeatures: chunk, std: 0, rng: &rng)
+        frequencies = (0..<c.frequencies).map { Float.pi * Float(pow(2, 10 * Double($0) / Double(max(c.frequencies - 1, 1)))) }
+        super.init()
+        registerChild("noisy_encoder", noisyEncoder)
+        registerChild("start_encoder", startEncoder)
+        registerChild("scalar_encoder", scalarEncoder)
+        registerParameter("task_embedding", taskEmbedding)
+        registerChild("ln_in", inputNorm)
+        registerParameter("pos_embedding", positionalEmbedding)
+        registerChild("blocks", blocks)
+        registerChild("ln_out", outputNorm)
+        registerChild("decoder", decoder)
+    }
+
+    /// The predicted clean target tokens x̂₀: [B, T, C].
+    public func callAsFunction(_ input: GeneratorInput) throws -> Tensor {
+        let batch = input.start.shape[0]
+        guard input.start.shape.dims == [batch, tokenCount, configuration.chunkSize], input.noisy.shape == input.start.shape,
+              input.scalars.count == batch, input.tasks.count == batch else {
+            throw GeneratorError.incompatible("generator input shapes \(input.start.shape), \(input.noisy.shape) do not fit "
+                + "\(tokenCount) tokens of \(configuration.chunkSize)")
+        }
+        var features: [Float] = []
+        features.reserveCapacity(batch * Self.scalarCount * (2 * frequencies.count + 1))
+        for sample in input.scalars {
+            for x in sample {
+                for f in frequencies { features.append(sin(f * x)) }
+                for f in frequencies { features.append(cos(f * x)) }
+                features.append(x)
+            }
+        }
+        let scalarTokens = try scalarEncoder(Tensor(shape: [batch, Self.scalarCount, 2 * frequencies.count + 1], values: features))
+        var oneHot = [Float](repeating: 0, count: batch * taskCount)
+        for (b, task) in input.tasks.enumerated() {
+            guard (0..<taskCount).contains(task) else { throw GeneratorError.incompatible("task index \(task) outside 0..<\(taskCount)") }
+            oneHot[b * taskCount + task] = 1
+        }
+        let taskToken = try Tensor(shape: [batch, taskCount], values: oneHot).matmul(taskEmbedding).reshaped([batch, 1, configuration.width])
+        let sequence = try Tensor.concatenate([noisyEncoder(input.noisy), startEncoder(input.start), scalarTokens, taskToken], axis: 1)
+        var h = try inputNorm(sequence) + positionalEmbedding
+        for block in blocks.elements { h = try block(h) }
+        let targets = try outputNorm(h).sliced(axis: 1, 0..<tokenCount)
+        return try decoder(targets) + input.start
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+import NeuralNetwork
+import Segmentation
+import TensorEngine
+import Zoo
+
+/// What the generator trainer reports as it goes.
+public struct GeneratorProgress: Sendable {
+    public let step: Int
+    public let steps: Int
+    public let loss: Float
+    public let learningRate: Float
+    public let stepsPerSecond: Double
+    public let secondsRemaining: Double
+    /// Periodic evaluation: mean prompted and achieved metric on held-out runs' initialisations.
+    public let heldOutPrompted: Double?
+    public let heldOutAchieved: Double?
+}
+
+/// Trains a G.pt-style generator on a zoo: pairs (start, later target) of one run, permuted
+/// at random, normalised and tokenised; the target noised to a uniform diffusion step; MSE on
+/// the predicted clean target; AdamW (no decay on biases, norms, embeddings), warm-up + cosine
+/// learning rate, gradient clipping, EMA. Saves the generator every `checkpointInterval` steps
+/// and resumes from the folder it writes.
+public final class GeneratorTrainer {
+    public let zoo: Zoo
+    public let folder: URL
+    public private(set) var description: GeneratorDescription
+    let model: GeneratorModel
+    let pool: RunPool
+    let permutation: UNetPermutation?
+    let diffusion: GaussianDiffusion
+    let mask: [Float]
+    let optimizer: Adam
+    let ema: ExponentialMovingAverage
+    let heldOutEvaluations: [(task: Int, start: [Float], startMetric: Double, prompt: Double)]
+    let evaluators: [TaskEvaluator]
+    public var checkpointInterval = 250
+    public var logInterval = 25
+
+    /// A new trainer, or the one saved in `folder` when it holds a generator of the same zoo.
+    public init(zoo: Zoo, folder: URL, configuration: GeneratorConfiguration, tasks: [String]? = nil, runsPerTask: Int? = nil,
+                heldOutRunsPerTask: Int = 2, seed: UInt64 = 0) throws {
+        self.zoo = zoo
+        self.folder = folder
+        let tasks = tasks ?? zoo.plan.tasks
+        let saved = FileManager.default.fileExists(atPath: folder.appendingPathComponent(GeneratorStore.descriptionFile).path)
+        let resumed = saved ? try GeneratorStore.readDescription(folder) : nil
+        if let resumed, resumed.zoo != zoo.folder.standardizedFileURL.path || resumed.tasks != tasks || resumed.configuration != configuration {
+            throw GeneratorError.incompatible("\(folder.path) holds a generator of another zoo, task list or configuration; choose another --out")
+        }
+        let (architecture, layout) = try zoo.architecture(try zoo.planArchitectureID())
+        let heldOut = resumed?.heldOutRuns ?? Array((0..<zoo.plan.runsPerTask).suffix(heldOutRunsPerTask))
+        pool = try RunPool(zoo: zoo, tasks: tasks, runsPerTask: runsPerTask, metric: configuration.metric, excluding: Set(heldOut))
+        let tokenizer = ParameterTokenizer(layout: layout, chunkSize: configuration.chunkSize)
+        let normalizer = resumed?.normalizer ?? ParameterNormalizer(layout: layout, checkpoints: pool.allParameters)
+        permutation = configuration.permutationAugmentation ? try UNetPermutation(configuration: architecture, layout: layout) : nil
+        diffusion = GaussianDiffusion(steps: configuration.diffusionSteps)
+        mask = tokenizer.mask
+        model = try GeneratorModel(configuration: configuration, tokenCount: tokenizer.tokenCount, taskCount: tasks.count, seed: seed)
+        optimizer = Adam.adamW(groups: ParameterGroup.decayAndNoDecay(model.namedParameters(), weightDecay: configuration.weightDecay),
+                               learningRate: configuration.learningRate)
+        var initial: [String: Double] = [:], best: [String: Double] = [:]
+        for (index, task) in tasks.enumerated() {
+            let runs = pool.runs.filter { $0.task == index }
+            initial[task] = runs.map { Double($0.metrics[0]) }.reduce(0, +) / Double(max(runs.count, 1))
+            let all = runs.flatMap(\.metrics).map(Double.init)
+            best[task] = configuration.metric == .dice ? all.max() ?? 0 : all.min() ?? 0
+        }
+        let spacing = try TaskEvaluator(zoo: zoo, task: tasks[0]).medianSpacing
+        description = resumed ?? GeneratorDescription(
+            configuration: configuration, architecture: architecture, patchSize: zoo.plan.patchSize, spacing: spacing, tokenizer: tokenizer,
+            normalizer: normalizer, tasks: tasks, initialMetric: initial, bestMetric: best,
+            zoo: zoo.folder.standardizedFileURL.path, runsPerTask: runsPerTask, heldOutRuns: heldOut, seed: seed, step: 0,
+            lossHistory: [], seconds: 0)
+        if resumed != nil {
+            try model.loadStateDict(try GeneratorStore.readTensors(folder, prefix: "model."))
+        }
+        ema = ExponentialMovingAverage(parameters: model.namedParameters(), decay: configuration.emaDecay)
+        if resumed != nil {
+            let shadow = try GeneratorStore.readTensors(folder, prefix: "ema.")
+            for (name, tensor) in shadow { try ema.shadow[name]?.assign(tensor) }
+            let completed = resumed?.step ?? 0
+            let steps = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, completed) })
+            optimizer.restore(firstMoments: try GeneratorStore.readTensors(folder, prefix: "adam.m."),
+                              secondMoments: try GeneratorStore.readTensors(folder, prefix: "adam.v."), steps: steps)
+        }
+        var evaluations: [(Int, [Float], Double, Double)] = []
+        for (index, task) in tasks.enumerated() {
+            for run in try zoo.runs(task: task, status: .done) where heldOut.contains(run.runIndex) {
+                let checkpoints = try zoo.parameters(of: run)
+                let metrics = checkpoints.map { configuration.metric == .dice ? $0.record.testDice : $0.record.trainLoss }
+                evaluations.append((index, checkpoints[0].values, metrics[0],
+                                    configuration.metric == .dice ? metrics.max()! : metrics.min()!))
+            }
+        }
+        heldOutEvaluations = evaluations
+        evaluators = try evaluations.isEmpty ? [] : tasks.map { try TaskEvaluator(zoo: zoo, task: $0) }
+    }
+
+    /// Trains until `configuration.trainingSteps`, saving every `checkpointInterval` steps and at the end.
+    public func train(progress: (GeneratorProgress) -> Void = { _ in }) throws {
+        let c = description.configuration
+        let schedule = WarmupCosineLearningRate(peak: c.learningRate, warmupSteps: c.warmupSteps, totalSteps: c.trainingSteps)
+        var rng = SeededGenerator(seed: description.seed &+ UInt64(description.step) &* 0x9E37_79B9)
+        let start = Date(), firstStep = description.step, earlierSeconds = description.seconds
+        var recent: [Float] = []
+        while description.step < c.trainingSteps {
+            optimizer.learningRate = schedule.learningRate(at: description.step)
+            let loss = try trainingStep(&rng)
+            recent.append(loss)
+            description.step += 1
+            let step = description.step
+            let saving = step % checkpointInterval == 0 || step == c.trainingSteps
+            if step % logInterval == 0 || saving {
+                let mean = recent.reduce(0, +) / Float(max(recent.count, 1))
+                description.lossHistory.append(mean)
+                recent.removeAll()
+                let elapsed = Date().timeIntervalSince(start), rate = Double(step - firstStep) / max(elapsed, 1e-9)
+                let evaluation = saving ? try evaluateHeldOut() : nil
+                progress(GeneratorProgress(step: step, steps: c.trainingSteps, loss: mean, learningRate: optimizer.learningRate,
+                                           stepsPerSecond: rate, secondsRemaining: Double(c.trainingSteps - step) / max(rate, 1e-9),
+                                           heldOutPrompted: evaluation?.prompted, heldOutAchieved: evaluation?.achieved))
+            }
+            if saving {
+                description.seconds = earlierSeconds + Date().timeIntervalSince(start)
+                try GeneratorStore.write(description, model: model, ema: ema, optimizer: optimizer, to: folder)
+            }
+        }
+    }
+
+    /// One optimisation step on a fresh batch; returns its loss.
+    func trainingStep(_ rng: inout SeededGenerator) throws -> Float {
+        let c = description.configuration
+        let tokens = description.tokenizer.tokenCount, chunk = c.chunkSize
+        var starts: [Float] = [], targets: [Float] = [], noisy: [Float] = [], scalars: [[Float]] = [], tasks: [Int] = []
+        for _ in 0..<c.batchSize {
+            let (run, startIndex, targetIndex) = pool.samplePair(&rng)
+            var start = run.parameters[startIndex], target = run.parameters[targetIndex]
+            if let permutation {
+                let permutations = permutation.sample(&rng)
+                start = permutation.apply(permutations, to: start)
+                target = permutation.apply(permutations, to: target)
+            }
+            let startTokens = description.tokenizer.tokenize(description.normalizer.normalize(start))
+            let targetTokens = description.tokenizer.tokenize(description.normalizer.normalize(target))
+            let t = Int(rng.next() % UInt64(diffusion.steps))
+            let noise = (0..<targetTokens.count).map { _ in rng.nextNormal() }
+            starts += startTokens
+            targets += targetTokens
+            noisy += diffusion.noised(targetTokens, step: t, noise: noise)
+            let startMetric = run.metrics[startIndex], targetMetric = run.metrics[targetIndex]
+            scalars.append([Float(t) / Float(diffusion.steps), targetMetric, startMetric, targetMetric - startMetric])
+            tasks.append(run.task)
+        }
+        let shape = Shape([c.batchSize, tokens, chunk])
+        let input = GeneratorInput(start: try Tensor(shape: shape, values: starts), noisy: try Tensor(shape: shape, values: noisy),
+                                   scalars: scalars, tasks: tasks)
+        optimizer.zeroGrad()
+        let prediction = try model(input)
+        let batchMask = try Tensor(shape: shape, values: Array((0..<c.batchSize).map { _ in mask }.joined()))
+        let difference = try (prediction - Tensor(shape: shape, values: targets)) * batchMask
+        let validCount = Float(mask.reduce(0, +)) * Float(c.batchSize)
+        let loss = try (difference * difference).sum() * (1 / validCount)
+        guard loss.item.isFinite else { throw GeneratorError.invalidConfiguration("the generator loss is \(loss.item) at step \(description.step); lower the learning rate") }
+        try loss.backward()
+        clipGradientNorm(model.parameters(), maxNorm: c.gradientClip)
+        try optimizer.step()
+        ema.update()
+        return loss.item
+    }
+
+    /// Generates from each held-out run's initialisation prompted with that run's best metric
+    /// (EMA weights, 20 DDIM steps) and measures it: mean prompted and achieved metric.
+    func evaluateHeldOut() throws -> (prompted: Double, achieved: Double)? {
+        guard !heldOutEvaluations.isEmpty else { return nil }
+        let generator = try WeightGenerator(description: description, model: emaModel())
+        let outputs = try generator.generate(
+            starts: heldOutEvaluations.map(\.start), tasks: heldOutEvaluations.map(\.task),
+            startMetrics: heldOutEvaluations.map(\.startMetric), targetMetrics: heldOutEvaluations.map(\.prompt),
+            sampler: .ddim(steps: 20), seed: 1)
+        var achieved = 0.0
+        for (evaluation, output) in zip(heldOutEvaluations, outputs) {
+            let network = try generator.network(from: output)
+            let metrics = try evaluators[evaluation.task].evaluate(network)
+            achieved += description.configuration.metric == .dice ? metrics.testDice : metrics.trainLoss
+        }
+        let count = Double(heldOutEvaluations.count)
+        return (heldOutEvaluations.map(\.prompt).reduce(0, +) / count, achieved / count)
+    }
+
+    /// A copy of the model holding the EMA weights.
+    func emaModel() throws -> GeneratorModel {
+        let copy = try GeneratorModel(configuration: description.configuration, tokenCount: description.tokenizer.tokenCount,
+                                      taskCount: description.tasks.count, seed: 0)
+        try copy.loadStateDict(ema.shadow)
+        return copy
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import TensorEngine
+import Zoo
+
+/// The zoo runs a generator trains on, held in memory as flat parameter vectors with their
+/// prompt metric: G.pt samples a run, then a start checkpoint and a later target checkpoint.
+struct RunPool {
+    struct Run {
+        let task: Int
+        let runIndex: Int
+        let parameters: [[Float]]
+        let metrics: [Float]
+    }
+
+    let runs: [Run]
+
+    /// Loads the done runs of `tasks` in the plan's architecture, the first `runsPerTask` of
+    /// each task when given (for scaling studies), skipping runs with fewer than two checkpoints.
+    init(zoo: Zoo, tasks: [String], runsPerTask: Int?, metric: PromptMetric, excluding excluded: Set<Int> = []) throws {
+        let architecture = try zoo.planArchitectureID()
+        var runs: [Run] = []
+        for (taskIndex, task) in tasks.enumerated() {
+            let candidates = try zoo.runs(task: task, status: .done)
+                .filter { $0.architectureId == architecture && $0.source == "trained" && !excluded.contains($0.runIndex) }
+            for run in candidates.prefix(runsPerTask ?? candidates.count) {
+                let checkpoints = try zoo.parameters(of: run)
+                guard checkpoints.count >= 2 else { continue }
+                runs.append(Run(task: taskIndex, runIndex: run.runIndex, parameters: checkpoints.map(\.values),
+                                metrics: checkpoints.map { Float(metric == .dice ? $0.record.testDice : $0.record.trainLoss) }))
+            }
+        }
+        guard !runs.isEmpty else { throw GeneratorError.incompatible("the zoo at \(zoo.folder.path) has no finished runs for \(tasks)") }
+        self.runs = runs
+    }
+
+    /// A start checkpoint and a strictly later target checkpoint of one random run.
+    func samplePair(_ rng: inout SeededGenerator) -> (run: Run, start: Int, target: Int) {
+        let run = runs[Int(rng.next() % UInt64(runs.count))]
+        let count = run.parameters.count
+        let gap = 1 + Int(rng.next() % UInt64(count - 1))
+        let start = Int(rng.next() % UInt64(count - gap))
+        return (run, start, start + gap)
+    }
+
+    /// Every checkpoint vector (for normalisation statistics).
+    var allParameters: [[Float]] { runs.flatMap(\.parameters) }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Segmentation
+import TensorEngine
+
+/// How a generator samples.
+public enum DiffusionSampler: Sendable, Equatable {
+    /// Ancestral DDPM over all training steps (G.pt's sampler).
+    case ddpm
+    /// Deterministic DDIM over `steps` evenly spaced steps.
+    case ddim(steps: Int)
+}
+
+/// A trained generator: prompted with a start network, its metric and a target metric, it
+/// returns new parameters for the task in one sampling call.
+public final class WeightGenerator {
+    public let description: GeneratorDescription
+    let model: GeneratorModel
+    let diffusion: GaussianDiffusion
+
+    init(description: GeneratorDescription, model: GeneratorModel) throws {
+        self.description = description
+        self.model = model
+        diffusion = GaussianDiffusion(steps: description.configuration.diffusionSteps)
+    }
+
+    /// Loads a generator folder with its EMA weights (G.pt samples with them).
+    public convenience init(folder: URL) throws {
+        let description = try GeneratorStore.readDescription(folder)
+        let model = try GeneratorModel(configuration: description.configuration, tokenCount: description.tokenizer.tokenCount,
+                                       taskCount: description.tasks.count, seed: 0)
+        try model.loadStateDict(try GeneratorStore.readTensors(folder, prefix: "ema."))
+        try self.init(description: description, model: model)
+    }
+
+    /// The task's index, or an error listing the known ones.
+    public func taskIndex(_ task: String) throws -> Int {
+        guard let index = description.tasks.firstIndex(of: task) else {
+            throw GeneratorError.incompatible("the generator knows tasks \(description.tasks), not \(task)")
+        }
+        return index
+    }
+
+    /// New flat parameter vectors for each start vector (in the U-Net layout), prompted with
+    /// the start and target metrics; one batch through the sampler.
+    public func generate(starts: [[Float]], tasks: [Int], startMetrics: [Double], targetMetrics: [Double],
+                         sampler: DiffusionSampler = .ddim(steps: 50), seed: UInt64 = 0) throws -> [[Float]] {
+        let batch = starts.count
+        guard batch > 0, tasks.count == batch, startMetrics.count == batch, targetMetrics.count == batch else {
+            throw GeneratorError.incompatible("generate needs one task, start metric and target metric per start network")
+        }
+        let tokenizer = description.tokenizer, normalizer = description.normalizer
+        let shape = Shape([batch, tokenizer.tokenCount, tokenizer.chunkSize])
+        let startTensor = try Tensor(shape: shape, values: starts.flatMap { tokenizer.tokenize(normalizer.normalize($0)) })
+        var rng = SeededGenerator(seed: seed)
+        var x = (0..<shape.count).map { _ in rng.nextNormal() }
+        let steps: [Int]
+        switch sampler {
+        case .ddpm: steps = Array((0..<diffusion.steps).reversed())
+        case let .ddim(count): steps = diffusion.ddimSchedule(count: count)
+        }
+        var x0: [Float] = []
+        try withNoGrad {
+            for (position, t) in steps.enumerated() {
+                let scalars = (0..<batch).map { b -> [Float] in
+                    let target = Float(targetMetrics[b]), start = Float(startMetrics[b])
+                    return [Float(t) / Float(diffusion.steps), target, start, target - start]
+                }
+                let input = GeneratorInput(start: startTensor, noisy: try Tensor(shape: shape, values: x), scalars: scalars, tasks: tasks)
+                x0 = try model(input).scalars
+                switch sampler {
+                case .ddpm: x = diffusion.ancestralStep(x0: x0, xt: x, step: t, rng: &rng)
+                case .ddim: x = diffusion.ddimStep(x0: x0, xt: x, step: t, previous: position + 1 < steps.count ? steps[position + 1] : -1)
+                }
+            }
+        }
+        let tokenValues = tokenizer.tokenCount * tokenizer.chunkSize
+        return (0..<batch).map { b in normalizer.denormalize(tokenizer.detokenize(Array(x[(b * tokenValues)..<((b + 1) * tokenValues)]))) }
+    }
+
+    /// A U-Net holding `parameters` (a flat vector in the generator's layout).
+    public func network(from parameters: [Float]) throws -> PlainConvUNet {
+        let network = try PlainConvUNet(description.architecture, seed: 0)
+        try network.loadStateDict(try description.normalizer.layout.stateDict(parameters))
+        return network
+    }
+}

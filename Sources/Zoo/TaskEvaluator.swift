@@ -1,0 +1,24 @@
+import Segmentation
+
+/// Measures any network of a task on the zoo's own fixed cases — the training-loss, validation
+/// and test sets its checkpoints were measured on — so generated networks and baselines are
+/// compared with the zoo on equal terms.
+public struct TaskEvaluator {
+    private let data: TaskData
+
+    public init(zoo: Zoo, task: String) throws {
+        data = try TaskData(zoo: zoo, task: task)
+    }
+
+    /// Median voxel spacing (z, y, x) of the task's training cases.
+    public var medianSpacing: [Double] {
+        (0..<3).map { axis in
+            let values = data.training.map { $0.spacing[axis] }.sorted()
+            return values.isEmpty ? 1 : values[values.count / 2]
+        }
+    }
+
+    public func evaluate(_ network: PlainConvUNet) throws -> CheckpointMetrics {
+        try data.evaluator.evaluate(network)
+    }
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import Generator
+import Segmentation
+import Zoo
+
+extension PromptMetric: ExpressibleByArgument {}
+
+/// `weightgen generator`: trains and evaluates G.pt-style generators over a zoo.
+struct GeneratorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generator", abstract: "Train or evaluate a diffusion generator over a checkpoint zoo.",
+        subcommands: [GeneratorTrain.self, GeneratorEvaluate.self])
+}
+
+/// `weightgen generator train`.
+struct GeneratorTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a generator on a zoo's checkpoint pairs (resumes when --out holds one of the same setup).")
+
+    @Option(help: "Zoo folder.") var zoo: String
+    @Option(help: "Generator folder.") var out: String
+    @Option(help: "Size: small or default.") var config = "default"
+    @Option(help: "Training steps (default: the configuration's).") var steps: Int?
+    @Option(help: "Batch size (default: the configuration's).") var batchSize: Int?
+    @Option(help: "Tasks to learn, comma-separated (default: all of the zoo's).") var tasks: String?
+    @Option(help: "Use only the first N runs of each task (scaling studies).") var runs: Int?
+    @Option(help: "Prompt metric: dice or loss.") var metric: PromptMetric = .dice
+    @Flag(help: "Turn off permutation augmentation.") var noPermutation = false
+    @Option(help: "Seed of the initialisation and the pair stream.") var seed: UInt64 = 0
+
+    func run() throws {
+        var configuration: GeneratorConfiguration
+        switch config {
+        case "small": configuration = .small
+        case "default": configuration = .standard
+        default: throw ValidationError("--config must be small or default")
+        }
+        if let steps { configuration.trainingSteps = steps }
+        if let batchSize { configuration.batchSize = batchSize }
+        configuration.metric = metric
+        configuration.permutationAugmentation = !noPermutation
+        let opened = try Zoo.open(URL(fileURLWithPath: zoo))
+        let trainer = try GeneratorTrainer(zoo: opened, folder: URL(fileURLWithPath: out), configuration: configuration,
+                                           tasks: tasks?.split(separator: ",").map(String.init), runsPerTask: runs, seed: seed)
+        let d = trainer.description
+        log("generator: \(d.tokenizer.tokenCount) tokens of \(configuration.chunkSize), width \(configuration.width), depth \(configuration.depth); "
+            + "tasks \(d.tasks.joined(separator: ",")); \(configuration.trainingSteps) steps at batch \(configuration.batchSize); "
+            + "permutation augmentation \(configuration.permutationAugmentation ? "on" : "off")"
+            + (d.step > 0 ? "; resuming at step \(d.step)" : ""))
+        try trainer.train { p in
+            var line = String(format: "step %d/%d  loss %.5f  lr %.2e  %.2f steps/s  ETA %@", p.step, p.steps, p.loss, p.learningRate,
+                              p.stepsPerSecond, formatDuration(p.secondsRemaining))
+            if let prompted = p.heldOutPrompted, let achieved = p.heldOutAchieved {
+                line += String(format: "  held-out: prompted %.3f achieved %.3f", prompted, achieved)
+            }
+            log(line)
+        }
+        log(String(format: "saved %@ (%@ of training)", out, formatDuration(trainer.description.seconds)))
+    }
+}
+
+/// `weightgen generator evaluate`.
+struct GeneratorEvaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Generate from unseen and seen initialisations prompted with the zoo's best test Dice; report Dice and prompt alignment.")
+
+    @Option(help: "Generator folder.") var generator: String
+    @Option(help: "Zoo folder (default: the one the generator was trained on).") var zoo: String?
+    @Option(help: "Initialisations per kind and task.") var seeds = 16
+    @Option(help: "DDIM steps (0: ancestral DDPM over all steps).") var samplingSteps = 50
+    @Option(help: "Write the results as JSON to this file.") var json: String?
+
+    func run() throws {
+        let loaded = try WeightGenerator(folder: URL(fileURLWithPath: generator))
+        let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
+        let evaluation = try loaded.evaluate(on: opened, seeds: seeds, sampler: samplingSteps > 0 ? .ddim(steps: samplingSteps) : .ddpm,
+                                             progress: { log($0) })
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(evaluation).write(to: URL(fileURLWithPath: json), options: .atomic)
+        }
+        log(String(format: "evaluated in %@", formatDuration(evaluation.seconds)))
+    }
+}
+
+/// `weightgen generate`: one trained U-Net from a start network and a prompt.
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate a trained U-Net for a task from a random initialisation or a checkpoint, prompted with a target Dice.")
+
+    @Option(help: "Generator folder.") var generator: String
+    @Option(help: "Task.") var task: String
+    @Option(help: "Target test Dice (default: the best in the generator's zoo).") var targetDice: Double?
+    @Option(help: "Start network: 'random' or a weightgen checkpoint folder.") var from = "random"
+    @Option(help: "Seed of the random initialisation and of sampling.") var seed: UInt64 = 0
+    @Option(help: "Feed the output back as the start this many more times (recursive prompting).") var recursive = 0
+    @Option(help: "DDIM steps (0: ancestral DDPM over all steps).") var samplingSteps = 50
+    @Option(help: "Output folder: a weightgen checkpoint, with an nnU-Net v2 model folder in OUT/nnunet.") var out: String
+
+    func run() throws {
+        let start = Date()
+        let loaded = try WeightGenerator(folder: URL(fileURLWithPath: generator))
+        let d = loaded.description
+        let taskIndex = try loaded.taskIndex(task)
+        let layout = d.normalizer.layout
+        var parameters: [Float]
+        if from == "random" {
+            parameters = try layout.flatten(try PlainConvUNet(d.architecture, seed: seed))
+        } else {
+            let (network, description) = try UNetCheckpoint.read(URL(fileURLWithPath: from))
+            guard description.architecture == d.architecture else {
+                throw ValidationError("\(from) is not a \(d.architecture.featuresPerStage) U-Net, the generator's architecture")
+            }
+            parameters = try layout.flatten(network)
+        }
+        let target = targetDice ?? d.bestMetric[task] ?? 1
+        var startMetric = d.initialMetric[task] ?? 0
+        for _ in 0...max(recursive, 0) {
+            parameters = try loaded.generate(starts: [parameters], tasks: [taskIndex], startMetrics: [startMetric], targetMetrics: [target],
+                                             sampler: samplingSteps > 0 ? .ddim(steps: samplingSteps) : .ddpm, seed: seed)[0]
+            startMetric = target
+        }
+        let network = try loaded.network(from: parameters)
+        try UNetCheckpoint.write(network, description: UNetCheckpointDescription(
+            architecture: d.architecture, patchSize: d.patchSize, task: task, iteration: 0,
+            metrics: ["prompted_dice": target], reoriented: true), to: URL(fileURLWithPath: out))
+        let nnUNetFolder = URL(fileURLWithPath: out).appendingPathComponent("nnunet")
+        try NNUNetExport.write(network, patchSize: d.patchSize, spacing: d.spacing, labels: ["background", task], to: nnUNetFolder)
+        log(String(format: "generated %@ (and the nnU-Net model folder %@) for %@ prompted with Dice %.4f in %.2f s", out,
+                   nnUNetFolder.path, task, target, Date().timeIntervalSince(start)))
+    }
+}

@@ -1,0 +1,51 @@
+import Segmentation
+import TensorEngine
+import XCTest
+import Zoo
+@testable import Generator
+
+/// Permutation augmentation: a U-Net with its hidden channels permuted (consistently through
+/// convolutions, norms, transposed convolutions, skips and heads) computes the same function.
+final class PermutationTests: XCTestCase {
+    private func assertPermutationPreservesOutputs(_ configuration: PlainConvUNetConfiguration, input shape: [Int],
+                                                   file: StaticString = #filePath, line: UInt = #line) throws {
+        let network = try PlainConvUNet(configuration, seed: 4)
+        let layout = ParameterLayout(network)
+        // Non-zero biases and norm parameters, so a wrong permutation of them would show.
+        var values = try layout.flatten(network)
+        var rng = SeededGenerator(seed: 9)
+        for entry in layout.entries where entry.shape.count == 1 {
+            for i in entry.offset..<(entry.offset + entry.count) { values[i] += 0.3 * rng.nextNormal() }
+        }
+        try network.loadStateDict(layout.stateDict(values))
+        let permutation = try UNetPermutation(configuration: configuration, layout: layout)
+        let permuted = permutation.apply(permutation.sample(&rng), to: values)
+        XCTAssertNotEqual(permuted, values, "the permutation should move parameters", file: file, line: line)
+        XCTAssertEqual(permuted.sorted(), values.sorted(), "a permutation only reorders", file: file, line: line)
+        let other = try PlainConvUNet(configuration, seed: 0)
+        try other.loadStateDict(layout.stateDict(permuted))
+        let x = Tensor.normal(Shape(shape), seed: 3)
+        let (a, b) = try withNoGrad { (try network.forward(x, deepSupervision: true), try other.forward(x, deepSupervision: true)) }
+        for (original, moved) in zip(a, b) {
+            for i in 0..<original.count {
+                XCTAssertEqual(original.pointer[i], moved.pointer[i], accuracy: 1e-4, "output \(i)", file: file, line: line)
+            }
+        }
+    }
+
+    func testPermuted2DUNetComputesTheSameOutputs() throws {
+        for preset in [UNetPreset.tiny, .small] {
+            try assertPermutationPreservesOutputs(preset.configuration(spatialRank: 2), input: [2, 1, 32, 32])
+        }
+    }
+
+    func testPermuted3DUNetComputesTheSameOutputs() throws {
+        try assertPermutationPreservesOutputs(UNetPreset.tiny.configuration(spatialRank: 3, numClasses: 3), input: [1, 1, 8, 16, 16])
+    }
+
+    func testBiasFreeConvolutions() throws {
+        var configuration = UNetPreset.tiny.configuration(spatialRank: 2)
+        configuration.convBias = false
+        try assertPermutationPreservesOutputs(configuration, input: [1, 1, 16, 16])
+    }
+}

@@ -29,11 +29,15 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
     public var emaDecay: Float
     /// Permute each pair's hidden channels at random (G.pt's augmentation).
     public var permutationAugmentation: Bool
+    /// Also give the model the training-loss gradient at the start parameters (per tensor,
+    /// scaled to unit RMS), encoded per token and added to the start tokens: information about
+    /// what the task asks of this particular start network, which G.pt's inputs lack.
+    public var startGradient: Bool
 
     public init(chunkSize: Int, width: Int, depth: Int, heads: Int, frequencies: Int = 32, metric: PromptMetric = .dice,
                 diffusionSteps: Int = 1000, trainingSteps: Int, batchSize: Int, learningRate: Float = 4e-4,
                 warmupSteps: Int = 100, weightDecay: Float = 0.1, gradientClip: Float = 1, emaDecay: Float = 0.999,
-                permutationAugmentation: Bool = true) {
+                permutationAugmentation: Bool = true, startGradient: Bool = false) {
         self.chunkSize = chunkSize
         self.width = width
         self.depth = depth
@@ -49,6 +53,7 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
         self.gradientClip = gradientClip
         self.emaDecay = emaDecay
         self.permutationAugmentation = permutationAugmentation
+        self.startGradient = startGradient
     }
 
     /// A generator that trains in a few minutes, for tests and quick looks.

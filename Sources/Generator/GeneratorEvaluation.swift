@@ -55,8 +55,10 @@ extension WeightGenerator {
                 seenMetrics.append(first.record.testDice)
             }
             func achieved(_ starts: [[Float]], _ metrics: [Double], prompts: [Double]) throws -> [Double] {
-                let outputs = try generate(starts: starts, tasks: starts.map { _ in taskIndex }, startMetrics: metrics,
-                                           targetMetrics: prompts, sampler: sampler, seed: 11)
+                let tasks = starts.map { _ in taskIndex }
+                let outputs = try generate(starts: starts, tasks: tasks, startMetrics: metrics, targetMetrics: prompts,
+                                           startGradients: try startGradients(for: starts, tasks: tasks, zoo: zoo),
+                                           sampler: sampler, seed: 11)
                 return try outputs.map { try evaluator.evaluate(try network(from: $0)).testDice }
             }
             let unseen = try achieved(unseenStarts, unseenMetrics, prompts: unseenStarts.map { _ in best })

@@ -23,6 +23,9 @@ final class PerTokenLinear: Module {
 public struct GeneratorInput {
     /// Start parameters, normalised and tokenised: [B, T, C].
     public let start: Tensor
+    /// The training-loss gradient at the start parameters, unit RMS per tensor, tokenised:
+    /// [B, T, C]; required when the configuration has `startGradient`.
+    public let startGradient: Tensor?
     /// Noised target parameters x_t: [B, T, C].
     public let noisy: Tensor
     /// Scalar prompts per sample: diffusion step t / T, target metric, start metric, their difference.
@@ -30,8 +33,9 @@ public struct GeneratorInput {
     /// Task index per sample.
     public let tasks: [Int]
 
-    public init(start: Tensor, noisy: Tensor, scalars: [[Float]], tasks: [Int]) {
+    public init(start: Tensor, noisy: Tensor, scalars: [[Float]], tasks: [Int], startGradient: Tensor? = nil) {
         self.start = start
+        self.startGradient = startGradient
         self.noisy = noisy
         self.scalars = scalars
         self.tasks = tasks
@@ -50,6 +54,7 @@ public final class GeneratorModel: Module {
     static let scalarCount = 4
     let noisyEncoder: PerTokenLinear
     let startEncoder: PerTokenLinear
+    let gradientEncoder: PerTokenLinear?
     let scalarEncoder: PerTokenLinear
     let taskEmbedding: Tensor
     let inputNorm: LayerNorm
@@ -68,6 +73,8 @@ public final class GeneratorModel: Module {
         let w = c.width, chunk = c.chunkSize
         noisyEncoder = PerTokenLinear(tokens: tokenCount, inFeatures: chunk, outFeatures: w, std: 1 / Float(chunk).squareRoot(), rng: &rng)
         startEncoder = PerTokenLinear(tokens: tokenCount, inFeatures: chunk, outFeatures: w, std: 1 / Float(chunk).squareRoot(), rng: &rng)
+        gradientEncoder = c.startGradient
+            ? PerTokenLinear(tokens: tokenCount, inFeatures: chunk, outFeatures: w, std: 1 / Float(chunk).squareRoot(), rng: &rng) : nil
         let features = 2 * c.frequencies + 1
         scalarEncoder = PerTokenLinear(tokens: Self.scalarCount, inFeatures: features, outFeatures: w,
                                        std: 1 / Float(features).squareRoot(), rng: &rng)
@@ -82,6 +89,7 @@ public final class GeneratorModel: Module {
         super.init()
         registerChild("noisy_encoder", noisyEncoder)
         registerChild("start_encoder", startEncoder)
+        if let gradientEncoder { registerChild("gradient_encoder", gradientEncoder) }
         registerChild("scalar_encoder", scalarEncoder)
         registerParameter("task_embedding", taskEmbedding)
         registerChild("ln_in", inputNorm)
@@ -115,7 +123,14 @@ public final class GeneratorModel: Module {
             oneHot[b * taskCount + task] = 1
         }
         let taskToken = try Tensor(shape: [batch, taskCount], values: oneHot).matmul(taskEmbedding).reshaped([batch, 1, configuration.width])
-        let sequence = try Tensor.concatenate([noisyEncoder(input.noisy), startEncoder(input.start), scalarTokens, taskToken], axis: 1)
+        var startTokens = try startEncoder(input.start)
+        if let gradientEncoder {
+            guard let gradient = input.startGradient, gradient.shape == input.start.shape else {
+                throw GeneratorError.incompatible("this generator reads the start gradient; pass one of shape \(input.start.shape)")
+            }
+            startTokens = try startTokens + gradientEncoder(gradient)
+        }
+        let sequence = try Tensor.concatenate([noisyEncoder(input.noisy), startTokens, scalarTokens, taskToken], axis: 1)
         var h = try inputNorm(sequence) + positionalEmbedding
         for block in blocks.elements { h = try block(h) }
         let targets = try outputNorm(h).sliced(axis: 1, 0..<tokenCount)

@@ -30,11 +30,13 @@ public final class GeneratorTrainer {
     let pool: RunPool
     let permutation: UNetPermutation?
     let diffusion: GaussianDiffusion
-    let mask: [Float]
+    /// 1 for real parameter slots, 0 for padding, for a whole batch: [B, T, C].
+    let batchMask: Tensor
     let optimizer: Adam
     let ema: ExponentialMovingAverage
     let heldOutEvaluations: [(task: Int, start: [Float], startMetric: Double, prompt: Double)]
     let evaluators: [TaskEvaluator]
+    let startGradient: StartGradient?
     public var checkpointInterval = 250
     public var logInterval = 25
 
@@ -51,12 +53,17 @@ public final class GeneratorTrainer {
         }
         let (architecture, layout) = try zoo.architecture(try zoo.planArchitectureID())
         let heldOut = resumed?.heldOutRuns ?? Array((0..<zoo.plan.runsPerTask).suffix(heldOutRunsPerTask))
-        pool = try RunPool(zoo: zoo, tasks: tasks, runsPerTask: runsPerTask, metric: configuration.metric, excluding: Set(heldOut))
+        let evaluators = try tasks.map { try TaskEvaluator(zoo: zoo, task: $0) }
+        startGradient = configuration.startGradient
+            ? StartGradient(architecture: architecture, layout: layout, evaluators: evaluators) : nil
+        pool = try RunPool(zoo: zoo, tasks: tasks, runsPerTask: runsPerTask, metric: configuration.metric, excluding: Set(heldOut),
+                           startGradient: startGradient)
         let tokenizer = ParameterTokenizer(layout: layout, chunkSize: configuration.chunkSize)
         let normalizer = resumed?.normalizer ?? ParameterNormalizer(layout: layout, checkpoints: pool.allParameters)
         permutation = configuration.permutationAugmentation ? try UNetPermutation(configuration: architecture, layout: layout) : nil
         diffusion = GaussianDiffusion(steps: configuration.diffusionSteps)
-        mask = tokenizer.mask
+        batchMask = try Tensor(shape: [configuration.batchSize, tokenizer.tokenCount, configuration.chunkSize],
+                               values: Array((0..<configuration.batchSize).map { _ in tokenizer.mask }.joined()))
         model = try GeneratorModel(configuration: configuration, tokenCount: tokenizer.tokenCount, taskCount: tasks.count, seed: seed)
         optimizer = Adam.adamW(groups: ParameterGroup.decayAndNoDecay(model.namedParameters(), weightDecay: configuration.weightDecay),
                                learningRate: configuration.learningRate)
@@ -67,7 +74,7 @@ public final class GeneratorTrainer {
             let all = runs.flatMap(\.metrics).map(Double.init)
             best[task] = configuration.metric == .dice ? all.max() ?? 0 : all.min() ?? 0
         }
-        let spacing = try TaskEvaluator(zoo: zoo, task: tasks[0]).medianSpacing
+        let spacing = evaluators[0].medianSpacing
         description = resumed ?? GeneratorDescription(
             configuration: configuration, architecture: architecture, patchSize: zoo.plan.patchSize, spacing: spacing, tokenizer: tokenizer,
             normalizer: normalizer, tasks: tasks, initialMetric: initial, bestMetric: best,
@@ -95,7 +102,7 @@ public final class GeneratorTrainer {
             }
         }
         heldOutEvaluations = evaluations
-        evaluators = try evaluations.isEmpty ? [] : tasks.map { try TaskEvaluator(zoo: zoo, task: $0) }
+        self.evaluators = evaluators
     }
 
     /// Trains until `configuration.trainingSteps`, saving every `checkpointInterval` steps and at the end.
@@ -134,14 +141,18 @@ public final class GeneratorTrainer {
         let c = description.configuration
         let tokens = description.tokenizer.tokenCount, chunk = c.chunkSize
         var starts: [Float] = [], targets: [Float] = [], noisy: [Float] = [], scalars: [[Float]] = [], tasks: [Int] = []
+        var gradients: [Float] = []
         for _ in 0..<c.batchSize {
             let (run, startIndex, targetIndex) = pool.samplePair(&rng)
             var start = run.parameters[startIndex], target = run.parameters[targetIndex]
+            var gradient = c.startGradient ? run.gradients[startIndex] : []
             if let permutation {
                 let permutations = permutation.sample(&rng)
                 start = permutation.apply(permutations, to: start)
                 target = permutation.apply(permutations, to: target)
+                if c.startGradient { gradient = permutation.apply(permutations, to: gradient) }
             }
+            if c.startGradient { gradients += description.tokenizer.tokenize(gradient) }
             let startTokens = description.tokenizer.tokenize(description.normalizer.normalize(start))
             let targetTokens = description.tokenizer.tokenize(description.normalizer.normalize(target))
             let t = Int(rng.next() % UInt64(diffusion.steps))
@@ -155,12 +166,12 @@ public final class GeneratorTrainer {
         }
         let shape = Shape([c.batchSize, tokens, chunk])
         let input = GeneratorInput(start: try Tensor(shape: shape, values: starts), noisy: try Tensor(shape: shape, values: noisy),
-                                   scalars: scalars, tasks: tasks)
+                                   scalars: scalars, tasks: tasks,
+                                   startGradient: c.startGradient ? try Tensor(shape: shape, values: gradients) : nil)
         optimizer.zeroGrad()
         let prediction = try model(input)
-        let batchMask = try Tensor(shape: shape, values: Array((0..<c.batchSize).map { _ in mask }.joined()))
         let difference = try (prediction - Tensor(shape: shape, values: targets)) * batchMask
-        let validCount = Float(mask.reduce(0, +)) * Float(c.batchSize)
+        let validCount = Float(description.tokenizer.parameterCount * c.batchSize)
         let loss = try (difference * difference).sum() * (1 / validCount)
         guard loss.item.isFinite else { throw GeneratorError.invalidConfiguration("the generator loss is \(loss.item) at step \(description.step); lower the learning rate") }
         try loss.backward()
@@ -178,6 +189,7 @@ public final class GeneratorTrainer {
         let outputs = try generator.generate(
             starts: heldOutEvaluations.map(\.start), tasks: heldOutEvaluations.map(\.task),
             startMetrics: heldOutEvaluations.map(\.startMetric), targetMetrics: heldOutEvaluations.map(\.prompt),
+            startGradients: try startGradient.map { feature in try heldOutEvaluations.map { try feature.features($0.start, task: $0.task) } },
             sampler: .ddim(steps: 20), seed: 1)
         var achieved = 0.0
         for (evaluation, output) in zip(heldOutEvaluations, outputs) {

@@ -10,13 +10,16 @@ struct RunPool {
         let runIndex: Int
         let parameters: [[Float]]
         let metrics: [Float]
+        /// Start-gradient features per checkpoint (empty unless the generator reads them; none for the last).
+        let gradients: [[Float]]
     }
 
     let runs: [Run]
 
     /// Loads the done runs of `tasks` in the plan's architecture, the first `runsPerTask` of
     /// each task when given (for scaling studies), skipping runs with fewer than two checkpoints.
-    init(zoo: Zoo, tasks: [String], runsPerTask: Int?, metric: PromptMetric, excluding excluded: Set<Int> = []) throws {
+    init(zoo: Zoo, tasks: [String], runsPerTask: Int?, metric: PromptMetric, excluding excluded: Set<Int> = [],
+         startGradient: StartGradient? = nil) throws {
         let architecture = try zoo.planArchitectureID()
         var runs: [Run] = []
         for (taskIndex, task) in tasks.enumerated() {
@@ -25,8 +28,12 @@ struct RunPool {
             for run in candidates.prefix(runsPerTask ?? candidates.count) {
                 let checkpoints = try zoo.parameters(of: run)
                 guard checkpoints.count >= 2 else { continue }
+                let gradients = try startGradient.map { feature in
+                    try checkpoints.dropLast().map { try feature.features($0.values, task: taskIndex) }
+                } ?? []
                 runs.append(Run(task: taskIndex, runIndex: run.runIndex, parameters: checkpoints.map(\.values),
-                                metrics: checkpoints.map { Float(metric == .dice ? $0.record.testDice : $0.record.trainLoss) }))
+                                metrics: checkpoints.map { Float(metric == .dice ? $0.record.testDice : $0.record.trainLoss) },
+                                gradients: gradients))
             }
         }
         guard !runs.isEmpty else { throw GeneratorError.incompatible("the zoo at \(zoo.folder.path) has no finished runs for \(tasks)") }

@@ -1,6 +1,7 @@
 import Foundation
 import Segmentation
 import TensorEngine
+import Zoo
 
 /// How a generator samples.
 public enum DiffusionSampler: Sendable, Equatable {
@@ -42,8 +43,10 @@ public final class WeightGenerator {
 
     /// New flat parameter vectors for each start vector (in the U-Net layout), prompted with
     /// the start and target metrics; one batch through the sampler.
+    /// `startGradients` (from `startGradients(for:tasks:zoo:)`) are required when the generator reads them.
     public func generate(starts: [[Float]], tasks: [Int], startMetrics: [Double], targetMetrics: [Double],
-                         sampler: DiffusionSampler = .ddim(steps: 50), seed: UInt64 = 0) throws -> [[Float]] {
+                         startGradients: [[Float]]? = nil, sampler: DiffusionSampler = .ddim(steps: 50),
+                         seed: UInt64 = 0) throws -> [[Float]] {
         let batch = starts.count
         guard batch > 0, tasks.count == batch, startMetrics.count == batch, targetMetrics.count == batch else {
             throw GeneratorError.incompatible("generate needs one task, start metric and target metric per start network")
@@ -51,6 +54,7 @@ public final class WeightGenerator {
         let tokenizer = description.tokenizer, normalizer = description.normalizer
         let shape = Shape([batch, tokenizer.tokenCount, tokenizer.chunkSize])
         let startTensor = try Tensor(shape: shape, values: starts.flatMap { tokenizer.tokenize(normalizer.normalize($0)) })
+        let gradientTensor = try startGradients.map { try Tensor(shape: shape, values: $0.flatMap(tokenizer.tokenize)) }
         var rng = SeededGenerator(seed: seed)
         var x = (0..<shape.count).map { _ in rng.nextNormal() }
         let steps: [Int]
@@ -65,7 +69,8 @@ public final class WeightGenerator {
                     let target = Float(targetMetrics[b]), start = Float(startMetrics[b])
                     return [Float(t) / Float(diffusion.steps), target, start, target - start]
                 }
-                let input = GeneratorInput(start: startTensor, noisy: try Tensor(shape: shape, values: x), scalars: scalars, tasks: tasks)
+                let input = GeneratorInput(start: startTensor, noisy: try Tensor(shape: shape, values: x), scalars: scalars, tasks: tasks,
+                                           startGradient: gradientTensor)
                 x0 = try model(input).scalars
                 switch sampler {
                 case .ddpm: x = diffusion.ancestralStep(x0: x0, xt: x, step: t, rng: &rng)
@@ -75,6 +80,15 @@ public final class WeightGenerator {
         }
         let tokenValues = tokenizer.tokenCount * tokenizer.chunkSize
         return (0..<batch).map { b in normalizer.denormalize(tokenizer.detokenize(Array(x[(b * tokenValues)..<((b + 1) * tokenValues)]))) }
+    }
+
+    /// The start-gradient inputs for `starts` measured on `zoo`'s training-loss cases, or nil when
+    /// this generator does not read them.
+    public func startGradients(for starts: [[Float]], tasks: [Int], zoo: Zoo) throws -> [[Float]]? {
+        guard description.configuration.startGradient else { return nil }
+        let feature = StartGradient(architecture: description.architecture, layout: description.normalizer.layout,
+                                    evaluators: try description.tasks.map { try TaskEvaluator(zoo: zoo, task: $0) })
+        return try zip(starts, tasks).map { try feature.features($0, task: $1) }
     }
 
     /// A U-Net holding `parameters` (a flat vector in the generator's layout).

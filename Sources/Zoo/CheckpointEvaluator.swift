@@ -41,24 +41,48 @@ struct CheckpointEvaluator {
         }
     }
 
-    private func measure(_ network: PlainConvUNet, on cases: [SegmentationCase]) throws -> (loss: Double, dice: Double) {
-        var losses: [Double] = [], dices: [Double] = []
+    /// The gradient of the recorded training loss (nnU-Net's Dice + CE averaged over cases) at
+    /// `network`'s parameters, over the training-loss cases that go through the network whole,
+    /// flat in `namedParameters()` order.
+    func trainingLossGradient(_ network: PlainConvUNet) throws -> [Float] {
+        network.zeroGrad()
+        defer { network.zeroGrad() }
+        let batches = wholeImageBatches(network, cases: trainingCases)
+        let total = Float(batches.map(\.count).reduce(0, +))
+        for batch in batches {
+            let labels = batch.flatMap { $0.label ?? [UInt8](repeating: 0, count: $0.voxelCount) }
+            let images = try Tensor(shape: Shape([batch.count, batch[0].channels] + batch[0].shape.dropFirst()), values: batch.flatMap(\.image))
+            let target = try Tensor(shape: Shape([batch.count] + batch[0].shape.dropFirst()), values: labels.map(Float.init))
+            let loss = try SegmentationLoss.diceCrossEntropy(logits: network(images), target: target, batchDice: false)
+            try (loss * (Float(batch.count) / total)).backward()
+        }
+        return network.parameters().flatMap { $0.grad?.scalars ?? [Float](repeating: 0, count: $0.count) }
+    }
+
+    /// Whether a case goes through the network whole: a single slice whose size the network's downsampling divides.
+    private func fitsWhole(_ item: SegmentationCase, network: PlainConvUNet) -> Bool {
         let rank = network.configuration.spatialRank
         let factor = network.configuration.strides.reduce([Int](repeating: 1, count: rank)) { zip($0, $1).map(*) }
-        let fitsWhole = { (item: SegmentationCase) in
-            patchSize[0] == 1 && item.shape[0] == 1 && item.shape[1] % factor[0] == 0 && item.shape[2] % factor[1] == 0
+        return patchSize[0] == 1 && item.shape[0] == 1 && item.shape[1] % factor[0] == 0 && item.shape[2] % factor[1] == 0
+    }
+
+    /// The cases that fit whole, grouped by shape into batches of at most `batchSize`.
+    private func wholeImageBatches(_ network: PlainConvUNet, cases: [SegmentationCase]) -> [[SegmentationCase]] {
+        let groups = Dictionary(grouping: cases.filter { fitsWhole($0, network: network) }, by: \.shape)
+            .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        return groups.flatMap { _, group in
+            stride(from: 0, to: group.count, by: batchSize).map { Array(group[$0..<min(group.count, $0 + batchSize)]) }
         }
-        let groups = Dictionary(grouping: cases.filter(fitsWhole), by: \.shape).sorted { $0.key.lexicographicallyPrecedes($1.key) }
-        for (shape, group) in groups {
-            for start in stride(from: 0, to: group.count, by: batchSize) {
-                let batch = Array(group[start..<min(group.count, start + batchSize)])
-                let images = try Tensor(shape: Shape([batch.count, batch[0].channels, shape[1], shape[2]]),
-                                        values: batch.flatMap(\.image))
-                try record(logits: try network(images), cases: batch, losses: &losses, dices: &dices)
-            }
+    }
+
+    private func measure(_ network: PlainConvUNet, on cases: [SegmentationCase]) throws -> (loss: Double, dice: Double) {
+        var losses: [Double] = [], dices: [Double] = []
+        for batch in wholeImageBatches(network, cases: cases) {
+            let images = try Tensor(shape: Shape([batch.count, batch[0].channels] + batch[0].shape.dropFirst()), values: batch.flatMap(\.image))
+            try record(logits: try network(images), cases: batch, losses: &losses, dices: &dices)
         }
         let predictor = SlidingWindowPredictor(patchSize: patchSize, network: { try network($0) })
-        for item in cases where !fitsWhole(item) {
+        for item in cases where !fitsWhole(item, network: network) {
             let (values, classes) = try predictor.logits(image: item.image, channels: item.channels, shape: item.shape)
             try record(logits: try Tensor(shape: Shape([1, classes] + item.shape), values: values), cases: [item],
                    losses: &losses, dices: &dices)

@@ -21,4 +21,11 @@ public struct TaskEvaluator {
     public func evaluate(_ network: PlainConvUNet) throws -> CheckpointMetrics {
         try data.evaluator.evaluate(network)
     }
+
+    /// The gradient of the training loss at `network`'s parameters on the zoo's fixed
+    /// training-loss cases, flat in `namedParameters()` order: what the task asks of this
+    /// particular network, which a generator can read alongside its parameters.
+    public func lossGradient(_ network: PlainConvUNet) throws -> [Float] {
+        try data.evaluator.trainingLossGradient(network)
+    }
 }

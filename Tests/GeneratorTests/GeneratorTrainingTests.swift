@@ -38,11 +38,11 @@ final class GeneratorTrainingTests: XCTestCase {
         XCTAssertLessThan(last, first * 0.01, "loss \(first) → \(last)")
     }
 
-    func testTrainerSavesResumesAndGenerates() throws {
+    /// A two-task zoo of four short runs each on a 32×32 phantom, removed after the test.
+    private func makeZoo() throws -> Zoo {
         let dataset = FileManager.default.temporaryDirectory.appendingPathComponent("gen-phantom-\(UUID().uuidString)")
         let zooFolder = FileManager.default.temporaryDirectory.appendingPathComponent("gen-zoo-\(UUID().uuidString)")
-        let generatorFolder = FileManager.default.temporaryDirectory.appendingPathComponent("gen-\(UUID().uuidString)")
-        defer { for url in [dataset, zooFolder, generatorFolder] { try? FileManager.default.removeItem(at: url) } }
+        addTeardownBlock { for url in [dataset, zooFolder] { try? FileManager.default.removeItem(at: url) } }
         let phantom = try SpinalCordPhantom(configuration: PhantomConfiguration(seed: 3, size: 32))
         _ = try PhantomDatasetWriter.write(phantom, caseCount: 20, to: dataset, tasks: [.cord, .canal])
         var distribution = HyperparameterDistribution.standard
@@ -52,7 +52,18 @@ final class GeneratorTrainingTests: XCTestCase {
                            checkpointsPerRun: 4, distribution: distribution, validationCases: 4, testCases: 4, trainingLossCases: 4)
         let zoo = try Zoo.create(at: zooFolder, plan: plan)
         _ = try ZooBuilder(zoo: zoo, workers: 2).build()
+        return zoo
+    }
 
+    private func temporaryFolder() -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gen-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        return folder
+    }
+
+    func testTrainerSavesResumesAndGenerates() throws {
+        let zoo = try makeZoo()
+        let generatorFolder = temporaryFolder()
         var configuration = tiny
         configuration.trainingSteps = 20
         let trainer = try GeneratorTrainer(zoo: zoo, folder: generatorFolder, configuration: configuration, heldOutRunsPerTask: 1)
@@ -85,5 +96,45 @@ final class GeneratorTrainingTests: XCTestCase {
         let metrics = try TaskEvaluator(zoo: zoo, task: "cord").evaluate(network)
         XCTAssertTrue((0...1).contains(metrics.testDice))
         XCTAssertThrowsError(try generator.taskIndex("lesion"))
+    }
+
+    func testStartGradientGeneratorTrainsAndGenerates() throws {
+        let zoo = try makeZoo()
+        let folder = temporaryFolder()
+        var configuration = tiny
+        configuration.trainingSteps = 10
+        configuration.startGradient = true
+        let trainer = try GeneratorTrainer(zoo: zoo, folder: folder, configuration: configuration, heldOutRunsPerTask: 1)
+        try trainer.train()
+        let generator = try WeightGenerator(folder: folder)
+        let (architecture, layout) = try zoo.architecture(try zoo.planArchitectureID())
+        let start = try layout.flatten(try PlainConvUNet(architecture, seed: 99))
+        XCTAssertThrowsError(try generator.generate(starts: [start], tasks: [0], startMetrics: [0], targetMetrics: [0.9],
+                                                    sampler: .ddim(steps: 3)), "a start-gradient generator needs the gradient")
+        let gradients = try generator.startGradients(for: [start], tasks: [0], zoo: zoo)
+        let output = try generator.generate(starts: [start], tasks: [0], startMetrics: [0], targetMetrics: [0.9],
+                                            startGradients: gradients, sampler: .ddim(steps: 3))
+        XCTAssertEqual(output[0].count, layout.parameterCount)
+    }
+
+    func testLossGradientMatchesFiniteDifferencesOfTheRecordedTrainingLoss() throws {
+        let zoo = try makeZoo()
+        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
+        let (architecture, layout) = try zoo.architecture(try zoo.planArchitectureID())
+        let network = try PlainConvUNet(architecture, seed: 5)
+        var values = try layout.flatten(network)
+        let gradient = try evaluator.lossGradient(network)
+        for name in ["encoder.stages.0.0.convs.0.conv.weight", "decoder.seg_layers.1.bias", "encoder.stages.2.0.convs.1.norm.weight"] {
+            let entry = try XCTUnwrap(layout.entries.first { $0.name == name })
+            let index = entry.offset + entry.count / 2, original = values[index], step: Float = 1e-2
+            func loss(_ value: Float) throws -> Double {
+                values[index] = value
+                try network.loadStateDict(layout.stateDict(values))
+                return try evaluator.evaluate(network).trainLoss
+            }
+            let numeric = (try loss(original + step) - loss(original - step)) / Double(2 * step)
+            values[index] = original
+            XCTAssertEqual(Double(gradient[index]), numeric, accuracy: 0.05 * abs(numeric) + 2e-3, name)
+        }
     }
 }

@@ -28,6 +28,7 @@ struct GeneratorTrain: ParsableCommand {
     @Option(help: "Use only the first N runs of each task (scaling studies).") var runs: Int?
     @Option(help: "Prompt metric: dice or loss.") var metric: PromptMetric = .dice
     @Flag(help: "Turn off permutation augmentation.") var noPermutation = false
+    @Flag(help: "Also feed the training-loss gradient at the start parameters to the generator.") var startGradient = false
     @Option(help: "Seed of the initialisation and the pair stream.") var seed: UInt64 = 0
 
     func run() throws {
@@ -41,6 +42,7 @@ struct GeneratorTrain: ParsableCommand {
         if let batchSize { configuration.batchSize = batchSize }
         configuration.metric = metric
         configuration.permutationAugmentation = !noPermutation
+        configuration.startGradient = startGradient
         let opened = try Zoo.open(URL(fileURLWithPath: zoo))
         let trainer = try GeneratorTrainer(zoo: opened, folder: URL(fileURLWithPath: out), configuration: configuration,
                                            tasks: tasks?.split(separator: ",").map(String.init), runsPerTask: runs, seed: seed)
@@ -48,6 +50,7 @@ struct GeneratorTrain: ParsableCommand {
         log("generator: \(d.tokenizer.tokenCount) tokens of \(configuration.chunkSize), width \(configuration.width), depth \(configuration.depth); "
             + "tasks \(d.tasks.joined(separator: ",")); \(configuration.trainingSteps) steps at batch \(configuration.batchSize); "
             + "permutation augmentation \(configuration.permutationAugmentation ? "on" : "off")"
+            + (configuration.startGradient ? "; start gradient on" : "")
             + (d.step > 0 ? "; resuming at step \(d.step)" : ""))
         try trainer.train { p in
             var line = String(format: "step %d/%d  loss %.5f  lr %.2e  %.2f steps/s  ETA %@", p.step, p.steps, p.loss, p.learningRate,
@@ -119,9 +122,12 @@ struct Generate: ParsableCommand {
         }
         let target = targetDice ?? d.bestMetric[task] ?? 1
         var startMetric = d.initialMetric[task] ?? 0
+        let zoo = d.configuration.startGradient ? try Zoo.open(URL(fileURLWithPath: d.zoo)) : nil
         for _ in 0...max(recursive, 0) {
+            let gradients = try zoo.flatMap { try loaded.startGradients(for: [parameters], tasks: [taskIndex], zoo: $0) }
             parameters = try loaded.generate(starts: [parameters], tasks: [taskIndex], startMetrics: [startMetric], targetMetrics: [target],
-                                             sampler: samplingSteps > 0 ? .ddim(steps: samplingSteps) : .ddpm, seed: seed)[0]
+                                             startGradients: gradients, sampler: samplingSteps > 0 ? .ddim(steps: samplingSteps) : .ddpm,
+                                             seed: seed)[0]
             startMetric = target
         }
         let network = try loaded.network(from: parameters)

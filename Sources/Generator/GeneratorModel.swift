@@ -15,7 +15,7 @@ final class PerTokenLinear: Module {
     }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
-        try x.permuted([1, 0, 2]).matmul(weight).permuted([1, 0, 2])
+        try x.perTokenLinear(weight)
     }
 }
 

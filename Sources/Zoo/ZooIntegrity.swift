@@ -23,7 +23,8 @@ extension Zoo {
         let integrity = try database.queue.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") }.joined(separator: "; ")
         let planned = Dictionary(uniqueKeysWithValues: plan.runs(in: shard).map { (RunKey(task: $0.task, index: $0.index), $0) })
         var problems: [String] = [], checkpointCount = 0, recorded = Set<RunKey>()
-        for run in try runs() {
+        let allRuns = try runs()
+        for run in allRuns {
             let task = try taskName(run.taskId)
             let name = "run \(run.runIndex) of \(task) (\(run.file))"
             let records = try checkpoints(run: run.id!)
@@ -46,7 +47,7 @@ extension Zoo {
                 problems.append("\(name): \(error)")
             }
         }
-        return ZooIntegrityReport(sqliteIntegrity: integrity, runsChecked: try runs().count, checkpointsChecked: checkpointCount,
+        return ZooIntegrityReport(sqliteIntegrity: integrity, runsChecked: allRuns.count, checkpointsChecked: checkpointCount,
                                   runsMissing: planned.keys.filter { !recorded.contains($0) }.count, problems: problems)
     }
 }

@@ -17,6 +17,19 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    func testPerTokenLinear() throws {
+        try assertGradientsMatchFiniteDifferences([random([3, 4, 5], 40), random([4, 5, 2], 41)], "per-token linear") {
+            try $0[0].perTokenLinear($0[1])
+        }
+        // The same map as the transpose → batched matmul → transpose it replaces, at sizes
+        // large enough to take the threaded path.
+        let x = random([16, 24, 64], 42), w = random([24, 64, 48], 43)
+        let direct = try x.perTokenLinear(w)
+        let composed = try x.permuted([1, 0, 2]).matmul(w).permuted([1, 0, 2])
+        assertClose(direct, composed, rtol: 1e-5, atol: 1e-5)
+        XCTAssertThrowsError(try x.perTokenLinear(random([23, 64, 48], 44)))
+    }
+
     func testTransposedConvolution() throws {
         try assertGradientsMatchFiniteDifferences([random([2, 3, 2, 3], 7), random([3, 2, 2, 2], 8), random([2], 9)], "convT2d") {
             try $0[0].transposedConvolution(weight: $0[1], bias: $0[2], stride: [2, 2])

@@ -54,13 +54,23 @@ extension Tensor {
 }
 
 /// C[i] = op(A[i]) · op(B[i]) for `batch` contiguous row-major matrices, where op(A) is m×k
-/// and op(B) is k×n. Small products run one per thread; large ones split inside `sgemm`.
+/// and op(B) is k×n.
 func batchedGemm(batch: Int, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                  a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
-    let lda = transposeA ? m : k, ldb = transposeB ? k : n
+    stridedBatchedGemm(batch: batch, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                       a: a, lda: transposeA ? m : k, strideA: m * k, b: b, ldb: transposeB ? k : n, strideB: k * n,
+                       c: c, ldc: n, strideC: m * n)
+}
+
+/// C[i] = op(A[i]) · op(B[i]) where matrix i of each operand starts `stride` elements after
+/// matrix i − 1 and its rows are `ld` apart, so interleaved layouts (token t of every sample
+/// in [B, T, C]) need no copy. Small products run one per thread; large ones split inside `sgemm`.
+func stridedBatchedGemm(batch: Int, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                        a: UnsafePointer<Float>, lda: Int, strideA: Int, b: UnsafePointer<Float>, ldb: Int, strideB: Int,
+                        c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int) {
     let run = { (i: Int) in
         sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-              a: a + i * m * k, lda: lda, b: b + i * k * n, ldb: ldb, c: c + i * m * n, ldc: n)
+              a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, c: c + i * strideC, ldc: ldc)
     }
     if 2 * m * n * k >= 4_000_000 || batch == 1 {
         for i in 0..<batch { run(i) }

@@ -33,11 +33,14 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
     /// scaled to unit RMS), encoded per token and added to the start tokens: information about
     /// what the task asks of this particular start network, which G.pt's inputs lack.
     public var startGradient: Bool
+    /// G.pt's global residual: output = decoded tokens + start parameters. Without it the
+    /// model predicts the target outright (the start still enters through its encoder).
+    public var globalResidual: Bool
 
     public init(chunkSize: Int, width: Int, depth: Int, heads: Int, frequencies: Int = 32, metric: PromptMetric = .dice,
                 diffusionSteps: Int = 1000, trainingSteps: Int, batchSize: Int, learningRate: Float = 4e-4,
                 warmupSteps: Int = 100, weightDecay: Float = 0.1, gradientClip: Float = 1, emaDecay: Float = 0.999,
-                permutationAugmentation: Bool = true, startGradient: Bool = false) {
+                permutationAugmentation: Bool = true, startGradient: Bool = false, globalResidual: Bool = true) {
         self.chunkSize = chunkSize
         self.width = width
         self.depth = depth
@@ -54,6 +57,7 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
         self.emaDecay = emaDecay
         self.permutationAugmentation = permutationAugmentation
         self.startGradient = startGradient
+        self.globalResidual = globalResidual
     }
 
     /// A generator that trains in a few minutes, for tests and quick looks.

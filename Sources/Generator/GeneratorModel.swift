@@ -45,8 +45,8 @@ public struct GeneratorInput {
 /// G.pt's transformer over parameter tokens: per-token encoders for the noised target and
 /// the start parameters, frequency-embedded scalar prompts (diffusion step, target and start
 /// metric, their difference), a learned task embedding, LayerNorm and positional embedding,
-/// pre-LN blocks, and zero-initialised per-token decoders with the global residual to the
-/// start parameters — so the untrained model predicts "target = start".
+/// pre-LN blocks, and zero-initialised per-token decoders with (by default) the global residual
+/// to the start parameters — so the untrained model predicts "target = start".
 public final class GeneratorModel: Module {
     public let configuration: GeneratorConfiguration
     public let tokenCount: Int
@@ -134,6 +134,6 @@ public final class GeneratorModel: Module {
         var h = try inputNorm(sequence) + positionalEmbedding
         for block in blocks.elements { h = try block(h) }
         let targets = try outputNorm(h).sliced(axis: 1, 0..<tokenCount)
-        return try decoder(targets) + input.start
+        return configuration.globalResidual ? try decoder(targets) + input.start : try decoder(targets)
     }
 }

@@ -112,7 +112,7 @@ extension CheckpointRecord {
 extension Zoo {
     /// The architecture row of the plan's preset (nil before the first run is trained).
     public func planArchitectureID() throws -> Int64 {
-        let name = "\(plan.preset.rawValue)-\(plan.spatialRank)d"
+        let name = plan.architectureName
         guard let id = try database.queue.read({
             try Int64.fetchOne($0, sql: "SELECT id FROM architectures WHERE name = ? ORDER BY id LIMIT 1", arguments: [name])
         }) else { throw ZooError.incompatible("the zoo at \(folder.path) holds no \(name) runs yet") }

@@ -55,7 +55,7 @@ public final class ZooBuilder {
 
         let data = try Dictionary(uniqueKeysWithValues: Set(pending.map(\.task)).map { ($0, try TaskData(zoo: zoo, task: $0)) })
         let configuration = try data.values.first!.architecture(preset: plan.preset, spatialRank: plan.spatialRank)
-        let architectureID = try zoo.architectureID(for: configuration, name: "\(plan.preset.rawValue)-\(plan.spatialRank)d")
+        let architectureID = try zoo.architectureID(for: configuration, name: plan.architectureName)
         let layout = ParameterLayout(try PlainConvUNet(configuration, seed: 0))
 
         let previousThreads = Engine.threadCount

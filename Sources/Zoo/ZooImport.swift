@@ -24,7 +24,7 @@ public struct ImportedModel {
                 throw ZooError.incompatible("\(url.path): its weights do not fit the zoo's \(zoo.plan.preset.rawValue) architecture: \(error)")
             }
             iteration = checkpoint.currentEpoch
-            name = "\(zoo.plan.preset.rawValue)-\(zoo.plan.spatialRank)d"
+            name = zoo.plan.architectureName
         } else {
             switch try TrainedModel.open(url) {
             case let .weightgen(network, description):
@@ -41,7 +41,7 @@ public struct ImportedModel {
                 $0.configuration(spatialRank: configuration.spatialRank, inputChannels: configuration.inputChannels,
                                  numClasses: configuration.numClasses) == configuration
             }
-            name = preset.map { "\($0.rawValue)-\(configuration.spatialRank)d" } ?? "imported-\(features)"
+            name = preset.map { UNetPreset.architectureName($0, spatialRank: configuration.spatialRank) } ?? "imported-\(features)"
         }
     }
 }

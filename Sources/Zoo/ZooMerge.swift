@@ -19,7 +19,7 @@ extension Zoo {
             let (configuration, _) = try other.architecture(run.architectureId)
             let name = try other.database.queue.read {
                 try String.fetchOne($0, sql: "SELECT name FROM architectures WHERE id = ?", arguments: [run.architectureId])
-            } ?? "\(plan.preset.rawValue)-\(plan.spatialRank)d"
+            } ?? plan.architectureName
             let architectureID = try architectureID(for: configuration, name: name)
             let checkpoints = try other.checkpoints(run: run.id!)
             let destination = url(ofRunFile: run.file)

@@ -46,6 +46,9 @@ public struct ZooPlan: Codable, Sendable, Equatable {
         self.trainingLossCases = trainingLossCases
     }
 
+    /// The name of the plan's architecture in the index, e.g. `tiny-2d`.
+    public var architectureName: String { UNetPreset.architectureName(preset, spatialRank: spatialRank) }
+
     /// Checks counts and ranges before any work starts.
     public func validate() throws {
         guard !tasks.isEmpty, Set(tasks).count == tasks.count else {
@@ -102,6 +105,11 @@ public struct ZooPlan: Codable, Sendable, Equatable {
                          validation: Array(shuffled.dropFirst(testCases).prefix(validationCases)).sorted(),
                          training: Array(shuffled.dropFirst(testCases + validationCases)).sorted())
     }
+}
+
+extension UNetPreset {
+    /// `tiny-2d`, `small-3d`, …: how a zoo names a preset's architecture.
+    static func architectureName(_ preset: UNetPreset, spatialRank: Int) -> String { "\(preset.rawValue)-\(spatialRank)d" }
 }
 
 /// One planned training run.

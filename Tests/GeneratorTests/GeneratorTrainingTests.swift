@@ -12,11 +12,16 @@ final class GeneratorTrainingTests: XCTestCase {
     private let tiny = GeneratorConfiguration(chunkSize: 32, width: 32, depth: 1, heads: 2, frequencies: 8, trainingSteps: 40,
                                               batchSize: 4, learningRate: 3e-3, warmupSteps: 5)
 
-    func testUntrainedModelPredictsTheStartParameters() throws {
+    func testUntrainedModelPredictsTheStartOrTheMean() throws {
         let model = try GeneratorModel(configuration: tiny, tokenCount: 5, taskCount: 2, seed: 1)
         let start = Tensor.normal([2, 5, 32], seed: 1), noisy = Tensor.normal([2, 5, 32], seed: 2)
-        let output = try model(GeneratorInput(start: start, noisy: noisy, scalars: [[0.1, 0.9, 0.1, 0.8], [0.5, 0.5, 0.2, 0.3]], tasks: [0, 1]))
-        XCTAssertEqual(output.scalars, start.scalars)
+        let input = GeneratorInput(start: start, noisy: noisy, scalars: [[0.1, 0.9, 0.1, 0.8], [0.5, 0.5, 0.2, 0.3]], tasks: [0, 1])
+        XCTAssertEqual(try model(input).scalars, start.scalars)
+        var direct = tiny
+        direct.globalResidual = false
+        let withoutResidual = try GeneratorModel(configuration: direct, tokenCount: 5, taskCount: 2, seed: 1)
+        XCTAssertEqual(try withoutResidual(input).scalars, [Float](repeating: 0, count: start.count),
+                       "without the residual the zero-initialised decoders predict the zoo mean (0 after normalisation)")
     }
 
     func testModelOverfitsASinglePair() throws {

@@ -2,13 +2,14 @@
 # The generator issue's scaling table: trains a generator on the first N runs per task of a
 # zoo, with and without permutation augmentation, and evaluates each from unseen and seen
 # initialisations (median test Dice, ratio to the best zoo checkpoint, prompt alignment).
-# Usage: scripts/experiments/generator_scaling.sh ZOO OUT [CONFIG] [STEPS] ["32 64 128"]
+# Usage: scripts/experiments/generator_scaling.sh ZOO OUT [CONFIG] [STEPS] ["16 32 64 128"] [SEEDS]
 set -euo pipefail
 zoo=${1:?usage: generator_scaling.sh ZOO OUT [CONFIG] [STEPS] [SIZES]}
 out=${2:?usage: generator_scaling.sh ZOO OUT [CONFIG] [STEPS] [SIZES]}
 config=${3:-small}
 steps=${4:-600}
-sizes=${5:-"32 64 128"}
+sizes=${5:-"16 32 64 128"}
+seeds=${6:-8}
 bin=${WEIGHTGEN:-.build/release/weightgen}
 mkdir -p "$out"
 for runs in $sizes; do
@@ -16,7 +17,7 @@ for runs in $sizes; do
     name="$out/runs$runs-perm-$permutation"
     flag=""; [ "$permutation" = off ] && flag="--no-permutation"
     "$bin" generator train --zoo "$zoo" --out "$name" --config "$config" --steps "$steps" --runs "$runs" $flag 2> "$name.train.log"
-    "$bin" generator evaluate --generator "$name" --seeds 8 --json "$name.json" 2> "$name.eval.log"
+    "$bin" generator evaluate --generator "$name" --seeds "$seeds" --alignment-starts 2 --json "$name.json" 2> "$name.eval.log"
     echo "runs=$runs permutation=$permutation: $(grep -v '^evaluated' "$name.eval.log" | tr '\n' ' ')"
   done
 done

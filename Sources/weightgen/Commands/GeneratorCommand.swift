@@ -29,6 +29,7 @@ struct GeneratorTrain: ParsableCommand {
     @Option(help: "Prompt metric: dice or loss.") var metric: PromptMetric = .dice
     @Flag(help: "Turn off permutation augmentation.") var noPermutation = false
     @Flag(help: "Also feed the training-loss gradient at the start parameters to the generator.") var startGradient = false
+    @Flag(help: "Drop G.pt's global residual (output = decoded + start): predict the target outright.") var noResidual = false
     @Option(help: "Seed of the initialisation and the pair stream.") var seed: UInt64 = 0
 
     func run() throws {
@@ -43,15 +44,18 @@ struct GeneratorTrain: ParsableCommand {
         configuration.metric = metric
         configuration.permutationAugmentation = !noPermutation
         configuration.startGradient = startGradient
+        configuration.globalResidual = !noResidual
         let opened = try Zoo.open(URL(fileURLWithPath: zoo))
         let trainer = try GeneratorTrainer(zoo: opened, folder: URL(fileURLWithPath: out), configuration: configuration,
                                            tasks: tasks?.split(separator: ",").map(String.init), runsPerTask: runs, seed: seed)
         let d = trainer.description
-        log("generator: \(d.tokenizer.tokenCount) tokens of \(configuration.chunkSize), width \(configuration.width), depth \(configuration.depth); "
-            + "tasks \(d.tasks.joined(separator: ",")); \(configuration.trainingSteps) steps at batch \(configuration.batchSize); "
-            + "permutation augmentation \(configuration.permutationAugmentation ? "on" : "off")"
-            + (configuration.startGradient ? "; start gradient on" : "")
-            + (d.step > 0 ? "; resuming at step \(d.step)" : ""))
+        var options = ["permutation augmentation \(configuration.permutationAugmentation ? "on" : "off")"]
+        if configuration.startGradient { options.append("start gradient on") }
+        if !configuration.globalResidual { options.append("no global residual") }
+        if d.step > 0 { options.append("resuming at step \(d.step)") }
+        let sizes = "\(d.tokenizer.tokenCount) tokens of \(configuration.chunkSize), width \(configuration.width), depth \(configuration.depth)"
+        let schedule = "\(configuration.trainingSteps) steps at batch \(configuration.batchSize)"
+        log("generator: \(sizes); tasks \(d.tasks.joined(separator: ",")); \(schedule); " + options.joined(separator: "; "))
         try trainer.train { p in
             var line = String(format: "step %d/%d  loss %.5f  lr %.2e  %.2f steps/s  ETA %@", p.step, p.steps, p.loss, p.learningRate,
                               p.stepsPerSecond, formatDuration(p.secondsRemaining))
@@ -73,13 +77,14 @@ struct GeneratorEvaluate: ParsableCommand {
     @Option(help: "Generator folder.") var generator: String
     @Option(help: "Zoo folder (default: the one the generator was trained on).") var zoo: String?
     @Option(help: "Initialisations per kind and task.") var seeds = 16
+    @Option(help: "Starts per kind and task for prompt alignment (20 prompts each).") var alignmentStarts = 4
     @Option(help: "DDIM steps (0: ancestral DDPM over all steps).") var samplingSteps = 50
     @Option(help: "Write the results as JSON to this file.") var json: String?
 
     func run() throws {
         let loaded = try WeightGenerator(folder: URL(fileURLWithPath: generator))
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
-        let evaluation = try loaded.evaluate(on: opened, seeds: seeds, sampler: samplingSteps > 0 ? .ddim(steps: samplingSteps) : .ddpm,
+        let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts, sampler: samplingSteps > 0 ? .ddim(steps: samplingSteps) : .ddpm,
                                              progress: { log($0) })
         if let json {
             let encoder = JSONEncoder()

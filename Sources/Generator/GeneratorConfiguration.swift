@@ -67,6 +67,28 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
     public static let standard = GeneratorConfiguration(chunkSize: 128, width: 256, depth: 4, heads: 8, trainingSteps: 3000,
                                                         batchSize: 32, learningRate: 4e-4, warmupSteps: 200)
 
+    /// Reads a configuration; options added after a generator was saved take their defaults.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        chunkSize = try c.decode(Int.self, forKey: .chunkSize)
+        width = try c.decode(Int.self, forKey: .width)
+        depth = try c.decode(Int.self, forKey: .depth)
+        heads = try c.decode(Int.self, forKey: .heads)
+        frequencies = try c.decode(Int.self, forKey: .frequencies)
+        metric = try c.decode(PromptMetric.self, forKey: .metric)
+        diffusionSteps = try c.decode(Int.self, forKey: .diffusionSteps)
+        trainingSteps = try c.decode(Int.self, forKey: .trainingSteps)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        learningRate = try c.decode(Float.self, forKey: .learningRate)
+        warmupSteps = try c.decode(Int.self, forKey: .warmupSteps)
+        weightDecay = try c.decode(Float.self, forKey: .weightDecay)
+        gradientClip = try c.decode(Float.self, forKey: .gradientClip)
+        emaDecay = try c.decode(Float.self, forKey: .emaDecay)
+        permutationAugmentation = try c.decode(Bool.self, forKey: .permutationAugmentation)
+        startGradient = try c.decodeIfPresent(Bool.self, forKey: .startGradient) ?? false
+        globalResidual = try c.decodeIfPresent(Bool.self, forKey: .globalResidual) ?? true
+    }
+
     public func validate() throws {
         guard chunkSize > 0, width > 0, depth > 0, heads > 0, width % heads == 0, frequencies > 0 else {
             throw GeneratorError.invalidConfiguration("sizes must be positive and width divisible by heads")

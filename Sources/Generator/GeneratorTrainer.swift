@@ -177,7 +177,7 @@ public final class GeneratorTrainer {
         try loss.backward()
         clipGradientNorm(model.parameters(), maxNorm: c.gradientClip)
         try optimizer.step()
-        ema.update()
+        ema.update(step: description.step)
         return loss.item
     }
 

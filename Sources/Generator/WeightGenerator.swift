@@ -24,12 +24,13 @@ public final class WeightGenerator {
         diffusion = GaussianDiffusion(steps: description.configuration.diffusionSteps)
     }
 
-    /// Loads a generator folder with its EMA weights (G.pt samples with them).
-    public convenience init(folder: URL) throws {
+    /// Loads a generator folder with its EMA weights (G.pt samples with them), or its last raw
+    /// weights when `exponentialMovingAverage` is false.
+    public convenience init(folder: URL, exponentialMovingAverage: Bool = true) throws {
         let description = try GeneratorStore.readDescription(folder)
         let model = try GeneratorModel(configuration: description.configuration, tokenCount: description.tokenizer.tokenCount,
                                        taskCount: description.tasks.count, seed: 0)
-        try model.loadStateDict(try GeneratorStore.readTensors(folder, prefix: "ema."))
+        try model.loadStateDict(try GeneratorStore.readTensors(folder, prefix: exponentialMovingAverage ? "ema." : "model."))
         try self.init(description: description, model: model)
     }
 

@@ -142,4 +142,12 @@ final class GeneratorTrainingTests: XCTestCase {
             XCTAssertEqual(Double(gradient[index]), numeric, accuracy: 0.05 * abs(numeric) + 2e-3, name)
         }
     }
+
+    func testConfigurationsSavedBeforeNewOptionsStillLoad() throws {
+        var object = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(GeneratorConfiguration.small)) as? [String: Any])
+        object.removeValue(forKey: "startGradient")
+        object.removeValue(forKey: "globalResidual")
+        let decoded = try JSONDecoder().decode(GeneratorConfiguration.self, from: JSONSerialization.data(withJSONObject: object))
+        XCTAssertEqual(decoded, GeneratorConfiguration.small)
+    }
 }

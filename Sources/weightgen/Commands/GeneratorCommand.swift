@@ -80,9 +80,10 @@ struct GeneratorEvaluate: ParsableCommand {
     @Option(help: "Starts per kind and task for prompt alignment (20 prompts each).") var alignmentStarts = 4
     @Option(help: "DDIM steps (0: ancestral DDPM over all steps).") var samplingSteps = 50
     @Option(help: "Write the results as JSON to this file.") var json: String?
+    @Flag(help: "Sample with the last raw weights instead of the EMA weights.") var rawWeights = false
 
     func run() throws {
-        let loaded = try WeightGenerator(folder: URL(fileURLWithPath: generator))
+        let loaded = try WeightGenerator(folder: URL(fileURLWithPath: generator), exponentialMovingAverage: !rawWeights)
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
         let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts, sampler: samplingSteps > 0 ? .ddim(steps: samplingSteps) : .ddpm,
                                              progress: { log($0) })

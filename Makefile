@@ -19,15 +19,21 @@ test: deps
 bench: build
 	.build/release/weightgen bench engine
 
-# Until the zoo/generator/report pipeline lands, the demo runs the part that exists: the
-# built-in phantom, a tiny U-Net trained on the cord task, and its held-out evaluation.
+# The pipeline at demo size, until the experiment report lands: the built-in phantom, a
+# small checkpoint zoo (cord and canal), a small generator trained on it, its evaluation from
+# unseen and seen initialisations, and one generated network written as a weightgen
+# checkpoint and an nnU-Net model folder.
 DEMO ?= runs/demo
 demo: build
-	.build/release/weightgen phantom --out $(DEMO)/data --cases 60 --seed 1
-	.build/release/weightgen train --dataset $(DEMO)/data --task cord --preset tiny --iterations 600 \
-		--optimizer adam --learning-rate 3e-3 --out $(DEMO)/cord
-	.build/release/weightgen evaluate --model $(DEMO)/cord --dataset $(DEMO)/data --task cord --cases validation
-	@echo "weightgen demo: phantom → U-Net → evaluation done in $(DEMO). The zoo → generator → report pipeline is not yet available."
+	.build/release/weightgen phantom --out $(DEMO)/data --cases 80 --seed 1
+	.build/release/weightgen zoo create --dataset $(DEMO)/data --tasks cord,canal --runs 12 --checkpoints-per-run 10 \
+		--validation-cases 8 --test-cases 16 --out $(DEMO)/zoo
+	.build/release/weightgen zoo stats $(DEMO)/zoo
+	.build/release/weightgen generator train --zoo $(DEMO)/zoo --out $(DEMO)/generator --config small --steps 400
+	.build/release/weightgen generator evaluate --generator $(DEMO)/generator --seeds 4 --alignment-starts 1 \
+		--json $(DEMO)/generator-evaluation.json
+	.build/release/weightgen generate --generator $(DEMO)/generator --task cord --seed 7 --out $(DEMO)/generated-cord
+	@echo "weightgen demo done in $(DEMO): zoo, generator, evaluation ($(DEMO)/generator-evaluation.json), generated network. The HTML report lands with the experiments issue."
 
 clean:
 	rm -rf .build

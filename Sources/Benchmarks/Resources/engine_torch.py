@@ -5,11 +5,7 @@ Prints one JSON object {"torch": version, "threads": n, "cases": {name: seconds}
 or {"skipped": reason} when torch cannot be imported. Shapes, threads and repeat counts come
 from the command line so both sides run the same work in the same process run.
 """
-import argparse
-import json
-import sys
-
-from peer_timing import median_time
+from peer_timing import median_time, report, start_peer
 
 
 def conv_case(torch, n, cin, cout, size):
@@ -115,25 +111,16 @@ def unet_case(torch, batch, size, features):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--threads", type=int, required=True)
-    parser.add_argument("--repeats", type=int, default=10)
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--spec", required=True, help="JSON list of cases as weightgen describes them")
-    args = parser.parse_args()
-    try:
-        import torch
-    except ImportError as error:
-        print(json.dumps({"skipped": f"torch is not importable by {sys.executable}: {error}"}))
+    started = start_peer(repeats=10, warmup=3)
+    if started is None:
         return
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
+    args, spec, torch = started
     builders = {"conv": conv_case, "transformer": transformer_case, "unet": unet_case}
     results = {}
-    for case in json.loads(args.spec):
+    for case in spec:
         step = builders[case["kind"]](torch, **case["shape"])
         results[case["name"]] = median_time(step, args.repeats, args.warmup)
-    print(json.dumps({"torch": torch.__version__, "threads": args.threads, "cases": results}))
+    report(torch, args, results)
 
 
 if __name__ == "__main__":

@@ -6,12 +6,10 @@ network (batch 1, the given number of DDIM steps: one forward each).
 
 Prints {"torch": version, "threads": n, "cases": {name: seconds}} or {"skipped": reason}.
 """
-import argparse
-import json
 import math
 import sys
 
-from peer_timing import median_time
+from peer_timing import median_time, report, start_peer
 
 
 def build(torch, tokens, chunk, width, depth, heads, frequencies, tasks):
@@ -60,20 +58,10 @@ def build(torch, tokens, chunk, width, depth, heads, frequencies, tasks):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--threads", type=int, required=True)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--spec", required=True)
-    args = parser.parse_args()
-    try:
-        import torch
-    except ImportError as error:
-        print(json.dumps({"skipped": f"torch is not importable: {error}"}))
+    started = start_peer(repeats=5, warmup=2)
+    if started is None:
         return
-    torch.set_num_threads(args.threads)
-    spec = json.loads(args.spec)
-    torch.manual_seed(0)
+    args, spec, torch = started
     model = build(torch, spec["tokens"], spec["chunk"], spec["width"], spec["depth"], spec["heads"], spec["frequencies"], spec["tasks"])
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.1)
     batch = spec["batch"]
@@ -96,9 +84,8 @@ def main():
             for _ in range(spec["sampling_steps"]):
                 x = model(start[:1], x, scalars[:1], task[:1])
 
-    cases = {"generator training step": median_time(train_step, args.repeats, args.warmup),
-             "generate one network": median_time(generate_one, args.repeats, args.warmup)}
-    print(json.dumps({"torch": torch.__version__, "threads": args.threads, "cases": cases}))
+    report(torch, args, {"generator training step": median_time(train_step, args.repeats, args.warmup),
+                         "generate one network": median_time(generate_one, args.repeats, args.warmup)})
 
 
 if __name__ == "__main__":

@@ -24,7 +24,10 @@ struct Bench: ParsableCommand {
             if let threads { Engine.threadCount = threads }
         }
 
-        func emit(_ report: BenchmarkReport) throws {
+        /// Runs a benchmark with progress lines on standard error and prints its report.
+        func run(_ benchmark: ((String) -> Void) throws -> BenchmarkReport) throws {
+            apply()
+            let report = try benchmark { message in FileHandle.standardError.write(Data("bench: \(message)\n".utf8)) }
             print(json ? try report.json() : report.table())
         }
     }
@@ -36,14 +39,11 @@ struct Bench: ParsableCommand {
         @OptionGroup var options: Options
 
         func run() throws {
-            options.apply()
-            let benchmark = EngineBenchmark(repeats: options.repeats, warmup: options.warmup,
-                                            peer: options.noPytorch ? nil : PyTorchPeer(python: options.python),
-                                            filter: options.filter)
-            let report = try benchmark.run { message in
-                FileHandle.standardError.write(Data("bench: \(message)\n".utf8))
+            try options.run { progress in
+                try EngineBenchmark(repeats: options.repeats, warmup: options.warmup,
+                                    peer: options.noPytorch ? nil : PyTorchPeer(python: options.python),
+                                    filter: options.filter).run(progress: progress)
             }
-            try options.emit(report)
         }
     }
 
@@ -54,13 +54,10 @@ struct Bench: ParsableCommand {
         @OptionGroup var options: Options
 
         func run() throws {
-            options.apply()
-            let benchmark = TrainBenchmark(iterations: max(options.repeats, 5), warmup: options.warmup,
-                                           peer: options.noPytorch ? nil : PyTorchPeer(python: options.python))
-            let report = try benchmark.run { message in
-                FileHandle.standardError.write(Data("bench: \(message)\n".utf8))
+            try options.run { progress in
+                try TrainBenchmark(iterations: max(options.repeats, 5), warmup: options.warmup,
+                                   peer: options.noPytorch ? nil : PyTorchPeer(python: options.python)).run(progress: progress)
             }
-            try options.emit(report)
         }
     }
 
@@ -71,13 +68,10 @@ struct Bench: ParsableCommand {
         @OptionGroup var options: Options
 
         func run() throws {
-            options.apply()
-            let benchmark = GeneratorBenchmark(repeats: max(options.repeats / 2, 3), warmup: min(options.warmup, 2),
-                                               peer: options.noPytorch ? nil : PyTorchPeer(python: options.python))
-            let report = try benchmark.run { message in
-                FileHandle.standardError.write(Data("bench: \(message)\n".utf8))
+            try options.run { progress in
+                try GeneratorBenchmark(repeats: max(options.repeats / 2, 3), warmup: min(options.warmup, 2),
+                                       peer: options.noPytorch ? nil : PyTorchPeer(python: options.python)).run(progress: progress)
             }
-            try options.emit(report)
         }
     }
 }

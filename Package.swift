@@ -46,7 +46,7 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: ["TensorEngine", "NeuralNetwork", "Segmentation", "Zoo", "Generator"],
-            resources: [.copy("Resources/engine_torch.py"), .copy("Resources/train_nnunet.py"), .copy("Resources/generator_torch.py"), .copy("Resources/peer_timing.py")]
+            resources: [.copy("Resources/engine_torch.py"), .copy("Resources/train_nnunet.py"), .copy("Resources/generator_torch.py"), .copy("Resources/peer_common.py")]
         ),
         .executableTarget(
             name: "weightgen",

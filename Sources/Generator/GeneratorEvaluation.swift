@@ -38,8 +38,9 @@ extension WeightGenerator {
         let start = Date()
         let layout = description.normalizer.layout
         var results: [TaskGenerationResult] = []
+        let evaluators = try description.tasks.map { try TaskEvaluator(zoo: zoo, task: $0) }
         for (taskIndex, task) in description.tasks.enumerated() {
-            let evaluator = try TaskEvaluator(zoo: zoo, task: task)
+            let evaluator = evaluators[taskIndex]
             let runs = try zoo.runs(task: task, status: .done).filter { $0.source == "trained" }
             var best = 0.0
             for run in runs { best = max(best, try zoo.checkpoints(run: run.id!).map(\.testDice).max() ?? 0) }
@@ -57,7 +58,7 @@ extension WeightGenerator {
             func achieved(_ starts: [[Float]], _ metrics: [Double], prompts: [Double]) throws -> [Double] {
                 let tasks = starts.map { _ in taskIndex }
                 let outputs = try generate(starts: starts, tasks: tasks, startMetrics: metrics, targetMetrics: prompts,
-                                           startGradients: try startGradients(for: starts, tasks: tasks, zoo: zoo),
+                                           startGradients: try startGradients(for: starts, tasks: tasks, evaluators: evaluators),
                                            sampler: sampler, seed: 11)
                 return try outputs.map { try evaluator.evaluate(try network(from: $0)).testDice }
             }

@@ -87,8 +87,14 @@ public final class WeightGenerator {
     /// this generator does not read them.
     public func startGradients(for starts: [[Float]], tasks: [Int], zoo: Zoo) throws -> [[Float]]? {
         guard description.configuration.startGradient else { return nil }
-        let feature = StartGradient(architecture: description.architecture, layout: description.normalizer.layout,
-                                    evaluators: try description.tasks.map { try TaskEvaluator(zoo: zoo, task: $0) })
+        return try startGradients(for: starts, tasks: tasks, evaluators: try description.tasks.map { try TaskEvaluator(zoo: zoo, task: $0) })
+    }
+
+    /// The same with the zoo's cases already loaded (one `TaskEvaluator` per task, in the
+    /// generator's task order), for callers that ask repeatedly.
+    public func startGradients(for starts: [[Float]], tasks: [Int], evaluators: [TaskEvaluator]) throws -> [[Float]]? {
+        guard description.configuration.startGradient else { return nil }
+        let feature = StartGradient(architecture: description.architecture, layout: description.normalizer.layout, evaluators: evaluators)
         return try zip(starts, tasks).map { try feature.features($0, task: $1) }
     }
 

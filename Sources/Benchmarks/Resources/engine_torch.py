@@ -5,7 +5,7 @@ Prints one JSON object {"torch": version, "threads": n, "cases": {name: seconds}
 or {"skipped": reason} when torch cannot be imported. Shapes, threads and repeat counts come
 from the command line so both sides run the same work in the same process run.
 """
-from peer_timing import median_time, report, start_peer
+from peer_common import median_time, report, start_peer, transformer_block
 
 
 def conv_case(torch, n, cin, cout, size):
@@ -22,26 +22,7 @@ def conv_case(torch, n, cin, cout, size):
 
 
 def transformer_case(torch, batch, tokens, width, heads):
-    nn = torch.nn
-
-    class Block(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.ln1 = nn.LayerNorm(width)
-            self.qkv = nn.Linear(width, 3 * width)
-            self.proj = nn.Linear(width, width)
-            self.ln2 = nn.LayerNorm(width)
-            self.fc1 = nn.Linear(width, 4 * width)
-            self.fc2 = nn.Linear(4 * width, width)
-
-        def forward(self, x):
-            b, t, w = x.shape
-            q, k, v = self.qkv(self.ln1(x)).view(b, t, 3, heads, w // heads).permute(2, 0, 3, 1, 4)
-            a = torch.nn.functional.scaled_dot_product_attention(q, k, v)
-            x = x + self.proj(a.transpose(1, 2).reshape(b, t, w))
-            return x + self.fc2(torch.nn.functional.gelu(self.fc1(self.ln2(x))))
-
-    block = Block()
+    block = transformer_block(torch, width, heads)
     x = torch.randn(batch, tokens, width, requires_grad=True)
 
     def step():

@@ -9,25 +9,11 @@ Prints {"torch": version, "threads": n, "cases": {name: seconds}} or {"skipped":
 import math
 import sys
 
-from peer_timing import median_time, report, start_peer
+from peer_common import median_time, report, start_peer, transformer_block
 
 
 def build(torch, tokens, chunk, width, depth, heads, frequencies, tasks):
     nn = torch.nn
-
-    class Block(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.ln1, self.ln2 = nn.LayerNorm(width), nn.LayerNorm(width)
-            self.qkv, self.proj = nn.Linear(width, 3 * width), nn.Linear(width, width)
-            self.fc1, self.fc2 = nn.Linear(width, 4 * width), nn.Linear(4 * width, width)
-
-        def forward(self, x):
-            b, t, w = x.shape
-            q, k, v = self.qkv(self.ln1(x)).view(b, t, 3, heads, w // heads).permute(2, 0, 3, 1, 4)
-            a = torch.nn.functional.scaled_dot_product_attention(q, k, v)
-            x = x + self.proj(a.transpose(1, 2).reshape(b, t, w))
-            return x + self.fc2(torch.nn.functional.gelu(self.fc1(self.ln2(x))))
 
     class Generator(nn.Module):
         def __init__(self):
@@ -38,7 +24,7 @@ def build(torch, tokens, chunk, width, depth, heads, frequencies, tasks):
             self.task = nn.Parameter(torch.randn(tasks, width) * 0.02)
             self.ln_in, self.ln_out = nn.LayerNorm(width), nn.LayerNorm(width)
             self.pos = nn.Parameter(torch.zeros(1, 2 * tokens + 5, width))
-            self.blocks = nn.ModuleList([Block() for _ in range(depth)])
+            self.blocks = nn.ModuleList([transformer_block(torch, width, heads) for _ in range(depth)])
             self.decoder = nn.Parameter(torch.zeros(tokens, width, chunk))
             self.register_buffer("freqs", math.pi * 2 ** torch.linspace(0, 10, frequencies))
 

@@ -129,8 +129,9 @@ struct Generate: ParsableCommand {
         let target = targetDice ?? d.bestMetric[task] ?? 1
         var startMetric = d.initialMetric[task] ?? 0
         let zoo = d.configuration.startGradient ? try Zoo.open(URL(fileURLWithPath: d.zoo)) : nil
+        let evaluators = try zoo.map { zoo in try d.tasks.map { try TaskEvaluator(zoo: zoo, task: $0) } }
         for _ in 0...max(recursive, 0) {
-            let gradients = try zoo.flatMap { try loaded.startGradients(for: [parameters], tasks: [taskIndex], zoo: $0) }
+            let gradients = try evaluators.flatMap { try loaded.startGradients(for: [parameters], tasks: [taskIndex], evaluators: $0) }
             parameters = try loaded.generate(starts: [parameters], tasks: [taskIndex], startMetrics: [startMetric], targetMetrics: [target],
                                              startGradients: gradients, sampler: samplingSteps > 0 ? .ddim(steps: samplingSteps) : .ddpm,
                                              seed: seed)[0]

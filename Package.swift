@@ -2,7 +2,7 @@
 import PackageDescription
 
 // One library target per layer of the design; dependencies point downwards only:
-// TensorEngine <- {NeuralNetwork, Formats} <- Segmentation <- Zoo <- Generator <- weightgen (CLI).
+// TensorEngine <- {NeuralNetwork, Formats} <- Segmentation <- Zoo <- Generator <- Experiments <- weightgen (CLI).
 let package = Package(
     name: "WeightGen",
     platforms: [.macOS(.v13)],
@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Segmentation", targets: ["Segmentation"]),
         .library(name: "Zoo", targets: ["Zoo"]),
         .library(name: "Generator", targets: ["Generator"]),
+        .library(name: "Experiments", targets: ["Experiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,6 +45,10 @@ let package = Package(
         ),
         .target(name: "Generator", dependencies: ["TensorEngine", "NeuralNetwork", "Formats", "Segmentation", "Zoo"]),
         .target(
+            name: "Experiments",
+            dependencies: ["TensorEngine", "NeuralNetwork", "Formats", "Segmentation", "Zoo", "Generator", "SystemZlib"]
+        ),
+        .target(
             name: "Benchmarks",
             dependencies: ["TensorEngine", "NeuralNetwork", "Segmentation", "Zoo", "Generator"],
             resources: [.copy("Resources/engine_torch.py"), .copy("Resources/train_nnunet.py"), .copy("Resources/generator_torch.py"), .copy("Resources/peer_common.py")]
@@ -51,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "weightgen",
             dependencies: [
-                "TensorEngine", "NeuralNetwork", "Formats", "Segmentation", "Zoo", "Generator", "Benchmarks",
+                "TensorEngine", "NeuralNetwork", "Formats", "Segmentation", "Zoo", "Generator", "Experiments", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -61,6 +66,7 @@ let package = Package(
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "TestSupport"]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Segmentation", "TestSupport"]),
         .testTarget(name: "GeneratorTests", dependencies: ["Generator", "Zoo", "Segmentation", "TestSupport"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Generator", "Zoo", "Segmentation", "TestSupport"]),
         .target(name: "TestSupport", dependencies: ["TensorEngine"], path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v5]

@@ -92,7 +92,7 @@ extension WeightGenerator {
 }
 
 /// G.pt's prompt alignment: R² of achieved against prompted values about the identity line.
-func coefficientOfDetermination(prompted: [Double], achieved: [Double]) -> Double {
+public func coefficientOfDetermination(prompted: [Double], achieved: [Double]) -> Double {
     let mean = prompted.reduce(0, +) / Double(max(prompted.count, 1))
     let total = prompted.map { ($0 - mean) * ($0 - mean) }.reduce(0, +)
     let residual = zip(prompted, achieved).map { ($0 - $1) * ($0 - $1) }.reduce(0, +)

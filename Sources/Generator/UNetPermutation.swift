@@ -18,7 +18,7 @@ public struct UNetPermutation {
 
     let layout: ParameterLayout
     let groups: [Group]
-    private let entries: [String: ParameterLayout.Entry]
+    let entries: [String: ParameterLayout.Entry]
 
     public init(configuration c: PlainConvUNetConfiguration, layout: ParameterLayout) throws {
         self.layout = layout

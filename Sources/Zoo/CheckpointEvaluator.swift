@@ -59,6 +59,22 @@ struct CheckpointEvaluator {
         return network.parameters().flatMap { $0.grad?.scalars ?? [Float](repeating: 0, count: $0.count) }
     }
 
+    /// The network's argmax on each test case (z-score normalised image, reference and prediction), for overlays and error analyses.
+    func testPredictions(_ network: PlainConvUNet) throws -> [(item: SegmentationCase, prediction: [UInt8])] {
+        try withNoGrad {
+            let predictor = SlidingWindowPredictor(patchSize: patchSize, network: { try network($0) })
+            return try testCases.map { item in
+                if fitsWhole(item, network: network) {
+                    let images = try Tensor(shape: Shape([1, item.channels] + item.shape.dropFirst()), values: item.image)
+                    let logits = try network(images)
+                    return (item, argmax(logits.scalars, classes: logits.shape[1]))
+                }
+                let (values, classes) = try predictor.logits(image: item.image, channels: item.channels, shape: item.shape)
+                return (item, argmax(values, classes: classes))
+            }
+        }
+    }
+
     /// Whether a case goes through the network whole: a single slice whose size the network's downsampling divides.
     private func fitsWhole(_ item: SegmentationCase, network: PlainConvUNet) -> Bool {
         let rank = network.configuration.spatialRank

@@ -1,4 +1,5 @@
 import Segmentation
+import TensorEngine
 
 /// Measures any network of a task on the zoo's own fixed cases — the training-loss, validation
 /// and test sets its checkpoints were measured on — so generated networks and baselines are
@@ -27,5 +28,25 @@ public struct TaskEvaluator {
     /// particular network, which a generator can read alongside its parameters.
     public func lossGradient(_ network: PlainConvUNet) throws -> [Float] {
         try data.evaluator.trainingLossGradient(network)
+    }
+
+    /// Each test case (z-score normalised) with the network's argmax segmentation of it.
+    public func testPredictions(_ network: PlainConvUNet) throws -> [(item: SegmentationCase, prediction: [UInt8])] {
+        try data.evaluator.testPredictions(network)
+    }
+
+    /// Trains `network` in place with a zoo run's recipe (`hyperparameters`, the plan's patch
+    /// size) on the task's training cases, calling `onSnapshot` at `snapshotIterations`
+    /// (0 is the network before training): the baseline a generated network is measured against.
+    public func train(_ network: PlainConvUNet, hyperparameters: RunHyperparameters, patchSize: [Int], seed: UInt64,
+                      iterations: Int? = nil, snapshotIterations: Set<Int>,
+                      onSnapshot: (TrainingSnapshot) throws -> Void) throws {
+        var training = TrainingConfiguration(
+            iterations: iterations ?? hyperparameters.iterations, batchSize: hyperparameters.batchSize, patchSize: patchSize,
+            optimizer: hyperparameters.optimizer, learningRate: Float(hyperparameters.learningRate),
+            weightDecay: Float(hyperparameters.weightDecay), seed: seed)
+        training.augmentation.strength = hyperparameters.augmentationStrength
+        let trainer = Trainer(network: network, configuration: training, trainingCases: data.training, validationCases: [])
+        _ = try trainer.run(snapshotIterations: snapshotIterations, onSnapshot: onSnapshot)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Segmentation
 
 /// A row of `runs`: one training run (or one imported model) and how it ended.
 public struct RunRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
@@ -61,4 +62,13 @@ public struct CheckpointRecord: Codable, Sendable, FetchableRecord, MutablePersi
     public var testDice: Double
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+extension RunRecord {
+    /// The recipe this run was trained with, to train another network the same way.
+    public var hyperparameters: RunHyperparameters {
+        RunHyperparameters(optimizer: TrainingConfiguration.OptimizerKind(rawValue: optimizer) ?? .adam, learningRate: learningRate,
+                           batchSize: batchSize, weightDecay: weightDecay, augmentationStrength: augmentationStrength,
+                           iterations: iterations)
+    }
 }

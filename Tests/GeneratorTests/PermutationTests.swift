@@ -48,4 +48,32 @@ final class PermutationTests: XCTestCase {
         configuration.convBias = false
         try assertPermutationPreservesOutputs(configuration, input: [1, 1, 16, 16])
     }
+
+    /// Weight matching undoes a random permutation: aligning a permuted copy to the original gives the original back.
+    func testAlignmentRecoversAPermutedNetwork() throws {
+        let configuration = UNetPreset.tiny.configuration(spatialRank: 2)
+        let network = try PlainConvUNet(configuration, seed: 5)
+        let layout = ParameterLayout(network)
+        let values = try layout.flatten(network)
+        let permutation = try UNetPermutation(configuration: configuration, layout: layout)
+        var rng = SeededGenerator(seed: 12)
+        let permuted = permutation.apply(permutation.sample(&rng), to: values)
+        XCTAssertEqual(permutation.align(permuted, to: values), values)
+        // A different network aligned to this one only gets closer, never farther.
+        let other = try layout.flatten(try PlainConvUNet(configuration, seed: 6))
+        func distance(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) }
+        XCTAssertLessThanOrEqual(distance(permutation.align(other, to: values), values), distance(other, values))
+    }
+
+    func testAssignmentIsOptimal() {
+        // Brute force over all 5! permutations agrees with the Hungarian algorithm.
+        var rng = SeededGenerator(seed: 2)
+        let weights = (0..<5).map { _ in (0..<5).map { _ in Double(rng.nextNormal()) } }
+        func score(_ p: [Int]) -> Double { p.enumerated().map { weights[$0][$1] }.reduce(0, +) }
+        func permutations(_ items: [Int]) -> [[Int]] {
+            items.count <= 1 ? [items] : items.flatMap { x in permutations(items.filter { $0 != x }).map { [x] + $0 } }
+        }
+        let best = permutations(Array(0..<5)).map(score).max()!
+        XCTAssertEqual(score(maximumWeightAssignment(weights)), best, accuracy: 1e-12)
+    }
 }

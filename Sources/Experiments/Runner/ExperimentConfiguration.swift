@@ -1,0 +1,85 @@
+import Foundation
+import Generator
+import Segmentation
+
+/// The sizes of one experiment: data, zoo, generators and evaluation. `demo` finishes in
+/// minutes on a 2-core machine; `full` is the scale of the generator issue's acceptance runs.
+public struct ExperimentConfiguration: Codable, Sendable, Equatable {
+    /// Phantom cases written when no dataset is given.
+    public var phantomCases: Int
+    public var phantomSeed: UInt64
+    public var tasks: [String]
+    public var preset: UNetPreset
+    public var runsPerTask: Int
+    public var checkpointsPerRun: Int
+    /// Run lengths the zoo draws from.
+    public var runIterations: [Int]
+    public var validationCases: Int
+    public var testCases: Int
+    /// `small` or `default` (GeneratorConfiguration.small / .standard).
+    public var generatorSize: String
+    public var generatorSteps: Int
+    public var generatorBatchSize: Int?
+    public var permutationAugmentation: Bool
+    /// Unseen initialisations (and noise, fine-tuning and training seeds) every comparison is averaged over.
+    public var seeds: Int
+    /// Starts for prompt alignment (20 prompts each).
+    public var alignmentStarts: Int
+    public var samplingSteps: Int
+    /// Iterations of fine-tuning in the beyond-the-best comparison.
+    public var fineTuneIterations: Int
+    /// Deepest recursive prompting measured (k = 1…this).
+    public var recursiveDepth: Int
+    /// Train one generator per task as well, for the multi-task comparison.
+    public var perTaskGenerators: Bool
+
+    /// About 10 minutes on 2 cores after the build: 3 tasks × 16 runs, a small generator.
+    public static let demo = ExperimentConfiguration(
+        phantomCases: 96, phantomSeed: 1, tasks: ["cord", "canal", "lesion"], preset: .tiny, runsPerTask: 16, checkpointsPerRun: 10,
+        runIterations: [300, 600], validationCases: 8, testCases: 24, generatorSize: "small", generatorSteps: 1500,
+        generatorBatchSize: nil, permutationAugmentation: false, seeds: 8, alignmentStarts: 2, samplingSteps: 50,
+        fineTuneIterations: 50, recursiveDepth: 5, perTaskGenerators: true)
+
+    /// The generator issue's scale: 3 tasks × 128 runs × 20 checkpoints, the default generator (hours on 2 cores).
+    public static let full = ExperimentConfiguration(
+        phantomCases: 200, phantomSeed: 1, tasks: ["cord", "canal", "lesion"], preset: .tiny, runsPerTask: 128, checkpointsPerRun: 20,
+        runIterations: [300, 600, 1200], validationCases: 16, testCases: 32, generatorSize: "default", generatorSteps: 3000,
+        generatorBatchSize: nil, permutationAugmentation: true, seeds: 16, alignmentStarts: 4, samplingSteps: 50,
+        fineTuneIterations: 100, recursiveDepth: 5, perTaskGenerators: true)
+
+    /// The generator configuration these sizes ask for.
+    public func generatorConfiguration() throws -> GeneratorConfiguration {
+        var configuration: GeneratorConfiguration
+        switch generatorSize {
+        case "small": configuration = .small
+        case "default": configuration = .standard
+        default: throw ExperimentError.invalidConfiguration("generator size \(generatorSize) is not small or default")
+        }
+        configuration.trainingSteps = generatorSteps
+        if let generatorBatchSize { configuration.batchSize = generatorBatchSize }
+        configuration.permutationAugmentation = permutationAugmentation
+        return configuration
+    }
+
+    public func validate() throws {
+        guard !tasks.isEmpty else { throw ExperimentError.invalidConfiguration("no tasks") }
+        guard runsPerTask >= 4 else { throw ExperimentError.invalidConfiguration("runs per task must be at least 4 (2 are held out)") }
+        guard seeds >= 2 else { throw ExperimentError.invalidConfiguration("at least 2 seeds are needed for a confidence interval") }
+        guard checkpointsPerRun >= 2, fineTuneIterations >= 1, recursiveDepth >= 1 else {
+            throw ExperimentError.invalidConfiguration("checkpoints per run ≥ 2, fine-tuning iterations ≥ 1 and recursive depth ≥ 1")
+        }
+    }
+}
+
+/// Why an experiment cannot run.
+public enum ExperimentError: Error, CustomStringConvertible {
+    case invalidConfiguration(String)
+    case missingInput(String)
+
+    public var description: String {
+        switch self {
+        case let .invalidConfiguration(reason): return "invalid experiment configuration: \(reason)"
+        case let .missingInput(reason): return reason
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import Generator
+import Segmentation
+import Zoo
+
+/// phantom → zoo → generator(s) → evaluation → report, in one folder:
+/// OUT/data (the phantom, unless a dataset is given), OUT/zoo, OUT/generator (all tasks),
+/// OUT/generator-TASK (one per task, for the multi-task comparison), OUT/report
+/// (index.html, results.json, overlays). Every stage resumes: a zoo or generator already
+/// (partly) built in OUT is continued, not rebuilt.
+public struct ExperimentRunner {
+    public let configuration: ExperimentConfiguration
+    public let folder: URL
+    /// An nnU-Net raw dataset (or a folder of them, one per task); nil writes the phantom.
+    public let dataset: URL?
+    public let command: String
+    public let log: (String) -> Void
+    /// Progress lines of the zoo builder and generator trainer (many; the CLI prints them).
+    public let detail: (String) -> Void
+
+    public init(configuration: ExperimentConfiguration, folder: URL, dataset: URL?, command: String,
+                log: @escaping (String) -> Void, detail: @escaping (String) -> Void) {
+        self.configuration = configuration
+        self.folder = folder
+        self.dataset = dataset
+        self.command = command
+        self.log = log
+        self.detail = detail
+    }
+
+    /// Runs every stage and writes the report; returns the results it rendered.
+    @discardableResult
+    public func run() throws -> ExperimentResults {
+        try configuration.validate()
+        var stages: [StageTiming] = []
+        func stage<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+            log("stage: \(name)")
+            let start = Date()
+            let value = try body()
+            stages.append(StageTiming(stage: name, seconds: Date().timeIntervalSince(start)))
+            log(String(format: "stage %@ done in %.0f s", name, stages.last!.seconds))
+            return value
+        }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let data = try stage("data") { try prepareData() }
+        let zoo = try stage("zoo") { try buildZoo(data) }
+        let generatorConfiguration = try configuration.generatorConfiguration()
+        let shared = try stage("generator") {
+            try trainGenerator(zoo, tasks: configuration.tasks, folder: folder.appendingPathComponent("generator"), configuration: generatorConfiguration)
+        }
+        var perTask: [String: WeightGenerator] = [:]
+        if configuration.perTaskGenerators && configuration.tasks.count > 1 {
+            try stage("per-task generators") {
+                for task in configuration.tasks {
+                    perTask[task] = try trainGenerator(zoo, tasks: [task], folder: folder.appendingPathComponent("generator-\(task)"),
+                                                       configuration: generatorConfiguration)
+                }
+            }
+        }
+        let report = folder.appendingPathComponent("report")
+        try FileManager.default.createDirectory(at: report, withIntermediateDirectories: true)
+        let (tasks, multiTask) = try stage("evaluation") { () -> ([TaskExperiment], MultiTaskComparison?) in
+            let evaluators = try shared.description.tasks.map { try TaskEvaluator(zoo: zoo, task: $0) }
+            let contexts = try configuration.tasks.map {
+                try TaskContext(task: $0, zoo: zoo, generator: shared, evaluators: evaluators, configuration: configuration, log: log)
+            }
+            let tasks = try contexts.map { try TaskStudy.run($0, reportFolder: report) }
+            let multiTask = contexts.count > 1 ? try MultiTaskStudy.measure(contexts: contexts, perTaskGenerators: perTask) : nil
+            return (tasks, multiTask)
+        }
+        let setup = ExperimentSetup(
+            command: command, date: ISO8601DateFormatter().string(from: Date()), dataset: data.path, tasks: configuration.tasks,
+            preset: configuration.preset.rawValue, zooRuns: configuration.runsPerTask, checkpointsPerRun: configuration.checkpointsPerRun,
+            generatorConfiguration: describe(generatorConfiguration), generatorSteps: generatorConfiguration.trainingSteps,
+            seeds: configuration.seeds, testCases: configuration.testCases)
+        var results = ExperimentResults(setup: setup, stages: stages, tasks: tasks, multiTask: multiTask, conclusions: [])
+        results.conclusions = Conclusions.state(results)
+        let reportStart = Date()
+        try ReportWriter.write(results, to: report)
+        results.stages.append(StageTiming(stage: "report", seconds: Date().timeIntervalSince(reportStart)))
+        try ReportWriter.write(results, to: report)
+        log("report: \(report.appendingPathComponent("index.html").path)")
+        return results
+    }
+
+    /// The dataset folder: the one given, or the phantom written into OUT/data (kept when already there).
+    func prepareData() throws -> URL {
+        if let dataset {
+            guard FileManager.default.fileExists(atPath: dataset.path) else {
+                throw ExperimentError.missingInput("the dataset folder \(dataset.path) does not exist")
+            }
+            return dataset
+        }
+        let data = folder.appendingPathComponent("data")
+        let tasks = try configuration.tasks.map { name -> PhantomTask in
+            guard let task = PhantomTask(rawValue: name) else {
+                throw ExperimentError.invalidConfiguration("the phantom has no task \(name); it has cord, canal and lesion")
+            }
+            return task
+        }
+        let complete = tasks.allSatisfy { task in
+            FileManager.default.fileExists(atPath: data.appendingPathComponent("\(task.datasetName)/dataset.json").path)
+        }
+        if complete {
+            log("data: keeping the phantom in \(data.path)")
+            return data
+        }
+        let phantom = try SpinalCordPhantom(configuration: PhantomConfiguration(seed: configuration.phantomSeed))
+        _ = try PhantomDatasetWriter.write(phantom, caseCount: configuration.phantomCases, to: data, tasks: tasks)
+        log("data: wrote the phantom (\(configuration.phantomCases) cases, seed \(configuration.phantomSeed)) to \(data.path)")
+        return data
+    }
+
+    /// OUT/zoo, created with this configuration's plan or resumed.
+    func buildZoo(_ data: URL) throws -> Zoo {
+        var distribution = HyperparameterDistribution.standard
+        distribution.iterations = configuration.runIterations
+        let plan = ZooPlan(datasetPath: data.standardizedFileURL.path, tasks: configuration.tasks, preset: configuration.preset,
+                           runsPerTask: configuration.runsPerTask, checkpointsPerRun: configuration.checkpointsPerRun,
+                           distribution: distribution, validationCases: configuration.validationCases, testCases: configuration.testCases)
+        let location = folder.appendingPathComponent("zoo")
+        let zoo = FileManager.default.fileExists(atPath: location.appendingPathComponent("zoo.sqlite").path)
+            ? try Zoo.open(location) : try Zoo.create(at: location, plan: plan)
+        guard zoo.plan == plan else {
+            throw ExperimentError.invalidConfiguration("\(location.path) holds a zoo of another plan; choose another --out")
+        }
+        let summary = try ZooBuilder(zoo: zoo).build { p in
+            detail(String(format: "zoo: runs %d/%d (%d failed), ETA %.0f s", p.runsRecorded, p.runsPlanned, p.runsFailed, p.secondsRemaining))
+        }
+        log(String(format: "zoo: trained %d runs (%d failed), %d checkpoints in %.0f s", summary.runsTrained, summary.runsFailed,
+                   summary.checkpointsSaved, summary.seconds))
+        return zoo
+    }
+
+    /// A generator over `tasks` in `folder`, trained (or its training resumed) to the configured steps.
+    func trainGenerator(_ zoo: Zoo, tasks: [String], folder: URL, configuration: GeneratorConfiguration) throws -> WeightGenerator {
+        let trainer = try GeneratorTrainer(zoo: zoo, folder: folder, configuration: configuration, tasks: tasks)
+        trainer.logInterval = max(configuration.trainingSteps / 10, 1)
+        try trainer.train { p in
+            detail(String(format: "generator %@: step %d/%d loss %.4f, ETA %.0f s%@", tasks.joined(separator: ","), p.step, p.steps, p.loss,
+                          p.secondsRemaining, p.heldOutAchieved.map { String(format: ", held-out Dice %.3f", $0) } ?? ""))
+        }
+        return try WeightGenerator(folder: folder)
+    }
+
+    func describe(_ c: GeneratorConfiguration) -> String {
+        "width \(c.width), depth \(c.depth), \(c.heads) heads, chunk \(c.chunkSize), batch \(c.batchSize), lr \(c.learningRate), "
+            + "permutation augmentation \(c.permutationAugmentation ? "on" : "off")"
+    }
+}

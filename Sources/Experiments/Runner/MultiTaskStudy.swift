@@ -1,0 +1,31 @@
+import Foundation
+import Generator
+import Zoo
+
+/// Does one generator serve several tasks? The shared generator's one-step Dice against a
+/// generator trained on one task alone (same size and steps), from the same unseen
+/// initialisations; and each task's generated networks scored on every task's test cases.
+enum MultiTaskStudy {
+    static func measure(contexts: [TaskContext], perTaskGenerators: [String: WeightGenerator])
+        throws -> MultiTaskComparison {
+        var rows: [MultiTaskRow] = [], cells: [CrossTaskCell] = []
+        for context in contexts {
+            let prompts = context.unseenStarts.map { _ in context.bestTestDice }
+            let shared = try context.generate(context.unseenStarts, startDice: context.unseenStartDice, prompts: prompts)
+            if let single = perTaskGenerators[context.task] {
+                let tasks = context.unseenStarts.map { _ in 0 }
+                let outputs = try single.generate(
+                    starts: context.unseenStarts, tasks: tasks, startMetrics: context.unseenStartDice, targetMetrics: prompts,
+                    startGradients: try single.startGradients(for: context.unseenStarts, tasks: tasks, evaluators: [context.evaluator]),
+                    sampler: context.sampler, seed: 11)
+                rows.append(MultiTaskRow(task: context.task, shared: Estimate(try shared.map(context.testDice)),
+                                         perTask: Estimate(try outputs.map(context.testDice))))
+            }
+            for other in contexts {
+                let dice = try shared.map { try other.evaluator.evaluate(try context.generator.network(from: $0)).testDice }
+                cells.append(CrossTaskCell(promptedTask: context.task, scoredTask: other.task, dice: Estimate(dice)))
+            }
+        }
+        return MultiTaskComparison(rows: rows, crossTask: cells)
+    }
+}

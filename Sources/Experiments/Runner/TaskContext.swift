@@ -1,0 +1,76 @@
+import Foundation
+import Generator
+import Segmentation
+import Zoo
+
+/// What every study of one task shares: the zoo's finished runs and checkpoints of the task,
+/// its best checkpoint, the evaluator over the zoo's test cases, the unseen initialisations
+/// and the generator that is being judged.
+final class TaskContext {
+    let task: String
+    let taskIndex: Int
+    let zoo: Zoo
+    let generator: WeightGenerator
+    let evaluator: TaskEvaluator
+    /// One evaluator per generator task, in the generator's order (for start gradients).
+    let evaluators: [TaskEvaluator]
+    let configuration: ExperimentConfiguration
+    let permutation: UNetPermutation
+    /// Finished, trained runs of the task with their checkpoints, runs held out of generator training included.
+    let runs: [(record: RunRecord, checkpoints: [(record: CheckpointRecord, values: [Float])])]
+    /// The checkpoint with the best validation Dice (what a practitioner would pick) and the best test Dice of any (the prompt).
+    let best: (run: RunRecord, record: CheckpointRecord, values: [Float])
+    let bestTestDice: Double
+    /// Unseen initialisations: seeds 7,000,000 + k that no zoo run used.
+    let unseenSeeds: [UInt64]
+    let unseenStarts: [[Float]]
+    let unseenStartDice: [Double]
+    let sampler: DiffusionSampler
+    let log: (String) -> Void
+
+    init(task: String, zoo: Zoo, generator: WeightGenerator, evaluators: [TaskEvaluator], configuration: ExperimentConfiguration,
+         log: @escaping (String) -> Void) throws {
+        self.task = task
+        self.zoo = zoo
+        self.generator = generator
+        self.configuration = configuration
+        self.log = log
+        self.evaluators = evaluators
+        taskIndex = try generator.taskIndex(task)
+        self.evaluator = evaluators[taskIndex]
+        let description = generator.description
+        permutation = try UNetPermutation(configuration: description.architecture, layout: description.normalizer.layout)
+        runs = try zoo.runs(task: task, status: .done).filter { $0.source == "trained" }.map { ($0, try zoo.parameters(of: $0)) }
+        guard !runs.isEmpty else { throw ExperimentError.missingInput("the zoo \(zoo.folder.path) has no finished runs of \(task)") }
+        var best = (run: runs[0].record, record: runs[0].checkpoints[0].record, values: runs[0].checkpoints[0].values)
+        var bestTest = 0.0
+        for (run, checkpoints) in runs {
+            for checkpoint in checkpoints {
+                bestTest = max(bestTest, checkpoint.record.testDice)
+                if checkpoint.record.validationDice > best.record.validationDice { best = (run, checkpoint.record, checkpoint.values) }
+            }
+        }
+        self.best = best
+        bestTestDice = bestTest
+        let zooSeeds = Set(runs.map { UInt64(bitPattern: $0.record.seed) })
+        unseenSeeds = (0..<UInt64(4 * configuration.seeds)).map { 7_000_000 + $0 }.filter { !zooSeeds.contains($0) }
+            .prefix(configuration.seeds).map { $0 }
+        unseenStarts = try unseenSeeds.map { try description.normalizer.layout.flatten(try PlainConvUNet(description.architecture, seed: $0)) }
+        sampler = configuration.samplingSteps > 0 ? .ddim(steps: configuration.samplingSteps) : .ddpm
+        let evaluator = evaluators[taskIndex]
+        unseenStartDice = try unseenStarts.map { try evaluator.evaluate(try generator.network(from: $0)).testDice }
+    }
+
+    /// Test Dice of a flat parameter vector on the zoo's test cases of this task.
+    func testDice(_ values: [Float]) throws -> Double {
+        try evaluator.evaluate(try generator.network(from: values)).testDice
+    }
+
+    /// Generated parameters for each start, prompted with `prompts` (this task; start metrics as given).
+    func generate(_ starts: [[Float]], startDice: [Double], prompts: [Double], seed: UInt64 = 11) throws -> [[Float]] {
+        let tasks = starts.map { _ in taskIndex }
+        return try generator.generate(starts: starts, tasks: tasks, startMetrics: startDice, targetMetrics: prompts,
+                                      startGradients: try generator.startGradients(for: starts, tasks: tasks, evaluators: evaluators),
+                                      sampler: sampler, seed: seed)
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+
+/// Every measurement of one task, in the order the report shows them.
+enum TaskStudy {
+    static func run(_ context: TaskContext, reportFolder: URL) throws -> TaskExperiment {
+        let c = context.configuration, log = context.log, task = context.task
+        let prompts = context.unseenStarts.map { _ in context.bestTestDice }
+        log("\(task): one-step generation from \(context.unseenStarts.count) unseen initialisations")
+        let oneStep = try context.generate(context.unseenStarts, startDice: context.unseenStartDice, prompts: prompts)
+        let oneStepDice = try oneStep.map(context.testDice)
+        let timer = Date()
+        _ = try context.generate([context.unseenStarts[0]], startDice: [context.unseenStartDice[0]], prompts: [context.bestTestDice])
+        let secondsPerGeneration = Date().timeIntervalSince(timer)
+
+        let heldOut = Set(context.generator.description.heldOutRuns)
+        let seenRuns = context.runs.filter { !heldOut.contains($0.record.runIndex) }.prefix(c.seeds)
+        let seenStarts = seenRuns.map { $0.checkpoints[0].values }
+        let seenDice = try context.generate(Array(seenStarts), startDice: seenRuns.map { $0.checkpoints[0].record.testDice },
+                                            prompts: seenStarts.map { _ in context.bestTestDice }).map(context.testDice)
+
+        log("\(task): baselines (best checkpoint, noise, weight averages)")
+        var baselines = [
+            ComparisonRow(method: "generated (one step)", detail: "unseen initialisations prompted with the best zoo test Dice",
+                          dice: Estimate(oneStepDice)),
+            ComparisonRow(method: "initialisation", detail: "the unseen initialisations themselves", dice: Estimate(context.unseenStartDice)),
+        ]
+        baselines += try Baselines.checkpointRows(context)
+        log("\(task): training the unseen initialisations with the zoo's recipe")
+        let (trainedRow, curve) = try Baselines.trainingCurve(context, generatedDice: Estimate(oneStepDice).mean,
+                                                              secondsPerGeneration: secondsPerGeneration)
+        baselines.append(trainedRow)
+
+        log("\(task): beyond the best (recursive prompting, prompting above the best, fine-tuning)")
+        let beyond = try BeyondTheBest.rows(context, oneStep: oneStep, oneStepDice: oneStepDice)
+        log("\(task): prompt alignment")
+        let alignment = try AlignmentStudy.measure(context)
+        log("\(task): novelty (aligned distances to the zoo, error overlap)")
+        let novelty = try NoveltyStudy.measure(context, generated: oneStep)
+        let overlays = try OverlayFigures.write(context, generated: oneStep[0], folder: reportFolder)
+        return TaskExperiment(
+            task: task, bestZooTestDice: context.bestTestDice, bestCheckpointTestDice: context.best.record.testDice,
+            initialisation: Estimate(context.unseenStartDice), generatedUnseen: Estimate(oneStepDice), generatedSeen: Estimate(seenDice),
+            baselines: baselines, beyondBest: beyond, alignment: alignment, trainingCurve: curve, novelty: novelty, overlays: overlays)
+    }
+}

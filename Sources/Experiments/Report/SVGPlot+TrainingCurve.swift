@@ -31,15 +31,18 @@ extension SVGPlot {
             let level = y(clamped(curve.generatedDice))
             canvas.line(canvas.left, level, canvas.right, level, stroke: highlight, width: 1.5,
                         attributes: "stroke-dasharray=\"7 4\" class=\"generated\"")
-            canvas.text("one-step generated: \(Markup.fixed(curve.generatedDice))", canvas.right - 4, level - 6,
-                        anchor: "end", fill: highlight)
+            // Left-aligned: training starts below the generated Dice, so the curve rarely crosses the label there.
+            canvas.text("one-step generated: \(Markup.fixed(curve.generatedDice))", canvas.left + 6, level - 6, fill: highlight)
             if let match = curve.iterationsToMatchGenerated {
                 let position = x(Double(match))
                 canvas.line(position, canvas.bottom, position, level, stroke: highlight, attributes: "stroke-dasharray=\"2 3\"")
                 canvas.circle(position, level, radius: 5, fill: "none",
                               attributes: "stroke=\"\(highlight)\" stroke-width=\"2\" class=\"match\"",
                               tooltip: "training matches generation after \(match) iterations")
-                canvas.text("matched at \(match) it.", position + 6, level + 16, fill: highlight)
+                // The label extends away from the nearer edge so it stays inside the plot.
+                let rightHalf = position > (canvas.left + canvas.right) / 2
+                canvas.text("matched at \(match) iterations", rightHalf ? position - 8 : position + 8, level + 18,
+                            anchor: rightHalf ? "end" : "start", fill: highlight)
             }
         }
         return canvas.render(title: title)

@@ -77,7 +77,9 @@ public struct Estimate: Codable, Sendable {
     public init(_ values: [Double]) {
         self.values = values
         let n = Double(values.count)
-        mean = values.isEmpty ? .nan : values.reduce(0, +) / n
+        // A local copy: the closure below may not capture `self` before every property is set.
+        let mean = values.isEmpty ? .nan : values.reduce(0, +) / n
+        self.mean = mean
         guard values.count >= 2 else {
             lower = mean
             upper = mean

@@ -1,0 +1,64 @@
+import Foundation
+import XCTest
+@testable import Experiments
+
+final class HTMLReportTests: XCTestCase {
+    private let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3])
+
+    private func render() -> (ExperimentResults, String) {
+        let results = SampleResults.make()
+        let html = HTMLReport.render(results) { $0 == SampleResults.overlayFile ? self.png : nil }
+        return (results, html)
+    }
+
+    func testEveryTaskConclusionAndRowAppears() {
+        let (results, html) = render()
+        XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>"))
+        for task in results.tasks {
+            XCTAssertTrue(html.contains("<h2>Task: \(task.task)</h2>"), task.task)
+            for row in task.baselines + task.beyondBest {
+                XCTAssertTrue(html.contains("<td title=\"\(Markup.escape(row.detail))\">\(Markup.escape(row.method))</td>"), row.method)
+            }
+        }
+        XCTAssertTrue(html.contains("<li>\(results.conclusions[0])</li>"))
+        XCTAssertTrue(html.contains("&amp; &lt;errors differ&gt;"), "conclusions are escaped")
+        XCTAssertFalse(html.contains("<errors differ>"))
+        XCTAssertTrue(html.contains(results.setup.command))
+        XCTAssertTrue(html.contains("1 h 28 min"), "zoo stage wall time")
+    }
+
+    func testNumbersComeFromTheResults() {
+        let (results, html) = render()
+        let liver = results.tasks[0]
+        XCTAssertTrue(html.contains(Markup.interval(liver.generatedUnseen)))
+        XCTAssertTrue(html.contains(Markup.interval(liver.alignment.r2)))
+        XCTAssertTrue(html.contains("first matches it after 10000 iterations"))
+        XCTAssertTrue(html.contains("412.5× the wall time"))
+        XCTAssertTrue(html.contains("<td class=\"num\">n/a</td>"), "the empty soup sample shows n/a")
+        XCTAssertFalse(html.contains("NaN"))
+        XCTAssertTrue(html.contains(Markup.interval(results.multiTask!.crossTask[1].dice)))
+        XCTAssertTrue(html.contains("class=\"num diagonal\""))
+    }
+
+    /// Per task: two bar charts, a scatter and a training curve.
+    func testOneSVGPerPlot() {
+        let (results, html) = render()
+        XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, 4 * results.tasks.count)
+    }
+
+    func testOverlaysEmbeddedOrNotedMissing() {
+        let (_, html) = render()
+        XCTAssertTrue(html.contains("<img src=\"data:image/png;base64,\(png.base64EncodedString())\""))
+        XCTAssertTrue(html.contains("liver, case 3 &lt;slice 31&gt;"))
+        XCTAssertTrue(html.contains("Missing overlay files (not embedded): \(SampleResults.missingOverlayFile)"))
+        XCTAssertEqual(html.components(separatedBy: "<img ").count - 1, 1)
+    }
+
+    func testWithoutMultiTaskSection() {
+        var results = SampleResults.make()
+        results.multiTask = nil
+        let html = HTMLReport.render(results) { _ in nil }
+        XCTAssertFalse(html.contains("id=\"multi-task\""))
+        XCTAssertTrue(html.contains("id=\"task-1\""))
+    }
+}

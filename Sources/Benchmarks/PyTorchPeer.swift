@@ -11,7 +11,8 @@ public struct PyTorchPeer {
     public func run(script: URL, arguments: [String]) -> Result<[String: Double], PeerSkipped> {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script.path] + arguments
+        // -B: no __pycache__ beside the scripts, which live inside the package sources.
+        process.arguments = [python, "-B", script.path] + arguments
         // Standard error goes to a file: read through a second pipe after standard output, a
         // chatty peer (progress bars) would fill that pipe and block both processes.
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("weightgen-peer-\(UUID().uuidString).log")

@@ -36,11 +36,22 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
     /// G.pt's global residual: output = decoded tokens + start parameters. Without it the
     /// model predicts the target outright (the start still enters through its encoder).
     public var globalResidual: Bool
+    /// Bring every run into one channel order before training (weight matching of the run's
+    /// final checkpoint to a reference run of its task, the same permutation applied to all
+    /// the run's checkpoints): trained networks of different runs then share a frame, so the
+    /// generator's targets are no longer spread over the channel-permutation orbits.
+    /// Excludes permutation augmentation, which undoes it.
+    public var canonicalAlignment: Bool
+    /// Probability of replacing a training pair's start with the zoo mean (zero after
+    /// normalisation), as classifier-free guidance drops its condition: at 1 the generator is
+    /// prompted by metric and task alone and ignores the start it is given.
+    public var startDropout: Float
 
     public init(chunkSize: Int, width: Int, depth: Int, heads: Int, frequencies: Int = 32, metric: PromptMetric = .dice,
                 diffusionSteps: Int = 1000, trainingSteps: Int, batchSize: Int, learningRate: Float = 4e-4,
                 warmupSteps: Int = 100, weightDecay: Float = 0.1, gradientClip: Float = 1, emaDecay: Float = 0.999,
-                permutationAugmentation: Bool = true, startGradient: Bool = false, globalResidual: Bool = true) {
+                permutationAugmentation: Bool = true, startGradient: Bool = false, globalResidual: Bool = true,
+                canonicalAlignment: Bool = false, startDropout: Float = 0) {
         self.chunkSize = chunkSize
         self.width = width
         self.depth = depth
@@ -58,6 +69,8 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
         self.permutationAugmentation = permutationAugmentation
         self.startGradient = startGradient
         self.globalResidual = globalResidual
+        self.canonicalAlignment = canonicalAlignment
+        self.startDropout = startDropout
     }
 
     /// A generator that trains in a few minutes, for tests and quick looks.
@@ -87,6 +100,8 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
         permutationAugmentation = try c.decode(Bool.self, forKey: .permutationAugmentation)
         startGradient = try c.decodeIfPresent(Bool.self, forKey: .startGradient) ?? false
         globalResidual = try c.decodeIfPresent(Bool.self, forKey: .globalResidual) ?? true
+        canonicalAlignment = try c.decodeIfPresent(Bool.self, forKey: .canonicalAlignment) ?? false
+        startDropout = try c.decodeIfPresent(Float.self, forKey: .startDropout) ?? 0
     }
 
     public func validate() throws {
@@ -95,6 +110,12 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
         }
         guard trainingSteps > 0, batchSize > 0, learningRate > 0, diffusionSteps >= 2 else {
             throw GeneratorError.invalidConfiguration("steps, batch size and learning rate must be positive")
+        }
+        guard (0...1).contains(startDropout) else {
+            throw GeneratorError.invalidConfiguration("start dropout must lie in 0…1")
+        }
+        guard !(canonicalAlignment && permutationAugmentation) else {
+            throw GeneratorError.invalidConfiguration("canonical alignment and permutation augmentation exclude each other")
         }
     }
 }

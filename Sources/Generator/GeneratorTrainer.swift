@@ -56,11 +56,12 @@ public final class GeneratorTrainer {
         let evaluators = try tasks.map { try TaskEvaluator(zoo: zoo, task: $0) }
         startGradient = configuration.startGradient
             ? StartGradient(architecture: architecture, layout: layout, evaluators: evaluators) : nil
+        let channelGroups = try UNetPermutation(configuration: architecture, layout: layout)
         pool = try RunPool(zoo: zoo, tasks: tasks, runsPerTask: runsPerTask, metric: configuration.metric, excluding: Set(heldOut),
-                           startGradient: startGradient)
+                           startGradient: startGradient, alignment: configuration.canonicalAlignment ? channelGroups : nil)
         let tokenizer = ParameterTokenizer(layout: layout, chunkSize: configuration.chunkSize)
         let normalizer = resumed?.normalizer ?? ParameterNormalizer(layout: layout, checkpoints: pool.allParameters)
-        permutation = configuration.permutationAugmentation ? try UNetPermutation(configuration: architecture, layout: layout) : nil
+        permutation = configuration.permutationAugmentation ? channelGroups : nil
         diffusion = GaussianDiffusion(steps: configuration.diffusionSteps)
         batchMask = try Tensor(shape: [configuration.batchSize, tokenizer.tokenCount, configuration.chunkSize],
                                values: Array((0..<configuration.batchSize).map { _ in tokenizer.mask }.joined()))
@@ -153,7 +154,9 @@ public final class GeneratorTrainer {
                 if c.startGradient { gradient = permutation.apply(permutations, to: gradient) }
             }
             if c.startGradient { gradients += description.tokenizer.tokenize(gradient) }
-            let startTokens = description.tokenizer.tokenize(description.normalizer.normalize(start))
+            let dropped = c.startDropout > 0 && Float(rng.next() % 1_000_000) / 1_000_000 < c.startDropout
+            let startTokens = dropped ? [Float](repeating: 0, count: tokens * chunk)
+                : description.tokenizer.tokenize(description.normalizer.normalize(start))
             let targetTokens = description.tokenizer.tokenize(description.normalizer.normalize(target))
             let t = Int(rng.next() % UInt64(diffusion.steps))
             let noise = (0..<targetTokens.count).map { _ in rng.nextNormal() }

@@ -8,6 +8,11 @@ extension UNetPermutation {
     /// function as `values`; distances to `reference` after alignment measure how different
     /// two networks really are, not how their channels happen to be ordered.
     public func align(_ values: [Float], to reference: [Float], rounds: Int = 3) -> [Float] {
+        apply(alignment(of: values, to: reference, rounds: rounds), to: values)
+    }
+
+    /// The permutations (one per channel group, as `apply` takes them) that align `values` to `reference`.
+    public func alignment(of values: [Float], to reference: [Float], rounds: Int = 3) -> [[Int]] {
         var permutations = groups.map { Array(0..<$0.size) }
         for _ in 0..<rounds {
             var changed = false
@@ -38,7 +43,7 @@ extension UNetPermutation {
             }
             if !changed { break }
         }
-        return apply(permutations, to: values)
+        return permutations
     }
 }
 

@@ -18,20 +18,28 @@ struct RunPool {
 
     /// Loads the done runs of `tasks` in the plan's architecture, the first `runsPerTask` of
     /// each task when given (for scaling studies), skipping runs with fewer than two checkpoints.
+    /// With `alignment`, each run is permuted into the channel order of its task's reference
+    /// run (the one with the best final validation Dice), all its checkpoints alike.
     init(zoo: Zoo, tasks: [String], runsPerTask: Int?, metric: PromptMetric, excluding excluded: Set<Int> = [],
-         startGradient: StartGradient? = nil) throws {
+         startGradient: StartGradient? = nil, alignment: UNetPermutation? = nil) throws {
         let architecture = try zoo.planArchitectureID()
         var runs: [Run] = []
         for (taskIndex, task) in tasks.enumerated() {
             let candidates = try zoo.runs(task: task, status: .done)
                 .filter { $0.architectureId == architecture && $0.source == "trained" && !excluded.contains($0.runIndex) }
-            for run in candidates.prefix(runsPerTask ?? candidates.count) {
-                let checkpoints = try zoo.parameters(of: run)
-                guard checkpoints.count >= 2 else { continue }
+            let loaded = try candidates.prefix(runsPerTask ?? candidates.count).map { ($0, try zoo.parameters(of: $0)) }
+                .filter { $0.1.count >= 2 }
+            let reference = loaded.max { $0.1.last!.record.validationDice < $1.1.last!.record.validationDice }?.1.last!.values
+            for (run, checkpoints) in loaded {
+                var parameters = checkpoints.map(\.values)
+                if let alignment, let reference {
+                    let permutations = alignment.alignment(of: parameters.last!, to: reference)
+                    parameters = parameters.map { alignment.apply(permutations, to: $0) }
+                }
                 let gradients = try startGradient.map { feature in
-                    try checkpoints.dropLast().map { try feature.features($0.values, task: taskIndex) }
+                    try parameters.dropLast().map { try feature.features($0, task: taskIndex) }
                 } ?? []
-                runs.append(Run(task: taskIndex, runIndex: run.runIndex, parameters: checkpoints.map(\.values),
+                runs.append(Run(task: taskIndex, runIndex: run.runIndex, parameters: parameters,
                                 metrics: checkpoints.map { Float(metric == .dice ? $0.record.testDice : $0.record.trainLoss) },
                                 gradients: gradients))
             }

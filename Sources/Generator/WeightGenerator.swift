@@ -54,7 +54,9 @@ public final class WeightGenerator {
         }
         let tokenizer = description.tokenizer, normalizer = description.normalizer
         let shape = Shape([batch, tokenizer.tokenCount, tokenizer.chunkSize])
-        let startTensor = try Tensor(shape: shape, values: starts.flatMap { tokenizer.tokenize(normalizer.normalize($0)) })
+        // A generator trained without starts (start dropout 1) sees the zoo mean, as in training.
+        let startTensor = description.configuration.startDropout >= 1 ? Tensor.zeros(shape)
+            : try Tensor(shape: shape, values: starts.flatMap { tokenizer.tokenize(normalizer.normalize($0)) })
         let gradientTensor = try startGradients.map { try Tensor(shape: shape, values: $0.flatMap(tokenizer.tokenize)) }
         var rng = SeededGenerator(seed: seed)
         var x = (0..<shape.count).map { _ in rng.nextNormal() }

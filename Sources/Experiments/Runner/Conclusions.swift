@@ -1,45 +1,56 @@
 import Foundation
 
-/// The experiment's answers in plain sentences, derived from the numbers alone: a method
-/// "beats" another only when their 95% confidence intervals do not overlap.
+/// The experiment's answers in plain sentences, one per question, derived from the numbers
+/// alone: a method "beats" another only when their 95% confidence intervals do not overlap.
 enum Conclusions {
     static func state(_ results: ExperimentResults) -> [String] {
+        let tasks = results.tasks
         var lines: [String] = []
-        for task in results.tasks {
+        lines.append("One-step generation from unseen initialisations: " + tasks.map {
+            String(format: "%@ %@ (%.2f× the best checkpoint's %.3f)", $0.task, format($0.generatedUnseen),
+                   $0.generatedUnseen.mean / max($0.bestCheckpointTestDice, 1e-9), $0.bestCheckpointTestDice)
+        }.joined(separator: "; ") + ". From the zoo's own initialisations: "
+            + tasks.map { "\($0.task) \(format($0.generatedSeen))" }.joined(separator: "; ")
+            + ". The initialisations themselves: " + tasks.map { "\($0.task) \(format($0.initialisation))" }.joined(separator: "; ") + ".")
+        lines.append("Against the baselines (95% intervals apart) — " + tasks.map { task in
             let generated = task.generatedUnseen
-            lines.append(String(format: "%@: one-step generation from unseen initialisations reaches test Dice %@ (%.2f× the best zoo "
-                                    + "checkpoint's %.3f); from the zoo's own initialisations %@; the initialisations score %@.",
-                                task.task, format(generated), generated.mean / max(task.bestCheckpointTestDice, 1e-9),
-                                task.bestCheckpointTestDice, format(task.generatedSeen), format(task.initialisation)))
-            let others = task.baselines.filter { $0.method != "generated (one step)" }
+            let others = task.baselines.filter { $0.method != "generated (one step)" && $0.method != "initialisation" }
             let beaten = others.filter { generated.lower > $0.dice.upper }.map(\.method)
             let beating = others.filter { generated.upper < $0.dice.lower }.map(\.method)
-            lines.append("\(task.task): generated networks beat " + list(beaten) + "; they are beaten by " + list(beating) + ".")
-            if let top = task.beyondBest.max(by: { $0.dice.mean < $1.dice.mean }) {
-                let verdict = top.dice.lower > task.bestCheckpointTestDice
-                    ? "beats the best checkpoint (%.3f): its whole 95%% interval lies above it"
-                    : "does not beat the best checkpoint (%.3f)"
-                lines.append(String(format: "%@: beyond the best, the strongest method is %@ at %@, which " + verdict + ".",
-                                    task.task, top.method, format(top.dice), task.bestCheckpointTestDice))
-            }
+            return "\(task.task): generated networks beat \(list(beaten)) and lose to \(list(beating))"
+        }.joined(separator: "; ") + ".")
+        lines.append("Beyond the best — do generated networks beat the best checkpoint (whole 95% interval above it)? " + tasks.map { task in
+            let generated = task.beyondBest.filter { !$0.method.hasPrefix("best checkpoint") && !$0.method.hasPrefix("top checkpoints (the starts") }
+            guard let top = generated.max(by: { $0.dice.mean < $1.dice.mean }) else { return "\(task.task): not measured" }
+            let verdict = top.dice.lower > task.bestCheckpointTestDice ? "yes" : "no"
+            return String(format: "%@: %@ — the strongest generated row, %@, reaches %@ against %.3f", task.task, verdict, top.method,
+                          format(top.dice), task.bestCheckpointTestDice)
+        }.joined(separator: "; ") + ". Fine-tuning the best checkpoint itself: " + tasks.compactMap { task in
+            task.beyondBest.first { $0.method.hasPrefix("best checkpoint +") }.map { "\(task.task) \(format($0.dice))" }
+        }.joined(separator: "; ") + ".")
+        lines.append("Training the same initialisations with the zoo's recipe — " + tasks.map { task in
             let curve = task.trainingCurve
             if let iterations = curve.iterationsToMatchGenerated, let ratio = curve.wallTimeRatio {
-                lines.append(String(format: "%@: training the same initialisations with the zoo's recipe matches one-step generation "
-                                        + "after %d iterations, %.1f× the wall time of one generation.", task.task, iterations, ratio))
-            } else if let first = curve.dice.first, first.mean >= curve.generatedDice {
-                lines.append("\(task.task): one-step generation is no better than the untrained initialisation, so training needs no iterations to match it.")
-            } else {
-                lines.append("\(task.task): training the same initialisations for \(curve.iterations.last ?? 0) iterations never reaches one-step generation's Dice.")
+                return String(format: "%@: matches one-step generation after %d iterations (%.1f× the wall time of one generation)",
+                              task.task, iterations, ratio)
             }
-            lines.append(String(format: "%@: prompt alignment R² on unseen initialisations %@ (1 = achieved Dice follows the prompt).",
-                                task.task, format(task.alignment.r2)))
-            lines.append(String(format: "%@: generated networks lie %@ (aligned RMS, per-tensor std units) from their nearest zoo checkpoint, "
-                                    + "against %@ between zoo runs; their errors overlap the nearest checkpoint's with Dice %@.",
-                                task.task, format(task.novelty.generatedToZoo), format(task.novelty.zooToZoo), format(task.novelty.errorOverlap)))
-        }
-        for row in results.multiTask?.rows ?? [] {
-            let verdict = row.shared.lower > row.perTask.upper ? "better than" : row.shared.upper < row.perTask.lower ? "worse than" : "indistinguishable from"
-            lines.append("\(row.task): one generator for all tasks (\(format(row.shared))) is \(verdict) a generator for \(row.task) alone (\(format(row.perTask))).")
+            if let first = curve.dice.first, first.mean >= curve.generatedDice {
+                return "\(task.task): needs no iterations — generation is no better than the untrained start"
+            }
+            return "\(task.task): does not reach generation's Dice in \(curve.iterations.last ?? 0) iterations"
+        }.joined(separator: "; ") + ".")
+        lines.append("Prompt alignment R² on unseen initialisations (1: achieved Dice follows the prompt): "
+            + tasks.map { "\($0.task) \(format($0.alignment.r2))" }.joined(separator: "; ") + ".")
+        lines.append("Novelty — aligned RMS distance to the nearest zoo checkpoint, generated against zoo runs among themselves: "
+            + tasks.map { "\($0.task) \(format($0.novelty.generatedToZoo)) vs \(format($0.novelty.zooToZoo))" }.joined(separator: "; ")
+            + "; error overlap with that checkpoint (Dice): "
+            + tasks.map { "\($0.task) \(format($0.novelty.errorOverlap))" }.joined(separator: "; ") + ".")
+        if let rows = results.multiTask?.rows, !rows.isEmpty {
+            lines.append("One generator for all tasks against one per task (same size and steps): " + rows.map { row in
+                let verdict = row.shared.lower > row.perTask.upper ? "better"
+                    : row.shared.upper < row.perTask.lower ? "worse" : "indistinguishable"
+                return "\(row.task) \(verdict) (\(format(row.shared)) vs \(format(row.perTask)))"
+            }.joined(separator: "; ") + ".")
         }
         return lines
     }
@@ -50,6 +61,6 @@ enum Conclusions {
     }
 
     static func list(_ items: [String]) -> String {
-        items.isEmpty ? "none of the baselines" : items.joined(separator: ", ")
+        items.isEmpty ? "none" : items.joined(separator: ", ")
     }
 }

@@ -33,10 +33,10 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
     /// Train one generator per task as well, for the multi-task comparison.
     public var perTaskGenerators: Bool
 
-    /// About 10 minutes on 2 cores after the build: 3 tasks × 16 runs, a small generator.
+    /// About 12 minutes on 2 cores after the build: 3 tasks × 12 runs, small generators.
     public static let demo = ExperimentConfiguration(
-        phantomCases: 96, phantomSeed: 1, tasks: ["cord", "canal", "lesion"], preset: .tiny, runsPerTask: 16, checkpointsPerRun: 10,
-        runIterations: [300, 600], validationCases: 8, testCases: 24, generatorSize: "small", generatorSteps: 1500,
+        phantomCases: 96, phantomSeed: 1, tasks: ["cord", "canal", "lesion"], preset: .tiny, runsPerTask: 12, checkpointsPerRun: 10,
+        runIterations: [300, 600], validationCases: 8, testCases: 24, generatorSize: "small", generatorSteps: 1000,
         generatorBatchSize: nil, permutationAugmentation: false, seeds: 8, alignmentStarts: 2, samplingSteps: 50,
         fineTuneIterations: 50, recursiveDepth: 5, perTaskGenerators: true)
 

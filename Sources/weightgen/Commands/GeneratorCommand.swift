@@ -30,6 +30,10 @@ struct GeneratorTrain: ParsableCommand {
     @Flag(help: "Turn off permutation augmentation.") var noPermutation = false
     @Flag(help: "Also feed the training-loss gradient at the start parameters to the generator.") var startGradient = false
     @Flag(help: "Drop G.pt's global residual (output = decoded + start): predict the target outright.") var noResidual = false
+    @Flag(help: "Align every run's channels to a reference run of its task before training (implies --no-permutation).")
+    var canonicalAlignment = false
+    @Option(help: "Probability of hiding a training pair's start from the generator (1: prompted by metric and task alone).")
+    var startDropout: Float = 0
     @Option(help: "Seed of the initialisation and the pair stream.") var seed: UInt64 = 0
 
     func run() throws {
@@ -42,7 +46,9 @@ struct GeneratorTrain: ParsableCommand {
         if let steps { configuration.trainingSteps = steps }
         if let batchSize { configuration.batchSize = batchSize }
         configuration.metric = metric
-        configuration.permutationAugmentation = !noPermutation
+        configuration.permutationAugmentation = !noPermutation && !canonicalAlignment
+        configuration.canonicalAlignment = canonicalAlignment
+        configuration.startDropout = startDropout
         configuration.startGradient = startGradient
         configuration.globalResidual = !noResidual
         let opened = try Zoo.open(URL(fileURLWithPath: zoo))
@@ -52,6 +58,8 @@ struct GeneratorTrain: ParsableCommand {
         var options = ["permutation augmentation \(configuration.permutationAugmentation ? "on" : "off")"]
         if configuration.startGradient { options.append("start gradient on") }
         if !configuration.globalResidual { options.append("no global residual") }
+        if configuration.canonicalAlignment { options.append("runs aligned to a reference") }
+        if configuration.startDropout > 0 { options.append("start dropout \(configuration.startDropout)") }
         if d.step > 0 { options.append("resuming at step \(d.step)") }
         let sizes = "\(d.tokenizer.tokenCount) tokens of \(configuration.chunkSize), width \(configuration.width), depth \(configuration.depth)"
         let schedule = "\(configuration.trainingSteps) steps at batch \(configuration.batchSize)"

@@ -68,8 +68,10 @@ public final class Zoo {
             try db.execute(sql: "INSERT INTO datasets (path) VALUES (?)", arguments: [plan.datasetPath])
             let datasetID = db.lastInsertedRowID
             for (task, (dataset, split)) in zip(plan.tasks, zip(datasets, splits)) {
+                // "." when the dataset path is itself the task's dataset (one task), not a folder of them.
+                let isTheFolder = dataset.url.standardizedFileURL.path == URL(fileURLWithPath: plan.datasetPath).standardizedFileURL.path
                 try db.execute(sql: "INSERT INTO tasks (name, dataset_id, dataset_folder) VALUES (?, ?, ?)",
-                               arguments: [task, datasetID, dataset.url.lastPathComponent])
+                               arguments: [task, datasetID, isTheFolder ? "." : dataset.url.lastPathComponent])
                 let taskID = db.lastInsertedRowID
                 for (role, identifiers) in [("training", split.training), ("validation", split.validation), ("test", split.test)] {
                     for identifier in identifiers {
@@ -90,7 +92,8 @@ public final class Zoo {
             try Row.fetchOne($0, sql: "SELECT t.id, d.path, t.dataset_folder FROM tasks t JOIN datasets d ON d.id = t.dataset_id WHERE t.name = ?",
                              arguments: [name])
         }) else { throw ZooError.incompatible("the zoo at \(folder.path) has no task \(name)") }
-        return (row[0], URL(fileURLWithPath: row[1] as String).appendingPathComponent(row[2] as String))
+        let datasets = URL(fileURLWithPath: row[1] as String), folder = row[2] as String
+        return (row[0], folder == "." ? datasets : datasets.appendingPathComponent(folder))
     }
 
     /// The task's case identifiers in `role` ("training", "validation" or "test").

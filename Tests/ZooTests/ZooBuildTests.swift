@@ -58,6 +58,15 @@ final class ZooBuildTests: XCTestCase {
         XCTAssertEqual(again.runsTrained, 0, "a complete zoo has nothing left to build")
     }
 
+    /// The dataset may be a task's own nnU-Net folder rather than a folder of them.
+    func testDatasetFolderOfItsOwn() throws {
+        let single = dataset.appendingPathComponent(PhantomTask.canal.datasetName)
+        let zoo = try Zoo.create(at: newFolder(), plan: ZooFixture.plan(dataset: single, tasks: ["canal"], runs: 1))
+        XCTAssertEqual(try ZooBuilder(zoo: zoo, workers: 1).build().runsTrained, 1)
+        XCTAssertEqual(try zoo.task(named: "canal").datasetFolder.path, single.path)
+        XCTAssertTrue(try zoo.verify().isSound)
+    }
+
     func testMetricsMatchAnIndependentEvaluation() throws {
         let plan = ZooFixture.plan(dataset: dataset, runs: 1)
         let zoo = try Zoo.create(at: newFolder(), plan: plan)

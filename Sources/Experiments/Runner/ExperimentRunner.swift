@@ -117,7 +117,8 @@ public struct ExperimentRunner {
         distribution.iterations = configuration.runIterations
         let plan = ZooPlan(datasetPath: data.standardizedFileURL.path, tasks: configuration.tasks, preset: configuration.preset,
                            runsPerTask: configuration.runsPerTask, checkpointsPerRun: configuration.checkpointsPerRun,
-                           distribution: distribution, validationCases: configuration.validationCases, testCases: configuration.testCases)
+                           distribution: distribution, seed: configuration.zooSeed, validationCases: configuration.validationCases,
+                           testCases: configuration.testCases)
         let location = folder.appendingPathComponent("zoo")
         let zoo = FileManager.default.fileExists(atPath: location.appendingPathComponent("zoo.sqlite").path)
             ? try Zoo.open(location) : try Zoo.create(at: location, plan: plan)

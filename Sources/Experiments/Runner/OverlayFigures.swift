@@ -23,13 +23,20 @@ enum OverlayFigures {
             let (item, prediction) = predictions[index]
             chosen = item.identifier
             let reference = item.label ?? [UInt8](repeating: 0, count: prediction.count)
+            // Volumes: the slice (along the first axis, as 2D networks see them) with the most reference foreground.
             let (height, width) = (item.shape[item.shape.count - 2], item.shape[item.shape.count - 1])
-            let picture = try SegmentationOverlay.render(image: Array(item.image.prefix(height * width)), truth: reference,
-                                                         prediction: prediction, width: width, height: height, scale: 4)
+            let plane = height * width, slices = prediction.count / plane
+            let slice = (0..<slices).max { a, b in
+                reference[(a * plane)..<((a + 1) * plane)].filter { $0 > 0 }.count < reference[(b * plane)..<((b + 1) * plane)].filter { $0 > 0 }.count
+            } ?? 0
+            let window = (slice * plane)..<((slice + 1) * plane)
+            let picture = try SegmentationOverlay.render(image: Array(item.image[window]), truth: Array(reference[window]),
+                                                         prediction: Array(prediction[window]), width: width, height: height, scale: 4)
             let file = "overlays/\(context.task)-\(network.name).png"
             try AtomicWrite.write(try PNGEncoder.encode(picture), to: folder.appendingPathComponent(file))
             let counts = OverlapCounts(prediction: prediction, reference: reference, label: 1)
-            overlays.append(Overlay(file: file, caption: "\(context.task), test case \(item.identifier): \(network.caption); "
+            let place = slices > 1 ? " slice \(slice)" : ""
+            overlays.append(Overlay(file: file, caption: "\(context.task), test case \(item.identifier)\(place): \(network.caption); "
                                         + "green = reference, magenta = prediction, yellow = both", dice: counts.dice))
         }
         return overlays

@@ -36,6 +36,9 @@ struct ExperimentRun: ParsableCommand {
     @Option(help: "Zoo runs per task (default: the size's).") var runs: Int?
     @Option(help: "Generator training steps (default: the size's).") var generatorSteps: Int?
     @Option(help: "Seeds per comparison (default: the size's).") var seeds: Int?
+    @Option(help: "Cases per task held out for validation metrics (default: the size's).") var validationCases: Int?
+    @Option(help: "Cases per task held out for test metrics (default: the size's).") var testCases: Int?
+    @Option(help: "Seed of the zoo's case split, run hyperparameters and initialisations.") var zooSeed: UInt64 = 0
     @Flag(help: "Skip the per-task generators (and the multi-task comparison).") var sharedOnly = false
 
     func run() throws {
@@ -44,6 +47,9 @@ struct ExperimentRun: ParsableCommand {
         if let runs { configuration.runsPerTask = runs }
         if let generatorSteps { configuration.generatorSteps = generatorSteps }
         if let seeds { configuration.seeds = seeds }
+        if let validationCases { configuration.validationCases = validationCases }
+        if let testCases { configuration.testCases = testCases }
+        configuration.zooSeed = zooSeed
         if sharedOnly { configuration.perTaskGenerators = false }
         let command = (["weightgen"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let runner = ExperimentRunner(configuration: configuration, folder: URL(fileURLWithPath: out),

@@ -39,14 +39,14 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
     public static let demo = ExperimentConfiguration(
         phantomCases: 96, phantomSeed: 1, tasks: ["cord", "canal", "lesion"], preset: .tiny, runsPerTask: 12, zooSeed: 0, checkpointsPerRun: 10,
         runIterations: [300, 600], validationCases: 8, testCases: 24, generatorSize: "small", generatorSteps: 1000,
-        generatorBatchSize: nil, permutationAugmentation: false, seeds: 8, alignmentStarts: 2, samplingSteps: 50,
+        generatorBatchSize: nil, permutationAugmentation: false, seeds: 8, alignmentStarts: 8, samplingSteps: 50,
         fineTuneIterations: 50, recursiveDepth: 5, perTaskGenerators: true)
 
     /// The generator issue's scale: 3 tasks × 128 runs × 20 checkpoints, the default generator (hours on 2 cores).
     public static let full = ExperimentConfiguration(
         phantomCases: 200, phantomSeed: 1, tasks: ["cord", "canal", "lesion"], preset: .tiny, runsPerTask: 128, zooSeed: 0, checkpointsPerRun: 20,
         runIterations: [300, 600, 1200], validationCases: 16, testCases: 32, generatorSize: "default", generatorSteps: 3000,
-        generatorBatchSize: nil, permutationAugmentation: true, seeds: 16, alignmentStarts: 4, samplingSteps: 50,
+        generatorBatchSize: nil, permutationAugmentation: true, seeds: 16, alignmentStarts: 16, samplingSteps: 50,
         fineTuneIterations: 100, recursiveDepth: 5, perTaskGenerators: true)
 
     /// The generator configuration these sizes ask for.

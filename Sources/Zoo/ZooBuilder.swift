@@ -58,43 +58,27 @@ public final class ZooBuilder {
         let architectureID = try zoo.architectureID(for: configuration, name: plan.architectureName)
         let layout = ParameterLayout(try PlainConvUNet(configuration, seed: 0))
 
-        let previousThreads = Engine.threadCount
-        Engine.threadCount = 1
-        defer { Engine.threadCount = previousThreads }
+        // Progress is reported under a lock, so the callback sees one run at a time.
         let lock = NSLock()
-        var next = 0, trained = 0, failed = 0, saved = 0
-        var firstError: Error?
+        var trained = 0, failed = 0, saved = 0
         let start = Date()
-        DispatchQueue.concurrentPerform(iterations: min(workers, pending.count)) { _ in
-            while true {
-                lock.lock()
-                guard firstError == nil, next < pending.count else { lock.unlock(); return }
-                let specification = pending[next]
-                next += 1
-                lock.unlock()
-                do {
-                    let outcome = try train(specification, data: data[specification.task]!, configuration: configuration,
-                                            layout: layout, architectureID: architectureID)
-                    lock.lock()
-                    trained += 1
-                    saved += outcome.checkpoints
-                    if outcome.failure != nil { failed += 1; failedSoFar += 1 }
-                    let elapsed = Date().timeIntervalSince(start)
-                    let rate = Double(trained) / max(elapsed, 1e-9)
-                    progress(ZooBuildProgress(
-                        runsRecorded: planned.count - pending.count + trained, runsPlanned: planned.count,
-                        runsFailed: failedSoFar, checkpointsPerSecond: Double(saved) / max(elapsed, 1e-9),
-                        secondsRemaining: Double(pending.count - trained) / max(rate, 1e-9), task: specification.task,
-                        runIndex: specification.index, finalTestDice: outcome.finalTestDice, failure: outcome.failure))
-                    lock.unlock()
-                } catch {
-                    lock.lock()
-                    if firstError == nil { firstError = error }
-                    lock.unlock()
-                }
-            }
+        _ = try parallelMap(pending.count, workers: workers) { index in
+            let specification = pending[index]
+            let outcome = try train(specification, data: data[specification.task]!, configuration: configuration,
+                                    layout: layout, architectureID: architectureID)
+            lock.lock()
+            defer { lock.unlock() }
+            trained += 1
+            saved += outcome.checkpoints
+            if outcome.failure != nil { failed += 1; failedSoFar += 1 }
+            let elapsed = Date().timeIntervalSince(start)
+            let rate = Double(trained) / max(elapsed, 1e-9)
+            progress(ZooBuildProgress(
+                runsRecorded: planned.count - pending.count + trained, runsPlanned: planned.count,
+                runsFailed: failedSoFar, checkpointsPerSecond: Double(saved) / max(elapsed, 1e-9),
+                secondsRemaining: Double(pending.count - trained) / max(rate, 1e-9), task: specification.task,
+                runIndex: specification.index, finalTestDice: outcome.finalTestDice, failure: outcome.failure))
         }
-        if let firstError { throw firstError }
         return ZooBuildSummary(runsTrained: trained, runsFailed: failed, checkpointsSaved: saved,
                                seconds: Date().timeIntervalSince(start))
     }

@@ -3,6 +3,7 @@
 # zoo, with and without permutation augmentation, and evaluates each from unseen and seen
 # initialisations (median test Dice, ratio to the best zoo checkpoint, prompt alignment).
 # Usage: scripts/experiments/generator_scaling.sh ZOO OUT [CONFIG] [STEPS] ["16 32 64 128"] [SEEDS]
+# Extra `generator train` options go in GENERATOR_OPTIONS, e.g. "--tasks cord --batch-size 32".
 set -euo pipefail
 zoo=${1:?usage: generator_scaling.sh ZOO OUT [CONFIG] [STEPS] [SIZES]}
 out=${2:?usage: generator_scaling.sh ZOO OUT [CONFIG] [STEPS] [SIZES]}
@@ -16,8 +17,10 @@ for runs in $sizes; do
   for permutation in on off; do
     name="$out/runs$runs-perm-$permutation"
     flag=""; [ "$permutation" = off ] && flag="--no-permutation"
-    "$bin" generator train --zoo "$zoo" --out "$name" --config "$config" --steps "$steps" --runs "$runs" $flag 2> "$name.train.log"
-    "$bin" generator evaluate --generator "$name" --seeds "$seeds" --alignment-starts 2 --json "$name.json" 2> "$name.eval.log"
+    # shellcheck disable=SC2086
+    "$bin" generator train --zoo "$zoo" --out "$name" --config "$config" --steps "$steps" --runs "$runs" $flag \
+      ${GENERATOR_OPTIONS:-} 2> "$name.train.log"
+    "$bin" generator evaluate --generator "$name" --seeds "$seeds" --alignment-starts "${ALIGNMENT_STARTS:-2}" --json "$name.json" 2> "$name.eval.log"
     echo "runs=$runs permutation=$permutation: $(grep -v '^evaluated' "$name.eval.log" | tr '\n' ' ')"
   done
 done

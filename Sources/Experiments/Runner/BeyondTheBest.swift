@@ -1,5 +1,6 @@
 import Foundation
 import Segmentation
+import TensorEngine
 import Zoo
 
 /// Can generated networks beat the best checkpoint? Recursive prompting (each output fed

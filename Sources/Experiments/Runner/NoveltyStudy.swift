@@ -1,5 +1,6 @@
 import Foundation
 import Segmentation
+import TensorEngine
 
 /// Are generated networks more than copies of the zoo? The distance from each generated
 /// network to its nearest zoo checkpoint after aligning channels, against the same distance

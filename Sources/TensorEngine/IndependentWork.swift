@@ -1,11 +1,11 @@
 import Foundation
-import TensorEngine
 
-/// Runs `body` for each index on every core at once, one single-threaded engine per worker
-/// (small U-Nets train faster side by side than on two threads each, as the zoo builder
-/// does), and returns the results in index order. The first error is rethrown.
-func parallelMap<T>(_ count: Int, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-                    _ body: (Int) throws -> T) throws -> [T] {
+/// Runs `body` for each index on `workers` threads at once, one single-threaded engine per
+/// worker (small networks train faster side by side than on all threads each), and returns
+/// the results in index order. Indices are handed out in order as workers free up; after the
+/// first error no new index starts, and that error is rethrown.
+public func parallelMap<T>(_ count: Int, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+                           _ body: (Int) throws -> T) throws -> [T] {
     guard count > 0 else { return [] }
     let previousThreads = Engine.threadCount
     Engine.threadCount = 1

@@ -122,6 +122,56 @@ final class GeneratorTrainingTests: XCTestCase {
         XCTAssertEqual(output[0].count, layout.parameterCount)
     }
 
+    /// Canonical alignment permutes whole runs: every checkpoint of a run by the same
+    /// permutation (so each computes what it did), bringing the final checkpoints closer to
+    /// the task's reference (the final checkpoint with the best validation Dice).
+    func testCanonicalAlignmentPermutesWholeRunsTowardsTheReference() throws {
+        let zoo = try makeZoo()
+        let (architecture, layout) = try zoo.architecture(try zoo.planArchitectureID())
+        let permutation = try UNetPermutation(configuration: architecture, layout: layout)
+        let plain = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: nil, metric: .dice)
+        let aligned = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: nil, metric: .dice, alignment: permutation)
+        let finals = try zoo.runs(task: "cord", status: .done).map { try zoo.parameters(of: $0).last! }
+        let reference = finals.max { $0.record.validationDice < $1.record.validationDice }!.values
+        func distance(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) }
+        let x = Tensor.normal([1, 1, 32, 32], seed: 8)
+        var closer = 0
+        for (before, after) in zip(plain.runs, aligned.runs) {
+            XCTAssertLessThanOrEqual(distance(after.parameters.last!, reference), distance(before.parameters.last!, reference) * 1.000_001)
+            if distance(after.parameters.last!, reference) < distance(before.parameters.last!, reference) * 0.999 { closer += 1 }
+            for (original, moved) in zip(before.parameters, after.parameters) {
+                XCTAssertEqual(original.sorted(), moved.sorted(), "alignment only reorders")
+                let a = try PlainConvUNet(architecture, seed: 0), b = try PlainConvUNet(architecture, seed: 0)
+                try a.loadStateDict(layout.stateDict(original))
+                try b.loadStateDict(layout.stateDict(moved))
+                let (ya, yb) = try withNoGrad { (try a(x), try b(x)) }
+                for i in 0..<ya.count { XCTAssertEqual(ya.pointer[i], yb.pointer[i], accuracy: 1e-4) }
+            }
+        }
+        XCTAssertGreaterThan(closer, 0, "some run was permuted towards the reference")
+    }
+
+    /// With start dropout 1 the generator is prompted by metric and task alone: the start it is given makes no difference.
+    func testStartDropoutOneIgnoresTheStart() throws {
+        let zoo = try makeZoo()
+        let folder = temporaryFolder()
+        var configuration = tiny
+        configuration.trainingSteps = 5
+        configuration.startDropout = 1
+        configuration.globalResidual = false
+        try GeneratorTrainer(zoo: zoo, folder: folder, configuration: configuration, heldOutRunsPerTask: 1).train()
+        let generator = try WeightGenerator(folder: folder)
+        let (architecture, layout) = try zoo.architecture(try zoo.planArchitectureID())
+        let starts = try [1, 2].map { try layout.flatten(try PlainConvUNet(architecture, seed: $0)) }
+        let outputs = try starts.map {
+            try generator.generate(starts: [$0], tasks: [0], startMetrics: [0.05], targetMetrics: [0.9], sampler: .ddim(steps: 3), seed: 4)[0]
+        }
+        XCTAssertEqual(outputs[0], outputs[1])
+        configuration.permutationAugmentation = true
+        configuration.canonicalAlignment = true
+        XCTAssertThrowsError(try configuration.validate(), "alignment and permutation augmentation exclude each other")
+    }
+
     func testLossGradientMatchesFiniteDifferencesOfTheRecordedTrainingLoss() throws {
         let zoo = try makeZoo()
         let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
@@ -147,6 +197,8 @@ final class GeneratorTrainingTests: XCTestCase {
         var object = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(GeneratorConfiguration.small)) as? [String: Any])
         object.removeValue(forKey: "startGradient")
         object.removeValue(forKey: "globalResidual")
+        object.removeValue(forKey: "canonicalAlignment")
+        object.removeValue(forKey: "startDropout")
         let decoded = try JSONDecoder().decode(GeneratorConfiguration.self, from: JSONSerialization.data(withJSONObject: object))
         XCTAssertEqual(decoded, GeneratorConfiguration.small)
     }

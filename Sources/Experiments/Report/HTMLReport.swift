@@ -55,8 +55,8 @@ public enum HTMLReport {
             ("Dataset", Markup.escape(setup.dataset)),
             ("Tasks", Markup.escape(setup.tasks.joined(separator: ", "))),
             ("Preset", Markup.escape(setup.preset)),
-            ("Zoo", "\(setup.zooRuns) runs × \(setup.checkpointsPerRun) checkpoints per run "
-                + "= \(setup.zooRuns * setup.checkpointsPerRun) checkpoints"),
+            ("Zoo", "\(setup.zooRuns) runs per task × \(setup.checkpointsPerRun) checkpoints per run "
+                + "= \(setup.zooRuns * setup.checkpointsPerRun * setup.tasks.count) checkpoints"),
             ("Generator", Markup.escape(setup.generatorConfiguration)),
             ("Generator training steps", "\(setup.generatorSteps)"),
             ("Unseen initialisations (seeds)", "\(setup.seeds)"),

@@ -98,6 +98,8 @@ struct GeneratorEvaluate: ParsableCommand {
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            // Prompt alignment is NaN when no starts were asked for (--alignment-starts 0).
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
             try encoder.encode(evaluation).write(to: URL(fileURLWithPath: json), options: .atomic)
         }
         log(String(format: "evaluated in %@", formatDuration(evaluation.seconds)))

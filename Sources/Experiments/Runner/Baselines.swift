@@ -44,9 +44,7 @@ enum Baselines {
         for aligned in [false, true] {
             let dice = try parallelMap(seeds) { seed -> Double in
                 var rng = SeededGenerator(seed: 900 + UInt64(seed))
-                var chosen = pool.indices.map { $0 }
-                for i in stride(from: chosen.count - 1, to: 0, by: -1) { chosen.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
-                let members = chosen.prefix(5).map { index in
+                let members = Array(pool.indices).shuffled(using: &rng).prefix(5).map { index in
                     pool[index].checkpoints.max { $0.record.validationDice < $1.record.validationDice }!.values
                 }
                 let reference = members[0]

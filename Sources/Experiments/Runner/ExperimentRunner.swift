@@ -75,9 +75,6 @@ public struct ExperimentRunner {
             seeds: configuration.seeds, testCases: configuration.testCases)
         var results = ExperimentResults(setup: setup, stages: stages, tasks: tasks, multiTask: multiTask, conclusions: [])
         results.conclusions = Conclusions.state(results)
-        let reportStart = Date()
-        try ReportWriter.write(results, to: report)
-        results.stages.append(StageTiming(stage: "report", seconds: Date().timeIntervalSince(reportStart)))
         try ReportWriter.write(results, to: report)
         log("report: \(report.appendingPathComponent("index.html").path)")
         return results

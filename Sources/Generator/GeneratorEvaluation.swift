@@ -44,9 +44,7 @@ extension WeightGenerator {
             let runs = try zoo.runs(task: task, status: .done).filter { $0.source == "trained" }
             var best = 0.0
             for run in runs { best = max(best, try zoo.checkpoints(run: run.id!).map(\.testDice).max() ?? 0) }
-            let zooSeeds = Set(runs.map { UInt64(bitPattern: $0.seed) })
-            let unseenSeeds = (0..<UInt64(seeds)).map { 7_000_000 + $0 }.filter { !zooSeeds.contains($0) }
-            let unseenStarts = try unseenSeeds.map { try layout.flatten(try PlainConvUNet(description.architecture, seed: $0)) }
+            let unseenStarts = try unseenInitialisationSeeds(count: seeds, avoiding: runs).map { try layout.flatten(try PlainConvUNet(description.architecture, seed: $0)) }
             let unseenMetrics = try unseenStarts.map { try evaluator.evaluate(try network(from: $0)).testDice }
             let training = runs.filter { !description.heldOutRuns.contains($0.runIndex) }.prefix(seeds)
             var seenStarts: [[Float]] = [], seenMetrics: [Double] = []
@@ -89,6 +87,18 @@ extension WeightGenerator {
         }
         return GeneratorEvaluation(tasks: results, seeds: seeds, sampler: samplerName, seconds: Date().timeIntervalSince(start))
     }
+}
+
+/// Seeds of initialisations no zoo run started from: the first `count` from 7,000,000 on that
+/// none of `runs` used. Every evaluation of "unseen" starts draws them from here.
+public func unseenInitialisationSeeds(count: Int, avoiding runs: [RunRecord]) -> [UInt64] {
+    let used = Set(runs.map { UInt64(bitPattern: $0.seed) })
+    var seeds: [UInt64] = [], candidate: UInt64 = 7_000_000
+    while seeds.count < count {
+        if !used.contains(candidate) { seeds.append(candidate) }
+        candidate += 1
+    }
+    return seeds
 }
 
 /// G.pt's prompt alignment: R² of achieved against prompted values about the identity line.

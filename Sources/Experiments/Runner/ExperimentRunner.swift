@@ -64,8 +64,12 @@ public struct ExperimentRunner {
             let contexts = try configuration.tasks.map {
                 try TaskContext(task: $0, zoo: zoo, generator: shared, evaluators: evaluators, configuration: configuration, log: log)
             }
-            let tasks = try contexts.map { try TaskStudy.run($0, reportFolder: report) }
-            let multiTask = contexts.count > 1 ? try MultiTaskStudy.measure(contexts: contexts, perTaskGenerators: perTask) : nil
+            let studies = try contexts.map { try TaskStudy.run($0, reportFolder: report) }
+            let tasks = studies.map(\.experiment)
+            let multiTask = contexts.count > 1
+                ? try MultiTaskStudy.measure(contexts: contexts, shared: studies.map(\.oneStep),
+                                             sharedDice: tasks.map(\.generatedUnseen.values), perTaskGenerators: perTask)
+                : nil
             return (tasks, multiTask)
         }
         let setup = ExperimentSetup(

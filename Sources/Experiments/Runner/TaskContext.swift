@@ -52,9 +52,7 @@ final class TaskContext {
         }
         self.best = best
         bestTestDice = bestTest
-        let zooSeeds = Set(runs.map { UInt64(bitPattern: $0.record.seed) })
-        unseenSeeds = (0..<UInt64(4 * configuration.seeds)).map { 7_000_000 + $0 }.filter { !zooSeeds.contains($0) }
-            .prefix(configuration.seeds).map { $0 }
+        unseenSeeds = unseenInitialisationSeeds(count: configuration.seeds, avoiding: runs.map(\.record))
         unseenStarts = try unseenSeeds.map { try description.normalizer.layout.flatten(try PlainConvUNet(description.architecture, seed: $0)) }
         sampler = configuration.samplingSteps > 0 ? .ddim(steps: configuration.samplingSteps) : .ddpm
         let evaluator = evaluators[taskIndex]

@@ -2,7 +2,9 @@ import Foundation
 
 /// Every measurement of one task, in the order the report shows them.
 enum TaskStudy {
-    static func run(_ context: TaskContext, reportFolder: URL) throws -> TaskExperiment {
+    /// The task's results, and the one-step networks generated from its unseen initialisations
+    /// (the multi-task comparison scores the same networks).
+    static func run(_ context: TaskContext, reportFolder: URL) throws -> (experiment: TaskExperiment, oneStep: [[Float]]) {
         let c = context.configuration, log = context.log, task = context.task
         let prompts = context.unseenStarts.map { _ in context.bestTestDice }
         log("\(task): one-step generation from \(context.unseenStarts.count) unseen initialisations")
@@ -37,9 +39,10 @@ enum TaskStudy {
         log("\(task): novelty (aligned distances to the zoo, error overlap)")
         let novelty = try NoveltyStudy.measure(context, generated: oneStep)
         let overlays = try OverlayFigures.write(context, generated: oneStep[0], folder: reportFolder)
-        return TaskExperiment(
+        let experiment = TaskExperiment(
             task: task, bestZooTestDice: context.bestTestDice, bestCheckpointTestDice: context.best.record.testDice,
             initialisation: Estimate(context.unseenStartDice), generatedUnseen: Estimate(oneStepDice), generatedSeen: Estimate(seenDice),
             baselines: baselines, beyondBest: beyond, alignment: alignment, trainingCurve: curve, novelty: novelty, overlays: overlays)
+        return (experiment, oneStep)
     }
 }

@@ -76,13 +76,42 @@ extension Tensor {
             }
             start = Tensor.ones(shape)
         }
-        try withNoGrad { try backpropagate(from: start) }
+        try withNoGrad { try Tensor.backpropagate(from: [(self, start)]) }
     }
 
-    private func backpropagate(from start: Tensor) throws {
-        let order = topologicalOrder()
-        var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): start]
+    /// Reverse-mode differentiation from several outputs of one graph at once, each with its
+    /// seed d(loss)/d(output): for a loss computed outside the graph, as a data-parallel step
+    /// does when each shard's graph ends in logits and the loss is taken over the whole batch.
+    public static func backward(_ outputs: [Tensor], seeds: [Tensor]) throws {
+        guard outputs.count == seeds.count else {
+            throw TensorError.invalidArgument(op: "backward", reason: "\(outputs.count) outputs but \(seeds.count) seeds")
+        }
+        for (output, seed) in zip(outputs, seeds) {
+            guard output.requiresGrad else {
+                throw TensorError.invalidArgument(op: "backward", reason: "an output does not require a gradient")
+            }
+            guard seed.shape == output.shape else {
+                throw TensorError.shapeMismatch(op: "backward", lhs: output.shape, rhs: seed.shape, reason: "seed must match the tensor")
+            }
+        }
+        try withNoGrad { try backpropagate(from: Array(zip(outputs, seeds))) }
+    }
+
+    private static func backpropagate(from roots: [(tensor: Tensor, seed: Tensor)]) throws {
+        let order = topologicalOrder(roots.map(\.tensor))
+        var pending: [ObjectIdentifier: Tensor] = [:]
         var owned: Set<ObjectIdentifier> = []
+        for root in roots {
+            let id = ObjectIdentifier(root.tensor)
+            if let existing = pending[id] {
+                let sum = existing.copy()
+                addInPlace(sum, root.seed)
+                pending[id] = sum
+                owned.insert(id)
+            } else {
+                pending[id] = root.seed
+            }
+        }
         for tensor in order.reversed() {
             let id = ObjectIdentifier(tensor)
             guard let gradient = pending.removeValue(forKey: id) else { continue }
@@ -120,11 +149,11 @@ extension Tensor {
         }
     }
 
-    /// Tensors reachable from self through recorded nodes, inputs before the ops that read them.
-    private func topologicalOrder() -> [Tensor] {
+    /// Tensors reachable from `roots` through recorded nodes, inputs before the ops that read them.
+    private static func topologicalOrder(_ roots: [Tensor]) -> [Tensor] {
         var order: [Tensor] = []
         var visited: Set<ObjectIdentifier> = []
-        var stack: [(Tensor, Bool)] = [(self, false)]
+        var stack: [(Tensor, Bool)] = roots.reversed().map { ($0, false) }
         while let (tensor, expanded) = stack.popLast() {
             let id = ObjectIdentifier(tensor)
             if expanded {

@@ -17,6 +17,24 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    /// Stride-1 "same" layers take the contiguous-stretch im2col/col2im; these cover its edges:
+    /// a 5-wide kernel (two wrapped positions per row), an unpadded y axis, a strided depth.
+    func testRowLengthPreservingConvolutions() throws {
+        try assertGradientsMatchFiniteDifferences([random([2, 2, 5, 4], 20), random([2, 2, 3, 5], 21), random([2], 22)], "conv2d 3×5 same") {
+            try $0[0].convolution(weight: $0[1], bias: $0[2], stride: [1, 1], padding: [0, 2])
+        }
+        try assertGradientsMatchFiniteDifferences([random([1, 2, 5, 3, 4], 23), random([2, 2, 3, 3, 3], 24), random([2], 25)], "conv3d depth stride 2") {
+            try $0[0].convolution(weight: $0[1], bias: $0[2], stride: [2, 1, 1], padding: [1, 1, 1])
+        }
+        try assertGradientsMatchFiniteDifferences([random([1, 1, 2, 1], 26), random([1, 1, 3, 3], 27)], "conv2d smaller than kernel") {
+            try $0[0].convolution(weight: $0[1], stride: [1, 1], padding: [1, 1])
+        }
+        // Padding wider than the image: some kernel rows see no input at all.
+        try assertGradientsMatchFiniteDifferences([random([1, 1, 1, 2], 28), random([1, 1, 5, 5], 29)], "conv2d padding beyond the image") {
+            try $0[0].convolution(weight: $0[1], stride: [1, 1], padding: [2, 2])
+        }
+    }
+
     func testPerTokenLinear() throws {
         try assertGradientsMatchFiniteDifferences([random([3, 4, 5], 40), random([4, 5, 2], 41)], "per-token linear") {
             try $0[0].perTokenLinear($0[1])
@@ -87,9 +105,10 @@ final class GradientCheckTests: XCTestCase {
         try assertGradientsMatchFiniteDifferences([random([2, 3, 4], 34), random([5, 4], 35), random([5], 36)], "linear") {
             try $0[0].linear(weight: $0[1], bias: $0[2])
         }
-        try assertGradientsMatchFiniteDifferences([random([1, 2, 3, 4], 37), random([1, 2, 3, 4], 38), random([1, 2, 3, 4], 39)], "attention") {
-            try Tensor.scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2])
+        try assertGradientsMatchFiniteDifferences([random([2, 3, 12], 37)], "attention, 2 heads") {
+            try Tensor.selfAttention(qkv: $0[0], heads: 2)
         }
+        XCTAssertThrowsError(try Tensor.selfAttention(qkv: random([2, 3, 12], 38), heads: 3))
     }
 
     func testLosses() throws {

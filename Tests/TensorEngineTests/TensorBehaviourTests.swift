@@ -32,6 +32,15 @@ final class TensorBehaviourTests: XCTestCase {
         XCTAssertEqual(x.grad?.scalars, [3, 5])
     }
 
+    func testBackwardFromSeveralOutputsSumsTheirContributions() throws {
+        let x = try Tensor(shape: [2], values: [1, 2], requiresGrad: true)
+        let a = x * 3, b = try x * x
+        try Tensor.backward([a, b, a], seeds: [Tensor.ones([2]), try Tensor(shape: [2], values: [1, 10]), Tensor.ones([2])])
+        XCTAssertEqual(x.grad?.scalars, [3 + 2 + 3, 3 + 40 + 3])
+        XCTAssertThrowsError(try Tensor.backward([x * 2], seeds: [Tensor.ones([3])]))
+        XCTAssertThrowsError(try Tensor.backward([x * 2], seeds: []))
+    }
+
     func testNoGradModeRecordsNothing() throws {
         let x = Tensor.ones([2], requiresGrad: true)
         let y = try withNoGrad { try (x * 2).sum() }

@@ -62,7 +62,15 @@ final class TorchOpFixtureTests: XCTestCase {
     func testLinearAlgebra() throws {
         try check("linear") { i, _ in try i["x"]!.linear(weight: i["weight"]!, bias: i["bias"]) }
         try check("matmul_batched") { i, _ in try i["a"]!.matmul(i["b"]!) }
-        try check("attention") { i, _ in try Tensor.scaledDotProductAttention(query: i["q"]!, key: i["k"]!, value: i["v"]!) }
+        try check("attention") { i, _ in try Self.attention(query: i["q"]!, key: i["k"]!, value: i["v"]!) }
+    }
+
+    /// PyTorch's `scaled_dot_product_attention` on [batch, heads, tokens, d] through the packed
+    /// op: q, k, v packed as one projection's output, the result unpacked to heads again.
+    private static func attention(query q: Tensor, key k: Tensor, value v: Tensor) throws -> Tensor {
+        let (b, h, t, d) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
+        let packed = try Tensor.concatenate([q, k, v].map { try $0.permuted([0, 2, 1, 3]).reshaped([b, t, h * d]) }, axis: 2)
+        return try Tensor.selfAttention(qkv: packed, heads: h).reshaped([b, t, h, d]).permuted([0, 2, 1, 3])
     }
 
     func testLosses() throws {

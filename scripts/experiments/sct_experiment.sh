@@ -8,15 +8,6 @@ set -euo pipefail
 out=${1:-runs/sct-experiment}
 shift $(( $# > 0 ? 1 : 0 ))
 bin=${WEIGHTGEN:-.build/release/weightgen}
-data=../shared/data/sct_testing_data
-[ -d "$data" ] || { echo "needs $data beside the repository" >&2; exit 1; }
-mkdir -p "$out"
 dataset="$out/Dataset203_SCTCord"
-[ -d "$dataset" ] || "$bin" dataset --out "$dataset" --label cord \
-  --case t2=$data/t2/t2.nii.gz:$data/t2/t2_seg-manual.nii.gz \
-  --case t1w=$data/t1/t1w.nii.gz:$data/t1/t1w_seg-manual.nii.gz \
-  --case t2s=$data/t2s/t2s.nii.gz:$data/t2s/t2s_seg.nii.gz \
-  --case mt0=$data/mt/mt0.nii.gz:$data/mt/mt0_seg.nii.gz \
-  --case mt1=$data/mt/mt1.nii.gz:$data/mt/mt1_seg.nii.gz
-cp "$data/LICENSE" "$out/" 2>/dev/null || true
+"$(dirname "$0")/sct_dataset.sh" "$dataset"
 "$bin" experiment --out "$out" --dataset "$dataset" --tasks cord --validation-cases 1 --test-cases 1 --runs 8 --zoo-seed 4 "$@"

@@ -21,13 +21,7 @@ public final class MultiHeadAttention: Module {
         guard x.rank == 3 else {
             throw TensorError.invalidShape(op: "attention", shape: x.shape, reason: "input must be [batch, tokens, width]")
         }
-        let (b, t, w) = (x.shape[0], x.shape[1], x.shape[2])
-        let split = try qkv(x).reshaped([b, t, 3, heads, w / heads]).permuted([2, 0, 3, 1, 4])
-        let q = try split.sliced(axis: 0, 0..<1).reshaped([b, heads, t, w / heads])
-        let k = try split.sliced(axis: 0, 1..<2).reshaped([b, heads, t, w / heads])
-        let v = try split.sliced(axis: 0, 2..<3).reshaped([b, heads, t, w / heads])
-        let attended = try Tensor.scaledDotProductAttention(query: q, key: k, value: v)
-        return try proj(attended.permuted([0, 2, 1, 3]).reshaped([b, t, w]))
+        return try proj(Tensor.selfAttention(qkv: qkv(x), heads: heads))
     }
 }
 

@@ -24,6 +24,14 @@ public struct AugmentationConfiguration: Codable, Sendable, Equatable {
     /// Largest noise variance on z-scored intensities.
     public var maximumNoiseVariance: Double
     public var strength: Double
+    /// Probability of negating a channel's z-scored intensities (T1-like ↔ T2-like contrast).
+    /// Not part of nnU-Net; 0 unless asked for (`contrastAgnostic`).
+    public var inversionProbability: Double = 0
+    /// Probability of passing a channel through a random piecewise-linear intensity curve
+    /// (`remapKnots` knots, not necessarily monotone), so tissue boundaries matter more than
+    /// tissue brightness. Not part of nnU-Net; 0 unless asked for.
+    public var remapProbability: Double = 0
+    public var remapKnots = 5
 
     /// nnU-Net v2's default probabilities and ranges (2D rotation ±180°, scaling 0.7–1.4).
     public static let nnUNetDefault = AugmentationConfiguration(
@@ -31,6 +39,15 @@ public struct AugmentationConfiguration: Codable, Sendable, Equatable {
         mirrorProbability: 0.5, brightnessProbability: 0.15, brightnessRange: 0.75...1.25,
         contrastProbability: 0.15, contrastRange: 0.75...1.25, gammaProbability: 0.3, gammaRange: 0.7...1.5,
         noiseProbability: 0.1, maximumNoiseVariance: 0.1, strength: 1)
+
+    /// nnU-Net's augmentation plus intensity inversion and random intensity curves: for
+    /// training on some MRI contrasts and predicting on others (for example T2 and T2* to T1).
+    public static let contrastAgnostic: AugmentationConfiguration = {
+        var configuration = nnUNetDefault
+        configuration.inversionProbability = 0.3
+        configuration.remapProbability = 0.5
+        return configuration
+    }()
 
     /// No augmentation at all.
     public static let none: AugmentationConfiguration = {
@@ -77,11 +94,65 @@ public struct AugmentationConfiguration: Codable, Sendable, Equatable {
                 let span = max(high - low, 1e-7)
                 for i in range { image[i] = powf((image[i] - low) / span, gamma) * span + low }
             }
+            // Drawn only when enabled, so nnU-Net's configuration keeps its random stream.
+            if inversionProbability > 0, happens(inversionProbability, &rng) {
+                for i in range { image[i] = -image[i] }
+            }
+            if remapProbability > 0, remapKnots >= 2, happens(remapProbability, &rng) {
+                remap(&image[range], using: &rng)
+            }
             if happens(noiseProbability, &rng) {
                 let std = Float(draw(0...maximumNoiseVariance, &rng).squareRoot())
                 for i in range { image[i] += std * rng.nextNormal() }
             }
         }
+    }
+}
+
+extension AugmentationConfiguration {
+    /// Sends the values through a curve that is linear between `remapKnots` evenly spaced knots
+    /// over their range, with knot heights drawn uniformly over that range.
+    private func remap(_ values: inout ArraySlice<Float>, using rng: inout SeededGenerator) {
+        var low = Float.infinity, high = -Float.infinity
+        for v in values { low = min(low, v); high = max(high, v) }
+        let span = high - low
+        guard span > 0 else { return }
+        let heights = (0..<remapKnots).map { _ in low + span * Float(rng.nextUnitDouble()) }
+        let segments = Float(remapKnots - 1)
+        for i in values.indices {
+            let t = (values[i] - low) / span * segments
+            let k = min(Int(t), remapKnots - 2)
+            let f = t - Float(k)
+            values[i] = heights[k] + f * (heights[k + 1] - heights[k])
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case rotationProbability, maximumRotation, scalingProbability, scalingRange, mirrorProbability
+        case brightnessProbability, brightnessRange, contrastProbability, contrastRange, gammaProbability, gammaRange
+        case noiseProbability, maximumNoiseVariance, strength, inversionProbability, remapProbability, remapKnots
+    }
+
+    /// Decodes configurations written before the contrast options existed as having them off.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        rotationProbability = try c.decode(Double.self, forKey: .rotationProbability)
+        maximumRotation = try c.decode(Double.self, forKey: .maximumRotation)
+        scalingProbability = try c.decode(Double.self, forKey: .scalingProbability)
+        scalingRange = try c.decode(ClosedRange<Double>.self, forKey: .scalingRange)
+        mirrorProbability = try c.decode(Double.self, forKey: .mirrorProbability)
+        brightnessProbability = try c.decode(Double.self, forKey: .brightnessProbability)
+        brightnessRange = try c.decode(ClosedRange<Double>.self, forKey: .brightnessRange)
+        contrastProbability = try c.decode(Double.self, forKey: .contrastProbability)
+        contrastRange = try c.decode(ClosedRange<Double>.self, forKey: .contrastRange)
+        gammaProbability = try c.decode(Double.self, forKey: .gammaProbability)
+        gammaRange = try c.decode(ClosedRange<Double>.self, forKey: .gammaRange)
+        noiseProbability = try c.decode(Double.self, forKey: .noiseProbability)
+        maximumNoiseVariance = try c.decode(Double.self, forKey: .maximumNoiseVariance)
+        strength = try c.decode(Double.self, forKey: .strength)
+        inversionProbability = try c.decodeIfPresent(Double.self, forKey: .inversionProbability) ?? 0
+        remapProbability = try c.decodeIfPresent(Double.self, forKey: .remapProbability) ?? 0
+        remapKnots = try c.decodeIfPresent(Int.self, forKey: .remapKnots) ?? 5
     }
 }
 

@@ -46,7 +46,8 @@ public enum TrainingError: Error, CustomStringConvertible {
 
 /// nnU-Net's training loop for a PlainConvUNet: Dice + cross-entropy, SGD with Nesterov
 /// momentum and poly learning rate (or Adam/AdamW), gradient clipping, batches prepared on a
-/// background worker, validation on held-out cases, and a checkpoint callback.
+/// background worker, the step split over one copy of the network per thread
+/// (`DataParallelStep`), validation on held-out cases, and a checkpoint callback.
 public final class Trainer {
     public let network: PlainConvUNet
     public let configuration: TrainingConfiguration
@@ -77,6 +78,7 @@ public final class Trainer {
         let schedule = PolyLearningRate(initial: c.learningRate, totalSteps: c.iterations)
         let deepSupervision = c.deepSupervision && network.configuration.stageCount > 2
             ? DeepSupervisionLoss(configuration: network.configuration, batchDice: c.batchDice) : nil
+        let step = try DataParallelStep(network: network, batchSize: c.batchSize)
         var losses: [Float] = []
         var sinceSnapshot: [Float] = []
         if snapshotIterations.contains(0) {
@@ -89,14 +91,12 @@ public final class Trainer {
             optimizer.learningRate = schedule.learningRate(at: iteration - 1)
             let batch = loader.next()
             optimizer.zeroGrad()
-            let loss: Tensor
-            if let deepSupervision {
-                loss = try deepSupervision(network.forward(batch.images, deepSupervision: true), labels: batch.labels)
-            } else {
-                loss = try SegmentationLoss.diceCrossEntropy(logits: network(batch.images), target: batch.labels, batchDice: c.batchDice)
+            let loss = try step.lossAndGradients(images: batch.images, deepSupervision: deepSupervision != nil) { outputs in
+                let loss = try deepSupervision.map { try $0(outputs, labels: batch.labels) }
+                    ?? SegmentationLoss.diceCrossEntropy(logits: outputs[0], target: batch.labels, batchDice: c.batchDice)
+                guard loss.item.isFinite else { throw TrainingError.nonFiniteLoss(iteration: iteration, value: loss.item) }
+                return loss
             }
-            guard loss.item.isFinite else { throw TrainingError.nonFiniteLoss(iteration: iteration, value: loss.item) }
-            try loss.backward()
             clipGradientNorm(network.parameters(), maxNorm: c.gradientClip)
             try optimizer.step()
             losses.append(loss.item)

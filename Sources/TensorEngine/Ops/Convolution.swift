@@ -129,10 +129,11 @@ private struct ColumnRow {
                  Self.range(g.input.2, g.output.2, offset.x, g.stride.2, g.padding.2))
     }
 
-    /// Outputs o with 0 ≤ o·stride − pad + k < size.
+    /// Outputs o with 0 ≤ o·stride − pad + k < size (empty, and inside 0..<out, when padding
+    /// wider than the image leaves none).
     @inline(__always)
     private static func range(_ size: Int, _ out: Int, _ k: Int, _ stride: Int, _ pad: Int) -> Range<Int> {
-        let lo = max(0, (pad - k + stride - 1) / stride)
+        let lo = min(out, max(0, (pad - k + stride - 1) / stride))
         let hi = min(out, (size - 1 + pad - k) / stride + 1)
         return lo..<max(lo, hi)
     }
@@ -154,9 +155,18 @@ func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ g: 
         let src = x + r.channel * g.inputPlane
         let dstRow = col + row * g.outputPlane
         for z in 0..<od {
+            let plane = dstRow + z * oh * ow
+            guard r.valid.z.contains(z) else {
+                plane.update(repeating: 0, count: oh * ow)
+                continue
+            }
+            if g.keepsRowLength {
+                r.copyRows(z: z, from: src, to: plane, g)
+                continue
+            }
             for y in 0..<oh {
-                let dst = dstRow + (z * oh + y) * ow
-                guard r.valid.z.contains(z), r.valid.y.contains(y) else {
+                let dst = plane + y * ow
+                guard r.valid.y.contains(y) else {
                     for xo in 0..<ow { dst[xo] = 0 }
                     continue
                 }
@@ -175,13 +185,18 @@ func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ g: 
 }
 
 /// Folds one image's column gradients back onto its input gradient: the adjoint of `im2col`.
-func col2im(_ col: UnsafePointer<Float>, _ x: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
+/// The columns are scratch: their padded positions may be overwritten with zeros.
+func col2im(_ col: UnsafeMutablePointer<Float>, _ x: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
     let oh = g.output.1, ow = g.output.2, sw = g.stride.2
     for row in 0..<g.patchSize {
         let r = ColumnRow(row, g), xr = r.valid.x
         let srcRow = col + row * g.outputPlane
         let dstImage = x + r.channel * g.inputPlane
         for z in r.valid.z {
+            if g.keepsRowLength {
+                r.addRows(z: z, from: srcRow + z * oh * ow, to: dstImage, g)
+                continue
+            }
             for y in r.valid.y {
                 let dst = dstImage + r.inputStart(z: z, y: y, g)
                 let src = srcRow + (z * oh + y) * ow
@@ -192,5 +207,50 @@ func col2im(_ col: UnsafePointer<Float>, _ x: UnsafeMutablePointer<Float>, _ g: 
                 }
             }
         }
+    }
+}
+
+/// Row-length-preserving convolutions (stride 1 in-plane, "same" padding along x: every 3×3
+/// stride-1 layer of a U-Net) read each column row's valid output rows from one contiguous
+/// stretch of the input plane, shifted by the kernel offset. Copying that stretch whole, then
+/// zeroing the few positions that wrapped across a row edge, replaces one short copy per row
+/// (7–72 values) with one long one.
+private extension ColumnRow {
+    /// Writes output plane z of this column row: zero rows outside the valid y range, the
+    /// shifted input stretch inside it, zeros at the wrapped edge positions.
+    @inline(__always)
+    func copyRows(z: Int, from src: UnsafePointer<Float>, to plane: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
+        let (oh, ow) = (g.output.1, g.output.2), ys = valid.y, xr = valid.x
+        plane.update(repeating: 0, count: ys.lowerBound * ow)
+        (plane + ys.upperBound * ow).update(repeating: 0, count: (oh - ys.upperBound) * ow)
+        guard !ys.isEmpty, !xr.isEmpty else {
+            (plane + ys.lowerBound * ow).update(repeating: 0, count: ys.count * ow)
+            return
+        }
+        // From the first row's first valid x to the last row's last valid x: never outside the plane.
+        let first = ys.lowerBound * ow + xr.lowerBound, last = (ys.upperBound - 1) * ow + xr.upperBound
+        let source = src + inputStart(z: z, y: ys.lowerBound, g) - ys.lowerBound * ow
+        for i in first..<last { plane[i] = source[i] }
+        for y in ys {
+            let rowStart = plane + y * ow
+            for xo in 0..<xr.lowerBound { rowStart[xo] = 0 }
+            for xo in xr.upperBound..<ow { rowStart[xo] = 0 }
+        }
+    }
+
+    /// The adjoint of `copyRows`: clears the wrapped positions of the scratch columns, then adds
+    /// the valid rows to the input gradient as one contiguous stretch.
+    @inline(__always)
+    func addRows(z: Int, from plane: UnsafeMutablePointer<Float>, to image: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
+        let ow = g.output.2, ys = valid.y, xr = valid.x
+        guard !ys.isEmpty, !xr.isEmpty else { return }
+        for y in ys {
+            let rowStart = plane + y * ow
+            for xo in 0..<xr.lowerBound { rowStart[xo] = 0 }
+            for xo in xr.upperBound..<ow { rowStart[xo] = 0 }
+        }
+        let first = ys.lowerBound * ow + xr.lowerBound, last = (ys.upperBound - 1) * ow + xr.upperBound
+        let target = image + inputStart(z: z, y: ys.lowerBound, g) - ys.lowerBound * ow
+        for i in first..<last { target[i] += plane[i] }
     }
 }

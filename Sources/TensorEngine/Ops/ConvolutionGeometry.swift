@@ -15,6 +15,9 @@ struct ConvolutionGeometry {
     var kernelVolume: Int { kernel.0 * kernel.1 * kernel.2 }
     /// Rows of the im2col matrix: one per (input channel, kernel offset).
     var patchSize: Int { inChannels * kernelVolume }
+    /// Whether output rows have the input's row length and step through it one row at a time
+    /// (stride 1 in y and x, "same" padding along x), so a column row is a shifted input stretch.
+    var keepsRowLength: Bool { stride.1 == 1 && stride.2 == 1 && output.2 == input.2 }
     /// Caller-facing output shape [N, C_out, spatial...].
     var outputShape: Shape {
         let spatial = [output.0, output.1, output.2].suffix(spatialRank)

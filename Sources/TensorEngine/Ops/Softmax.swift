@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#else
-import Darwin
-#endif
-
 /// Softmax along an axis, viewed as (outer, classes, inner).
 struct AxisView {
     let outer: Int, extent: Int, inner: Int
@@ -25,12 +19,10 @@ func softmaxKernel(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, 
             let base = v.base(position / v.inner, position % v.inner)
             var peak = -Float.infinity
             for c in 0..<v.extent { peak = max(peak, x[base + c * v.inner]) }
+            // Exponentials in a loop of their own, which vectorises; the sum would keep it scalar.
+            for c in 0..<v.extent { y[base + c * v.inner] = vectorExp(x[base + c * v.inner] - peak) }
             var total: Float = 0
-            for c in 0..<v.extent {
-                let e = expf(x[base + c * v.inner] - peak)
-                y[base + c * v.inner] = e
-                total += e
-            }
+            for c in 0..<v.extent { total += y[base + c * v.inner] }
             let scale = 1 / total
             for c in 0..<v.extent { y[base + c * v.inner] *= scale }
         }

@@ -52,7 +52,7 @@ extension Tensor {
         let x = pointer, y = result.pointer, phi = cdf.pointer
         parallelFor(count, grain: 1 << 14) { r in
             for i in r {
-                phi[i] = 0.5 * (1 + erff(x[i] * invSqrt2))
+                phi[i] = 0.5 * (1 + vectorErf(x[i] * invSqrt2))
                 y[i] = x[i] * phi[i]
             }
         }
@@ -60,7 +60,7 @@ extension Tensor {
             let gx = Tensor.uninitialized(grad.shape)
             let g = grad.pointer, dx = gx.pointer, phi = cdf.pointer
             parallelFor(grad.count, grain: 1 << 14) { r in
-                for i in r { dx[i] = g[i] * (phi[i] + x[i] * invSqrt2Pi * expf(-0.5 * x[i] * x[i])) }
+                for i in r { dx[i] = g[i] * (phi[i] + x[i] * invSqrt2Pi * vectorExp(-0.5 * x[i] * x[i])) }
             }
             return [gx]
         }

@@ -18,6 +18,8 @@ struct Train: ParsableCommand {
     @Option(help: "Initial learning rate.") var learningRate: Float = 1e-2
     @Option(help: "Weight decay.") var weightDecay: Float = 3e-5
     @Option(help: "Augmentation strength (0 = none, 1 = nnU-Net's).") var augmentation = 1.0
+    @Flag(help: "Add intensity inversion and random intensity curves to nnU-Net's augmentation, for predicting on MRI contrasts absent from training.")
+    var contrastAugmentation = false
     @Option(help: "Fraction of cases held out for validation.") var validationFraction = 0.2
     @Option(help: "Hold out exactly these cases (comma-separated identifiers) instead of a random fraction.")
     var holdOut: String?
@@ -50,6 +52,7 @@ struct Train: ParsableCommand {
         var configuration = TrainingConfiguration(iterations: iterations, batchSize: batchSize, patchSize: patchSize,
                                                   optimizer: optimizer, learningRate: learningRate, weightDecay: weightDecay,
                                                   validationInterval: validationInterval, seed: seed)
+        if contrastAugmentation { configuration.augmentation = .contrastAgnostic }
         configuration.augmentation.strength = augmentation
         let trainer = Trainer(network: network, configuration: configuration,
                               trainingCases: cases.filter { split.training.contains($0.identifier) },

@@ -171,8 +171,9 @@ extension Tensor {
     }
 }
 
-/// target += source, elementwise, same shape; outside the tape.
-func addInPlace(_ target: Tensor, _ source: Tensor) {
+/// target += source, elementwise, same shape; outside the tape (for gradient bookkeeping,
+/// such as summing the gradients of a network's copies).
+public func addInPlace(_ target: Tensor, _ source: Tensor) {
     let t = target.pointer, s = source.pointer
     parallelFor(target.count, grain: 1 << 15) { range in
         for i in range { t[i] += s[i] }

@@ -26,9 +26,8 @@ enum OverlayFigures {
             // Volumes: the slice (along the first axis, as 2D networks see them) with the most reference foreground.
             let (height, width) = (item.shape[item.shape.count - 2], item.shape[item.shape.count - 1])
             let plane = height * width, slices = prediction.count / plane
-            let slice = (0..<slices).max { a, b in
-                reference[(a * plane)..<((a + 1) * plane)].filter { $0 > 0 }.count < reference[(b * plane)..<((b + 1) * plane)].filter { $0 > 0 }.count
-            } ?? 0
+            let foreground = (0..<slices).map { s in reference[(s * plane)..<((s + 1) * plane)].reduce(0) { $0 + ($1 > 0 ? 1 : 0) } }
+            let slice = foreground.indices.max { foreground[$0] < foreground[$1] } ?? 0
             let window = (slice * plane)..<((slice + 1) * plane)
             let picture = try SegmentationOverlay.render(image: Array(item.image[window]), truth: Array(reference[window]),
                                                          prediction: Array(prediction[window]), width: width, height: height, scale: 4)

@@ -78,8 +78,7 @@ final class DataParallelStep {
             for (parameter, target) in zip(copy.parameters(), targets) {
                 guard let gradient = parameter.grad else { continue }
                 if let existing = target.grad {
-                    let sum = existing.pointer, add = gradient.pointer
-                    for i in 0..<existing.count { sum[i] += add[i] }
+                    addInPlace(existing, gradient)
                 } else {
                     target.setGrad(gradient)
                 }

@@ -55,7 +55,8 @@ public struct GeneratorBenchmark {
         if let peer {
             progress("pytorch: the same generator")
             let spec: [String: Any] = ["tokens": tokens, "chunk": c.chunkSize, "width": c.width, "depth": c.depth, "heads": c.heads,
-                                       "frequencies": c.frequencies, "tasks": 3, "batch": c.batchSize, "sampling_steps": samplingSteps]
+                                       "frequencies": c.frequencies, "tasks": 3, "batch": c.batchSize, "sampling_steps": samplingSteps,
+                                       "residual": c.globalResidual]
             let specJSON = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
             guard let script = Bundle.module.url(forResource: "generator_torch", withExtension: "py") else {
                 throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "generator_torch.py resource is missing"])

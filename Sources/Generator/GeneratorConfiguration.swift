@@ -6,6 +6,18 @@ public enum PromptMetric: String, Codable, Sendable, CaseIterable {
     case loss
 }
 
+/// How the generator trainer draws its (start, target) pairs.
+public enum TargetSampling: String, Codable, Sendable, CaseIterable {
+    /// G.pt's: a run, a gap, then a start; targets lean heavily towards a run's late checkpoints.
+    case pairs
+    /// Each task equally, then each of its later checkpoints equally, the start uniformly among
+    /// the target's earlier checkpoints: the zoo's own distribution, for a generator that hides the start.
+    case checkpoints
+    /// Each task equally, then each metric range of it equally (more weight on the zoo's rare
+    /// half-trained networks, which low prompts ask for).
+    case balanced
+}
+
 /// Sizes and options of a G.pt-style generator.
 public struct GeneratorConfiguration: Codable, Sendable, Equatable {
     /// Values per parameter token.
@@ -43,15 +55,21 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
     /// Excludes permutation augmentation, which undoes it.
     public var canonicalAlignment: Bool
     /// Probability of replacing a training pair's start with the zoo mean (zero after
-    /// normalisation), as classifier-free guidance drops its condition: at 1 the generator is
-    /// prompted by metric and task alone and ignores the start it is given.
+    /// normalisation) and its start metric with 0, as classifier-free guidance drops its
+    /// condition: at 1 the generator is prompted by target metric and task alone and ignores
+    /// the start it is given.
     public var startDropout: Float
+    /// How training pairs are drawn from the zoo's runs.
+    public var targetSampling: TargetSampling
+    /// Learn from the first N finished runs of each task (nil: all of them).
+    public var runsPerTask: Int?
 
     public init(chunkSize: Int, width: Int, depth: Int, heads: Int, frequencies: Int = 32, metric: PromptMetric = .dice,
                 diffusionSteps: Int = 1000, trainingSteps: Int, batchSize: Int, learningRate: Float = 4e-4,
                 warmupSteps: Int = 100, weightDecay: Float = 0.1, gradientClip: Float = 1, emaDecay: Float = 0.999,
                 permutationAugmentation: Bool = true, startGradient: Bool = false, globalResidual: Bool = true,
-                canonicalAlignment: Bool = false, startDropout: Float = 0) {
+                canonicalAlignment: Bool = false, startDropout: Float = 0, targetSampling: TargetSampling = .pairs,
+                runsPerTask: Int? = nil) {
         self.chunkSize = chunkSize
         self.width = width
         self.depth = depth
@@ -71,14 +89,35 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
         self.globalResidual = globalResidual
         self.canonicalAlignment = canonicalAlignment
         self.startDropout = startDropout
+        self.targetSampling = targetSampling
+        self.runsPerTask = runsPerTask
     }
 
-    /// A generator that trains in a few minutes, for tests and quick looks.
+    /// G.pt's design at a size that trains in a few minutes, for tests and quick looks.
     public static let small = GeneratorConfiguration(chunkSize: 128, width: 128, depth: 2, heads: 4, trainingSteps: 600,
                                                      batchSize: 16, learningRate: 1e-3, warmupSteps: 50)
-    /// The default: sized to train within the 45 minutes on 2 cores.
-    public static let standard = GeneratorConfiguration(chunkSize: 128, width: 256, depth: 4, heads: 8, trainingSteps: 3000,
-                                                        batchSize: 32, learningRate: 4e-4, warmupSteps: 200)
+    /// G.pt's design (start given, global residual, permutation augmentation) at the largest
+    /// size that trains within the 45 minutes on 2 cores.
+    public static let gpt = GeneratorConfiguration(chunkSize: 128, width: 256, depth: 4, heads: 8, trainingSteps: 3000,
+                                                   batchSize: 32, learningRate: 4e-4, warmupSteps: 200)
+    /// The default: prompted by task and target metric over a zoo whose runs share one channel
+    /// order (canonical alignment, start hidden, no residual), from the first 16 runs of each
+    /// task — the variant that generates trained networks from unseen initialisations on this
+    /// machine (docs/GENERATOR.md). About 25 minutes on 2 cores.
+    public static let standard = GeneratorConfiguration(chunkSize: 128, width: 128, depth: 2, heads: 4, trainingSteps: 10000,
+                                                        batchSize: 32, learningRate: 1e-3, warmupSteps: 100, permutationAugmentation: false,
+                                                        globalResidual: false, canonicalAlignment: true, startDropout: 1,
+                                                        runsPerTask: 16)
+
+    /// The preset a command-line or experiment size names: `small`, `default` or `gpt`.
+    public static func named(_ name: String) throws -> GeneratorConfiguration {
+        switch name {
+        case "small": return .small
+        case "default": return .standard
+        case "gpt": return .gpt
+        default: throw GeneratorError.invalidConfiguration("generator size \(name) is not small, default or gpt")
+        }
+    }
 
     /// Reads a configuration; options added after a generator was saved take their defaults.
     public init(from decoder: Decoder) throws {
@@ -102,6 +141,8 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
         globalResidual = try c.decodeIfPresent(Bool.self, forKey: .globalResidual) ?? true
         canonicalAlignment = try c.decodeIfPresent(Bool.self, forKey: .canonicalAlignment) ?? false
         startDropout = try c.decodeIfPresent(Float.self, forKey: .startDropout) ?? 0
+        targetSampling = try c.decodeIfPresent(TargetSampling.self, forKey: .targetSampling) ?? .pairs
+        runsPerTask = try c.decodeIfPresent(Int.self, forKey: .runsPerTask)
     }
 
     public func validate() throws {

@@ -19,6 +19,17 @@ public struct TaskGenerationResult: Codable, Sendable {
     /// R² between prompted and achieved Dice over prompts from the best value down to the start's, averaged over starts.
     public var promptAlignmentUnseen: Double
     public var promptAlignmentSeen: Double
+    /// The prompts and achieved Dice behind the R² values, one curve per start.
+    public var alignmentCurvesUnseen: [AlignmentCurve]
+    public var alignmentCurvesSeen: [AlignmentCurve]
+}
+
+/// Achieved Dice of networks generated from one start at a range of prompts.
+public struct AlignmentCurve: Codable, Sendable {
+    public var startMetric: Double
+    public var prompts: [Double]
+    public var achieved: [Double]
+    public var coefficientOfDetermination: Double
 }
 
 /// The evaluation of a generator over its tasks.
@@ -62,19 +73,23 @@ extension WeightGenerator {
             }
             let unseen = try achieved(unseenStarts, unseenMetrics, prompts: unseenStarts.map { _ in best })
             let seen = seenStarts.isEmpty ? [] : try achieved(seenStarts, seenMetrics, prompts: seenStarts.map { _ in best })
-            func alignment(_ starts: [[Float]], _ metrics: [Double]) throws -> Double {
-                var scores: [Double] = []
-                for (values, metric) in zip(starts, metrics).prefix(alignmentStarts) {
+            func alignment(_ starts: [[Float]], _ metrics: [Double]) throws -> [AlignmentCurve] {
+                try zip(starts, metrics).prefix(alignmentStarts).map { values, metric in
                     let prompts = (0..<20).map { best - (best - metric) * Double($0) / 19 }
                     let got = try achieved(Array(repeating: values, count: 20), Array(repeating: metric, count: 20), prompts: prompts)
-                    scores.append(coefficientOfDetermination(prompted: prompts, achieved: got))
+                    return AlignmentCurve(startMetric: metric, prompts: prompts, achieved: got,
+                                          coefficientOfDetermination: coefficientOfDetermination(prompted: prompts, achieved: got))
                 }
-                return scores.isEmpty ? .nan : scores.reduce(0, +) / Double(scores.count)
             }
+            func meanScore(_ curves: [AlignmentCurve]) -> Double {
+                curves.isEmpty ? .nan : curves.map(\.coefficientOfDetermination).reduce(0, +) / Double(curves.count)
+            }
+            let curvesUnseen = try alignment(unseenStarts, unseenMetrics), curvesSeen = try alignment(seenStarts, seenMetrics)
             let result = TaskGenerationResult(
                 task: task, bestZooTestDice: best, unseen: unseen, seen: seen, unseenMedian: median(unseen), seenMedian: median(seen),
                 unseenRatio: best > 0 ? median(unseen) / best : 0,
-                promptAlignmentUnseen: try alignment(unseenStarts, unseenMetrics), promptAlignmentSeen: try alignment(seenStarts, seenMetrics))
+                promptAlignmentUnseen: meanScore(curvesUnseen), promptAlignmentSeen: meanScore(curvesSeen),
+                alignmentCurvesUnseen: curvesUnseen, alignmentCurvesSeen: curvesSeen)
             progress(String(format: "%@: best zoo test Dice %.4f; generated median unseen %.4f (%.2f×), seen %.4f; R² unseen %.2f, seen %.2f",
                             task, best, result.unseenMedian, result.unseenRatio, result.seenMedian, result.promptAlignmentUnseen,
                             result.promptAlignmentSeen))

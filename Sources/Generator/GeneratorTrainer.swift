@@ -57,6 +57,7 @@ public final class GeneratorTrainer {
         startGradient = configuration.startGradient
             ? StartGradient(architecture: architecture, layout: layout, evaluators: evaluators) : nil
         let channelGroups = try UNetPermutation(configuration: architecture, layout: layout)
+        let runsPerTask = runsPerTask ?? configuration.runsPerTask
         pool = try RunPool(zoo: zoo, tasks: tasks, runsPerTask: runsPerTask, metric: configuration.metric, excluding: Set(heldOut),
                            startGradient: startGradient, alignment: configuration.canonicalAlignment ? channelGroups : nil)
         let tokenizer = ParameterTokenizer(layout: layout, chunkSize: configuration.chunkSize)
@@ -144,7 +145,7 @@ public final class GeneratorTrainer {
         var starts: [Float] = [], targets: [Float] = [], noisy: [Float] = [], scalars: [[Float]] = [], tasks: [Int] = []
         var gradients: [Float] = []
         for _ in 0..<c.batchSize {
-            let (run, startIndex, targetIndex) = pool.samplePair(&rng)
+            let (run, startIndex, targetIndex) = pool.samplePair(&rng, sampling: c.targetSampling)
             var start = run.parameters[startIndex], target = run.parameters[targetIndex]
             var gradient = c.startGradient ? run.gradients[startIndex] : []
             if let permutation {
@@ -163,7 +164,8 @@ public final class GeneratorTrainer {
             starts += startTokens
             targets += targetTokens
             noisy += diffusion.noised(targetTokens, step: t, noise: noise)
-            let startMetric = run.metrics[startIndex], targetMetric = run.metrics[targetIndex]
+            // A hidden start hides its metric too: it would otherwise name the run the target came from.
+            let startMetric = dropped ? 0 : run.metrics[startIndex], targetMetric = run.metrics[targetIndex]
             scalars.append([Float(t) / Float(diffusion.steps), targetMetric, startMetric, targetMetric - startMetric])
             tasks.append(run.task)
         }

@@ -45,18 +45,58 @@ struct RunPool {
             }
         }
         guard !runs.isEmpty else { throw GeneratorError.incompatible("the zoo at \(zoo.folder.path) has no finished runs for \(tasks)") }
-        self.runs = runs
+        self.init(runs: runs)
     }
 
-    /// A start checkpoint and a strictly later target checkpoint of one random run.
-    func samplePair(_ rng: inout SeededGenerator) -> (run: Run, start: Int, target: Int) {
-        let run = runs[Int(rng.next() % UInt64(runs.count))]
-        let count = run.parameters.count
-        let gap = 1 + Int(rng.next() % UInt64(count - 1))
-        let start = Int(rng.next() % UInt64(count - gap))
-        return (run, start, start + gap)
+    /// A pool of runs already in memory.
+    init(runs: [Run]) {
+        self.runs = runs
+        uniformTargets = Self.targetTables(runs, balanced: false)
+        balancedTargets = Self.targetTables(runs, balanced: true)
+    }
+
+    /// A start checkpoint and a strictly later target checkpoint, drawn as `sampling` says.
+    func samplePair(_ rng: inout SeededGenerator, sampling: TargetSampling = .pairs) -> (run: Run, start: Int, target: Int) {
+        guard sampling != .pairs else {
+            let run = runs[Int(rng.next() % UInt64(runs.count))]
+            let count = run.parameters.count
+            let gap = 1 + Int(rng.next() % UInt64(count - 1))
+            let start = Int(rng.next() % UInt64(count - gap))
+            return (run, start, start + gap)
+        }
+        let tables = sampling == .balanced ? balancedTargets : uniformTargets
+        let table = tables[Int(rng.next() % UInt64(tables.count))]
+        let u = Float(rng.next() % 1_000_000) / 1_000_000 * table.cumulativeWeights.last!
+        var low = 0, high = table.cumulativeWeights.count - 1
+        while low < high {
+            let middle = (low + high) / 2
+            if table.cumulativeWeights[middle] > u { high = middle } else { low = middle + 1 }
+        }
+        let (runPosition, target) = table.targets[low]
+        return (runs[runPosition], Int(rng.next() % UInt64(target)), target)
     }
 
     /// Every checkpoint vector (for normalisation statistics).
     var allParameters: [[Float]] { runs.flatMap(\.parameters) }
+
+    /// Per task: every (run position, checkpoint ≥ 1) and the running sum of their weights.
+    typealias TargetTable = (targets: [(Int, Int)], cumulativeWeights: [Float])
+    /// Equal weights.
+    let uniformTargets: [TargetTable]
+    /// Weights that even out the metric: each task's later checkpoints fall into `bins`
+    /// equal-width bins of its metric and a target weighs one over its bin's count.
+    let balancedTargets: [TargetTable]
+
+    static func targetTables(_ runs: [Run], balanced: Bool, bins: Int = 10) -> [TargetTable] {
+        Dictionary(grouping: runs.indices, by: { runs[$0].task }).sorted { $0.key < $1.key }.map { _, positions in
+            let targets = positions.flatMap { position in (1..<runs[position].parameters.count).map { (position, $0) } }
+            let metrics = targets.map { runs[$0.0].metrics[$0.1] }, finite = metrics.filter(\.isFinite)
+            let low = finite.min() ?? 0, width = max((finite.max() ?? 0) - low, 1e-6) / Float(bins)
+            let binOf = metrics.map { $0.isFinite ? min(Int(($0 - low) / width), bins - 1) : 0 }
+            var counts = [Int](repeating: 0, count: bins)
+            for bin in binOf { counts[bin] += 1 }
+            var total: Float = 0
+            return (targets, binOf.map { bin in total += balanced ? 1 / Float(counts[bin]) : 1; return total })
+        }
+    }
 }

@@ -54,8 +54,9 @@ public final class WeightGenerator {
         }
         let tokenizer = description.tokenizer, normalizer = description.normalizer
         let shape = Shape([batch, tokenizer.tokenCount, tokenizer.chunkSize])
-        // A generator trained without starts (start dropout 1) sees the zoo mean, as in training.
-        let startTensor = description.configuration.startDropout >= 1 ? Tensor.zeros(shape)
+        // A generator trained without starts (start dropout 1) sees the zoo mean and a start metric of 0, as in training.
+        let hidesStart = description.configuration.startDropout >= 1
+        let startTensor = hidesStart ? Tensor.zeros(shape)
             : try Tensor(shape: shape, values: starts.flatMap { tokenizer.tokenize(normalizer.normalize($0)) })
         let gradientTensor = try startGradients.map { try Tensor(shape: shape, values: $0.flatMap(tokenizer.tokenize)) }
         var rng = SeededGenerator(seed: seed)
@@ -69,7 +70,7 @@ public final class WeightGenerator {
         try withNoGrad {
             for (position, t) in steps.enumerated() {
                 let scalars = (0..<batch).map { b -> [Float] in
-                    let target = Float(targetMetrics[b]), start = Float(startMetrics[b])
+                    let target = Float(targetMetrics[b]), start = hidesStart ? 0 : Float(startMetrics[b])
                     return [Float(t) / Float(diffusion.steps), target, start, target - start]
                 }
                 let input = GeneratorInput(start: startTensor, noisy: try Tensor(shape: shape, values: x), scalars: scalars, tasks: tasks,

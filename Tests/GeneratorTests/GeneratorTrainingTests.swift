@@ -151,7 +151,8 @@ final class GeneratorTrainingTests: XCTestCase {
         XCTAssertGreaterThan(closer, 0, "some run was permuted towards the reference")
     }
 
-    /// With start dropout 1 the generator is prompted by metric and task alone: the start it is given makes no difference.
+    /// With start dropout 1 the generator is prompted by target metric and task alone: neither
+    /// the start it is given nor the start's metric makes a difference.
     func testStartDropoutOneIgnoresTheStart() throws {
         let zoo = try makeZoo()
         let folder = temporaryFolder()
@@ -163,13 +164,47 @@ final class GeneratorTrainingTests: XCTestCase {
         let generator = try WeightGenerator(folder: folder)
         let (architecture, layout) = try zoo.architecture(try zoo.planArchitectureID())
         let starts = try [1, 2].map { try layout.flatten(try PlainConvUNet(architecture, seed: $0)) }
-        let outputs = try starts.map {
-            try generator.generate(starts: [$0], tasks: [0], startMetrics: [0.05], targetMetrics: [0.9], sampler: .ddim(steps: 3), seed: 4)[0]
+        let outputs = try zip(starts, [0.05, 0.3]).map {
+            try generator.generate(starts: [$0], tasks: [0], startMetrics: [$1], targetMetrics: [0.9], sampler: .ddim(steps: 3), seed: 4)[0]
         }
         XCTAssertEqual(outputs[0], outputs[1])
         configuration.permutationAugmentation = true
         configuration.canonicalAlignment = true
         XCTAssertThrowsError(try configuration.validate(), "alignment and permutation augmentation exclude each other")
+    }
+
+    /// Metric-balanced pairs draw a task's rare metric range as often as its common one,
+    /// checkpoint-uniform pairs as often as it occurs; starts are always earlier checkpoints.
+    func testMetricBalancedPairsDrawEachMetricRangeEvenly() {
+        // Two tasks; in task 0 one checkpoint in ten is half-trained (metric 0.3), the rest 0.9.
+        let runs = (0..<4).map { index in
+            RunPool.Run(task: index % 2, runIndex: index, parameters: Array(repeating: [0], count: 11),
+                        metrics: [0.05] + (1...10).map { $0 == 1 && index % 2 == 0 ? 0.3 : 0.9 }, gradients: [])
+        }
+        let pool = RunPool(runs: runs)
+        var rng = SeededGenerator(seed: 3)
+        for (sampling, expected) in [(TargetSampling.balanced, 0.5), (.checkpoints, 0.1)] {
+            var taskCounts = [0, 0], lowInTaskZero = 0
+            for _ in 0..<4000 {
+                let (run, start, target) = pool.samplePair(&rng, sampling: sampling)
+                XCTAssertLessThan(start, target)
+                taskCounts[run.task] += 1
+                if run.task == 0, run.metrics[target] < 0.5 { lowInTaskZero += 1 }
+            }
+            XCTAssertEqual(Double(taskCounts[0]) / 4000, 0.5, accuracy: 0.04, "\(sampling)")
+            XCTAssertEqual(Double(lowInTaskZero) / Double(taskCounts[0]), expected, accuracy: 0.04, "\(sampling)")
+        }
+    }
+
+    /// The presets a command line names are valid; the default hides the start in an aligned zoo.
+    func testPresetsValidateAndTheDefaultHidesTheStart() throws {
+        for name in ["small", "default", "gpt"] { XCTAssertNoThrow(try GeneratorConfiguration.named(name).validate(), name) }
+        XCTAssertThrowsError(try GeneratorConfiguration.named("huge"))
+        let standard = try GeneratorConfiguration.named("default")
+        XCTAssertEqual(standard.startDropout, 1)
+        XCTAssertTrue(standard.canonicalAlignment)
+        XCTAssertFalse(standard.permutationAugmentation)
+        XCTAssertTrue(try GeneratorConfiguration.named("gpt").permutationAugmentation)
     }
 
     func testLossGradientMatchesFiniteDifferencesOfTheRecordedTrainingLoss() throws {
@@ -199,6 +234,7 @@ final class GeneratorTrainingTests: XCTestCase {
         object.removeValue(forKey: "globalResidual")
         object.removeValue(forKey: "canonicalAlignment")
         object.removeValue(forKey: "startDropout")
+        object.removeValue(forKey: "targetSampling")
         let decoded = try JSONDecoder().decode(GeneratorConfiguration.self, from: JSONSerialization.data(withJSONObject: object))
         XCTAssertEqual(decoded, GeneratorConfiguration.small)
     }

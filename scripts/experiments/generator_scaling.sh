@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The generator issue's scaling table: trains a generator on the first N runs per task of a
-# zoo, with and without permutation augmentation, and evaluates each from unseen and seen
-# initialisations (median test Dice, ratio to the best zoo checkpoint, prompt alignment).
+# zoo for each variant and evaluates each from unseen and seen initialisations (median test
+# Dice, ratio to the best zoo checkpoint, prompt alignment).
 # Usage: scripts/experiments/generator_scaling.sh ZOO OUT [CONFIG] [STEPS] ["16 32 64 128"] [SEEDS]
+# Variants (VARIANTS, default "on off"): on = permutation augmentation, off = none, aligned =
+# runs aligned to a reference with the start hidden (the default preset's method).
 # Extra `generator train` options go in GENERATOR_OPTIONS, e.g. "--tasks cord --batch-size 32".
 set -euo pipefail
 zoo=${1:?usage: generator_scaling.sh ZOO OUT [CONFIG] [STEPS] [SIZES]}
@@ -14,13 +16,18 @@ seeds=${6:-8}
 bin=${WEIGHTGEN:-.build/release/weightgen}
 mkdir -p "$out"
 for runs in $sizes; do
-  for permutation in on off; do
-    name="$out/runs$runs-perm-$permutation"
-    flag=""; [ "$permutation" = off ] && flag="--no-permutation"
+  for variant in ${VARIANTS:-on off}; do
+    case "$variant" in
+      on) flags="" ;;
+      off) flags="--no-permutation" ;;
+      aligned) flags="--canonical-alignment --no-residual --start-dropout 1" ;;
+      *) echo "unknown variant $variant (on, off or aligned)" >&2; exit 2 ;;
+    esac
+    name="$out/runs$runs-$variant"
     # shellcheck disable=SC2086
-    "$bin" generator train --zoo "$zoo" --out "$name" --config "$config" --steps "$steps" --runs "$runs" $flag \
+    "$bin" generator train --zoo "$zoo" --out "$name" --config "$config" --steps "$steps" --runs "$runs" $flags \
       ${GENERATOR_OPTIONS:-} 2> "$name.train.log"
     "$bin" generator evaluate --generator "$name" --seeds "$seeds" --alignment-starts "${ALIGNMENT_STARTS:-2}" --json "$name.json" 2> "$name.eval.log"
-    echo "runs=$runs permutation=$permutation: $(grep -v '^evaluated' "$name.eval.log" | tr '\n' ' ')"
+    echo "runs=$runs $variant: $(grep -v '^evaluated' "$name.eval.log" | tr '\n' ' ')"
   done
 done

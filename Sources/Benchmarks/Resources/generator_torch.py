@@ -12,7 +12,7 @@ import sys
 from peer_common import median_time, report, start_peer, transformer_block
 
 
-def build(torch, tokens, chunk, width, depth, heads, frequencies, tasks):
+def build(torch, tokens, chunk, width, depth, heads, frequencies, tasks, residual):
     nn = torch.nn
 
     class Generator(nn.Module):
@@ -38,7 +38,8 @@ def build(torch, tokens, chunk, width, depth, heads, frequencies, tasks):
             for block in self.blocks:
                 h = block(h)
             out = self.ln_out(h)[:, :tokens]
-            return torch.einsum("btw,twc->btc", out, self.decoder) + start
+            decoded = torch.einsum("btw,twc->btc", out, self.decoder)
+            return decoded + start if residual else decoded
 
     return Generator()
 
@@ -48,7 +49,8 @@ def main():
     if started is None:
         return
     args, spec, torch = started
-    model = build(torch, spec["tokens"], spec["chunk"], spec["width"], spec["depth"], spec["heads"], spec["frequencies"], spec["tasks"])
+    model = build(torch, spec["tokens"], spec["chunk"], spec["width"], spec["depth"], spec["heads"], spec["frequencies"], spec["tasks"],
+                  spec.get("residual", True))
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.1)
     batch = spec["batch"]
     start = torch.randn(batch, spec["tokens"], spec["chunk"])

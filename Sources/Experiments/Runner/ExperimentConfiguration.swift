@@ -18,10 +18,11 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
     public var runIterations: [Int]
     public var validationCases: Int
     public var testCases: Int
-    /// `small` or `default` (GeneratorConfiguration.small / .standard).
+    /// A generator preset: `small`, `default` or `gpt` (`GeneratorConfiguration.named`).
     public var generatorSize: String
     public var generatorSteps: Int
     public var generatorBatchSize: Int?
+    /// G.pt's permutation augmentation, for presets that do not align the zoo's runs.
     public var permutationAugmentation: Bool
     /// Unseen initialisations (and noise, fine-tuning and training seeds) every comparison is averaged over.
     public var seeds: Int
@@ -45,21 +46,16 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
     /// The generator issue's scale: 3 tasks × 128 runs × 20 checkpoints, the default generator (hours on 2 cores).
     public static let full = ExperimentConfiguration(
         phantomCases: 200, phantomSeed: 1, tasks: ["cord", "canal", "lesion"], preset: .tiny, runsPerTask: 128, zooSeed: 0, checkpointsPerRun: 20,
-        runIterations: [300, 600, 1200], validationCases: 16, testCases: 32, generatorSize: "default", generatorSteps: 3000,
-        generatorBatchSize: nil, permutationAugmentation: true, seeds: 16, alignmentStarts: 16, samplingSteps: 50,
+        runIterations: [300, 600, 1200], validationCases: 16, testCases: 32, generatorSize: "default", generatorSteps: 10000,
+        generatorBatchSize: nil, permutationAugmentation: false, seeds: 16, alignmentStarts: 16, samplingSteps: 50,
         fineTuneIterations: 100, recursiveDepth: 5, perTaskGenerators: true)
 
     /// The generator configuration these sizes ask for.
     public func generatorConfiguration() throws -> GeneratorConfiguration {
-        var configuration: GeneratorConfiguration
-        switch generatorSize {
-        case "small": configuration = .small
-        case "default": configuration = .standard
-        default: throw ExperimentError.invalidConfiguration("generator size \(generatorSize) is not small or default")
-        }
+        var configuration = try GeneratorConfiguration.named(generatorSize)
         configuration.trainingSteps = generatorSteps
         if let generatorBatchSize { configuration.batchSize = generatorBatchSize }
-        configuration.permutationAugmentation = permutationAugmentation
+        if !configuration.canonicalAlignment { configuration.permutationAugmentation = permutationAugmentation }
         return configuration
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Benchmarks
 import Foundation
+import Generator
 import TensorEngine
 
 /// `weightgen bench`: performance measurements side by side with PyTorch.
@@ -64,13 +65,16 @@ struct Bench: ParsableCommand {
     struct GeneratorBenchCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "generator",
-            abstract: "A default generator training step and one network's sampling against the same model in PyTorch.")
+            abstract: "A generator training step and one network's sampling against the same model in PyTorch.")
         @OptionGroup var options: Options
+        @Option(help: "Generator preset: default, gpt or small.") var config = "default"
 
         func run() throws {
+            let generator = try GeneratorConfiguration.named(config)
             try options.run { progress in
                 try GeneratorBenchmark(repeats: max(options.repeats / 2, 3), warmup: min(options.warmup, 2),
-                                       peer: options.noPytorch ? nil : PyTorchPeer(python: options.python)).run(progress: progress)
+                                       peer: options.noPytorch ? nil : PyTorchPeer(python: options.python),
+                                       configuration: generator).run(progress: progress)
             }
         }
     }

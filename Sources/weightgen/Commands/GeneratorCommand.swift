@@ -5,6 +5,7 @@ import Segmentation
 import Zoo
 
 extension PromptMetric: ExpressibleByArgument {}
+extension TargetSampling: ExpressibleByArgument {}
 
 /// `weightgen generator`: trains and evaluates G.pt-style generators over a zoo.
 struct GeneratorCommand: ParsableCommand {
@@ -21,11 +22,11 @@ struct GeneratorTrain: ParsableCommand {
 
     @Option(help: "Zoo folder.") var zoo: String
     @Option(help: "Generator folder.") var out: String
-    @Option(help: "Size: small or default.") var config = "default"
+    @Option(help: "Preset: default (start hidden, runs aligned), gpt (G.pt's design) or small (G.pt's, quick).") var config = "default"
     @Option(help: "Training steps (default: the configuration's).") var steps: Int?
     @Option(help: "Batch size (default: the configuration's).") var batchSize: Int?
     @Option(help: "Tasks to learn, comma-separated (default: all of the zoo's).") var tasks: String?
-    @Option(help: "Use only the first N runs of each task (scaling studies).") var runs: Int?
+    @Option(help: "Use only the first N runs of each task (default: the preset's; 0: all).") var runs: Int?
     @Option(help: "Prompt metric: dice or loss.") var metric: PromptMetric = .dice
     @Flag(help: "Turn off permutation augmentation.") var noPermutation = false
     @Flag(help: "Also feed the training-loss gradient at the start parameters to the generator.") var startGradient = false
@@ -33,33 +34,34 @@ struct GeneratorTrain: ParsableCommand {
     @Flag(help: "Align every run's channels to a reference run of its task before training (implies --no-permutation).")
     var canonicalAlignment = false
     @Option(help: "Probability of hiding a training pair's start from the generator (1: prompted by metric and task alone).")
-    var startDropout: Float = 0
+    var startDropout: Float?
+    @Option(help: "Training pairs: pairs (G.pt's), checkpoints (every checkpoint equally) or balanced (every metric range equally).")
+    var targetSampling: TargetSampling?
     @Option(help: "Seed of the initialisation and the pair stream.") var seed: UInt64 = 0
 
     func run() throws {
-        var configuration: GeneratorConfiguration
-        switch config {
-        case "small": configuration = .small
-        case "default": configuration = .standard
-        default: throw ValidationError("--config must be small or default")
-        }
+        var configuration = try GeneratorConfiguration.named(config)
         if let steps { configuration.trainingSteps = steps }
         if let batchSize { configuration.batchSize = batchSize }
+        if let runs { configuration.runsPerTask = runs > 0 ? runs : nil }
         configuration.metric = metric
-        configuration.permutationAugmentation = !noPermutation && !canonicalAlignment
-        configuration.canonicalAlignment = canonicalAlignment
-        configuration.startDropout = startDropout
-        configuration.startGradient = startGradient
-        configuration.globalResidual = !noResidual
+        if noPermutation || canonicalAlignment { configuration.permutationAugmentation = false }
+        if canonicalAlignment { configuration.canonicalAlignment = true }
+        if let startDropout { configuration.startDropout = startDropout }
+        if let targetSampling { configuration.targetSampling = targetSampling }
+        if startGradient { configuration.startGradient = true }
+        if noResidual { configuration.globalResidual = false }
         let opened = try Zoo.open(URL(fileURLWithPath: zoo))
         let trainer = try GeneratorTrainer(zoo: opened, folder: URL(fileURLWithPath: out), configuration: configuration,
-                                           tasks: tasks?.split(separator: ",").map(String.init), runsPerTask: runs, seed: seed)
+                                           tasks: tasks?.split(separator: ",").map(String.init), seed: seed)
         let d = trainer.description
         var options = ["permutation augmentation \(configuration.permutationAugmentation ? "on" : "off")"]
         if configuration.startGradient { options.append("start gradient on") }
         if !configuration.globalResidual { options.append("no global residual") }
         if configuration.canonicalAlignment { options.append("runs aligned to a reference") }
         if configuration.startDropout > 0 { options.append("start dropout \(configuration.startDropout)") }
+        if configuration.targetSampling != .pairs { options.append("targets drawn by \(configuration.targetSampling.rawValue)") }
+        options.append(configuration.runsPerTask.map { "first \($0) runs per task" } ?? "all runs")
         if d.step > 0 { options.append("resuming at step \(d.step)") }
         let sizes = "\(d.tokenizer.tokenCount) tokens of \(configuration.chunkSize), width \(configuration.width), depth \(configuration.depth)"
         let schedule = "\(configuration.trainingSteps) steps at batch \(configuration.batchSize)"

@@ -138,6 +138,9 @@ struct Generate: ParsableCommand {
             }
             parameters = try layout.flatten(network)
         }
+        if d.configuration.startDropout >= 1 && (from != "random" || recursive > 0) {
+            log("note: this generator was trained with the start hidden; --from and --recursive do not change its output")
+        }
         let target = targetDice ?? d.bestMetric[task] ?? 1
         var startMetric = d.initialMetric[task] ?? 0
         let zoo = d.configuration.startGradient ? try Zoo.open(URL(fileURLWithPath: d.zoo)) : nil

@@ -59,6 +59,9 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
     /// condition: at 1 the generator is prompted by target metric and task alone and ignores
     /// the start it is given.
     public var startDropout: Float
+    /// Whether the start is always hidden (start dropout 1): the generator then ignores the
+    /// start and start metric it is handed.
+    public var hidesStart: Bool { startDropout >= 1 }
     /// How training pairs are drawn from the zoo's runs.
     public var targetSampling: TargetSampling
     /// Learn from the first N finished runs of each task (nil: all of them).

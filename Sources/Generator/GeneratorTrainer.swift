@@ -41,7 +41,7 @@ public final class GeneratorTrainer {
     public var logInterval = 25
 
     /// A new trainer, or the one saved in `folder` when it holds a generator of the same zoo.
-    public init(zoo: Zoo, folder: URL, configuration: GeneratorConfiguration, tasks: [String]? = nil, runsPerTask: Int? = nil,
+    public init(zoo: Zoo, folder: URL, configuration: GeneratorConfiguration, tasks: [String]? = nil,
                 heldOutRunsPerTask: Int = 2, seed: UInt64 = 0) throws {
         self.zoo = zoo
         self.folder = folder
@@ -57,8 +57,7 @@ public final class GeneratorTrainer {
         startGradient = configuration.startGradient
             ? StartGradient(architecture: architecture, layout: layout, evaluators: evaluators) : nil
         let channelGroups = try UNetPermutation(configuration: architecture, layout: layout)
-        let runsPerTask = runsPerTask ?? configuration.runsPerTask
-        pool = try RunPool(zoo: zoo, tasks: tasks, runsPerTask: runsPerTask, metric: configuration.metric, excluding: Set(heldOut),
+        pool = try RunPool(zoo: zoo, tasks: tasks, runsPerTask: configuration.runsPerTask, metric: configuration.metric, excluding: Set(heldOut),
                            startGradient: startGradient, alignment: configuration.canonicalAlignment ? channelGroups : nil)
         let tokenizer = ParameterTokenizer(layout: layout, chunkSize: configuration.chunkSize)
         let normalizer = resumed?.normalizer ?? ParameterNormalizer(layout: layout, checkpoints: pool.allParameters)
@@ -80,7 +79,7 @@ public final class GeneratorTrainer {
         description = resumed ?? GeneratorDescription(
             configuration: configuration, architecture: architecture, patchSize: zoo.plan.patchSize, spacing: spacing, tokenizer: tokenizer,
             normalizer: normalizer, tasks: tasks, initialMetric: initial, bestMetric: best,
-            zoo: zoo.folder.standardizedFileURL.path, runsPerTask: runsPerTask, heldOutRuns: heldOut, seed: seed, step: 0,
+            zoo: zoo.folder.standardizedFileURL.path, runsPerTask: configuration.runsPerTask, heldOutRuns: heldOut, seed: seed, step: 0,
             lossHistory: [], seconds: 0)
         if resumed != nil {
             try model.loadStateDict(try GeneratorStore.readTensors(folder, prefix: "model."))
@@ -155,7 +154,7 @@ public final class GeneratorTrainer {
                 if c.startGradient { gradient = permutation.apply(permutations, to: gradient) }
             }
             if c.startGradient { gradients += description.tokenizer.tokenize(gradient) }
-            let dropped = c.startDropout > 0 && Float(rng.next() % 1_000_000) / 1_000_000 < c.startDropout
+            let dropped = c.startDropout > 0 && rng.nextUnitFloat() < c.startDropout
             let startTokens = dropped ? [Float](repeating: 0, count: tokens * chunk)
                 : description.tokenizer.tokenize(description.normalizer.normalize(start))
             let targetTokens = description.tokenizer.tokenize(description.normalizer.normalize(target))

@@ -66,7 +66,7 @@ struct RunPool {
         }
         let tables = sampling == .balanced ? balancedTargets : uniformTargets
         let table = tables[Int(rng.next() % UInt64(tables.count))]
-        let u = Float(rng.next() % 1_000_000) / 1_000_000 * table.cumulativeWeights.last!
+        let u = rng.nextUnitFloat() * table.cumulativeWeights.last!
         var low = 0, high = table.cumulativeWeights.count - 1
         while low < high {
             let middle = (low + high) / 2

@@ -55,7 +55,7 @@ public final class WeightGenerator {
         let tokenizer = description.tokenizer, normalizer = description.normalizer
         let shape = Shape([batch, tokenizer.tokenCount, tokenizer.chunkSize])
         // A generator trained without starts (start dropout 1) sees the zoo mean and a start metric of 0, as in training.
-        let hidesStart = description.configuration.startDropout >= 1
+        let hidesStart = description.configuration.hidesStart
         let startTensor = hidesStart ? Tensor.zeros(shape)
             : try Tensor(shape: shape, values: starts.flatMap { tokenizer.tokenize(normalizer.normalize($0)) })
         let gradientTensor = try startGradients.map { try Tensor(shape: shape, values: $0.flatMap(tokenizer.tokenize)) }

@@ -138,7 +138,7 @@ struct Generate: ParsableCommand {
             }
             parameters = try layout.flatten(network)
         }
-        if d.configuration.startDropout >= 1 && (from != "random" || recursive > 0) {
+        if d.configuration.hidesStart && (from != "random" || recursive > 0) {
             log("note: this generator was trained with the start hidden; --from and --recursive do not change its output")
         }
         let target = targetDice ?? d.bestMetric[task] ?? 1

@@ -28,6 +28,13 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
     public var heads: Int
     /// Frequencies of the scalar embeddings [sin(f·x), cos(f·x), x].
     public var frequencies: Int
+    /// The metric prompts' frequencies span π·2^0 … π·2^promptOctaves (the diffusion step's
+    /// always span ten octaves, G.pt's). G.pt's ten octaves resolve Dice to 0.002, fine
+    /// enough for a small zoo's generator to key each checkpoint by its exact metric and
+    /// answer prompts between them with no network in particular; fewer octaves make
+    /// nearby prompts look alike (docs/GENERATOR.md: R² rises from about −1.3 to −0.5, and
+    /// with 16 runs per task the best prompt's networks get worse).
+    public var promptOctaves: Double
     public var metric: PromptMetric
     /// Diffusion steps in training.
     public var diffusionSteps: Int
@@ -67,7 +74,8 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
     /// Learn from the first N finished runs of each task (nil: all of them).
     public var runsPerTask: Int?
 
-    public init(chunkSize: Int, width: Int, depth: Int, heads: Int, frequencies: Int = 32, metric: PromptMetric = .dice,
+    public init(chunkSize: Int, width: Int, depth: Int, heads: Int, frequencies: Int = 32, promptOctaves: Double = 10,
+                metric: PromptMetric = .dice,
                 diffusionSteps: Int = 1000, trainingSteps: Int, batchSize: Int, learningRate: Float = 4e-4,
                 warmupSteps: Int = 100, weightDecay: Float = 0.1, gradientClip: Float = 1, emaDecay: Float = 0.999,
                 permutationAugmentation: Bool = true, startGradient: Bool = false, globalResidual: Bool = true,
@@ -78,6 +86,7 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
         self.depth = depth
         self.heads = heads
         self.frequencies = frequencies
+        self.promptOctaves = promptOctaves
         self.metric = metric
         self.diffusionSteps = diffusionSteps
         self.trainingSteps = trainingSteps
@@ -130,6 +139,7 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
         depth = try c.decode(Int.self, forKey: .depth)
         heads = try c.decode(Int.self, forKey: .heads)
         frequencies = try c.decode(Int.self, forKey: .frequencies)
+        promptOctaves = try c.decodeIfPresent(Double.self, forKey: .promptOctaves) ?? 10
         metric = try c.decode(PromptMetric.self, forKey: .metric)
         diffusionSteps = try c.decode(Int.self, forKey: .diffusionSteps)
         trainingSteps = try c.decode(Int.self, forKey: .trainingSteps)
@@ -149,8 +159,9 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
     }
 
     public func validate() throws {
-        guard chunkSize > 0, width > 0, depth > 0, heads > 0, width % heads == 0, frequencies > 0 else {
-            throw GeneratorError.invalidConfiguration("sizes must be positive and width divisible by heads")
+        guard chunkSize > 0, width > 0, depth > 0, heads > 0, width % heads == 0, frequencies > 0,
+              promptOctaves >= 0, promptOctaves <= 20 else {
+            throw GeneratorError.invalidConfiguration("sizes must be positive, width divisible by heads and prompt octaves in 0…20")
         }
         guard trainingSteps > 0, batchSize > 0, learningRate > 0, diffusionSteps >= 2 else {
             throw GeneratorError.invalidConfiguration("steps, batch size and learning rate must be positive")

@@ -8,6 +8,9 @@ public struct TaskGenerationResult: Codable, Sendable {
     public var task: String
     /// Best test Dice of any checkpoint of the task in the zoo: the prompt.
     public var bestZooTestDice: Double
+    /// Best test Dice among the generator's training checkpoints: prompts above it are
+    /// answered as this prompt unless the evaluation extrapolates.
+    public var generatorBestDice: Double?
     /// Test Dice of networks generated from fresh initialisations (seeds not in the zoo).
     public var unseen: [Double]
     /// Test Dice of networks generated from the zoo's own initialisations.
@@ -37,15 +40,18 @@ public struct GeneratorEvaluation: Codable, Sendable {
     public var tasks: [TaskGenerationResult]
     public var seeds: Int
     public var sampler: String
+    /// Whether prompts above the generator's training data were passed on unchanged.
+    public var extrapolated: Bool?
     public var seconds: Double
 }
 
 extension WeightGenerator {
     /// For each task: networks generated from `seeds` unseen and `seeds` seen initialisations,
     /// prompted with the zoo's best test Dice, measured on the zoo's test cases; and prompt
-    /// alignment over 20 prompts on `alignmentStarts` starts of each kind.
+    /// alignment over 20 prompts on `alignmentStarts` starts of each kind. `extrapolate` passes
+    /// prompts above the generator's training data on unchanged (see `attainablePrompt`).
     public func evaluate(on zoo: Zoo, seeds: Int = 16, alignmentStarts: Int = 4, sampler: DiffusionSampler = .ddim(steps: 50),
-                         progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
+                         extrapolate: Bool = false, progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
         let start = Date()
         let layout = description.normalizer.layout
         var results: [TaskGenerationResult] = []
@@ -68,7 +74,7 @@ extension WeightGenerator {
                 let tasks = starts.map { _ in taskIndex }
                 let outputs = try generate(starts: starts, tasks: tasks, startMetrics: metrics, targetMetrics: prompts,
                                            startGradients: try startGradients(for: starts, tasks: tasks, evaluators: evaluators),
-                                           sampler: sampler, seed: 11)
+                                           sampler: sampler, seed: 11, extrapolate: extrapolate)
                 return try outputs.map { try evaluator.evaluate(try network(from: $0)).testDice }
             }
             let unseen = try achieved(unseenStarts, unseenMetrics, prompts: unseenStarts.map { _ in best })
@@ -86,7 +92,9 @@ extension WeightGenerator {
             }
             let curvesUnseen = try alignment(unseenStarts, unseenMetrics), curvesSeen = try alignment(seenStarts, seenMetrics)
             let result = TaskGenerationResult(
-                task: task, bestZooTestDice: best, unseen: unseen, seen: seen, unseenMedian: median(unseen), seenMedian: median(seen),
+                task: task, bestZooTestDice: best,
+                generatorBestDice: description.configuration.metric == .dice ? description.bestMetric[task] : nil,
+                unseen: unseen, seen: seen, unseenMedian: median(unseen), seenMedian: median(seen),
                 unseenRatio: best > 0 ? median(unseen) / best : 0,
                 promptAlignmentUnseen: meanScore(curvesUnseen), promptAlignmentSeen: meanScore(curvesSeen),
                 alignmentCurvesUnseen: curvesUnseen, alignmentCurvesSeen: curvesSeen)
@@ -100,7 +108,8 @@ extension WeightGenerator {
         case .ddpm: samplerName = "ddpm"
         case let .ddim(steps): samplerName = "ddim-\(steps)"
         }
-        return GeneratorEvaluation(tasks: results, seeds: seeds, sampler: samplerName, seconds: Date().timeIntervalSince(start))
+        return GeneratorEvaluation(tasks: results, seeds: seeds, sampler: samplerName, extrapolated: extrapolate,
+                                   seconds: Date().timeIntervalSince(start))
     }
 }
 

@@ -62,7 +62,9 @@ public final class GeneratorModel: Module {
     let blocks: ModuleList<TransformerBlock>
     let outputNorm: LayerNorm
     let decoder: PerTokenLinear
-    let frequencies: [Float]
+    /// Frequencies of the diffusion step's embedding and of the metric prompts'.
+    let stepFrequencies: [Float]
+    let promptFrequencies: [Float]
 
     public init(configuration c: GeneratorConfiguration, tokenCount: Int, taskCount: Int, seed: UInt64) throws {
         try c.validate()
@@ -85,7 +87,8 @@ public final class GeneratorModel: Module {
         for _ in 0..<c.depth { blocks.append(TransformerBlock(width: w, heads: c.heads, rng: &rng)) }
         outputNorm = LayerNorm(features: w)
         decoder = PerTokenLinear(tokens: tokenCount, inFeatures: w, outFeatures: chunk, std: 0, rng: &rng)
-        frequencies = (0..<c.frequencies).map { Float.pi * Float(pow(2, 10 * Double($0) / Double(max(c.frequencies - 1, 1)))) }
+        stepFrequencies = Self.frequencies(count: c.frequencies, octaves: 10)
+        promptFrequencies = Self.frequencies(count: c.frequencies, octaves: c.promptOctaves)
         super.init()
         registerChild("noisy_encoder", noisyEncoder)
         registerChild("start_encoder", startEncoder)
@@ -103,20 +106,21 @@ public final class GeneratorModel: Module {
     public func callAsFunction(_ input: GeneratorInput) throws -> Tensor {
         let batch = input.start.shape[0]
         guard input.start.shape.dims == [batch, tokenCount, configuration.chunkSize], input.noisy.shape == input.start.shape,
-              input.scalars.count == batch, input.tasks.count == batch else {
+              input.scalars.count == batch, input.scalars.allSatisfy({ $0.count == Self.scalarCount }), input.tasks.count == batch else {
             throw GeneratorError.incompatible("generator input shapes \(input.start.shape), \(input.noisy.shape) do not fit "
                 + "\(tokenCount) tokens of \(configuration.chunkSize)")
         }
         var features: [Float] = []
-        features.reserveCapacity(batch * Self.scalarCount * (2 * frequencies.count + 1))
+        features.reserveCapacity(batch * Self.scalarCount * (2 * configuration.frequencies + 1))
         for sample in input.scalars {
-            for x in sample {
+            for (index, x) in sample.enumerated() {
+                let frequencies = index == 0 ? stepFrequencies : promptFrequencies
                 for f in frequencies { features.append(sin(f * x)) }
                 for f in frequencies { features.append(cos(f * x)) }
                 features.append(x)
             }
         }
-        let scalarTokens = try scalarEncoder(Tensor(shape: [batch, Self.scalarCount, 2 * frequencies.count + 1], values: features))
+        let scalarTokens = try scalarEncoder(Tensor(shape: [batch, Self.scalarCount, 2 * configuration.frequencies + 1], values: features))
         var oneHot = [Float](repeating: 0, count: batch * taskCount)
         for (b, task) in input.tasks.enumerated() {
             guard (0..<taskCount).contains(task) else { throw GeneratorError.incompatible("task index \(task) outside 0..<\(taskCount)") }
@@ -135,5 +139,10 @@ public final class GeneratorModel: Module {
         for block in blocks.elements { h = try block(h) }
         let targets = try outputNorm(h).sliced(axis: 1, 0..<tokenCount)
         return configuration.globalResidual ? try decoder(targets) + input.start : try decoder(targets)
+    }
+
+    /// `count` frequencies π·2^k, k evenly spaced over 0…octaves.
+    static func frequencies(count: Int, octaves: Double) -> [Float] {
+        (0..<count).map { Float.pi * Float(pow(2, octaves * Double($0) / Double(max(count - 1, 1)))) }
     }
 }

@@ -42,15 +42,31 @@ public final class WeightGenerator {
         return index
     }
 
+    /// `target` limited to what the generator saw in training for the task: no better than its
+    /// training runs' best checkpoint (at most that Dice, at least that loss). A prompt no
+    /// training target carried is an input the model never learned to answer; measured on the
+    /// acceptance zoo it returns worse networks (docs/GENERATOR.md), not better ones.
+    public func attainablePrompt(_ target: Double, task: Int) -> Double {
+        guard description.tasks.indices.contains(task), let best = description.bestMetric[description.tasks[task]] else { return target }
+        return description.configuration.metric == .dice ? min(target, best) : max(target, best)
+    }
+
     /// New flat parameter vectors for each start vector (in the U-Net layout), prompted with
-    /// the start and target metrics; one batch through the sampler.
+    /// the start and target metrics; one batch through the sampler. Targets are limited by
+    /// `attainablePrompt` unless `extrapolate` is set.
     /// `startGradients` (from `startGradients(for:tasks:zoo:)`) are required when the generator reads them.
     public func generate(starts: [[Float]], tasks: [Int], startMetrics: [Double], targetMetrics: [Double],
                          startGradients: [[Float]]? = nil, sampler: DiffusionSampler = .ddim(steps: 50),
-                         seed: UInt64 = 0) throws -> [[Float]] {
+                         seed: UInt64 = 0, extrapolate: Bool = false) throws -> [[Float]] {
         let batch = starts.count
         guard batch > 0, tasks.count == batch, startMetrics.count == batch, targetMetrics.count == batch else {
             throw GeneratorError.incompatible("generate needs one task, start metric and target metric per start network")
+        }
+        let targets = try zip(targetMetrics, tasks).map { target, task in
+            guard (0..<description.tasks.count).contains(task) else {
+                throw GeneratorError.incompatible("task index \(task) outside 0..<\(description.tasks.count)")
+            }
+            return extrapolate ? target : attainablePrompt(target, task: task)
         }
         let tokenizer = description.tokenizer, normalizer = description.normalizer
         let shape = Shape([batch, tokenizer.tokenCount, tokenizer.chunkSize])
@@ -70,7 +86,7 @@ public final class WeightGenerator {
         try withNoGrad {
             for (position, t) in steps.enumerated() {
                 let scalars = (0..<batch).map { b -> [Float] in
-                    let target = Float(targetMetrics[b]), start = hidesStart ? 0 : Float(startMetrics[b])
+                    let target = Float(targets[b]), start = hidesStart ? 0 : Float(startMetrics[b])
                     return [Float(t) / Float(diffusion.steps), target, start, target - start]
                 }
                 let input = GeneratorInput(start: startTensor, noisy: try Tensor(shape: shape, values: x), scalars: scalars, tasks: tasks,

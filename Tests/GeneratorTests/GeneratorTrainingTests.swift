@@ -97,6 +97,15 @@ final class GeneratorTrainingTests: XCTestCase {
         let again = try generator.generate(starts: [start, start], tasks: [0, 1], startMetrics: [0.05, 0.05],
                                            targetMetrics: [0.9, 0.9], sampler: .ddim(steps: 5), seed: 7)
         XCTAssertEqual(again, outputs, "sampling is deterministic for a seed")
+        let best = try XCTUnwrap(generator.description.bestMetric["cord"])
+        XCTAssertEqual(generator.attainablePrompt(best + 0.2, task: 0), best)
+        XCTAssertEqual(generator.attainablePrompt(best - 0.2, task: 0), best - 0.2)
+        func generated(_ target: Double, extrapolate: Bool = false) throws -> [Float] {
+            try generator.generate(starts: [start], tasks: [0], startMetrics: [0.05], targetMetrics: [target],
+                                   sampler: .ddim(steps: 5), seed: 7, extrapolate: extrapolate)[0]
+        }
+        XCTAssertEqual(try generated(best + 0.2), try generated(best), "a prompt beyond the training data is answered as the best")
+        XCTAssertNotEqual(try generated(best + 0.2, extrapolate: true), try generated(best), "unless extrapolating")
         let network = try generator.network(from: outputs[0])
         let metrics = try TaskEvaluator(zoo: zoo, task: "cord").evaluate(network)
         XCTAssertTrue((0...1).contains(metrics.testDice))
@@ -207,6 +216,19 @@ final class GeneratorTrainingTests: XCTestCase {
         XCTAssertTrue(try GeneratorConfiguration.named("gpt").permutationAugmentation)
     }
 
+    /// Prompt octaves narrow the metric prompts' frequencies only; the diffusion step keeps G.pt's ten octaves.
+    func testPromptOctavesSetTheMetricFrequenciesOnly() throws {
+        let expected: [Float] = [.pi, 2 * .pi, 4 * .pi]
+        XCTAssertEqual(GeneratorModel.frequencies(count: 3, octaves: 2), expected)
+        var configuration = tiny
+        configuration.promptOctaves = 2
+        let model = try GeneratorModel(configuration: configuration, tokenCount: 4, taskCount: 1, seed: 0)
+        XCTAssertEqual(model.promptFrequencies.last ?? 0, 4 * .pi, accuracy: 1e-4)
+        XCTAssertEqual(model.stepFrequencies.last ?? 0, 1024 * .pi, accuracy: 1e-2)
+        configuration.promptOctaves = -1
+        XCTAssertThrowsError(try configuration.validate())
+    }
+
     func testLossGradientMatchesFiniteDifferencesOfTheRecordedTrainingLoss() throws {
         let zoo = try makeZoo()
         let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
@@ -235,6 +257,7 @@ final class GeneratorTrainingTests: XCTestCase {
         object.removeValue(forKey: "canonicalAlignment")
         object.removeValue(forKey: "startDropout")
         object.removeValue(forKey: "targetSampling")
+        object.removeValue(forKey: "promptOctaves")
         let decoded = try JSONDecoder().decode(GeneratorConfiguration.self, from: JSONSerialization.data(withJSONObject: object))
         XCTAssertEqual(decoded, GeneratorConfiguration.small)
     }

@@ -31,7 +31,7 @@ enum BeyondTheBest {
         let topStarts = context.runs.sorted { Baselines.bestValidation($0.checkpoints) > Baselines.bestValidation($1.checkpoints) }
             .prefix(c.seeds).map { run in run.checkpoints.max { $0.record.validationDice < $1.record.validationDice }! }
         let improved = try context.generate(topStarts.map(\.values), startDice: topStarts.map(\.record.testDice),
-                                            prompts: topStarts.map { _ in above }, seed: 31)
+                                            prompts: topStarts.map { _ in above }, seed: 31, extrapolate: true)
         rows.append(ComparisonRow(method: "top checkpoints (the starts below)",
                                   detail: "the best checkpoint (by validation Dice) of each of the \(topStarts.count) best runs",
                                   dice: Estimate(topStarts.map(\.record.testDice))))

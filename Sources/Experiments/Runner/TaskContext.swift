@@ -64,11 +64,12 @@ final class TaskContext {
         try evaluator.evaluate(try generator.network(from: values)).testDice
     }
 
-    /// Generated parameters for each start, prompted with `prompts` (this task; start metrics as given).
-    func generate(_ starts: [[Float]], startDice: [Double], prompts: [Double], seed: UInt64 = 11) throws -> [[Float]] {
+    /// Generated parameters for each start, prompted with `prompts` (this task; start metrics as
+    /// given), limited to the generator's training data unless `extrapolate`.
+    func generate(_ starts: [[Float]], startDice: [Double], prompts: [Double], seed: UInt64 = 11, extrapolate: Bool = false) throws -> [[Float]] {
         let tasks = starts.map { _ in taskIndex }
         return try generator.generate(starts: starts, tasks: tasks, startMetrics: startDice, targetMetrics: prompts,
                                       startGradients: try generator.startGradients(for: starts, tasks: tasks, evaluators: evaluators),
-                                      sampler: sampler, seed: seed)
+                                      sampler: sampler, seed: seed, extrapolate: extrapolate)
     }
 }

@@ -22,7 +22,8 @@ enum TaskStudy {
 
         log("\(task): baselines (best checkpoint, noise, weight averages)")
         var baselines = [
-            ComparisonRow(method: "generated (one step)", detail: "unseen initialisations prompted with the best zoo test Dice",
+            ComparisonRow(method: "generated (one step)",
+                          detail: "unseen initialisations prompted with the best zoo test Dice (at most the generator's best)",
                           dice: Estimate(oneStepDice)),
             ComparisonRow(method: "initialisation", detail: "the unseen initialisations themselves", dice: Estimate(context.unseenStartDice)),
         ]

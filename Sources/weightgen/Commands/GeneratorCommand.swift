@@ -37,6 +37,7 @@ struct GeneratorTrain: ParsableCommand {
     var startDropout: Float?
     @Option(help: "Training pairs: pairs (G.pt's), checkpoints (every checkpoint equally) or balanced (every metric range equally).")
     var targetSampling: TargetSampling?
+    @Option(help: "Octaves of the metric prompts' frequency embedding (default: the preset's; G.pt's 10).") var promptOctaves: Double?
     @Option(help: "Seed of the initialisation and the pair stream.") var seed: UInt64 = 0
 
     func run() throws {
@@ -51,6 +52,7 @@ struct GeneratorTrain: ParsableCommand {
         if let targetSampling { configuration.targetSampling = targetSampling }
         if startGradient { configuration.startGradient = true }
         if noResidual { configuration.globalResidual = false }
+        if let promptOctaves { configuration.promptOctaves = promptOctaves }
         let opened = try Zoo.open(URL(fileURLWithPath: zoo))
         let trainer = try GeneratorTrainer(zoo: opened, folder: URL(fileURLWithPath: out), configuration: configuration,
                                            tasks: tasks?.split(separator: ",").map(String.init), seed: seed)
@@ -60,6 +62,7 @@ struct GeneratorTrain: ParsableCommand {
         if !configuration.globalResidual { options.append("no global residual") }
         if configuration.canonicalAlignment { options.append("runs aligned to a reference") }
         if configuration.startDropout > 0 { options.append("start dropout \(configuration.startDropout)") }
+        if configuration.promptOctaves != 10 { options.append("prompts embedded over \(configuration.promptOctaves) octaves") }
         if configuration.targetSampling != .pairs { options.append("targets drawn by \(configuration.targetSampling.rawValue)") }
         options.append(configuration.runsPerTask.map { "first \($0) runs per task" } ?? "all runs")
         if d.step > 0 { options.append("resuming at step \(d.step)") }
@@ -91,11 +94,13 @@ struct GeneratorEvaluate: ParsableCommand {
     @Option(help: "DDIM steps (0: ancestral DDPM over all steps).") var samplingSteps = 50
     @Option(help: "Write the results as JSON to this file.") var json: String?
     @Flag(help: "Sample with the last raw weights instead of the EMA weights.") var rawWeights = false
+    @Flag(help: "Pass prompts above the generator's training data on unchanged (default: answer them as its best).") var extrapolate = false
 
     func run() throws {
         let loaded = try WeightGenerator(folder: URL(fileURLWithPath: generator), exponentialMovingAverage: !rawWeights)
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
-        let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts, sampler: samplingSteps > 0 ? .ddim(steps: samplingSteps) : .ddpm,
+        let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts,
+                                             sampler: samplingSteps > 0 ? .ddim(steps: samplingSteps) : .ddpm, extrapolate: extrapolate,
                                              progress: { log($0) })
         if let json {
             let encoder = JSONEncoder()
@@ -120,6 +125,7 @@ struct Generate: ParsableCommand {
     @Option(help: "Seed of the random initialisation and of sampling.") var seed: UInt64 = 0
     @Option(help: "Feed the output back as the start this many more times (recursive prompting).") var recursive = 0
     @Option(help: "DDIM steps (0: ancestral DDPM over all steps).") var samplingSteps = 50
+    @Flag(help: "Pass a target above the generator's training data on unchanged (default: answer it as its best).") var extrapolate = false
     @Option(help: "Output folder: a weightgen checkpoint, with an nnU-Net v2 model folder in OUT/nnunet.") var out: String
 
     func run() throws {
@@ -142,6 +148,11 @@ struct Generate: ParsableCommand {
             log("note: this generator was trained with the start hidden; --from and --recursive do not change its output")
         }
         let target = targetDice ?? d.bestMetric[task] ?? 1
+        let attainable = loaded.attainablePrompt(target, task: taskIndex)
+        if attainable != target && !extrapolate {
+            log(String(format: "note: prompt %.4f is beyond the best the generator was trained on; generating for %.4f (--extrapolate asks for %.4f)",
+                       target, attainable, target))
+        }
         var startMetric = d.initialMetric[task] ?? 0
         let zoo = d.configuration.startGradient ? try Zoo.open(URL(fileURLWithPath: d.zoo)) : nil
         let evaluators = try zoo.map { zoo in try d.tasks.map { try TaskEvaluator(zoo: zoo, task: $0) } }
@@ -149,7 +160,7 @@ struct Generate: ParsableCommand {
             let gradients = try evaluators.flatMap { try loaded.startGradients(for: [parameters], tasks: [taskIndex], evaluators: $0) }
             parameters = try loaded.generate(starts: [parameters], tasks: [taskIndex], startMetrics: [startMetric], targetMetrics: [target],
                                              startGradients: gradients, sampler: samplingSteps > 0 ? .ddim(steps: samplingSteps) : .ddpm,
-                                             seed: seed)[0]
+                                             seed: seed, extrapolate: extrapolate)[0]
             startMetric = target
         }
         let network = try loaded.network(from: parameters)

@@ -62,12 +62,7 @@ public final class WeightGenerator {
         guard batch > 0, tasks.count == batch, startMetrics.count == batch, targetMetrics.count == batch else {
             throw GeneratorError.incompatible("generate needs one task, start metric and target metric per start network")
         }
-        let targets = try zip(targetMetrics, tasks).map { target, task in
-            guard (0..<description.tasks.count).contains(task) else {
-                throw GeneratorError.incompatible("task index \(task) outside 0..<\(description.tasks.count)")
-            }
-            return extrapolate ? target : attainablePrompt(target, task: task)
-        }
+        let targets = zip(targetMetrics, tasks).map { extrapolate ? $0 : attainablePrompt($0, task: $1) }
         let tokenizer = description.tokenizer, normalizer = description.normalizer
         let shape = Shape([batch, tokenizer.tokenCount, tokenizer.chunkSize])
         // A generator trained without starts (start dropout 1) sees the zoo mean and a start metric of 0, as in training.

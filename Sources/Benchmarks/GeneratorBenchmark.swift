@@ -27,13 +27,16 @@ public struct GeneratorBenchmark {
         let c = configuration
         let layout = ParameterLayout(try PlainConvUNet(UNetPreset.tiny.configuration(spatialRank: 2), seed: 0))
         let tokens = ParameterTokenizer(layout: layout, chunkSize: c.chunkSize).tokenCount
-        let model = try GeneratorModel(configuration: c, tokenCount: tokens, taskCount: 3, seed: 1)
+        // Three tasks, and a run-embedding row per training run of each when the configuration has one.
+        let runCount = c.runEmbedding ? 3 * (c.runsPerTask ?? 16) : 0
+        let model = try GeneratorModel(configuration: c, tokenCount: tokens, taskCount: 3, runCount: runCount, seed: 1)
         let optimizer = Adam.adamW(groups: ParameterGroup.decayAndNoDecay(model.namedParameters(), weightDecay: c.weightDecay),
                                    learningRate: 1e-4)
         func input(_ batch: Int) -> GeneratorInput {
             GeneratorInput(start: Tensor.normal([batch, tokens, c.chunkSize], seed: 1),
                            noisy: Tensor.normal([batch, tokens, c.chunkSize], seed: 2),
-                           scalars: (0..<batch).map { _ in [0.3, 0.9, 0.1, 0.8] }, tasks: [Int](repeating: 0, count: batch))
+                           scalars: (0..<batch).map { _ in [0.3, 0.9, 0.1, 0.8] }, tasks: [Int](repeating: 0, count: batch),
+                           runs: runCount > 0 ? [Int](repeating: 0, count: batch) : nil)
         }
         let training = input(c.batchSize), target = Tensor.normal([c.batchSize, tokens, c.chunkSize], seed: 3)
         progress("weightgen: generator training step (\(tokens) tokens, width \(c.width), depth \(c.depth), batch \(c.batchSize))")
@@ -56,7 +59,7 @@ public struct GeneratorBenchmark {
             progress("pytorch: the same generator")
             let spec: [String: Any] = ["tokens": tokens, "chunk": c.chunkSize, "width": c.width, "depth": c.depth, "heads": c.heads,
                                        "frequencies": c.frequencies, "tasks": 3, "batch": c.batchSize, "sampling_steps": samplingSteps,
-                                       "residual": c.globalResidual]
+                                       "residual": c.globalResidual, "runs": runCount]
             let specJSON = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
             guard let script = Bundle.module.url(forResource: "generator_torch", withExtension: "py") else {
                 throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "generator_torch.py resource is missing"])

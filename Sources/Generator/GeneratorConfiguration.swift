@@ -18,6 +18,15 @@ public enum TargetSampling: String, Codable, Sendable, CaseIterable {
     case balanced
 }
 
+/// Which of a task's finished runs a generator with `runsPerTask` learns from.
+public enum RunSelection: String, Codable, Sendable, CaseIterable {
+    /// The first N in run order (the scaling studies' choice: every size contains the smaller ones).
+    case first
+    /// The N whose final checkpoint scores best on the validation cases (never the test cases
+    /// the acceptance protocol measures): the zoo's best runs, as a user would pick them.
+    case bestValidation = "best-validation"
+}
+
 /// Sizes and options of a G.pt-style generator.
 public struct GeneratorConfiguration: Codable, Sendable, Equatable {
     /// Values per parameter token.
@@ -71,8 +80,19 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
     public var hidesStart: Bool { startDropout >= 1 }
     /// How training pairs are drawn from the zoo's runs.
     public var targetSampling: TargetSampling
-    /// Learn from the first N finished runs of each task (nil: all of them).
+    /// Learn from N finished runs of each task (nil: all of them), chosen by `runSelection`.
     public var runsPerTask: Int?
+    public var runSelection: RunSelection
+    /// Networks per run on the straight line from its initialisation to its final checkpoint,
+    /// each scored on the zoo's cases and learned as a run of its own (0: none, G.pt's data).
+    /// A zoo's runs cross from fresh to trained in a checkpoint or two; these lines pass
+    /// through every metric value between, so middle prompts have networks to answer with.
+    public var pathTargets: Int
+    /// Give the model a learned embedding of the training run a target comes from, and at
+    /// sampling the run a start is assigned to (`WeightGenerator.answeringRun`): the targets of
+    /// one prompt then form one network per run instead of a mixture the model must pick from,
+    /// and a start's answers to different prompts come from one run's path.
+    public var runEmbedding: Bool
 
     public init(chunkSize: Int, width: Int, depth: Int, heads: Int, frequencies: Int = 32, promptOctaves: Double = 10,
                 metric: PromptMetric = .dice,
@@ -80,7 +100,7 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
                 warmupSteps: Int = 100, weightDecay: Float = 0.1, gradientClip: Float = 1, emaDecay: Float = 0.999,
                 permutationAugmentation: Bool = true, startGradient: Bool = false, globalResidual: Bool = true,
                 canonicalAlignment: Bool = false, startDropout: Float = 0, targetSampling: TargetSampling = .pairs,
-                runsPerTask: Int? = nil) {
+                runsPerTask: Int? = nil, runSelection: RunSelection = .first, pathTargets: Int = 0, runEmbedding: Bool = false) {
         self.chunkSize = chunkSize
         self.width = width
         self.depth = depth
@@ -103,6 +123,9 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
         self.startDropout = startDropout
         self.targetSampling = targetSampling
         self.runsPerTask = runsPerTask
+        self.runSelection = runSelection
+        self.pathTargets = pathTargets
+        self.runEmbedding = runEmbedding
     }
 
     /// G.pt's design at a size that trains in a few minutes, for tests and quick looks.
@@ -112,14 +135,17 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
     /// size that trains within the 45 minutes on 2 cores.
     public static let gpt = GeneratorConfiguration(chunkSize: 128, width: 256, depth: 4, heads: 8, trainingSteps: 3000,
                                                    batchSize: 32, learningRate: 4e-4, warmupSteps: 200)
-    /// The default: prompted by task and target metric over a zoo whose runs share one channel
-    /// order (canonical alignment, start hidden, no residual), from the first 16 runs of each
-    /// task — the variant that generates trained networks from unseen initialisations on this
-    /// machine (docs/GENERATOR.md). About 25 minutes on 2 cores.
+    /// The default: prompted by task, run and target metric over a zoo whose runs share one
+    /// channel order (canonical alignment, start hidden, no residual), from the 16 runs of
+    /// each task with the best final validation Dice and 19 measured networks on each run's
+    /// initialisation-to-final line, targets drawn metric-balanced — the variant that
+    /// generates trained networks from unseen initialisations and follows the prompt on this
+    /// machine (docs/GENERATOR.md). About 26 minutes on 2 cores.
     public static let standard = GeneratorConfiguration(chunkSize: 128, width: 128, depth: 2, heads: 4, trainingSteps: 10000,
                                                         batchSize: 32, learningRate: 1e-3, warmupSteps: 100, permutationAugmentation: false,
                                                         globalResidual: false, canonicalAlignment: true, startDropout: 1,
-                                                        runsPerTask: 16)
+                                                        targetSampling: .balanced, runsPerTask: 16, runSelection: .bestValidation,
+                                                        pathTargets: 19, runEmbedding: true)
 
     /// The preset a command-line or experiment size names: `small`, `default` or `gpt`.
     public static func named(_ name: String) throws -> GeneratorConfiguration {
@@ -156,6 +182,9 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
         startDropout = try c.decodeIfPresent(Float.self, forKey: .startDropout) ?? 0
         targetSampling = try c.decodeIfPresent(TargetSampling.self, forKey: .targetSampling) ?? .pairs
         runsPerTask = try c.decodeIfPresent(Int.self, forKey: .runsPerTask)
+        runSelection = try c.decodeIfPresent(RunSelection.self, forKey: .runSelection) ?? .first
+        pathTargets = try c.decodeIfPresent(Int.self, forKey: .pathTargets) ?? 0
+        runEmbedding = try c.decodeIfPresent(Bool.self, forKey: .runEmbedding) ?? false
     }
 
     public func validate() throws {
@@ -166,6 +195,7 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
         guard trainingSteps > 0, batchSize > 0, learningRate > 0, diffusionSteps >= 2 else {
             throw GeneratorError.invalidConfiguration("steps, batch size and learning rate must be positive")
         }
+        guard pathTargets >= 0 else { throw GeneratorError.invalidConfiguration("path targets must not be negative") }
         guard (0...1).contains(startDropout) else {
             throw GeneratorError.invalidConfiguration("start dropout must lie in 0…1")
         }

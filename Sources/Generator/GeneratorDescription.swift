@@ -26,12 +26,29 @@ public struct GeneratorDescription: Codable, Sendable {
     public var runsPerTask: Int?
     /// Run indices per task held out of training for the periodic evaluation.
     public var heldOutRuns: [Int]
+    /// The rows of the run embedding, in order (nil without one).
+    public var learnedRuns: [LearnedRun]?
     public var seed: UInt64
     /// Training steps completed.
     public var step: Int
     /// Mean loss per logging interval.
     public var lossHistory: [Float]
     public var seconds: Double
+
+    /// Rows of the run embedding (0 without one).
+    public var runCount: Int { learnedRuns?.count ?? 0 }
+}
+
+/// A zoo run a generator with a run embedding learned from: one row of the embedding.
+public struct LearnedRun: Codable, Sendable, Equatable {
+    /// Index into the generator's tasks.
+    public var task: Int
+    /// The run's index in its task in the zoo.
+    public var runIndex: Int
+    /// `InitialisationFingerprint` of the run's initialisation.
+    public var initialisationFingerprint: UInt64
+    /// Best prompt metric on the run's path: its checkpoints and path networks.
+    public var bestMetric: Double
 }
 
 /// Reads and writes a generator folder atomically (weights first, then the description).

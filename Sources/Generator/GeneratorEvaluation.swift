@@ -46,8 +46,9 @@ public struct GeneratorEvaluation: Codable, Sendable {
 }
 
 extension WeightGenerator {
-    /// For each task: networks generated from `seeds` unseen and `seeds` seen initialisations,
-    /// prompted with the zoo's best test Dice, measured on the zoo's test cases; and prompt
+    /// For each task: networks generated from `seeds` unseen and `seeds` seen initialisations
+    /// (of runs the generator learned from), prompted with the zoo's best test Dice, measured
+    /// on the zoo's test cases; and prompt
     /// alignment over 20 prompts on `alignmentStarts` starts of each kind. `extrapolate` passes
     /// prompts above the generator's training data on unchanged (see `attainablePrompt`).
     public func evaluate(on zoo: Zoo, seeds: Int = 16, alignmentStarts: Int = 4, sampler: DiffusionSampler = .ddim(steps: 50),
@@ -63,7 +64,9 @@ extension WeightGenerator {
             for run in runs { best = max(best, try zoo.checkpoints(run: run.id!).map(\.testDice).max() ?? 0) }
             let unseenStarts = try unseenInitialisationSeeds(count: seeds, avoiding: runs).map { try layout.flatten(try PlainConvUNet(description.architecture, seed: $0)) }
             let unseenMetrics = try unseenStarts.map { try evaluator.evaluate(try network(from: $0)).testDice }
-            let training = runs.filter { !description.heldOutRuns.contains($0.runIndex) }.prefix(seeds)
+            let c = description.configuration
+            let training = try RunPool.trainingRuns(zoo: zoo, task: task, runsPerTask: c.runsPerTask, selection: c.runSelection,
+                                                    metric: c.metric, excluding: Set(description.heldOutRuns)).prefix(seeds)
             var seenStarts: [[Float]] = [], seenMetrics: [Double] = []
             for run in training {
                 let first = try zoo.parameters(of: run)[0]

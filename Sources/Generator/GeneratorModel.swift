@@ -32,31 +32,38 @@ public struct GeneratorInput {
     public let scalars: [[Float]]
     /// Task index per sample.
     public let tasks: [Int]
+    /// Training-run (trajectory) index per sample; required when the configuration has `runEmbedding`.
+    public let runs: [Int]?
 
-    public init(start: Tensor, noisy: Tensor, scalars: [[Float]], tasks: [Int], startGradient: Tensor? = nil) {
+    public init(start: Tensor, noisy: Tensor, scalars: [[Float]], tasks: [Int], startGradient: Tensor? = nil, runs: [Int]? = nil) {
         self.start = start
         self.startGradient = startGradient
         self.noisy = noisy
         self.scalars = scalars
         self.tasks = tasks
+        self.runs = runs
     }
 }
 
 /// G.pt's transformer over parameter tokens: per-token encoders for the noised target and
 /// the start parameters, frequency-embedded scalar prompts (diffusion step, target and start
-/// metric, their difference), a learned task embedding, LayerNorm and positional embedding,
+/// metric, their difference), a learned task embedding (plus, optionally, one of the training
+/// run a target came from), LayerNorm and positional embedding,
 /// pre-LN blocks, and zero-initialised per-token decoders with (by default) the global residual
 /// to the start parameters — so the untrained model predicts "target = start".
 public final class GeneratorModel: Module {
     public let configuration: GeneratorConfiguration
     public let tokenCount: Int
     public let taskCount: Int
+    /// Training runs the run embedding knows (0 without one).
+    public let runCount: Int
     static let scalarCount = 4
     let noisyEncoder: PerTokenLinear
     let startEncoder: PerTokenLinear
     let gradientEncoder: PerTokenLinear?
     let scalarEncoder: PerTokenLinear
     let taskEmbedding: Tensor
+    let runEmbedding: Tensor?
     let inputNorm: LayerNorm
     let positionalEmbedding: Tensor
     let blocks: ModuleList<TransformerBlock>
@@ -66,11 +73,15 @@ public final class GeneratorModel: Module {
     let stepFrequencies: [Float]
     let promptFrequencies: [Float]
 
-    public init(configuration c: GeneratorConfiguration, tokenCount: Int, taskCount: Int, seed: UInt64) throws {
+    public init(configuration c: GeneratorConfiguration, tokenCount: Int, taskCount: Int, runCount: Int = 0, seed: UInt64) throws {
         try c.validate()
+        guard !c.runEmbedding || runCount > 0 else {
+            throw GeneratorError.incompatible("a generator with a run embedding needs the number of training runs")
+        }
         configuration = c
         self.tokenCount = tokenCount
         self.taskCount = max(taskCount, 1)
+        self.runCount = c.runEmbedding ? runCount : 0
         var rng = SeededGenerator(seed: seed)
         let w = c.width, chunk = c.chunkSize
         noisyEncoder = PerTokenLinear(tokens: tokenCount, inFeatures: chunk, outFeatures: w, std: 1 / Float(chunk).squareRoot(), rng: &rng)
@@ -81,6 +92,7 @@ public final class GeneratorModel: Module {
         scalarEncoder = PerTokenLinear(tokens: Self.scalarCount, inFeatures: features, outFeatures: w,
                                        std: 1 / Float(features).squareRoot(), rng: &rng)
         taskEmbedding = Initialization.normal([self.taskCount, w], std: 0.02, using: &rng)
+        runEmbedding = c.runEmbedding ? Initialization.normal([runCount, w], std: 0.02, using: &rng) : nil
         inputNorm = LayerNorm(features: w)
         positionalEmbedding = Tensor.zeros([1, 2 * tokenCount + Self.scalarCount + 1, w])
         blocks = ModuleList()
@@ -95,6 +107,7 @@ public final class GeneratorModel: Module {
         if let gradientEncoder { registerChild("gradient_encoder", gradientEncoder) }
         registerChild("scalar_encoder", scalarEncoder)
         registerParameter("task_embedding", taskEmbedding)
+        if let runEmbedding { registerParameter("run_embedding", runEmbedding) }
         registerChild("ln_in", inputNorm)
         registerParameter("pos_embedding", positionalEmbedding)
         registerChild("blocks", blocks)
@@ -126,7 +139,16 @@ public final class GeneratorModel: Module {
             guard (0..<taskCount).contains(task) else { throw GeneratorError.incompatible("task index \(task) outside 0..<\(taskCount)") }
             oneHot[b * taskCount + task] = 1
         }
-        let taskToken = try Tensor(shape: [batch, taskCount], values: oneHot).matmul(taskEmbedding).reshaped([batch, 1, configuration.width])
+        var taskToken = try Tensor(shape: [batch, taskCount], values: oneHot).matmul(taskEmbedding).reshaped([batch, 1, configuration.width])
+        if let runEmbedding {
+            guard let runs = input.runs, runs.count == batch, runs.allSatisfy({ (0..<runCount).contains($0) }) else {
+                throw GeneratorError.incompatible("this generator needs a training-run index in 0..<\(runCount) per sample")
+            }
+            var runHot = [Float](repeating: 0, count: batch * runCount)
+            for (b, run) in runs.enumerated() { runHot[b * runCount + run] = 1 }
+            taskToken = try taskToken + Tensor(shape: [batch, runCount], values: runHot).matmul(runEmbedding)
+                .reshaped([batch, 1, configuration.width])
+        }
         var startTokens = try startEncoder(input.start)
         if let gradientEncoder {
             guard let gradient = input.startGradient, gradient.shape == input.start.shape else {

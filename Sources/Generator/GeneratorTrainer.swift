@@ -57,17 +57,22 @@ public final class GeneratorTrainer {
         startGradient = configuration.startGradient
             ? StartGradient(architecture: architecture, layout: layout, evaluators: evaluators) : nil
         let channelGroups = try UNetPermutation(configuration: architecture, layout: layout)
-        pool = try RunPool(zoo: zoo, tasks: tasks, runsPerTask: configuration.runsPerTask, metric: configuration.metric, excluding: Set(heldOut),
-                           startGradient: startGradient, alignment: configuration.canonicalAlignment ? channelGroups : nil)
+        let measure = { (parameters: [Float], task: Int) throws -> Float in
+            let network = try PlainConvUNet(architecture, seed: 0)
+            try network.loadStateDict(try layout.stateDict(parameters))
+            let metrics = try evaluators[task].evaluate(network)
+            return Float(configuration.metric == .dice ? metrics.testDice : metrics.trainLoss)
+        }
+        pool = try RunPool(zoo: zoo, tasks: tasks, runsPerTask: configuration.runsPerTask, selection: configuration.runSelection,
+                           metric: configuration.metric, excluding: Set(heldOut),
+                           startGradient: startGradient, alignment: configuration.canonicalAlignment ? channelGroups : nil,
+                           paths: (configuration.pathTargets, measure))
         let tokenizer = ParameterTokenizer(layout: layout, chunkSize: configuration.chunkSize)
         let normalizer = resumed?.normalizer ?? ParameterNormalizer(layout: layout, checkpoints: pool.allParameters)
         permutation = configuration.permutationAugmentation ? channelGroups : nil
         diffusion = GaussianDiffusion(steps: configuration.diffusionSteps)
         batchMask = try Tensor(shape: [configuration.batchSize, tokenizer.tokenCount, configuration.chunkSize],
                                values: Array((0..<configuration.batchSize).map { _ in tokenizer.mask }.joined()))
-        model = try GeneratorModel(configuration: configuration, tokenCount: tokenizer.tokenCount, taskCount: tasks.count, seed: seed)
-        optimizer = Adam.adamW(groups: ParameterGroup.decayAndNoDecay(model.namedParameters(), weightDecay: configuration.weightDecay),
-                               learningRate: configuration.learningRate)
         var initial: [String: Double] = [:], best: [String: Double] = [:]
         for (index, task) in tasks.enumerated() {
             let runs = pool.runs.filter { $0.task == index }
@@ -79,8 +84,14 @@ public final class GeneratorTrainer {
         description = resumed ?? GeneratorDescription(
             configuration: configuration, architecture: architecture, patchSize: zoo.plan.patchSize, spacing: spacing, tokenizer: tokenizer,
             normalizer: normalizer, tasks: tasks, initialMetric: initial, bestMetric: best,
-            zoo: zoo.folder.standardizedFileURL.path, runsPerTask: configuration.runsPerTask, heldOutRuns: heldOut, seed: seed, step: 0,
+            zoo: zoo.folder.standardizedFileURL.path, runsPerTask: configuration.runsPerTask, heldOutRuns: heldOut,
+            learnedRuns: configuration.runEmbedding ? pool.learnedRuns(higherIsBetter: configuration.metric == .dice) : nil,
+            seed: seed, step: 0,
             lossHistory: [], seconds: 0)
+        model = try GeneratorModel(configuration: configuration, tokenCount: tokenizer.tokenCount, taskCount: tasks.count,
+                                   runCount: description.runCount, seed: seed)
+        optimizer = Adam.adamW(groups: ParameterGroup.decayAndNoDecay(model.namedParameters(), weightDecay: configuration.weightDecay),
+                               learningRate: configuration.learningRate)
         if resumed != nil {
             try model.loadStateDict(try GeneratorStore.readTensors(folder, prefix: "model."))
         }
@@ -142,7 +153,7 @@ public final class GeneratorTrainer {
         let c = description.configuration
         let tokens = description.tokenizer.tokenCount, chunk = c.chunkSize
         var starts: [Float] = [], targets: [Float] = [], noisy: [Float] = [], scalars: [[Float]] = [], tasks: [Int] = []
-        var gradients: [Float] = []
+        var gradients: [Float] = [], trajectories: [Int] = []
         for _ in 0..<c.batchSize {
             let (run, startIndex, targetIndex) = pool.samplePair(&rng, sampling: c.targetSampling)
             var start = run.parameters[startIndex], target = run.parameters[targetIndex]
@@ -167,11 +178,13 @@ public final class GeneratorTrainer {
             let startMetric = dropped ? 0 : run.metrics[startIndex], targetMetric = run.metrics[targetIndex]
             scalars.append([Float(t) / Float(diffusion.steps), targetMetric, startMetric, targetMetric - startMetric])
             tasks.append(run.task)
+            trajectories.append(run.trajectory)
         }
         let shape = Shape([c.batchSize, tokens, chunk])
         let input = GeneratorInput(start: try Tensor(shape: shape, values: starts), noisy: try Tensor(shape: shape, values: noisy),
                                    scalars: scalars, tasks: tasks,
-                                   startGradient: c.startGradient ? try Tensor(shape: shape, values: gradients) : nil)
+                                   startGradient: c.startGradient ? try Tensor(shape: shape, values: gradients) : nil,
+                                   runs: c.runEmbedding ? trajectories : nil)
         optimizer.zeroGrad()
         let prediction = try model(input)
         let difference = try (prediction - Tensor(shape: shape, values: targets)) * batchMask
@@ -208,7 +221,7 @@ public final class GeneratorTrainer {
     /// A copy of the model holding the EMA weights.
     func emaModel() throws -> GeneratorModel {
         let copy = try GeneratorModel(configuration: description.configuration, tokenCount: description.tokenizer.tokenCount,
-                                      taskCount: description.tasks.count, seed: 0)
+                                      taskCount: description.tasks.count, runCount: description.runCount, seed: 0)
         try copy.loadStateDict(ema.shadow)
         return copy
     }

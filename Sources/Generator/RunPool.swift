@@ -12,23 +12,26 @@ struct RunPool {
         let metrics: [Float]
         /// Start-gradient features per checkpoint (empty unless the generator reads them; none for the last).
         let gradients: [[Float]]
+        /// The recorded run this one is, or whose path it is: its index among all the pool's
+        /// recorded runs, tasks in order (the row of a run embedding).
+        var trajectory = 0
     }
 
     let runs: [Run]
 
-    /// Loads the done runs of `tasks` in the plan's architecture, the first `runsPerTask` of
-    /// each task when given (for scaling studies), skipping runs with fewer than two checkpoints.
+    /// Loads the done runs of `tasks` in the plan's architecture, `runsPerTask` of each task
+    /// when given (chosen by `selection`), skipping runs with fewer than two checkpoints.
     /// With `alignment`, each run is permuted into the channel order of its task's reference
     /// run (the one with the best final validation Dice), all its checkpoints alike.
-    init(zoo: Zoo, tasks: [String], runsPerTask: Int?, metric: PromptMetric, excluding excluded: Set<Int> = [],
-         startGradient: StartGradient? = nil, alignment: UNetPermutation? = nil) throws {
-        let architecture = try zoo.planArchitectureID()
-        var runs: [Run] = []
+    /// With `paths`, each run also gets a path run (`pathRun`) whose networks `measure` scores.
+    init(zoo: Zoo, tasks: [String], runsPerTask: Int?, selection: RunSelection = .first, metric: PromptMetric, excluding excluded: Set<Int> = [],
+         startGradient: StartGradient? = nil, alignment: UNetPermutation? = nil,
+         paths: (count: Int, measure: (_ parameters: [Float], _ task: Int) throws -> Float)? = nil) throws {
+        var runs: [Run] = [], recordedCount = 0
         for (taskIndex, task) in tasks.enumerated() {
-            let candidates = try zoo.runs(task: task, status: .done)
-                .filter { $0.architectureId == architecture && $0.source == "trained" && !excluded.contains($0.runIndex) }
-            let loaded = try candidates.prefix(runsPerTask ?? candidates.count).map { ($0, try zoo.parameters(of: $0)) }
-                .filter { $0.1.count >= 2 }
+            let selected = try Self.trainingRuns(zoo: zoo, task: task, runsPerTask: runsPerTask, selection: selection, metric: metric,
+                                                 excluding: excluded)
+            let loaded = try selected.map { ($0, try zoo.parameters(of: $0)) }.filter { $0.1.count >= 2 }
             let reference = loaded.max { $0.1.last!.record.validationDice < $1.1.last!.record.validationDice }?.1.last!.values
             for (run, checkpoints) in loaded {
                 var parameters = checkpoints.map(\.values)
@@ -39,13 +42,59 @@ struct RunPool {
                 let gradients = try startGradient.map { feature in
                     try parameters.dropLast().map { try feature.features($0, task: taskIndex) }
                 } ?? []
-                runs.append(Run(task: taskIndex, runIndex: run.runIndex, parameters: parameters,
-                                metrics: checkpoints.map { Float(metric == .dice ? $0.record.testDice : $0.record.trainLoss) },
-                                gradients: gradients))
+                let recorded = Run(task: taskIndex, runIndex: run.runIndex, parameters: parameters,
+                                   metrics: checkpoints.map { Float(metric == .dice ? $0.record.testDice : $0.record.trainLoss) },
+                                   gradients: gradients, trajectory: recordedCount)
+                recordedCount += 1
+                runs.append(recorded)
+                if let paths, paths.count > 0 {
+                    let path = try Self.pathRun(recorded, count: paths.count, measure: { try paths.measure($0, taskIndex) })
+                    let pathGradients = try startGradient.map { feature in
+                        try path.parameters.dropLast().map { try feature.features($0, task: taskIndex) }
+                    } ?? []
+                    runs.append(Run(task: taskIndex, runIndex: run.runIndex, parameters: path.parameters, metrics: path.metrics,
+                                    gradients: pathGradients, trajectory: recorded.trajectory))
+                }
             }
         }
         guard !runs.isEmpty else { throw GeneratorError.incompatible("the zoo at \(zoo.folder.path) has no finished runs for \(tasks)") }
         self.init(runs: runs)
+    }
+
+    /// The finished runs of `task` in the plan's architecture a generator learns from:
+    /// `runsPerTask` of them (all when nil) chosen by `selection`, none of `excluded`.
+    static func trainingRuns(zoo: Zoo, task: String, runsPerTask: Int?, selection: RunSelection, metric: PromptMetric,
+                             excluding excluded: Set<Int>) throws -> [RunRecord] {
+        let architecture = try zoo.planArchitectureID()
+        var candidates = try zoo.runs(task: task, status: .done)
+            .filter { $0.architectureId == architecture && $0.source == "trained" && !excluded.contains($0.runIndex) }
+        if selection == .bestValidation {
+            // Final validation metric, best first; a run without checkpoints sorts last.
+            let finals = try candidates.map { run -> Double in
+                guard let last = try zoo.checkpoints(run: run.id!).last else { return -.infinity }
+                return metric == .dice ? last.validationDice : -last.validationLoss
+            }
+            candidates = zip(candidates, finals).sorted { $0.1 > $1.1 }.map(\.0)
+        }
+        return Array(candidates.prefix(runsPerTask ?? candidates.count))
+    }
+
+    /// The straight path from a run's initialisation to its final checkpoint as a run of its
+    /// own: the two ends and `count` evenly spaced networks between, each scored by `measure`.
+    /// A zoo holds few networks between fresh and trained (its runs cross that range in a
+    /// checkpoint or two), while this line passes through every metric value between, so a
+    /// generator learns prompts across the whole range from networks that really score them.
+    static func pathRun(_ run: Run, count: Int, measure: ([Float]) throws -> Float) throws -> Run {
+        let first = run.parameters[0], last = run.parameters[run.parameters.count - 1]
+        var parameters = [first], metrics = [run.metrics[0]]
+        for step in 1...count {
+            let fraction = Float(step) / Float(count + 1)
+            let between = zip(first, last).map { $0 + fraction * ($1 - $0) }
+            parameters.append(between)
+            metrics.append(try measure(between))
+        }
+        return Run(task: run.task, runIndex: run.runIndex, parameters: parameters + [last],
+                   metrics: metrics + [run.metrics[run.metrics.count - 1]], gradients: [], trajectory: run.trajectory)
     }
 
     /// A pool of runs already in memory.
@@ -74,6 +123,17 @@ struct RunPool {
         }
         let (runPosition, target) = table.targets[low]
         return (runs[runPosition], Int(rng.next() % UInt64(target)), target)
+    }
+
+    /// One row per recorded run in trajectory order: its task, zoo index, the fingerprint of
+    /// its initialisation and the best metric on its path (recorded and path networks).
+    func learnedRuns(higherIsBetter: Bool) -> [LearnedRun] {
+        Dictionary(grouping: runs, by: \.trajectory).sorted { $0.key < $1.key }.map { _, group in
+            let metrics = group.flatMap(\.metrics).filter(\.isFinite).map(Double.init)
+            return LearnedRun(task: group[0].task, runIndex: group[0].runIndex,
+                              initialisationFingerprint: InitialisationFingerprint.of(group[0].parameters[0]),
+                              bestMetric: (higherIsBetter ? metrics.max() : metrics.min()) ?? 0)
+        }
     }
 
     /// Every checkpoint vector (for normalisation statistics).

@@ -29,7 +29,7 @@ public final class WeightGenerator {
     public convenience init(folder: URL, exponentialMovingAverage: Bool = true) throws {
         let description = try GeneratorStore.readDescription(folder)
         let model = try GeneratorModel(configuration: description.configuration, tokenCount: description.tokenizer.tokenCount,
-                                       taskCount: description.tasks.count, seed: 0)
+                                       taskCount: description.tasks.count, runCount: description.runCount, seed: 0)
         try model.loadStateDict(try GeneratorStore.readTensors(folder, prefix: exponentialMovingAverage ? "ema." : "model."))
         try self.init(description: description, model: model)
     }
@@ -51,6 +51,25 @@ public final class WeightGenerator {
         return description.configuration.metric == .dice ? min(target, best) : max(target, best)
     }
 
+    /// The training run whose path a start is answered from at a target metric, for a
+    /// generator with a run embedding (nil otherwise). Only the task's runs that reached the
+    /// target take part (all of them when none did): a run's path holds no network better than
+    /// its best. Among those, the run the start initialised when it is one of them (the
+    /// generator recognises its training runs' initialisations in any channel order), else one
+    /// fixed by the start's values — an unseen initialisation says nothing about which run it
+    /// resembles, so that choice is arbitrary but repeatable.
+    public func answeringRun(for start: [Float], task: Int, target: Double) -> Int? {
+        guard let learned = description.learnedRuns else { return nil }
+        let rows = learned.indices.filter { learned[$0].task == task }
+        guard !rows.isEmpty else { return nil }
+        let higherIsBetter = description.configuration.metric == .dice
+        let reached = rows.filter { higherIsBetter ? learned[$0].bestMetric >= target : learned[$0].bestMetric <= target }
+        let candidates = reached.isEmpty ? rows : reached
+        let fingerprint = InitialisationFingerprint.of(start)
+        if let own = candidates.first(where: { learned[$0].initialisationFingerprint == fingerprint }) { return own }
+        return candidates[Int(fingerprint % UInt64(candidates.count))]
+    }
+
     /// New flat parameter vectors for each start vector (in the U-Net layout), prompted with
     /// the start and target metrics; one batch through the sampler. Targets are limited by
     /// `attainablePrompt` unless `extrapolate` is set.
@@ -63,6 +82,12 @@ public final class WeightGenerator {
             throw GeneratorError.incompatible("generate needs one task, start metric and target metric per start network")
         }
         let targets = zip(targetMetrics, tasks).map { extrapolate ? $0 : attainablePrompt($0, task: $1) }
+        let runs = description.configuration.runEmbedding ? try starts.indices.map { b in
+            guard let run = answeringRun(for: starts[b], task: tasks[b], target: targets[b]) else {
+                throw GeneratorError.incompatible("the generator learned no runs of task index \(tasks[b])")
+            }
+            return run
+        } : nil
         let tokenizer = description.tokenizer, normalizer = description.normalizer
         let shape = Shape([batch, tokenizer.tokenCount, tokenizer.chunkSize])
         // A generator trained without starts (start dropout 1) sees the zoo mean and a start metric of 0, as in training.
@@ -85,7 +110,7 @@ public final class WeightGenerator {
                     return [Float(t) / Float(diffusion.steps), target, start, target - start]
                 }
                 let input = GeneratorInput(start: startTensor, noisy: try Tensor(shape: shape, values: x), scalars: scalars, tasks: tasks,
-                                           startGradient: gradientTensor)
+                                           startGradient: gradientTensor, runs: runs)
                 x0 = try model(input).scalars
                 switch sampler {
                 case .ddpm: x = diffusion.ancestralStep(x0: x0, xt: x, step: t, rng: &rng)

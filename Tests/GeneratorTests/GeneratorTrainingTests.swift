@@ -131,6 +131,67 @@ final class GeneratorTrainingTests: XCTestCase {
         XCTAssertEqual(output[0].count, layout.parameterCount)
     }
 
+    /// A generator with path targets and a run embedding: the path networks are measured and
+    /// learned (the best metric covers them), every training run gets a row, and a start is
+    /// answered from one fixed run of its task among those that reached the prompt.
+    func testPathTargetsAndRunEmbeddingTrainAndGenerate() throws {
+        let configuration = GeneratorConfiguration(chunkSize: 32, width: 32, depth: 1, heads: 2, frequencies: 8, trainingSteps: 10, batchSize: 4,
+                                                   learningRate: 3e-3, warmupSteps: 5, startDropout: 1, pathTargets: 2, runEmbedding: true)
+        let zoo = try makeZoo()
+        let folder = temporaryFolder()
+        let trainer = try GeneratorTrainer(zoo: zoo, folder: folder, configuration: configuration, heldOutRunsPerTask: 1)
+        let runs = trainer.pool.runs
+        let recorded = stride(from: 0, to: runs.count, by: 2).map { runs[$0] }, paths = stride(from: 1, to: runs.count, by: 2).map { runs[$0] }
+        XCTAssertEqual(paths.map(\.trajectory), recorded.map(\.trajectory), "each recorded run is followed by its path")
+        XCTAssertEqual(Set(recorded.map(\.trajectory)).count, recorded.count)
+        XCTAssertTrue(paths.allSatisfy { $0.parameters.count == 4 && $0.metrics.allSatisfy { (0...1).contains($0) } })
+        XCTAssertEqual(trainer.description.bestMetric["cord"], runs.filter { $0.task == 0 }.flatMap(\.metrics).max().map(Double.init))
+        let learned = try XCTUnwrap(trainer.description.learnedRuns)
+        XCTAssertEqual(learned.map(\.runIndex), recorded.map(\.runIndex))
+        XCTAssertEqual(learned.map(\.task), recorded.map(\.task))
+        XCTAssertEqual(learned.map(\.bestMetric), zip(recorded, paths).map { Double(($0.metrics + $1.metrics).max()!) })
+        try trainer.train()
+        let generator = try WeightGenerator(folder: folder)
+        XCTAssertEqual(generator.model.runCount, recorded.count)
+        let (architecture, layout) = try zoo.architecture(try zoo.planArchitectureID())
+        let starts = try (0..<12).map { try layout.flatten(try PlainConvUNet(architecture, seed: 500 + $0)) }
+        let chosen = starts.map { generator.answeringRun(for: $0, task: 1, target: 0) }
+        XCTAssertTrue(chosen.allSatisfy { learned[$0 ?? 0].task == 1 }, "a start follows a run of its task")
+        XCTAssertGreaterThan(Set(chosen).count, 1, "different starts are spread over the runs")
+        XCTAssertEqual(starts.map { generator.answeringRun(for: $0, task: 1, target: 0) }, chosen)
+        let bests = learned.map(\.bestMetric)
+        let canalBest = try XCTUnwrap(generator.description.bestMetric["canal"])
+        for start in starts {
+            let row = try XCTUnwrap(generator.answeringRun(for: start, task: 1, target: canalBest))
+            XCTAssertEqual(bests[row], canalBest, "only a run that reached the prompt answers it")
+        }
+        for run in recorded where run.task == 1 {
+            let zooRun = try XCTUnwrap(try zoo.runs(task: "canal").first { $0.runIndex == run.runIndex })
+            let initialisation = try zoo.parameters(of: zooRun)[0].values
+            XCTAssertEqual(generator.answeringRun(for: initialisation, task: 1, target: 0), run.trajectory, "a training run's initialisation follows its own run")
+        }
+        XCTAssertEqual(InitialisationFingerprint.of([3, 1, 2]), InitialisationFingerprint.of([1, 2, 3]), "channel order does not matter")
+        XCTAssertNotEqual(InitialisationFingerprint.of([1, 2, 3]), InitialisationFingerprint.of([1, 2, 4]))
+        let output = try generator.generate(starts: [starts[0]], tasks: [1], startMetrics: [0], targetMetrics: [0.9], sampler: .ddim(steps: 3))
+        XCTAssertEqual(output[0].count, layout.parameterCount)
+        XCTAssertThrowsError(try GeneratorModel(configuration: configuration, tokenCount: 4, taskCount: 1, seed: 0),
+                             "a run embedding needs its number of runs")
+    }
+
+    /// Best-validation selection takes the runs whose final checkpoint scores best on the
+    /// validation cases; first selection takes them in run order.
+    func testRunSelectionTakesTheFirstOrTheBestValidatedRuns() throws {
+        let zoo = try makeZoo()
+        let runs = try zoo.runs(task: "cord", status: .done)
+        let finals = try runs.map { (run: $0.runIndex, dice: try XCTUnwrap(try zoo.checkpoints(run: $0.id!).last).validationDice) }
+        let dice = Dictionary(uniqueKeysWithValues: finals.map { ($0.run, $0.dice) })
+        let selected = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: 2, selection: .bestValidation, metric: .dice)
+        XCTAssertEqual(selected.runs.map { dice[$0.runIndex]! }, Array(finals.map(\.dice).sorted(by: >).prefix(2)),
+                       "compared by value: runs of equal validation Dice may come in either order")
+        let first = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: 2, selection: .first, metric: .dice)
+        XCTAssertEqual(first.runs.map(\.runIndex), Array(runs.map(\.runIndex).prefix(2)))
+    }
+
     /// Canonical alignment permutes whole runs: every checkpoint of a run by the same
     /// permutation (so each computes what it did), bringing the final checkpoints closer to
     /// the task's reference (the final checkpoint with the best validation Dice).
@@ -205,6 +266,22 @@ final class GeneratorTrainingTests: XCTestCase {
         }
     }
 
+    /// A path run keeps the run's two ends and puts evenly spaced networks between them, each
+    /// with the metric its measurement gives (not one interpolated from the ends).
+    func testPathRunLiesOnTheLineFromInitialisationToFinalAndIsMeasured() throws {
+        let run = RunPool.Run(task: 1, runIndex: 7, parameters: [[0, 10], [5, 5], [4, 20]], metrics: [0.05, 0.4, 0.9], gradients: [])
+        var measured: [[Float]] = []
+        let path = try RunPool.pathRun(run, count: 3, measure: { measured.append($0); return $0[1] / 100 })
+        XCTAssertEqual(path.parameters, [[0, 10], [1, 12.5], [2, 15], [3, 17.5], [4, 20]])
+        XCTAssertEqual(measured, Array(path.parameters[1...3]))
+        XCTAssertEqual(path.metrics, [0.05, 0.125, 0.15, 0.175, 0.9])
+        XCTAssertEqual(path.task, 1)
+        XCTAssertEqual(path.runIndex, 7)
+        var configuration = tiny
+        configuration.pathTargets = -1
+        XCTAssertThrowsError(try configuration.validate())
+    }
+
     /// The presets a command line names are valid; the default hides the start in an aligned zoo.
     func testPresetsValidateAndTheDefaultHidesTheStart() throws {
         for name in ["small", "default", "gpt"] { XCTAssertNoThrow(try GeneratorConfiguration.named(name).validate(), name) }
@@ -212,6 +289,10 @@ final class GeneratorTrainingTests: XCTestCase {
         let standard = try GeneratorConfiguration.named("default")
         XCTAssertEqual(standard.startDropout, 1)
         XCTAssertTrue(standard.canonicalAlignment)
+        XCTAssertTrue(standard.runEmbedding)
+        XCTAssertEqual(standard.pathTargets, 19)
+        XCTAssertEqual(standard.targetSampling, .balanced)
+        XCTAssertEqual(standard.runSelection, .bestValidation)
         XCTAssertFalse(standard.permutationAugmentation)
         XCTAssertTrue(try GeneratorConfiguration.named("gpt").permutationAugmentation)
     }
@@ -258,6 +339,9 @@ final class GeneratorTrainingTests: XCTestCase {
         object.removeValue(forKey: "startDropout")
         object.removeValue(forKey: "targetSampling")
         object.removeValue(forKey: "promptOctaves")
+        object.removeValue(forKey: "pathTargets")
+        object.removeValue(forKey: "runEmbedding")
+        object.removeValue(forKey: "runSelection")
         let decoded = try JSONDecoder().decode(GeneratorConfiguration.self, from: JSONSerialization.data(withJSONObject: object))
         XCTAssertEqual(decoded, GeneratorConfiguration.small)
     }

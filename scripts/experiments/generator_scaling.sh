@@ -4,7 +4,8 @@
 # Dice, ratio to the best zoo checkpoint, prompt alignment).
 # Usage: scripts/experiments/generator_scaling.sh ZOO OUT [CONFIG] [STEPS] ["16 32 64 128"] [SEEDS]
 # Variants (VARIANTS, default "on off"): on = permutation augmentation, off = none, aligned =
-# runs aligned to a reference with the start hidden (the default preset's method).
+# runs aligned to a reference with the start hidden (the fourth session's default), paths =
+# aligned plus path targets, metric-balanced targets and the run embedding (the default's method).
 # Extra `generator train` options go in GENERATOR_OPTIONS, e.g. "--tasks cord --batch-size 32".
 set -euo pipefail
 zoo=${1:?usage: generator_scaling.sh ZOO OUT [CONFIG] [STEPS] [SIZES]}
@@ -21,11 +22,12 @@ for runs in $sizes; do
       on) flags="" ;;
       off) flags="--no-permutation" ;;
       aligned) flags="--canonical-alignment --no-residual --start-dropout 1" ;;
-      *) echo "unknown variant $variant (on, off or aligned)" >&2; exit 2 ;;
+      paths) flags="--canonical-alignment --no-residual --start-dropout 1 --path-targets 19 --target-sampling balanced --run-embedding" ;;
+      *) echo "unknown variant $variant (on, off, aligned or paths)" >&2; exit 2 ;;
     esac
     name="$out/runs$runs-$variant"
     # shellcheck disable=SC2086
-    "$bin" generator train --zoo "$zoo" --out "$name" --config "$config" --steps "$steps" --runs "$runs" $flags \
+    "$bin" generator train --zoo "$zoo" --out "$name" --config "$config" --steps "$steps" --runs "$runs" --run-selection first $flags \
       ${GENERATOR_OPTIONS:-} 2> "$name.train.log"
     "$bin" generator evaluate --generator "$name" --seeds "$seeds" --alignment-starts "${ALIGNMENT_STARTS:-2}" --json "$name.json" 2> "$name.eval.log"
     echo "runs=$runs $variant: $(grep -v '^evaluated' "$name.eval.log" | tr '\n' ' ')"

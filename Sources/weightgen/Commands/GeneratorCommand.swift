@@ -6,6 +6,7 @@ import Zoo
 
 extension PromptMetric: ExpressibleByArgument {}
 extension TargetSampling: ExpressibleByArgument {}
+extension RunSelection: ExpressibleByArgument {}
 
 /// `weightgen generator`: trains and evaluates G.pt-style generators over a zoo.
 struct GeneratorCommand: ParsableCommand {
@@ -26,7 +27,9 @@ struct GeneratorTrain: ParsableCommand {
     @Option(help: "Training steps (default: the configuration's).") var steps: Int?
     @Option(help: "Batch size (default: the configuration's).") var batchSize: Int?
     @Option(help: "Tasks to learn, comma-separated (default: all of the zoo's).") var tasks: String?
-    @Option(help: "Use only the first N runs of each task (default: the preset's; 0: all).") var runs: Int?
+    @Option(help: "Use only N runs of each task (default: the preset's; 0: all).") var runs: Int?
+    @Option(help: "Which N runs: first (in run order) or best-validation (best final validation metric; default: the preset's).")
+    var runSelection: RunSelection?
     @Option(help: "Prompt metric: dice or loss.") var metric: PromptMetric = .dice
     @Flag(help: "Turn off permutation augmentation.") var noPermutation = false
     @Flag(help: "Also feed the training-loss gradient at the start parameters to the generator.") var startGradient = false
@@ -38,6 +41,10 @@ struct GeneratorTrain: ParsableCommand {
     @Option(help: "Training pairs: pairs (G.pt's), checkpoints (every checkpoint equally) or balanced (every metric range equally).")
     var targetSampling: TargetSampling?
     @Option(help: "Octaves of the metric prompts' frequency embedding (default: the preset's; G.pt's 10).") var promptOctaves: Double?
+    @Option(help: "Networks per run on the line from its initialisation to its final checkpoint, scored and learned as targets (default: the preset's).")
+    var pathTargets: Int?
+    @Flag(help: "Give the generator a learned embedding of the training run each target comes from; a start is answered from one run's path.")
+    var runEmbedding = false
     @Option(help: "Seed of the initialisation and the pair stream.") var seed: UInt64 = 0
 
     func run() throws {
@@ -45,6 +52,7 @@ struct GeneratorTrain: ParsableCommand {
         if let steps { configuration.trainingSteps = steps }
         if let batchSize { configuration.batchSize = batchSize }
         if let runs { configuration.runsPerTask = runs > 0 ? runs : nil }
+        if let runSelection { configuration.runSelection = runSelection }
         configuration.metric = metric
         if noPermutation || canonicalAlignment { configuration.permutationAugmentation = false }
         if canonicalAlignment { configuration.canonicalAlignment = true }
@@ -53,6 +61,9 @@ struct GeneratorTrain: ParsableCommand {
         if startGradient { configuration.startGradient = true }
         if noResidual { configuration.globalResidual = false }
         if let promptOctaves { configuration.promptOctaves = promptOctaves }
+        if let pathTargets { configuration.pathTargets = pathTargets }
+        if runEmbedding { configuration.runEmbedding = true }
+        if configuration.pathTargets > 0 { log("scoring \(configuration.pathTargets) networks on each run's initialisation-to-final line") }
         let opened = try Zoo.open(URL(fileURLWithPath: zoo))
         let trainer = try GeneratorTrainer(zoo: opened, folder: URL(fileURLWithPath: out), configuration: configuration,
                                            tasks: tasks?.split(separator: ",").map(String.init), seed: seed)
@@ -64,7 +75,11 @@ struct GeneratorTrain: ParsableCommand {
         if configuration.startDropout > 0 { options.append("start dropout \(configuration.startDropout)") }
         if configuration.promptOctaves != 10 { options.append("prompts embedded over \(configuration.promptOctaves) octaves") }
         if configuration.targetSampling != .pairs { options.append("targets drawn by \(configuration.targetSampling.rawValue)") }
-        options.append(configuration.runsPerTask.map { "first \($0) runs per task" } ?? "all runs")
+        if configuration.pathTargets > 0 { options.append("\(configuration.pathTargets) path targets per run") }
+        if configuration.runEmbedding { options.append("run embedding") }
+        options.append(configuration.runsPerTask.map {
+            configuration.runSelection == .first ? "first \($0) runs per task" : "\($0) runs per task with the best final validation metric"
+        } ?? "all runs")
         if d.step > 0 { options.append("resuming at step \(d.step)") }
         let sizes = "\(d.tokenizer.tokenCount) tokens of \(configuration.chunkSize), width \(configuration.width), depth \(configuration.depth)"
         let schedule = "\(configuration.trainingSteps) steps at batch \(configuration.batchSize)"
@@ -145,7 +160,9 @@ struct Generate: ParsableCommand {
             parameters = try layout.flatten(network)
         }
         if d.configuration.hidesStart && (from != "random" || recursive > 0) {
-            log("note: this generator was trained with the start hidden; --from and --recursive do not change its output")
+            log(d.configuration.runEmbedding
+                ? "note: this generator was trained with the start hidden; the start only picks which training run's path answers, and --recursive does not apply"
+                : "note: this generator was trained with the start hidden; --from and --recursive do not change its output")
         }
         let target = targetDice ?? d.bestMetric[task] ?? 1
         let attainable = loaded.attainablePrompt(target, task: taskIndex)
@@ -153,10 +170,14 @@ struct Generate: ParsableCommand {
             log(String(format: "note: prompt %.4f is beyond the best the generator was trained on; generating for %.4f (--extrapolate asks for %.4f)",
                        target, attainable, target))
         }
+        if let row = loaded.answeringRun(for: parameters, task: taskIndex, target: extrapolate ? target : attainable),
+           let run = d.learnedRuns?[row] {
+            log(String(format: "answering from the path of %@ training run %d (best Dice on it %.4f)", task, run.runIndex, run.bestMetric))
+        }
         var startMetric = d.initialMetric[task] ?? 0
         let zoo = d.configuration.startGradient ? try Zoo.open(URL(fileURLWithPath: d.zoo)) : nil
         let evaluators = try zoo.map { zoo in try d.tasks.map { try TaskEvaluator(zoo: zoo, task: $0) } }
-        for _ in 0...max(recursive, 0) {
+        for _ in 0...(d.configuration.hidesStart ? 0 : max(recursive, 0)) {
             let gradients = try evaluators.flatMap { try loaded.startGradients(for: [parameters], tasks: [taskIndex], evaluators: $0) }
             parameters = try loaded.generate(starts: [parameters], tasks: [taskIndex], startMetrics: [startMetric], targetMetrics: [target],
                                              startGradients: gradients, sampler: samplingSteps > 0 ? .ddim(steps: samplingSteps) : .ddpm,

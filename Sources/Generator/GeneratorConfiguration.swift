@@ -187,6 +187,23 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
         runEmbedding = try c.decodeIfPresent(Bool.self, forKey: .runEmbedding) ?? false
     }
 
+    /// The options that shape this generator beyond its sizes, in words, for logs and reports.
+    public var optionSummary: [String] {
+        var options = ["permutation augmentation \(permutationAugmentation ? "on" : "off")"]
+        if startGradient { options.append("start gradient on") }
+        if !globalResidual { options.append("no global residual") }
+        if canonicalAlignment { options.append("runs aligned to a reference") }
+        if startDropout > 0 { options.append("start dropout \(startDropout)") }
+        if promptOctaves != 10 { options.append("prompts embedded over \(promptOctaves) octaves") }
+        if targetSampling != .pairs { options.append("targets drawn by \(targetSampling.rawValue)") }
+        if pathTargets > 0 { options.append("\(pathTargets) path targets per run") }
+        if runEmbedding { options.append("run embedding") }
+        options.append(runsPerTask.map {
+            runSelection == .first ? "first \($0) runs per task" : "\($0) runs per task with the best final validation metric"
+        } ?? "all runs")
+        return options
+    }
+
     public func validate() throws {
         guard chunkSize > 0, width > 0, depth > 0, heads > 0, width % heads == 0, frequencies > 0,
               promptOctaves >= 0, promptOctaves <= 20 else {

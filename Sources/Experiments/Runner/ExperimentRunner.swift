@@ -146,12 +146,7 @@ public struct ExperimentRunner {
     }
 
     func describe(_ c: GeneratorConfiguration) -> String {
-        var options = ["permutation augmentation \(c.permutationAugmentation ? "on" : "off")"]
-        if c.canonicalAlignment { options.append("runs aligned to a reference") }
-        if c.hidesStart { options.append("start hidden") }
-        if c.pathTargets > 0 { options.append("\(c.pathTargets) path targets per run") }
-        if c.runEmbedding { options.append("run embedding") }
-        return "width \(c.width), depth \(c.depth), \(c.heads) heads, chunk \(c.chunkSize), batch \(c.batchSize), lr \(c.learningRate), "
-            + options.joined(separator: ", ")
+        "width \(c.width), depth \(c.depth), \(c.heads) heads, chunk \(c.chunkSize), batch \(c.batchSize), lr \(c.learningRate), "
+            + c.optionSummary.joined(separator: ", ")
     }
 }

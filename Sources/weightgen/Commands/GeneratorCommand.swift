@@ -68,18 +68,7 @@ struct GeneratorTrain: ParsableCommand {
         let trainer = try GeneratorTrainer(zoo: opened, folder: URL(fileURLWithPath: out), configuration: configuration,
                                            tasks: tasks?.split(separator: ",").map(String.init), seed: seed)
         let d = trainer.description
-        var options = ["permutation augmentation \(configuration.permutationAugmentation ? "on" : "off")"]
-        if configuration.startGradient { options.append("start gradient on") }
-        if !configuration.globalResidual { options.append("no global residual") }
-        if configuration.canonicalAlignment { options.append("runs aligned to a reference") }
-        if configuration.startDropout > 0 { options.append("start dropout \(configuration.startDropout)") }
-        if configuration.promptOctaves != 10 { options.append("prompts embedded over \(configuration.promptOctaves) octaves") }
-        if configuration.targetSampling != .pairs { options.append("targets drawn by \(configuration.targetSampling.rawValue)") }
-        if configuration.pathTargets > 0 { options.append("\(configuration.pathTargets) path targets per run") }
-        if configuration.runEmbedding { options.append("run embedding") }
-        options.append(configuration.runsPerTask.map {
-            configuration.runSelection == .first ? "first \($0) runs per task" : "\($0) runs per task with the best final validation metric"
-        } ?? "all runs")
+        var options = configuration.optionSummary
         if d.step > 0 { options.append("resuming at step \(d.step)") }
         let sizes = "\(d.tokenizer.tokenCount) tokens of \(configuration.chunkSize), width \(configuration.width), depth \(configuration.depth)"
         let schedule = "\(configuration.trainingSteps) steps at batch \(configuration.batchSize)"

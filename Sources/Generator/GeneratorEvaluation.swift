@@ -48,9 +48,9 @@ public struct GeneratorEvaluation: Codable, Sendable {
 extension WeightGenerator {
     /// For each task: networks generated from `seeds` unseen and `seeds` seen initialisations
     /// (of runs the generator learned from), prompted with the zoo's best test Dice, measured
-    /// on the zoo's test cases; and prompt
-    /// alignment over 20 prompts on `alignmentStarts` starts of each kind. `extrapolate` passes
-    /// prompts above the generator's training data on unchanged (see `attainablePrompt`).
+    /// on the zoo's test cases; and prompt alignment over 20 prompts on `alignmentStarts`
+    /// starts of each kind. `extrapolate` passes prompts above the generator's training data
+    /// on unchanged (see `attainablePrompt`).
     public func evaluate(on zoo: Zoo, seeds: Int = 16, alignmentStarts: Int = 4, sampler: DiffusionSampler = .ddim(steps: 50),
                          extrapolate: Bool = false, progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
         let start = Date()

@@ -11,7 +11,7 @@ struct RunPool {
         let parameters: [[Float]]
         let metrics: [Float]
         /// Start-gradient features per checkpoint (empty unless the generator reads them; none for the last).
-        let gradients: [[Float]]
+        var gradients: [[Float]]
         /// The recorded run this one is, or whose path it is: its index among all the pool's
         /// recorded runs, tasks in order (the row of a run embedding).
         var trajectory = 0
@@ -39,21 +39,19 @@ struct RunPool {
                     let permutations = alignment.alignment(of: parameters.last!, to: reference)
                     parameters = parameters.map { alignment.apply(permutations, to: $0) }
                 }
-                let gradients = try startGradient.map { feature in
-                    try parameters.dropLast().map { try feature.features($0, task: taskIndex) }
-                } ?? []
+                // Start-gradient features of every checkpoint but the last (never a start).
+                func gradients(_ checkpoints: [[Float]]) throws -> [[Float]] {
+                    try startGradient.map { feature in try checkpoints.dropLast().map { try feature.features($0, task: taskIndex) } } ?? []
+                }
                 let recorded = Run(task: taskIndex, runIndex: run.runIndex, parameters: parameters,
                                    metrics: checkpoints.map { Float(metric == .dice ? $0.record.testDice : $0.record.trainLoss) },
-                                   gradients: gradients, trajectory: recordedCount)
+                                   gradients: try gradients(parameters), trajectory: recordedCount)
                 recordedCount += 1
                 runs.append(recorded)
                 if let paths, paths.count > 0 {
-                    let path = try Self.pathRun(recorded, count: paths.count, measure: { try paths.measure($0, taskIndex) })
-                    let pathGradients = try startGradient.map { feature in
-                        try path.parameters.dropLast().map { try feature.features($0, task: taskIndex) }
-                    } ?? []
-                    runs.append(Run(task: taskIndex, runIndex: run.runIndex, parameters: path.parameters, metrics: path.metrics,
-                                    gradients: pathGradients, trajectory: recorded.trajectory))
+                    var path = try Self.pathRun(recorded, count: paths.count, measure: { try paths.measure($0, taskIndex) })
+                    path.gradients = try gradients(path.parameters)
+                    runs.append(path)
                 }
             }
         }

@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := -c release
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: deps build test bench demo clean
+.PHONY: deps build build-tests test test-kernels bench demo clean
 
 deps:
 	@scripts/install-deps.sh
@@ -12,9 +12,16 @@ build: deps
 	$(SWIFT) build $(RELEASE)
 
 # Numeric tests run optimised: a debug build is 10–100× slower on tensor code.
-test: deps
+build-tests: deps
 	$(SWIFT) build $(RELEASE) --build-tests -Xswiftc -enable-testing
+
+test: build-tests
 	$(SWIFT) test $(RELEASE) --skip-build -Xswiftc -enable-testing --disable-swift-testing
+
+# The numeric tests once per OpenBLAS kernel family this CPU runs (OPENBLAS_CORETYPE), naming
+# the kernel each time: tolerances must hold on every kernel, not only this machine's.
+test-kernels: build-tests
+	scripts/test-kernels.sh $(KERNELS)
 
 bench: build
 	.build/release/weightgen bench engine

@@ -56,7 +56,7 @@ final class ExperimentRunnerTests: XCTestCase {
         XCTAssertEqual(multiTask.rows.count, 2)
         XCTAssertEqual(multiTask.crossTask.count, 4)
         XCTAssertFalse(results.conclusions.isEmpty)
-        XCTAssertEqual(results.stages.map(\.stage), ["data", "zoo", "generator", "per-task generators", "evaluation"])
+        XCTAssertEqual(results.stages.map(\.stage), ["data", "zoo", "generators", "evaluation"])
 
         let report = folder.appendingPathComponent("report")
         let html = try String(contentsOf: report.appendingPathComponent("index.html"), encoding: .utf8)

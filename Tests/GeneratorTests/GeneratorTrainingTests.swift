@@ -2,6 +2,7 @@ import Foundation
 import NeuralNetwork
 import Segmentation
 import TensorEngine
+import TestSupport
 import XCTest
 import Zoo
 @testable import Generator
@@ -96,7 +97,7 @@ final class GeneratorTrainingTests: XCTestCase {
         XCTAssertTrue(outputs.allSatisfy { $0.allSatisfy(\.isFinite) })
         let again = try generator.generate(starts: [start, start], tasks: [0, 1], startMetrics: [0.05, 0.05],
                                            targetMetrics: [0.9, 0.9], sampler: .ddim(steps: 5), seed: 7)
-        XCTAssertEqual(again, outputs, "sampling is deterministic for a seed")
+        XCTAssertEqual(again, outputs, "sampling is deterministic for a seed (bit for bit on one kernel and thread count)")
         let best = try XCTUnwrap(generator.description.bestMetric["cord"])
         XCTAssertEqual(generator.attainablePrompt(best + 0.2, task: 0), best)
         XCTAssertEqual(generator.attainablePrompt(best - 0.2, task: 0), best - 0.2)
@@ -215,7 +216,7 @@ final class GeneratorTrainingTests: XCTestCase {
                 try a.loadStateDict(layout.stateDict(original))
                 try b.loadStateDict(layout.stateDict(moved))
                 let (ya, yb) = try withNoGrad { (try a(x), try b(x)) }
-                for i in 0..<ya.count { XCTAssertEqual(ya.pointer[i], yb.pointer[i], accuracy: 1e-4) }
+                assertClose(yb, ya, rtol: 1e-4, "a permuted run computes the same logits")
             }
         }
         XCTAssertGreaterThan(closer, 0, "some run was permuted towards the reference")

@@ -1,5 +1,6 @@
 import Segmentation
 import TensorEngine
+import TestSupport
 import XCTest
 import Zoo
 @testable import Generator
@@ -27,9 +28,7 @@ final class PermutationTests: XCTestCase {
         let x = Tensor.normal(Shape(shape), seed: 3)
         let (a, b) = try withNoGrad { (try network.forward(x, deepSupervision: true), try other.forward(x, deepSupervision: true)) }
         for (original, moved) in zip(a, b) {
-            for i in 0..<original.count {
-                XCTAssertEqual(original.pointer[i], moved.pointer[i], accuracy: 1e-4, "output \(i)", file: file, line: line)
-            }
+            assertClose(moved, original, rtol: 1e-4, "deep-supervision output", file: file, line: line)
         }
     }
 

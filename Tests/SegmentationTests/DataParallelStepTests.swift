@@ -21,12 +21,17 @@ final class DataParallelStepTests: XCTestCase {
             return (loss.item, network.parameters().map { $0.grad?.scalars })
         }
         let single = try step(threads: 1), sharded = try step(threads: 3)
-        XCTAssertEqual(sharded.loss, single.loss, accuracy: 1e-5)
+        XCTAssertEqual(sharded.loss, single.loss, accuracy: 1e-5 * abs(single.loss))
         XCTAssertEqual(sharded.gradients.map { $0 == nil }, single.gradients.map { $0 == nil })
         XCTAssertGreaterThan(single.gradients.compactMap { $0 }.count, 10)
-        for case let (a?, b?) in zip(sharded.gradients, single.gradients) {
-            let scale = max(b.map(abs).max() ?? 0, 1e-6)
-            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-4 * scale) }
+        // Sharding changes the order of float32 sums (and the BLAS kernel's blocking), so
+        // gradients agree to rounding on the scale of the network's largest gradient; a
+        // tensor whose true gradient is zero (a bias before InstanceNorm) holds only noise.
+        let networkScale = single.gradients.compactMap { $0?.map(abs).max() }.max() ?? 0
+        XCTAssertGreaterThan(networkScale, 1e-3)
+        for case let (index, (a?, b?)) in zip(sharded.gradients, single.gradients).enumerated() {
+            let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertLessThanOrEqual(worst, 1e-4 * networkScale, "parameter \(index)")
         }
     }
 

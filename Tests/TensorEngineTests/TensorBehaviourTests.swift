@@ -48,6 +48,8 @@ final class TensorBehaviourTests: XCTestCase {
         XCTAssertThrowsError(try y.backward())
     }
 
+    /// Bit for bit, for one BLAS kernel and thread count (both runs in one process); other
+    /// kernels give other bits, which `make test-kernels` covers by running this per kernel.
     func testResultsAreDeterministicForAThreadCount() throws {
         let x = Tensor.normal([8, 4, 20, 20], seed: 1), w = Tensor.normal([6, 4, 3, 3], seed: 2, requiresGrad: true)
         func run() throws -> ([Float], [Float]) {

@@ -54,19 +54,32 @@ public enum SharedFixtures {
 /// A fixture file that does not have the expected layout.
 public enum FixtureError: Error { case malformed(String) }
 
-/// Asserts that `actual` matches `expected` elementwise within `rtol`·|expected| + `atol`.
-public func assertClose(_ actual: Tensor, _ expected: Tensor, rtol: Float = 1e-4, atol: Float = 1e-5,
+/// Asserts that `actual` matches `expected` elementwise within `rtol` · scale + `atol`, where
+/// scale is the magnitude of the whole quantity: `scale` when given (for example the largest
+/// gradient of a whole network), else the largest |expected| of the tensor. Float32 rounding
+/// of sums and products grows with the quantity's scale and differs between BLAS kernels and
+/// thread counts, so an element that is near zero only by cancellation carries rounding noise
+/// of the quantity's size; a tolerance relative to that element alone would test the kernel,
+/// not the code. `atol` only covers an all-zero quantity.
+public func assertClose(_ actual: Tensor, _ expected: Tensor, rtol: Float = 1e-4, atol: Float = 1e-6, scale: Float? = nil,
                         _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertEqual(actual.shape, expected.shape, "shape \(message)", file: file, line: line)
     guard actual.shape == expected.shape else { return }
+    let tolerance = atol + rtol * (scale ?? maximumMagnitude(expected))
     var worst = 0 as Float, worstIndex = -1
     for i in 0..<actual.count {
-        let a = actual.pointer[i], e = expected.pointer[i]
-        let excess = abs(a - e) - (atol + rtol * abs(e))
+        let excess = abs(actual.pointer[i] - expected.pointer[i]) - tolerance
         if !(excess <= 0) && (worstIndex < 0 || excess > worst || excess.isNaN) { worst = excess; worstIndex = i }
     }
     if worstIndex >= 0 {
-        XCTFail("\(message): element \(worstIndex) is \(actual.pointer[worstIndex]), expected \(expected.pointer[worstIndex])",
-                file: file, line: line)
+        XCTFail("\(message): element \(worstIndex) is \(actual.pointer[worstIndex]), expected \(expected.pointer[worstIndex]) "
+                + "(tolerance \(tolerance))", file: file, line: line)
     }
+}
+
+/// The largest absolute value of a tensor (0 for an empty one).
+public func maximumMagnitude(_ tensor: Tensor) -> Float {
+    var largest: Float = 0
+    for i in 0..<tensor.count { largest = max(largest, abs(tensor.pointer[i])) }
+    return largest
 }

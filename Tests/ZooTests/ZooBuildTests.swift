@@ -90,6 +90,8 @@ final class ZooBuildTests: XCTestCase {
         XCTAssertEqual(final.record.testDice, expected, accuracy: 1e-9)
     }
 
+    /// Bit for bit on one BLAS kernel (every run trains single-threaded, so the worker count does
+    /// not matter); zoos built on machines with other kernels differ in the last bits.
     func testBuildsAreDeterministicAndShardsMergeIntoTheSameZoo() throws {
         let plan = ZooFixture.plan(dataset: dataset, runs: 4)
         let whole = try Zoo.create(at: newFolder(), plan: plan)

@@ -5,7 +5,7 @@ import Foundation
 public struct ExperimentResults: Codable, Sendable {
     /// What was run: the command line, data, zoo and generator settings, and when.
     public var setup: ExperimentSetup
-    /// Wall time of each stage, in order (data, zoo, generator, per-task generators, evaluation).
+    /// Wall time of each stage, in order (data, zoo, generators (or generator, when only the shared one trains), evaluation).
     public var stages: [StageTiming]
     /// One entry per task of the zoo.
     public var tasks: [TaskExperiment]

@@ -11,7 +11,7 @@ enum AlignmentStudy {
             let prompts = (0..<20).map { context.bestTestDice - (context.bestTestDice - startDice) * Double($0) / 19 }
             let outputs = try context.generate(Array(repeating: context.unseenStarts[index], count: prompts.count),
                                                startDice: Array(repeating: startDice, count: prompts.count), prompts: prompts, seed: 21)
-            let achieved = try outputs.map(context.testDice)
+            let achieved = try context.testDice(outputs)
             points += zip(prompts, achieved).map { PromptAlignment.Point(prompted: $0, achieved: $1, seed: Int(context.unseenSeeds[index])) }
             scores.append(coefficientOfDetermination(prompted: prompts, achieved: achieved))
         }

@@ -19,7 +19,7 @@ enum BeyondTheBest {
             for k in 2...c.recursiveDepth {
                 current = try context.generate(current, startDice: currentDice, prompts: current.map { _ in context.bestTestDice },
                                                seed: 11 + UInt64(k))
-                currentDice = try current.map(context.testDice)
+                currentDice = try context.testDice(current)
                 rows.append(ComparisonRow(method: "recursive k = \(k)",
                                           detail: "the k − 1 output as the start, its measured Dice as the start prompt, the best Dice as the target",
                                           dice: Estimate(currentDice)))
@@ -37,7 +37,7 @@ enum BeyondTheBest {
                                   dice: Estimate(topStarts.map(\.record.testDice))))
         rows.append(ComparisonRow(method: "top checkpoints as starts, prompted above the best",
                                   detail: String(format: "each of those checkpoints as the start, target Dice %.3f (the best zoo test Dice + 0.02)", above),
-                                  dice: Estimate(try improved.map(context.testDice))))
+                                  dice: Estimate(try context.testDice(improved))))
         let iterations = c.fineTuneIterations
         var recipe = context.best.run.hyperparameters
         recipe.learningRate /= 10

@@ -1,6 +1,7 @@
 import Foundation
 import Generator
 import Segmentation
+import TensorEngine
 import Zoo
 
 /// phantom → zoo → generator(s) → evaluation → report, in one folder:
@@ -45,18 +46,17 @@ public struct ExperimentRunner {
         let data = try stage("data") { try prepareData() }
         let zoo = try stage("zoo") { try buildZoo(data) }
         let generatorConfiguration = try configuration.generatorConfiguration()
-        let shared = try stage("generator") {
-            try trainGenerator(zoo, tasks: configuration.tasks, folder: folder.appendingPathComponent("generator"), configuration: generatorConfiguration)
+        // The shared generator and the per-task ones train side by side, one single-threaded
+        // engine each: a small transformer's step gains less from a second thread than a
+        // second training does from a core of its own.
+        let perTaskTasks = configuration.perTaskGenerators && configuration.tasks.count > 1 ? configuration.tasks : []
+        let jobs = [(tasks: configuration.tasks, folder: folder.appendingPathComponent("generator"))]
+            + perTaskTasks.map { (tasks: [$0], folder: folder.appendingPathComponent("generator-\($0)")) }
+        let generators = try stage(perTaskTasks.isEmpty ? "generator" : "generators") {
+            try parallelMap(jobs.count) { try trainGenerator(zoo, tasks: jobs[$0].tasks, folder: jobs[$0].folder, configuration: generatorConfiguration) }
         }
-        var perTask: [String: WeightGenerator] = [:]
-        if configuration.perTaskGenerators && configuration.tasks.count > 1 {
-            try stage("per-task generators") {
-                for task in configuration.tasks {
-                    perTask[task] = try trainGenerator(zoo, tasks: [task], folder: folder.appendingPathComponent("generator-\(task)"),
-                                                       configuration: generatorConfiguration)
-                }
-            }
-        }
+        let shared = generators[0]
+        let perTask = Dictionary(uniqueKeysWithValues: zip(perTaskTasks, generators.dropFirst()))
         let report = folder.appendingPathComponent("report")
         try FileManager.default.createDirectory(at: report, withIntermediateDirectories: true)
         let (tasks, multiTask) = try stage("evaluation") { () -> ([TaskExperiment], MultiTaskComparison?) in

@@ -20,7 +20,7 @@ enum MultiTaskStudy {
                     startGradients: try single.startGradients(for: context.unseenStarts, tasks: tasks, evaluators: [context.evaluator]),
                     sampler: context.sampler, seed: 11)
                 rows.append(MultiTaskRow(task: context.task, shared: Estimate(sharedDice),
-                                         perTask: Estimate(try outputs.map(context.testDice))))
+                                         perTask: Estimate(try context.testDice(outputs))))
             }
             for other in contexts {
                 let dice = other === context ? sharedDice

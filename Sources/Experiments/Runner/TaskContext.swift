@@ -1,6 +1,7 @@
 import Foundation
 import Generator
 import Segmentation
+import TensorEngine
 import Zoo
 
 /// What every study of one task shares: the zoo's finished runs and checkpoints of the task,
@@ -53,15 +54,22 @@ final class TaskContext {
         self.best = best
         bestTestDice = bestTest
         unseenSeeds = unseenInitialisationSeeds(count: configuration.seeds, avoiding: runs.map(\.record))
-        unseenStarts = try unseenSeeds.map { try description.normalizer.layout.flatten(try PlainConvUNet(description.architecture, seed: $0)) }
+        let starts = try unseenSeeds.map { try description.normalizer.layout.flatten(try PlainConvUNet(description.architecture, seed: $0)) }
+        unseenStarts = starts
         sampler = configuration.samplingSteps > 0 ? .ddim(steps: configuration.samplingSteps) : .ddpm
         let evaluator = evaluators[taskIndex]
-        unseenStartDice = try unseenStarts.map { try evaluator.evaluate(try generator.network(from: $0)).testDice }
+        unseenStartDice = try parallelMap(starts.count) { try evaluator.evaluate(try generator.network(from: starts[$0])).testDice }
     }
 
     /// Test Dice of a flat parameter vector on the zoo's test cases of this task.
     func testDice(_ values: [Float]) throws -> Double {
         try evaluator.evaluate(try generator.network(from: values)).testDice
+    }
+
+    /// Test Dice of several parameter vectors, evaluated side by side (one network per core:
+    /// a tiny U-Net's inference is too small to gain from a second thread).
+    func testDice(_ networks: [[Float]]) throws -> [Double] {
+        try parallelMap(networks.count) { try testDice(networks[$0]) }
     }
 
     /// Generated parameters for each start, prompted with `prompts` (this task; start metrics as

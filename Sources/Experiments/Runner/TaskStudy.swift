@@ -9,7 +9,7 @@ enum TaskStudy {
         let prompts = context.unseenStarts.map { _ in context.bestTestDice }
         log("\(task): one-step generation from \(context.unseenStarts.count) unseen initialisations")
         let oneStep = try context.generate(context.unseenStarts, startDice: context.unseenStartDice, prompts: prompts)
-        let oneStepDice = try oneStep.map(context.testDice)
+        let oneStepDice = try context.testDice(oneStep)
         let timer = Date()
         _ = try context.generate([context.unseenStarts[0]], startDice: [context.unseenStartDice[0]], prompts: [context.bestTestDice])
         let secondsPerGeneration = Date().timeIntervalSince(timer)
@@ -17,8 +17,8 @@ enum TaskStudy {
         let heldOut = Set(context.generator.description.heldOutRuns)
         let seenRuns = context.runs.filter { !heldOut.contains($0.record.runIndex) }.prefix(c.seeds)
         let seenStarts = seenRuns.map { $0.checkpoints[0].values }
-        let seenDice = try context.generate(Array(seenStarts), startDice: seenRuns.map { $0.checkpoints[0].record.testDice },
-                                            prompts: seenStarts.map { _ in context.bestTestDice }).map(context.testDice)
+        let seenDice = try context.testDice(try context.generate(Array(seenStarts), startDice: seenRuns.map { $0.checkpoints[0].record.testDice },
+                                                                 prompts: seenStarts.map { _ in context.bestTestDice }))
 
         log("\(task): baselines (best checkpoint, noise, weight averages)")
         var baselines = [

@@ -1,4 +1,4 @@
-import CZlib
+import SystemZlib
 
 /// Compresses bytes into a gzip stream written to another sink, chunk by chunk.
 final class GzipDeflater: ByteSink {

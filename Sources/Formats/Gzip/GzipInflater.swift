@@ -1,4 +1,4 @@
-import CZlib
+import SystemZlib
 
 /// Decompresses a gzip (or zlib) stream from another source chunk by chunk, including
 /// concatenated gzip members.

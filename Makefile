@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := -c release
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: deps build test bench demo clean
+.PHONY: deps build test test-parity bench demo clean
 
 deps:
 	@scripts/install-deps.sh
@@ -15,6 +15,15 @@ build: deps
 test: deps
 	$(SWIFT) build $(RELEASE) --build-tests -Xswiftc -enable-testing
 	$(SWIFT) test $(RELEASE) --skip-build -Xswiftc -enable-testing --disable-swift-testing
+
+# weightgen's nnU-Net inference against nnU-Net's own on the parity suite: a Python venv with
+# nnunetv2 (scripts/parity/make_venv.sh), the suite's volumes from ../shared and nnU-Net's
+# predictions of them made afresh, then per volume Dice and the largest probability difference.
+PARITY ?= .parity/suite
+test-parity: build
+	scripts/parity/make_venv.sh
+	.venv-parity/bin/python scripts/parity/make_parity_suite.py --out $(PARITY)
+	.venv-parity/bin/python scripts/parity/compare_parity.py --suite $(PARITY)
 
 bench: build
 	.build/release/weightgen bench engine

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs `weightgen predict --probabilities` on every volume of a parity suite (written by
 make_parity_suite.py) and prints, per volume, the Dice between weightgen's and nnU-Net's
-segmentations and the largest absolute difference of their foreground probabilities.
+segmentations, the voxels whose label differs, and the largest absolute difference of their
+foreground probabilities.
 Exits 1 when any Dice is below --min-dice. Run from the parity venv.
 """
 import argparse
@@ -28,7 +29,7 @@ def main():
     manifest = json.loads((args.suite / "manifest.json").read_text())
     print(f"nnU-Net {manifest['nnunetv2']} (torch {manifest['torch']}) against {args.weightgen}")
     print(f"{'volume':24s} {'shape':>16s} {'orient':6s} {'Dice':>7s} {'fg weightgen':>12s} {'fg nnU-Net':>10s} "
-          f"{'max|dp|':>8s} {'seconds':>7s}")
+          f"{'differ':>6s} {'max|dp|':>8s} {'seconds':>7s}")
     failures = 0
     with tempfile.TemporaryDirectory() as scratch:
         for case in manifest["cases"]:
@@ -48,7 +49,7 @@ def main():
             largest = float(np.abs((1 - probabilities[..., 0]) - reference).max())
             failures += dice < args.min_dice
             print(f"{case['name']:24s} {str(tuple(case['shape'])):>16s} {case['orientation']:6s} {dice:7.4f} "
-                  f"{int(ours.sum()):12d} {int(theirs.sum()):10d} {largest:8.4f} {seconds:7.1f}")
+                  f"{int(ours.sum()):12d} {int(theirs.sum()):10d} {int((ours != theirs).sum()):6d} {largest:8.4f} {seconds:7.1f}")
     print(f"{len(manifest['cases']) - failures} passed, {failures} failed (Dice >= {args.min_dice})")
     sys.exit(1 if failures else 0)
 

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
 /// scikit-image's `resize(image, shape, order, mode="edge", anti_aliasing=False)` on a row-major
 /// grid of any rank, the function nnU-Net resamples with: `scipy.ndimage.zoom` with `grid_mode`
 /// (source = (target + ½)·in/out − ½), edge values continued outward, B-spline interpolation of
@@ -95,9 +101,3 @@ public enum SplineResize {
         return c
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#else
-import Darwin
-#endif

@@ -20,7 +20,7 @@ trap 'rm -f "$constraints"' EXIT
 cpu_wheel=$(ls ${PIP_FIND_LINKS:-/nonexistent}/torch-*+cpu-*.whl 2>/dev/null | sort | tail -n 1 || true)
 if [ -n "$cpu_wheel" ]; then
     "$VENV/bin/pip" install --quiet "$cpu_wheel"
-    "$VENV/bin/python" -c "import torch; print('torch==' + torch.__version__)" > "$constraints"
+    "$VENV/bin/pip" show torch | awk '/^Version:/ { print "torch==" $2 }' > "$constraints"
 fi
 "$VENV/bin/pip" install --quiet --constraint "$constraints" "nnunetv2==2.8.1" nibabel SimpleITK
 "$VENV/bin/python" -c "import torch, nnunetv2; print('parity venv: torch', torch.__version__)"

@@ -36,9 +36,11 @@ def main():
             folder = args.suite / case["name"]
             seg_path, prob_path = Path(scratch) / "seg.nii.gz", Path(scratch) / "prob.nii.gz"
             start = time.time()
-            subprocess.run([str(args.weightgen), "predict", "--model", str(args.model), "--input",
-                            str(folder / "image.nii.gz"), "--output", str(seg_path), "--probabilities", str(prob_path)],
-                           check=True, stdout=subprocess.DEVNULL)
+            run = subprocess.run([str(args.weightgen), "predict", "--model", str(args.model), "--input",
+                                  str(folder / "image.nii.gz"), "--output", str(seg_path), "--probabilities",
+                                  str(prob_path)], capture_output=True, text=True)
+            if run.returncode != 0:
+                sys.exit(f"{case['name']}: weightgen predict failed:\n{run.stderr}")
             seconds = time.time() - start
             ours = np.asanyarray(nib.load(str(seg_path)).dataobj) > 0
             theirs = np.asanyarray(nib.load(str(folder / "nnunet_seg.nii.gz")).dataobj) > 0

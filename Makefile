@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := -c release
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: deps build build-tests test test-kernels bench demo clean
+.PHONY: deps build build-tests test test-kernels test-parity bench demo clean
 
 deps:
 	@scripts/install-deps.sh
@@ -22,6 +22,15 @@ test: build-tests
 # the kernel each time: tolerances must hold on every kernel, not only this machine's.
 test-kernels: build-tests
 	scripts/test-kernels.sh $(KERNELS)
+
+# weightgen's nnU-Net inference against nnU-Net's own on the parity suite: a Python venv with
+# nnunetv2 (scripts/parity/make_venv.sh), the suite's volumes from ../shared and nnU-Net's
+# predictions of them made afresh, then per volume Dice and the largest probability difference.
+PARITY ?= .parity/suite
+test-parity: build
+	scripts/parity/make_venv.sh
+	.venv-parity/bin/python scripts/parity/make_parity_suite.py --out $(PARITY)
+	.venv-parity/bin/python scripts/parity/compare_parity.py --suite $(PARITY)
 
 bench: build
 	.build/release/weightgen bench engine

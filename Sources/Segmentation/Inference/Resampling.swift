@@ -3,8 +3,12 @@
 /// clamped). nnU-Net resamples images to the configuration spacing and probabilities back.
 public enum Resampling {
     /// nnU-Net's `compute_new_shape`: round(shape · spacing / targetSpacing) per axis.
+    /// Evaluated in nnU-Net's order, spacing / target · shape, and rounded half to even as Python's
+    /// `round` does.
     public static func shape(_ shape: [Int], spacing: [Double], to target: [Double]) -> [Int] {
-        zip(zip(shape, spacing), target).map { pair, t in max(1, Int((Double(pair.0) * pair.1 / t).rounded())) }
+        zip(zip(shape, spacing), target).map { pair, t in
+            max(1, Int((pair.1 / t * Double(pair.0)).rounded(.toNearestOrEven)))
+        }
     }
 
     /// Resamples every channel from `shape` to `target` with separable linear interpolation.

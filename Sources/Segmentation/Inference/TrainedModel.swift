@@ -59,6 +59,19 @@ extension SegmentationCase {
 }
 
 extension NIfTIVolume {
+    /// A float32 volume of [classes, voxels] `probabilities` on this volume's grid and affine: one
+    /// 3D volume per class along the fourth axis (the first three axes as in this volume).
+    public func probabilityMap(_ probabilities: [Float], classes: Int) throws -> NIfTIVolume {
+        var mapHeader = header
+        mapHeader.dims = Array((dims + [1, 1, 1]).prefix(3)) + [classes]
+        mapHeader.pixdim[4] = 1
+        mapHeader.datatype = .float32
+        mapHeader.sclSlope = 1
+        mapHeader.sclInter = 0
+        mapHeader.intentCode = 0
+        return try NIfTIVolume(header: mapHeader, values: probabilities)
+    }
+
     /// A uint8 label volume on this volume's grid and affine holding `mask` ((z, y, x) order,
     /// the same memory order as this volume's values).
     public func labelMap(_ mask: [UInt8]) throws -> NIfTIVolume {

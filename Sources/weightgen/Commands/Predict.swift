@@ -15,12 +15,35 @@ struct Predict: ParsableCommand {
     var mirroring = true
     @Flag(help: "Keep only the largest connected component of each label (nnU-Net's post-processing).")
     var largestComponent = false
+    @Option(help: "With an nnU-Net model folder: also write the class probabilities (float32, one volume per class along the fourth axis, background first).")
+    var probabilities: String?
+
+    func validate() throws {
+        if probabilities != nil && largestComponent {
+            throw ValidationError("--probabilities describes the network's output; it cannot be combined with --largest-component")
+        }
+    }
 
     func run() throws {
         let trained = try TrainedModel.open(URL(fileURLWithPath: model))
         let volume = try NIfTIReader.read(URL(fileURLWithPath: input))
         let start = Date()
-        let mask = try trained.predict(volume, mirroring: mirroring, largestComponent: largestComponent)
+        let mask: NIfTIVolume
+        do {
+            if let probabilities {
+                guard case let .nnUNet(network) = trained else {
+                    throw ValidationError("--probabilities needs an nnU-Net model folder; \(model) is a weightgen checkpoint")
+                }
+                let prediction = try network.predictProbabilities(volume, mirroring: mirroring)
+                try NIfTIWriter.write(try volume.probabilityMap(prediction.probabilities, classes: prediction.classes),
+                                      to: URL(fileURLWithPath: probabilities))
+                mask = prediction.labelMap
+            } else {
+                mask = try trained.predict(volume, mirroring: mirroring, largestComponent: largestComponent)
+            }
+        } catch NNUNetModelError.emptyImage {
+            throw ValidationError("\(input): \(NNUNetModelError.emptyImage)")
+        }
         try NIfTIWriter.write(mask, to: URL(fileURLWithPath: output), as: .uint8)
         let foreground = mask.values.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
         log(String(format: "wrote %@: %d foreground voxels of %d (%.1f s)", output, foreground, mask.values.count,

@@ -32,8 +32,9 @@ for family in "${families[@]}"; do
   echo "=== OPENBLAS_CORETYPE=$family: OpenBLAS uses kernel '$used'"
   log=$(mktemp)
   if OPENBLAS_CORETYPE="$family" swift test -c release --skip-build -Xswiftc -enable-testing --disable-swift-testing \
-       --filter "$filter" 2>&1 | tee "$log" | grep -E "error:|failed|Executed [0-9]+ tests" | grep -v "^Test Case.*passed"; then :; fi
-  line=$(grep -E "Executed [0-9]+ tests" "$log" | tail -1 | sed 's/^ *//')
+       --filter "$filter" >"$log" 2>&1; then :; fi
+  grep -E ": error:" "$log" || true
+  line=$(grep -E "Executed [0-9]+ tests" "$log" | tail -1 | sed 's/^[[:space:]]*//')
   if grep -qE " 0 failures" <<<"$line"; then verdict=passed; else verdict=FAILED; status=1; fi
   summary+=("$family (kernel $used): $verdict: ${line:-no test summary}")
   rm -f "$log"

@@ -24,12 +24,15 @@ train() {  # phantom folder, task, seed
     --out "$folder" 2> "$folder.log"
 }
 
-runs=()
+names=()
 for phantom in $phantoms; do
   name="ph${phantom%%:*}-s${phantom##*:}"
   [ -d "$out/$name" ] || "$bin" phantom --out "$out/$name" --cases "${phantom%%:*}" --seed "${phantom##*:}" >/dev/null 2>&1
-  for seed in $seeds; do for task in $tasks; do runs+=("$name $task $seed"); done; done
+  names+=("$name")
 done
+# Seed by seed, so a partial run covers every phantom and task.
+runs=()
+for seed in $seeds; do for name in "${names[@]}"; do for task in $tasks; do runs+=("$name $task $seed"); done; done; done
 for run in "${runs[@]}"; do
   while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
   train $run &
@@ -46,8 +49,8 @@ for run in "${runs[@]}"; do
   echo "$1 $2 $3 $dice $collapsed"
 done | tee "$out/table.txt"
 echo "phantom task runs min median"
-for key in $(awk 'NR > 1 { print $1 ":" $2 }' "$out/table.txt" | sort -u); do
-  awk -v p="${key%%:*}" -v t="${key##*:}" 'NR > 1 && $1 == p && $2 == t { print $4 }' "$out/table.txt" | sort -n |
+for key in $(awk '{ print $1 ":" $2 }' "$out/table.txt" | sort -u); do
+  awk -v p="${key%%:*}" -v t="${key##*:}" '$1 == p && $2 == t { print $4 }' "$out/table.txt" | sort -n |
     awk -v key="${key%%:*} ${key##*:}" '{ v[NR] = $1 } END {
       median = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
       printf "%s %d %.4f %.4f\n", key, NR, v[1], median }'

@@ -1,3 +1,4 @@
+import Foundation
 import NeuralNetwork
 import TensorEngine
 
@@ -56,9 +57,19 @@ public final class EncoderStage: Module {
 }
 
 /// nnU-Net's `PlainConvUNet` with its parameter names, initialisation (He normal, a = 0.01,
-/// zero biases) and optional deep supervision. Its canonical parameter names are the
-/// state_dict keys without nnU-Net's aliases (`all_modules`, `decoder.encoder`).
+/// zero biases, except the segmentation heads' foreground biases: see
+/// `initialForegroundProbability`) and optional deep supervision. Its canonical parameter
+/// names are the state_dict keys without nnU-Net's aliases (`all_modules`, `decoder.encoder`).
 public final class PlainConvUNet: Module {
+    /// The foreground probability an untrained network predicts where its head's input is
+    /// neutral: each segmentation head's foreground biases start at log(p / (1 − p)) instead of
+    /// nnU-Net's 0 (RetinaNet's prior initialisation, Lin et al. 2017). With zero biases a
+    /// random start may predict foreground almost everywhere; on rare structures the first
+    /// steps then push every logit towards background, and with SGD momentum 0.99 a network
+    /// as narrow as `tiny` (4 channels at full resolution) can silence all of its last
+    /// channels and stay all-background (docs/EXPERIMENTS.md, "Collapse to background").
+    public static let initialForegroundProbability: Float = 0.01
+
     public let configuration: PlainConvUNetConfiguration
     public let encoderStages: ModuleList<EncoderStage>
     public let decoderStages: ModuleList<StackedConvBlocks>
@@ -89,8 +100,11 @@ public final class PlainConvUNet: Module {
                 count: c.convsPerStageDecoder[s - 1], inChannels: 2 * skip, outChannels: skip,
                 kernel: c.kernelSizes[c.stageCount - s - 1], firstStride: c.kernelSizes[0].map { _ in 1 },
                 configuration: c, rng: &rng))
-            segmentationLayers.append(Convolution(
-                inChannels: skip, outChannels: c.numClasses, kernel: c.kernelSizes[0].map { _ in 1 }, bias: true, rng: &rng))
+            let head = Convolution(inChannels: skip, outChannels: c.numClasses, kernel: c.kernelSizes[0].map { _ in 1 },
+                                   bias: true, rng: &rng)
+            let p = Self.initialForegroundProbability
+            for k in 1..<c.numClasses { head.bias!.pointer[k] = log(p / (1 - p)) }
+            segmentationLayers.append(head)
         }
         super.init()
         let encoder = Module()

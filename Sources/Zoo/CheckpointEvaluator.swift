@@ -61,9 +61,22 @@ struct CheckpointEvaluator {
 
     /// The network's argmax on each test case (z-score normalised image, reference and prediction), for overlays and error analyses.
     func testPredictions(_ network: PlainConvUNet) throws -> [(item: SegmentationCase, prediction: [UInt8])] {
+        try predictions(network, on: testCases)
+    }
+
+    /// The validation cases with foreground that the network predicts nothing on.
+    func validationEmptyPredictions(_ network: PlainConvUNet) throws -> EmptyPredictions {
+        var empty = EmptyPredictions()
+        for (item, prediction) in try predictions(network, on: validationCases) {
+            empty.record(prediction: prediction, reference: item.label ?? [UInt8](repeating: 0, count: prediction.count))
+        }
+        return empty
+    }
+
+    private func predictions(_ network: PlainConvUNet, on cases: [SegmentationCase]) throws -> [(item: SegmentationCase, prediction: [UInt8])] {
         try withNoGrad {
             let predictor = SlidingWindowPredictor(patchSize: patchSize, network: { try network($0) })
-            return try testCases.map { item in
+            return try cases.map { item in
                 if fitsWhole(item, network: network) {
                     let images = try Tensor(shape: Shape([1, item.channels] + item.shape.dropFirst()), values: item.image)
                     let logits = try network(images)

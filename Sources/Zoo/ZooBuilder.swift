@@ -17,6 +17,9 @@ public struct ZooBuildProgress: Sendable {
     public let task: String
     public let runIndex: Int
     public let finalTestDice: Double?
+    /// The last checkpoint's validation cases with foreground that it predicts nothing on; a
+    /// collapsed run stays in the zoo with its Dice as measured.
+    public let finalEmptyPredictions: EmptyPredictions?
     public let failure: String?
 }
 
@@ -77,7 +80,8 @@ public final class ZooBuilder {
                 runsRecorded: planned.count - pending.count + trained, runsPlanned: planned.count,
                 runsFailed: failedSoFar, checkpointsPerSecond: Double(saved) / max(elapsed, 1e-9),
                 secondsRemaining: Double(pending.count - trained) / max(rate, 1e-9), task: specification.task,
-                runIndex: specification.index, finalTestDice: outcome.finalTestDice, failure: outcome.failure))
+                runIndex: specification.index, finalTestDice: outcome.finalTestDice,
+                finalEmptyPredictions: outcome.finalEmptyPredictions, failure: outcome.failure))
         }
         return ZooBuildSummary(runsTrained: trained, runsFailed: failed, checkpointsSaved: saved,
                                seconds: Date().timeIntervalSince(start))
@@ -85,7 +89,8 @@ public final class ZooBuilder {
 
     /// Trains one run, writes its file and records it.
     private func train(_ specification: RunSpecification, data: TaskData, configuration: PlainConvUNetConfiguration,
-                       layout: ParameterLayout, architectureID: Int64) throws -> (checkpoints: Int, finalTestDice: Double?, failure: String?) {
+                       layout: ParameterLayout, architectureID: Int64) throws
+        -> (checkpoints: Int, finalTestDice: Double?, finalEmptyPredictions: EmptyPredictions?, failure: String?) {
         let hyperparameters = specification.hyperparameters
         let network = try PlainConvUNet(configuration, seed: specification.seed)
         var training = TrainingConfiguration(
@@ -96,12 +101,17 @@ public final class ZooBuilder {
         let trainer = Trainer(network: network, configuration: training, trainingCases: data.training, validationCases: [])
         var saved: [CheckpointParameters] = [], metrics: [CheckpointMetrics] = [], rates: [Double] = []
         var failure: String?
+        var finalEmptyPredictions: EmptyPredictions?
+        let finalIteration = specification.checkpointIterations.max()
         let start = Date()
         do {
             _ = try trainer.run(snapshotIterations: Set(specification.checkpointIterations)) { snapshot in
                 let values = try layout.flatten(snapshot.network)
                 if let problem = Self.divergence(values) { throw RunDiverged(iteration: snapshot.iteration, reason: problem) }
                 metrics.append(try data.evaluator.evaluate(snapshot.network))
+                if snapshot.iteration == finalIteration {
+                    finalEmptyPredictions = try data.evaluator.validationEmptyPredictions(snapshot.network)
+                }
                 saved.append(CheckpointParameters(iteration: snapshot.iteration, values: values))
                 rates.append(Double(snapshot.learningRate))
             }
@@ -128,7 +138,7 @@ public final class ZooBuilder {
                              metrics: metrics[position])
         }
         try zoo.commit(run, checkpoints: checkpoints)
-        return (checkpoints.count, metrics.last?.testDice, failure)
+        return (checkpoints.count, metrics.last?.testDice, finalEmptyPredictions, failure)
     }
 
     /// Why a parameter vector counts as diverged, or nil.

@@ -29,7 +29,17 @@ public struct TrainingSummary: Codable, Sendable {
     public let seconds: Double
     public let finalLoss: Float
     public let validationDice: Double?
+    /// Validation cases with foreground in the reference that the final network predicts
+    /// nothing on (nil without validation cases).
+    public let emptyPredictions: EmptyPredictions?
     public let lossHistory: [Float]
+}
+
+/// One validation pass: mean foreground Dice and the cases predicted empty.
+public struct ValidationResult: Sendable {
+    /// Nil when every case has neither predicted nor reference foreground.
+    public let dice: Double?
+    public let emptyPredictions: EmptyPredictions
 }
 
 /// A run that cannot go on.
@@ -86,7 +96,7 @@ public final class Trainer {
         }
         let start = Date()
         var lastReport = start, lastReportIteration = 0
-        var validationDice: Double?
+        var validation: ValidationResult?
         for iteration in 1...max(c.iterations, 1) where c.iterations > 0 {
             optimizer.learningRate = schedule.learningRate(at: iteration - 1)
             let batch = loader.next()
@@ -103,7 +113,7 @@ public final class Trainer {
             sinceSnapshot.append(loss.item)
 
             let validates = iteration == c.iterations || (c.validationInterval > 0 && iteration % c.validationInterval == 0)
-            if validates && !validationCases.isEmpty { validationDice = try validate() }
+            if validates && !validationCases.isEmpty { validation = try validate() }
             if snapshotIterations.contains(iteration) {
                 let mean = sinceSnapshot.reduce(0, +) / Float(max(sinceSnapshot.count, 1))
                 try onSnapshot(TrainingSnapshot(iteration: iteration, network: network, trainingLoss: mean,
@@ -115,28 +125,33 @@ public final class Trainer {
                 progress(TrainingProgress(iteration: iteration, iterations: c.iterations, loss: loss.item,
                                           learningRate: optimizer.learningRate,
                                           iterationsPerSecond: Double(iteration - lastReportIteration) / max(now.timeIntervalSince(lastReport), 1e-9),
-                                          validationDice: validates ? validationDice : nil))
+                                          validationDice: validates ? validation?.dice : nil))
                 lastReport = now
                 lastReportIteration = iteration
             }
         }
         return TrainingSummary(iterations: c.iterations, seconds: Date().timeIntervalSince(start),
-                               finalLoss: losses.last ?? .nan, validationDice: validationDice, lossHistory: losses)
+                               finalLoss: losses.last ?? .nan, validationDice: validation?.dice,
+                               emptyPredictions: validation?.emptyPredictions, lossHistory: losses)
     }
 
     /// Mean foreground Dice of whole-case predictions on the validation cases. As nnU-Net
     /// does, a case where both prediction and reference are empty has no Dice and is left out
-    /// of the mean (so lesion-free cases do not count as perfect); nil when every case is.
-    public func validate() throws -> Double? {
+    /// of the mean (so lesion-free cases do not count as perfect). Also counts the cases
+    /// predicted empty where the reference is not, which reveals a collapsed run.
+    public func validate() throws -> ValidationResult {
         let predictor = SlidingWindowPredictor(patchSize: configuration.patchSize, network: { try self.network($0) })
         var scores: [Double] = []
+        var empty = EmptyPredictions()
         for item in validationCases {
             let prediction = try predictor.segmentation(image: item.image, channels: item.channels, shape: item.shape)
-            let counts = OverlapCounts(prediction: prediction.map { $0 > 0 ? 1 : 0 },
-                                       reference: (item.label ?? []).map { $0 > 0 ? 1 : 0 }, label: 1)
+                .map { UInt8($0 > 0 ? 1 : 0) }
+            let reference = (item.label ?? [UInt8](repeating: 0, count: prediction.count)).map { UInt8($0 > 0 ? 1 : 0) }
+            let counts = OverlapCounts(prediction: prediction, reference: reference, label: 1)
             if counts.truePositives + counts.falsePositives + counts.falseNegatives > 0 { scores.append(counts.dice) }
+            empty.record(prediction: prediction, reference: reference)
         }
-        return scores.isEmpty ? nil : scores.reduce(0, +) / Double(scores.count)
+        return ValidationResult(dice: scores.isEmpty ? nil : scores.reduce(0, +) / Double(scores.count), emptyPredictions: empty)
     }
 
     private func makeOptimizer() -> Optimizer {

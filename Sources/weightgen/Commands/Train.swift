@@ -77,6 +77,9 @@ struct Train: ParsableCommand {
         try AtomicWrite.write(try encoder.encode(summary), to: output.appendingPathComponent("training.json"))
         log(String(format: "done in %.1f s; validation Dice %@; saved %@", summary.seconds,
                    summary.validationDice.map { String(format: "%.4f", $0) } ?? "n/a", output.path))
+        if let empty = summary.emptyPredictions, let problem = empty.problem {
+            log("warning: \(problem)" + (empty.collapsed ? "; train again with another --seed" : ""))
+        }
     }
 }
 

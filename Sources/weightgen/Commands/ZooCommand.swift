@@ -74,9 +74,10 @@ func buildZoo(_ zoo: Zoo, workers: Int) throws {
         + "\(plan.preset.rawValue) \(plan.spatialRank)D\(zoo.shard.map { ", shard \($0)" } ?? ""), \(workers) workers")
     let summary = try ZooBuilder(zoo: zoo, workers: workers).build { p in
         let dice = p.finalTestDice.map { String(format: "test Dice %.3f", $0) } ?? "no checkpoint"
-        log(String(format: "runs %d/%d (%d failed)  %.1f checkpoints/s  ETA %@  · %@ run %d: %@%@", p.runsRecorded, p.runsPlanned,
+        let empty = p.finalEmptyPredictions?.problem.map { " — warning: \($0) (kept in the zoo with its measured Dice)" } ?? ""
+        log(String(format: "runs %d/%d (%d failed)  %.1f checkpoints/s  ETA %@  · %@ run %d: %@%@%@", p.runsRecorded, p.runsPlanned,
                    p.runsFailed, p.checkpointsPerSecond, formatDuration(p.secondsRemaining), p.task, p.runIndex, dice,
-                   p.failure.map { " — failed: \($0)" } ?? ""))
+                   p.failure.map { " — failed: \($0)" } ?? "", empty))
     }
     log(String(format: "trained %d runs (%d failed), saved %d checkpoints in %@ (%.1f runs/min)", summary.runsTrained,
                summary.runsFailed, summary.checkpointsSaved, formatDuration(summary.seconds),

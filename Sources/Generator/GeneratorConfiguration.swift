@@ -1,11 +1,3 @@
-/// The metric a generator is prompted with.
-public enum PromptMetric: String, Codable, Sendable, CaseIterable {
-    /// Test Dice of the checkpoint (higher is better).
-    case dice
-    /// Training loss (Dice + CE; lower is better).
-    case loss
-}
-
 /// How the generator trainer draws its (start, target) pairs.
 public enum TargetSampling: String, Codable, Sendable, CaseIterable {
     /// G.pt's: a run, a gap, then a start; targets lean heavily towards a run's late checkpoints.
@@ -95,7 +87,7 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
     public var runEmbedding: Bool
 
     public init(chunkSize: Int, width: Int, depth: Int, heads: Int, frequencies: Int = 32, promptOctaves: Double = 10,
-                metric: PromptMetric = .dice,
+                metric: PromptMetric = .validationDice,
                 diffusionSteps: Int = 1000, trainingSteps: Int, batchSize: Int, learningRate: Float = 4e-4,
                 warmupSteps: Int = 100, weightDecay: Float = 0.1, gradientClip: Float = 1, emaDecay: Float = 0.999,
                 permutationAugmentation: Bool = true, startGradient: Bool = false, globalResidual: Bool = true,
@@ -215,6 +207,9 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
         guard pathTargets >= 0 else { throw GeneratorError.invalidConfiguration("path targets must not be negative") }
         guard (0...1).contains(startDropout) else {
             throw GeneratorError.invalidConfiguration("start dropout must lie in 0…1")
+        }
+        guard !(startGradient && hidesStart) else {
+            throw GeneratorError.invalidConfiguration("the start gradient is an input about the start, which start dropout 1 hides")
         }
         guard !(canonicalAlignment && permutationAugmentation) else {
             throw GeneratorError.invalidConfiguration("canonical alignment and permutation augmentation exclude each other")

@@ -57,11 +57,11 @@ public final class GeneratorTrainer {
         startGradient = configuration.startGradient
             ? StartGradient(architecture: architecture, layout: layout, evaluators: evaluators) : nil
         let channelGroups = try UNetPermutation(configuration: architecture, layout: layout)
+        // Path networks are scored like the zoo's checkpoints, by the prompt metric alone: never on a test case.
         let measure = { (parameters: [Float], task: Int) throws -> Float in
             let network = try PlainConvUNet(architecture, seed: 0)
             try network.loadStateDict(try layout.stateDict(parameters))
-            let metrics = try evaluators[task].evaluate(network)
-            return Float(configuration.metric == .dice ? metrics.testDice : metrics.trainLoss)
+            return Float(configuration.metric.value(of: try evaluators[task].selectionMetrics(network)))
         }
         pool = try RunPool(zoo: zoo, tasks: tasks, runsPerTask: configuration.runsPerTask, selection: configuration.runSelection,
                            metric: configuration.metric, excluding: Set(heldOut),
@@ -77,15 +77,14 @@ public final class GeneratorTrainer {
         for (index, task) in tasks.enumerated() {
             let runs = pool.runs.filter { $0.task == index }
             initial[task] = runs.map { Double($0.metrics[0]) }.reduce(0, +) / Double(max(runs.count, 1))
-            let all = runs.flatMap(\.metrics).map(Double.init)
-            best[task] = configuration.metric == .dice ? all.max() ?? 0 : all.min() ?? 0
+            best[task] = configuration.metric.best(of: runs.flatMap(\.metrics).map(Double.init)) ?? 0
         }
         let spacing = evaluators[0].medianSpacing
         description = resumed ?? GeneratorDescription(
             configuration: configuration, architecture: architecture, patchSize: zoo.plan.patchSize, spacing: spacing, tokenizer: tokenizer,
             normalizer: normalizer, tasks: tasks, initialMetric: initial, bestMetric: best,
             zoo: zoo.folder.standardizedFileURL.path, runsPerTask: configuration.runsPerTask, heldOutRuns: heldOut,
-            learnedRuns: configuration.runEmbedding ? pool.learnedRuns(higherIsBetter: configuration.metric == .dice) : nil,
+            learnedRuns: configuration.runEmbedding ? pool.learnedRuns(higherIsBetter: configuration.metric.higherIsBetter) : nil,
             seed: seed, step: 0,
             lossHistory: [], seconds: 0)
         model = try GeneratorModel(configuration: configuration, tokenCount: tokenizer.tokenCount, taskCount: tasks.count,
@@ -108,9 +107,8 @@ public final class GeneratorTrainer {
         for (index, task) in tasks.enumerated() {
             for run in try zoo.runs(task: task, status: .done) where heldOut.contains(run.runIndex) {
                 let checkpoints = try zoo.parameters(of: run)
-                let metrics = checkpoints.map { configuration.metric == .dice ? $0.record.testDice : $0.record.trainLoss }
-                evaluations.append((index, checkpoints[0].values, metrics[0],
-                                    configuration.metric == .dice ? metrics.max()! : metrics.min()!))
+                let metrics = checkpoints.map { configuration.metric.value(of: $0.record) }
+                evaluations.append((index, checkpoints[0].values, metrics[0], configuration.metric.best(of: metrics)!))
             }
         }
         heldOutEvaluations = evaluations
@@ -164,18 +162,16 @@ public final class GeneratorTrainer {
                 target = permutation.apply(permutations, to: target)
                 if c.startGradient { gradient = permutation.apply(permutations, to: gradient) }
             }
-            if c.startGradient { gradients += description.tokenizer.tokenize(gradient) }
             let dropped = c.startDropout > 0 && rng.nextUnitFloat() < c.startDropout
-            let startTokens = dropped ? [Float](repeating: 0, count: tokens * chunk)
-                : description.tokenizer.tokenize(description.normalizer.normalize(start))
+            let startInput = startInputs(start, gradient: c.startGradient ? gradient : nil, metric: run.metrics[startIndex], dropped: dropped)
+            gradients += startInput.gradient ?? []
             let targetTokens = description.tokenizer.tokenize(description.normalizer.normalize(target))
             let t = Int(rng.next() % UInt64(diffusion.steps))
             let noise = (0..<targetTokens.count).map { _ in rng.nextNormal() }
-            starts += startTokens
+            starts += startInput.tokens
             targets += targetTokens
             noisy += diffusion.noised(targetTokens, step: t, noise: noise)
-            // A hidden start hides its metric too: it would otherwise name the run the target came from.
-            let startMetric = dropped ? 0 : run.metrics[startIndex], targetMetric = run.metrics[targetIndex]
+            let startMetric = startInput.metric, targetMetric = run.metrics[targetIndex]
             scalars.append([Float(t) / Float(diffusion.steps), targetMetric, startMetric, targetMetric - startMetric])
             tasks.append(run.task)
             trajectories.append(run.trajectory)
@@ -198,6 +194,19 @@ public final class GeneratorTrainer {
         return loss.item
     }
 
+    /// What the model reads of a training pair's start: its normalised tokens, its gradient's
+    /// tokens (nil when the generator reads none) and its metric. A dropped start hides all three
+    /// (zeros, the zoo mean after normalisation): any one of them would name the run the target
+    /// came from.
+    func startInputs(_ start: [Float], gradient: [Float]?, metric: Float, dropped: Bool) -> (tokens: [Float], gradient: [Float]?, metric: Float) {
+        let tokenizer = description.tokenizer
+        guard !dropped else {
+            let hidden = [Float](repeating: 0, count: tokenizer.tokenCount * tokenizer.chunkSize)
+            return (hidden, gradient.map { _ in hidden }, 0)
+        }
+        return (tokenizer.tokenize(description.normalizer.normalize(start)), gradient.map(tokenizer.tokenize), metric)
+    }
+
     /// Generates from each held-out run's initialisation prompted with that run's best metric
     /// (EMA weights, 20 DDIM steps) and measures it: mean prompted and achieved metric.
     func evaluateHeldOut() throws -> (prompted: Double, achieved: Double)? {
@@ -211,8 +220,7 @@ public final class GeneratorTrainer {
         var achieved = 0.0
         for (evaluation, output) in zip(heldOutEvaluations, outputs) {
             let network = try generator.network(from: output)
-            let metrics = try evaluators[evaluation.task].evaluate(network)
-            achieved += description.configuration.metric == .dice ? metrics.testDice : metrics.trainLoss
+            achieved += description.configuration.metric.value(of: try evaluators[evaluation.task].selectionMetrics(network))
         }
         let count = Double(heldOutEvaluations.count)
         return (heldOutEvaluations.map(\.prompt).reduce(0, +) / count, achieved / count)

@@ -48,7 +48,7 @@ public final class WeightGenerator {
     /// acceptance zoo it returns worse networks (docs/GENERATOR.md), not better ones.
     public func attainablePrompt(_ target: Double, task: Int) -> Double {
         guard description.tasks.indices.contains(task), let best = description.bestMetric[description.tasks[task]] else { return target }
-        return description.configuration.metric == .dice ? min(target, best) : max(target, best)
+        return description.configuration.metric.higherIsBetter ? min(target, best) : max(target, best)
     }
 
     /// The training run whose path a start is answered from at a target metric, for a
@@ -62,7 +62,7 @@ public final class WeightGenerator {
         guard let learned = description.learnedRuns else { return nil }
         let rows = learned.indices.filter { learned[$0].task == task }
         guard !rows.isEmpty else { return nil }
-        let higherIsBetter = description.configuration.metric == .dice
+        let higherIsBetter = description.configuration.metric.higherIsBetter
         let reached = rows.filter { higherIsBetter ? learned[$0].bestMetric >= target : learned[$0].bestMetric <= target }
         let candidates = reached.isEmpty ? rows : reached
         let fingerprint = InitialisationFingerprint.of(start)

@@ -43,32 +43,9 @@ final class GeneratorTrainingTests: XCTestCase {
         XCTAssertLessThan(last, first * 0.01, "loss \(first) → \(last)")
     }
 
-    /// A two-task zoo of four short runs each on a 32×32 phantom, removed after the test.
-    private func makeZoo() throws -> Zoo {
-        let dataset = FileManager.default.temporaryDirectory.appendingPathComponent("gen-phantom-\(UUID().uuidString)")
-        let zooFolder = FileManager.default.temporaryDirectory.appendingPathComponent("gen-zoo-\(UUID().uuidString)")
-        addTeardownBlock { for url in [dataset, zooFolder] { try? FileManager.default.removeItem(at: url) } }
-        let phantom = try SpinalCordPhantom(configuration: PhantomConfiguration(seed: 3, size: 32))
-        _ = try PhantomDatasetWriter.write(phantom, caseCount: 20, to: dataset, tasks: [.cord, .canal])
-        var distribution = HyperparameterDistribution.standard
-        distribution.iterations = [10]
-        distribution.batchSizes = [4]
-        let plan = ZooPlan(datasetPath: dataset.path, tasks: ["cord", "canal"], patchSize: [1, 32, 32], runsPerTask: 4,
-                           checkpointsPerRun: 4, distribution: distribution, validationCases: 4, testCases: 4, trainingLossCases: 4)
-        let zoo = try Zoo.create(at: zooFolder, plan: plan)
-        _ = try ZooBuilder(zoo: zoo, workers: 2).build()
-        return zoo
-    }
-
-    private func temporaryFolder() -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gen-\(UUID().uuidString)")
-        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
-        return folder
-    }
-
     func testTrainerSavesResumesAndGenerates() throws {
-        let zoo = try makeZoo()
-        let generatorFolder = temporaryFolder()
+        let zoo = try makeGeneratorTestZoo()
+        let generatorFolder = temporaryGeneratorFolder()
         var configuration = tiny
         configuration.trainingSteps = 20
         let trainer = try GeneratorTrainer(zoo: zoo, folder: generatorFolder, configuration: configuration, heldOutRunsPerTask: 1)
@@ -113,8 +90,8 @@ final class GeneratorTrainingTests: XCTestCase {
     }
 
     func testStartGradientGeneratorTrainsAndGenerates() throws {
-        let zoo = try makeZoo()
-        let folder = temporaryFolder()
+        let zoo = try makeGeneratorTestZoo()
+        let folder = temporaryGeneratorFolder()
         var configuration = tiny
         configuration.trainingSteps = 10
         configuration.startGradient = true
@@ -137,8 +114,8 @@ final class GeneratorTrainingTests: XCTestCase {
     func testPathTargetsAndRunEmbeddingTrainAndGenerate() throws {
         let configuration = GeneratorConfiguration(chunkSize: 32, width: 32, depth: 1, heads: 2, frequencies: 8, trainingSteps: 10, batchSize: 4,
                                                    learningRate: 3e-3, warmupSteps: 5, startDropout: 1, pathTargets: 2, runEmbedding: true)
-        let zoo = try makeZoo()
-        let folder = temporaryFolder()
+        let zoo = try makeGeneratorTestZoo()
+        let folder = temporaryGeneratorFolder()
         let trainer = try GeneratorTrainer(zoo: zoo, folder: folder, configuration: configuration, heldOutRunsPerTask: 1)
         let runs = trainer.pool.runs
         let recorded = stride(from: 0, to: runs.count, by: 2).map { runs[$0] }, paths = stride(from: 1, to: runs.count, by: 2).map { runs[$0] }
@@ -181,14 +158,14 @@ final class GeneratorTrainingTests: XCTestCase {
     /// Best-validation selection takes the runs whose final checkpoint scores best on the
     /// validation cases; first selection takes them in run order.
     func testRunSelectionTakesTheFirstOrTheBestValidatedRuns() throws {
-        let zoo = try makeZoo()
+        let zoo = try makeGeneratorTestZoo()
         let runs = try zoo.runs(task: "cord", status: .done)
         let finals = try runs.map { (run: $0.runIndex, dice: try XCTUnwrap(try zoo.checkpoints(run: $0.id!).last).validationDice) }
         let dice = Dictionary(uniqueKeysWithValues: finals.map { ($0.run, $0.dice) })
-        let selected = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: 2, selection: .bestValidation, metric: .dice)
+        let selected = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: 2, selection: .bestValidation, metric: .validationDice)
         XCTAssertEqual(selected.runs.map { dice[$0.runIndex]! }, Array(finals.map(\.dice).sorted(by: >).prefix(2)),
                        "compared by value: runs of equal validation Dice may come in either order")
-        let first = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: 2, selection: .first, metric: .dice)
+        let first = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: 2, selection: .first, metric: .validationDice)
         XCTAssertEqual(first.runs.map(\.runIndex), Array(runs.map(\.runIndex).prefix(2)))
     }
 
@@ -196,11 +173,11 @@ final class GeneratorTrainingTests: XCTestCase {
     /// permutation (so each computes what it did), bringing the final checkpoints closer to
     /// the task's reference (the final checkpoint with the best validation Dice).
     func testCanonicalAlignmentPermutesWholeRunsTowardsTheReference() throws {
-        let zoo = try makeZoo()
+        let zoo = try makeGeneratorTestZoo()
         let (architecture, layout) = try zoo.architecture(try zoo.planArchitectureID())
         let permutation = try UNetPermutation(configuration: architecture, layout: layout)
-        let plain = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: nil, metric: .dice)
-        let aligned = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: nil, metric: .dice, alignment: permutation)
+        let plain = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: nil, metric: .validationDice)
+        let aligned = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: nil, metric: .validationDice, alignment: permutation)
         let finals = try zoo.runs(task: "cord", status: .done).map { try zoo.parameters(of: $0).last! }
         let reference = finals.max { $0.record.validationDice < $1.record.validationDice }!.values
         func distance(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) }
@@ -224,8 +201,8 @@ final class GeneratorTrainingTests: XCTestCase {
     /// With start dropout 1 the generator is prompted by target metric and task alone: neither
     /// the start it is given nor the start's metric makes a difference.
     func testStartDropoutOneIgnoresTheStart() throws {
-        let zoo = try makeZoo()
-        let folder = temporaryFolder()
+        let zoo = try makeGeneratorTestZoo()
+        let folder = temporaryGeneratorFolder()
         var configuration = tiny
         configuration.trainingSteps = 5
         configuration.startDropout = 1
@@ -311,7 +288,7 @@ final class GeneratorTrainingTests: XCTestCase {
     }
 
     func testLossGradientMatchesFiniteDifferencesOfTheRecordedTrainingLoss() throws {
-        let zoo = try makeZoo()
+        let zoo = try makeGeneratorTestZoo()
         let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
         let (architecture, layout) = try zoo.architecture(try zoo.planArchitectureID())
         let network = try PlainConvUNet(architecture, seed: 5)

@@ -30,7 +30,8 @@ struct GeneratorTrain: ParsableCommand {
     @Option(help: "Use only N runs of each task (default: the preset's; 0: all).") var runs: Int?
     @Option(help: "Which N runs: first (in run order) or best-validation (best final validation metric; default: the preset's).")
     var runSelection: RunSelection?
-    @Option(help: "Prompt metric: dice or loss.") var metric: PromptMetric = .dice
+    @Option(help: "Prompt metric: validation-dice or training-loss (test cases are never learned from).")
+    var metric: PromptMetric = .validationDice
     @Flag(help: "Turn off permutation augmentation.") var noPermutation = false
     @Flag(help: "Also feed the training-loss gradient at the start parameters to the generator.") var startGradient = false
     @Flag(help: "Drop G.pt's global residual (output = decoded + start): predict the target outright.") var noResidual = false
@@ -89,7 +90,7 @@ struct GeneratorTrain: ParsableCommand {
 struct GeneratorEvaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Generate from unseen and seen initialisations prompted with the zoo's best test Dice; report Dice and prompt alignment.")
+        abstract: "Generate from unseen and seen initialisations prompted with the zoo's best validation Dice; report test Dice, prompt alignment and the memorisation audit.")
 
     @Option(help: "Generator folder.") var generator: String
     @Option(help: "Zoo folder (default: the one the generator was trained on).") var zoo: String?
@@ -99,13 +100,16 @@ struct GeneratorEvaluate: ParsableCommand {
     @Option(help: "Write the results as JSON to this file.") var json: String?
     @Flag(help: "Sample with the last raw weights instead of the EMA weights.") var rawWeights = false
     @Flag(help: "Pass prompts above the generator's training data on unchanged (default: answer them as its best).") var extrapolate = false
+    @Option(help: "Unseen starts per task trained with the zoo's recipe for the audit's start fidelity.") var fidelityStarts = 4
+    @Flag(help: "Skip the memorisation audit (novelty, start dependence, start fidelity, the baselines' frontier).") var noAudit = false
 
     func run() throws {
         let loaded = try WeightGenerator(folder: URL(fileURLWithPath: generator), exponentialMovingAverage: !rawWeights)
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
         let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts,
                                              sampler: samplingSteps > 0 ? .ddim(steps: samplingSteps) : .ddpm, extrapolate: extrapolate,
-                                             progress: { log($0) })
+                                             fidelityStarts: noAudit ? nil : fidelityStarts, progress: { log($0) })
+        for audit in evaluation.tasks.compactMap(\.audit) { printAudit(audit) }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -124,8 +128,9 @@ struct Generate: ParsableCommand {
 
     @Option(help: "Generator folder.") var generator: String
     @Option(help: "Task.") var task: String
-    @Option(help: "Target test Dice (default: the best in the generator's zoo).") var targetDice: Double?
-    @Option(help: "Start network: 'random' or a weightgen checkpoint folder.") var from = "random"
+    @Option(help: "Target validation Dice (default: the best the generator learned).") var targetDice: Double?
+    @Option(help: "Start network: 'random' (the default) or a weightgen checkpoint folder; refused by generators that hide the start.")
+    var from: String?
     @Option(help: "Seed of the random initialisation and of sampling.") var seed: UInt64 = 0
     @Option(help: "Feed the output back as the start this many more times (recursive prompting).") var recursive = 0
     @Option(help: "DDIM steps (0: ancestral DDPM over all steps).") var samplingSteps = 50
@@ -138,20 +143,19 @@ struct Generate: ParsableCommand {
         let d = loaded.description
         let taskIndex = try loaded.taskIndex(task)
         let layout = d.normalizer.layout
+        if d.configuration.hidesStart && (from != nil || recursive > 0) {
+            throw ValidationError("this generator was trained with the start hidden (start dropout 1): it does not read a start "
+                                  + "network, so --from and --recursive would change nothing; drop them (--seed varies the output)")
+        }
         var parameters: [Float]
-        if from == "random" {
-            parameters = try layout.flatten(try PlainConvUNet(d.architecture, seed: seed))
-        } else {
+        if let from, from != "random" {
             let (network, description) = try UNetCheckpoint.read(URL(fileURLWithPath: from))
             guard description.architecture == d.architecture else {
                 throw ValidationError("\(from) is not a \(d.architecture.featuresPerStage) U-Net, the generator's architecture")
             }
             parameters = try layout.flatten(network)
-        }
-        if d.configuration.hidesStart && (from != "random" || recursive > 0) {
-            log(d.configuration.runEmbedding
-                ? "note: this generator was trained with the start hidden; the start only picks which training run's path answers, and --recursive does not apply"
-                : "note: this generator was trained with the start hidden; --from and --recursive do not change its output")
+        } else {
+            parameters = try layout.flatten(try PlainConvUNet(d.architecture, seed: seed))
         }
         let target = targetDice ?? d.bestMetric[task] ?? 1
         let attainable = loaded.attainablePrompt(target, task: taskIndex)

@@ -80,8 +80,8 @@ extension WeightGenerator {
             let unseenStarts = try unseenInitialisationSeeds(count: seeds, avoiding: runs).map { try layout.flatten(try PlainConvUNet(description.architecture, seed: $0)) }
             let unseenMetrics = try unseenStarts.map { try evaluator.selectionMetrics(try network(from: $0)).validationDice }
             let c = description.configuration
-            let training = try RunPool.trainingRuns(zoo: zoo, task: task, runsPerTask: c.runsPerTask, selection: c.runSelection,
-                                                    metric: c.metric, excluding: Set(description.heldOutRuns)).prefix(seeds)
+            let training = try RunPool.trainingRuns(zoo: zoo, task: task, runsPerTask: c.data.runsPerTask, selection: c.data.runSelection,
+                                                    metric: c.data.metric, excluding: Set(description.heldOutRuns)).prefix(seeds)
             var seenStarts: [[Float]] = [], seenMetrics: [Double] = [], seenFinals: [[Float]] = []
             for run in training {
                 let checkpoints = try zoo.parameters(of: run)
@@ -100,7 +100,8 @@ extension WeightGenerator {
                 try generated(starts, metrics, prompts: prompts).dice
             }
             let unseenGenerated = try generated(unseenStarts, unseenMetrics, prompts: unseenStarts.map { _ in best })
-            let seenGenerated: (networks: [[Float]], dice: [Double]) = seenStarts.isEmpty ? ([], []) : try generated(seenStarts, seenMetrics, prompts: seenStarts.map { _ in best })
+            let seenGenerated: (networks: [[Float]], dice: [Double]) = seenStarts.isEmpty ? ([], [])
+                : try generated(seenStarts, seenMetrics, prompts: seenStarts.map { _ in best })
             let unseen = unseenGenerated.dice, seen = seenGenerated.dice
             func alignment(_ starts: [[Float]], _ metrics: [Double]) throws -> [AlignmentCurve] {
                 try zip(starts, metrics).prefix(alignmentStarts).map { values, metric in
@@ -128,12 +129,13 @@ extension WeightGenerator {
             }
             let result = TaskGenerationResult(
                 task: task, prompt: best, bestCheckpointTestDice: bestTest,
-                generatorBestDice: description.configuration.metric == .validationDice ? description.bestMetric[task] : nil,
+                generatorBestDice: description.configuration.data.metric == .validationDice ? description.bestMetric[task] : nil,
                 unseen: unseen, seen: seen, unseenMedian: median(unseen), seenMedian: median(seen),
                 unseenRatio: bestTest > 0 ? median(unseen) / bestTest : 0,
                 promptAlignmentUnseen: meanScore(curvesUnseen), promptAlignmentSeen: meanScore(curvesSeen),
                 alignmentCurvesUnseen: curvesUnseen, alignmentCurvesSeen: curvesSeen, audit: audit)
-            progress(String(format: "%@: prompt %.4f (best validation Dice); that checkpoint's test Dice %.4f; generated median unseen %.4f (%.2f×), seen %.4f; R² unseen %.2f, seen %.2f",
+            progress(String(format: "%@: prompt %.4f (best validation Dice); that checkpoint's test Dice %.4f; "
+                                + "generated median unseen %.4f (%.2f×), seen %.4f; R² unseen %.2f, seen %.2f",
                             task, best, bestTest, result.unseenMedian, result.unseenRatio, result.seenMedian, result.promptAlignmentUnseen,
                             result.promptAlignmentSeen))
             results.append(result)

@@ -26,15 +26,15 @@ public struct LearnedNetworks {
     /// trainer chose (`RunPool.trainingRuns`) and, with path targets, the same path networks.
     public static func of(_ description: GeneratorDescription, task: String, zoo: Zoo) throws -> LearnedNetworks {
         let c = description.configuration
-        let records = try RunPool.trainingRuns(zoo: zoo, task: task, runsPerTask: c.runsPerTask, selection: c.runSelection,
-                                               metric: c.metric, excluding: Set(description.heldOutRuns))
+        let records = try RunPool.trainingRuns(zoo: zoo, task: task, runsPerTask: c.data.runsPerTask, selection: c.data.runSelection,
+                                               metric: c.data.metric, excluding: Set(description.heldOutRuns))
         var runs: [[[Float]]] = [], best: [Int] = [], bestDice: [Double] = [], finals: [Int] = []
         for record in records {
             let checkpoints = try zoo.parameters(of: record)
             guard checkpoints.count >= 2 else { continue }
             let first = checkpoints[0].values, last = checkpoints[checkpoints.count - 1].values
-            let path = (0..<c.pathTargets).map { step -> [Float] in
-                let fraction = Float(step + 1) / Float(c.pathTargets + 1)
+            let path = (0..<c.data.pathTargets).map { step -> [Float] in
+                let fraction = Float(step + 1) / Float(c.data.pathTargets + 1)
                 return zip(first, last).map { $0 + fraction * ($1 - $0) }
             }
             let bestIndex = checkpoints.indices.max { checkpoints[$0].record.validationDice < checkpoints[$1].record.validationDice }!

@@ -118,7 +118,8 @@ public struct MemorisationAuditor {
         let frontier = try baselines(initialisations: unseen.starts, seed: seed)
         let position = frontier.position(dice: unseenAudit.dice, novelty: unseenAudit.novelty)
         let conclusion = String(
-            format: "%@: %@ the memorisation frontier — from unseen starts Dice %.3f [%.3f, %.3f] at novelty %.2f, where the best trivial method reaches %.3f",
+            format: "%@: %@ the memorisation frontier — from unseen starts Dice %.3f [%.3f, %.3f] at novelty %.2f, "
+                + "where the best trivial method reaches %.3f",
             task, position.rawValue, unseenAudit.dice.mean, unseenAudit.dice.lower, unseenAudit.dice.upper, unseenAudit.novelty.mean,
             frontier.bestDice(atNovelty: unseenAudit.novelty.mean))
         return MemorisationAudit(task: task, referenceDistance: reference.median, zooBehaviouralOverlap: Estimate(zooOverlap),

@@ -38,14 +38,14 @@ final class TestCaseIsolationTests: XCTestCase {
 
         // The default's data recipe (path targets scored on cases, best-validation runs, run
         // embedding) and a start-gradient generator with held-out evaluation during training.
-        var hidden = GeneratorConfiguration(chunkSize: 32, width: 32, depth: 1, heads: 2, frequencies: 8, trainingSteps: 4, batchSize: 4,
-                                            learningRate: 3e-3, warmupSteps: 2, permutationAugmentation: false, globalResidual: false,
-                                            canonicalAlignment: true, startDropout: 1, targetSampling: .balanced, runsPerTask: 2,
-                                            runSelection: .bestValidation, pathTargets: 2, runEmbedding: true)
-        var gradient = GeneratorConfiguration(chunkSize: 32, width: 32, depth: 1, heads: 2, frequencies: 8, trainingSteps: 4, batchSize: 4,
-                                              learningRate: 3e-3, warmupSteps: 2, startGradient: true, startDropout: 0.5)
-        hidden.trainingSteps = 4
-        gradient.trainingSteps = 4
+        let sizes = GeneratorArchitecture(chunkSize: 32, width: 32, depth: 1, heads: 2, frequencies: 8)
+        let schedule = GeneratorSchedule(trainingSteps: 4, batchSize: 4, learningRate: 3e-3, warmupSteps: 2)
+        let hidden = GeneratorConfiguration(architecture: sizes, schedule: schedule,
+                                            data: DataRecipe(alignment: .canonical, targetSampling: .balanced, runsPerTask: 2,
+                                                             runSelection: .bestValidation, pathTargets: 2, runEmbedding: true),
+                                            conditioning: .hidden)
+        let gradient = GeneratorConfiguration(architecture: sizes, schedule: schedule,
+                                              conditioning: .withStart(StartInputs(dropout: 0.5, gradient: true)))
         var folders: [URL] = []
         for configuration in [hidden, gradient] {
             let folder = temporaryGeneratorFolder()
@@ -75,8 +75,9 @@ final class TestCaseIsolationTests: XCTestCase {
     /// A dropped start hides its parameters, its gradient and its metric together.
     func testADroppedStartHidesItsGradientAndMetricToo() throws {
         let zoo = try makeGeneratorTestZoo()
-        let configuration = GeneratorConfiguration(chunkSize: 32, width: 32, depth: 1, heads: 2, frequencies: 8, trainingSteps: 1, batchSize: 2,
-                                                   startGradient: true, startDropout: 0.5)
+        let configuration = GeneratorConfiguration(
+            architecture: GeneratorArchitecture(chunkSize: 32, width: 32, depth: 1, heads: 2, frequencies: 8),
+            schedule: GeneratorSchedule(trainingSteps: 1, batchSize: 2), conditioning: .withStart(StartInputs(dropout: 0.5, gradient: true)))
         let trainer = try GeneratorTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration, heldOutRunsPerTask: 1)
         let run = trainer.pool.runs[0]
         let shown = trainer.startInputs(run.parameters[0], gradient: run.gradients[0], metric: 0.3, dropped: false)
@@ -87,9 +88,9 @@ final class TestCaseIsolationTests: XCTestCase {
         XCTAssertEqual(dropped.tokens.map(abs).max(), 0)
         XCTAssertEqual(dropped.gradient?.map(abs).max(), 0, "the gradient of a hidden start is hidden")
         XCTAssertEqual(dropped.metric, 0)
-        var contradictory = configuration
-        contradictory.startDropout = 1
-        XCTAssertThrowsError(try contradictory.validate(), "a start gradient is meaningless when the start is always hidden")
+        var alwaysHidden = configuration
+        alwaysHidden.conditioning = .withStart(StartInputs(dropout: 1, gradient: true))
+        XCTAssertThrowsError(try alwaysHidden.validate(), "a start that is always hidden is the start-hidden conditioning, which reads no gradient")
     }
 
     /// A generator saved before prompts became validation Dice is refused with a message that says why.

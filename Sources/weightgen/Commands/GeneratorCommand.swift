@@ -7,6 +7,7 @@ import Zoo
 extension PromptMetric: ExpressibleByArgument {}
 extension TargetSampling: ExpressibleByArgument {}
 extension RunSelection: ExpressibleByArgument {}
+extension ChannelAlignment: ExpressibleByArgument {}
 
 /// `weightgen generator`: trains and evaluates G.pt-style generators over a zoo.
 struct GeneratorCommand: ParsableCommand {
@@ -32,13 +33,12 @@ struct GeneratorTrain: ParsableCommand {
     var runSelection: RunSelection?
     @Option(help: "Prompt metric: validation-dice or training-loss (test cases are never learned from).")
     var metric: PromptMetric = .validationDice
-    @Flag(help: "Turn off permutation augmentation.") var noPermutation = false
-    @Flag(help: "Also feed the training-loss gradient at the start parameters to the generator.") var startGradient = false
-    @Flag(help: "Drop G.pt's global residual (output = decoded + start): predict the target outright.") var noResidual = false
-    @Flag(help: "Align every run's channels to a reference run of its task before training (implies --no-permutation).")
-    var canonicalAlignment = false
-    @Option(help: "Probability of hiding a training pair's start from the generator (1: prompted by metric and task alone).")
-    var startDropout: Float?
+    @Option(help: "Channel order of the runs: none, permutation-augmentation (G.pt's) or canonical (aligned to a reference run; default: the preset's).")
+    var alignment: ChannelAlignment?
+    @Option(help: "What the generator reads of the start: given (G.pt's) or hidden (default: the preset's).") var start: StartChoice?
+    @Option(help: "With the start given: probability of hiding a training pair's start, below 1.") var startDropout: Float?
+    @Flag(help: "With the start given: also feed the training-loss gradient at the start parameters.") var startGradient = false
+    @Flag(help: "With the start given: drop G.pt's global residual (output = decoded + start).") var noResidual = false
     @Option(help: "Training pairs: pairs (G.pt's), checkpoints (every checkpoint equally) or balanced (every metric range equally).")
     var targetSampling: TargetSampling?
     @Option(help: "Octaves of the metric prompts' frequency embedding (default: the preset's; G.pt's 10).") var promptOctaves: Double?
@@ -50,29 +50,27 @@ struct GeneratorTrain: ParsableCommand {
 
     func run() throws {
         var configuration = try GeneratorConfiguration.named(config)
-        if let steps { configuration.trainingSteps = steps }
-        if let batchSize { configuration.batchSize = batchSize }
-        if let runs { configuration.runsPerTask = runs > 0 ? runs : nil }
-        if let runSelection { configuration.runSelection = runSelection }
-        configuration.metric = metric
-        if noPermutation || canonicalAlignment { configuration.permutationAugmentation = false }
-        if canonicalAlignment { configuration.canonicalAlignment = true }
-        if let startDropout { configuration.startDropout = startDropout }
-        if let targetSampling { configuration.targetSampling = targetSampling }
-        if startGradient { configuration.startGradient = true }
-        if noResidual { configuration.globalResidual = false }
-        if let promptOctaves { configuration.promptOctaves = promptOctaves }
-        if let pathTargets { configuration.pathTargets = pathTargets }
-        if runEmbedding { configuration.runEmbedding = true }
-        if configuration.pathTargets > 0 { log("scoring \(configuration.pathTargets) networks on each run's initialisation-to-final line") }
+        if let steps { configuration.schedule.trainingSteps = steps }
+        if let batchSize { configuration.schedule.batchSize = batchSize }
+        if let runs { configuration.data.runsPerTask = runs > 0 ? runs : nil }
+        if let runSelection { configuration.data.runSelection = runSelection }
+        configuration.data.metric = metric
+        if let alignment { configuration.data.alignment = alignment }
+        configuration.conditioning = try conditioning(preset: configuration)
+        if let targetSampling { configuration.data.targetSampling = targetSampling }
+        if let promptOctaves { configuration.architecture.promptOctaves = promptOctaves }
+        if let pathTargets { configuration.data.pathTargets = pathTargets }
+        if runEmbedding { configuration.data.runEmbedding = true }
+        if configuration.data.pathTargets > 0 { log("scoring \(configuration.data.pathTargets) networks on each run's initialisation-to-final line") }
         let opened = try Zoo.open(URL(fileURLWithPath: zoo))
         let trainer = try GeneratorTrainer(zoo: opened, folder: URL(fileURLWithPath: out), configuration: configuration,
                                            tasks: tasks?.split(separator: ",").map(String.init), seed: seed)
         let d = trainer.description
         var options = configuration.optionSummary
         if d.step > 0 { options.append("resuming at step \(d.step)") }
-        let sizes = "\(d.tokenizer.tokenCount) tokens of \(configuration.chunkSize), width \(configuration.width), depth \(configuration.depth)"
-        let schedule = "\(configuration.trainingSteps) steps at batch \(configuration.batchSize)"
+        let a = configuration.architecture
+        let sizes = "\(d.tokenizer.tokenCount) tokens of \(a.chunkSize), width \(a.width), depth \(a.depth)"
+        let schedule = "\(configuration.schedule.trainingSteps) steps at batch \(configuration.schedule.batchSize)"
         log("generator: \(sizes); tasks \(d.tasks.joined(separator: ",")); \(schedule); " + options.joined(separator: "; "))
         try trainer.train { p in
             var line = String(format: "step %d/%d  loss %.5f  lr %.2e  %.2f steps/s  ETA %@", p.step, p.steps, p.loss, p.learningRate,
@@ -84,13 +82,38 @@ struct GeneratorTrain: ParsableCommand {
         }
         log(String(format: "saved %@ (%@ of training)", out, formatDuration(trainer.description.seconds)))
     }
+
+    /// The start conditioning the options ask for; options about a start the generator would not read are refused.
+    func conditioning(preset: GeneratorConfiguration) throws -> StartConditioning {
+        switch start ?? (preset.hidesStart ? .hidden : .given) {
+        case .hidden:
+            guard startDropout == nil, !startGradient, !noResidual else {
+                throw ValidationError("--start-dropout, --start-gradient and --no-residual describe a start the generator reads, "
+                                      + "but this one hides it; add --start given")
+            }
+            return .hidden
+        case .given:
+            var inputs = preset.startInputs ?? StartInputs(globalResidual: false)
+            if let startDropout { inputs.dropout = startDropout }
+            if startGradient { inputs.gradient = true }
+            if noResidual { inputs.globalResidual = false }
+            return .withStart(inputs)
+        }
+    }
+}
+
+/// Whether a generator reads the start it is handed.
+enum StartChoice: String, ExpressibleByArgument {
+    case given
+    case hidden
 }
 
 /// `weightgen generator evaluate`.
 struct GeneratorEvaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Generate from unseen and seen initialisations prompted with the zoo's best validation Dice; report test Dice, prompt alignment and the memorisation audit.")
+        abstract: "Generate from unseen and seen initialisations prompted with the zoo's best validation Dice; "
+            + "report test Dice, prompt alignment and the memorisation audit.")
 
     @Option(help: "Generator folder.") var generator: String
     @Option(help: "Zoo folder (default: the one the generator was trained on).") var zoo: String?
@@ -168,7 +191,7 @@ struct Generate: ParsableCommand {
             log(String(format: "answering from the path of %@ training run %d (best Dice on it %.4f)", task, run.runIndex, run.bestMetric))
         }
         var startMetric = d.initialMetric[task] ?? 0
-        let zoo = d.configuration.startGradient ? try Zoo.open(URL(fileURLWithPath: d.zoo)) : nil
+        let zoo = d.configuration.readsStartGradient ? try Zoo.open(URL(fileURLWithPath: d.zoo)) : nil
         let evaluators = try zoo.map { zoo in try d.tasks.map { try TaskEvaluator(zoo: zoo, task: $0) } }
         for _ in 0...(d.configuration.hidesStart ? 0 : max(recursive, 0)) {
             let gradients = try evaluators.flatMap { try loaded.startGradients(for: [parameters], tasks: [taskIndex], evaluators: $0) }

@@ -41,9 +41,12 @@ public struct MemorisationFrontier: Codable, Sendable {
         self.points = points
     }
 
-    /// The best mean Dice of any baseline at least as novel as `novelty` (0 when none is).
+    /// The best mean Dice of any baseline at least as novel as `novelty`. Beyond the most novel
+    /// baseline the frontier stays at that baseline's Dice: being newer than every trivial method
+    /// is no merit by itself (a fresh initialisation is newer still), so Dice is compared with it.
     public func bestDice(atNovelty novelty: Double) -> Double {
-        points.filter { $0.novelty.mean >= novelty }.map(\.dice.mean).max() ?? 0
+        if let best = points.filter({ $0.novelty.mean >= novelty }).map(\.dice.mean).max() { return best }
+        return points.filter { $0.novelty.mean.isFinite }.max { $0.novelty.mean < $1.novelty.mean }?.dice.mean ?? 0
     }
 
     /// The envelope's corners, novelty ascending: where the best Dice at or beyond a novelty steps down.

@@ -78,7 +78,7 @@ final class MemorisationAuditTests: XCTestCase {
         ])
         XCTAssertEqual(frontier.bestDice(atNovelty: 0), 0.9)
         XCTAssertEqual(frontier.bestDice(atNovelty: 0.3), 0.6)
-        XCTAssertEqual(frontier.bestDice(atNovelty: 2), 0)
+        XCTAssertEqual(frontier.bestDice(atNovelty: 2), 0.05, "beyond every baseline, the most novel one's Dice")
         XCTAssertEqual(frontier.position(dice: Estimate([0.88, 0.89, 0.9]), novelty: Estimate([0.01])), .on)
         XCTAssertEqual(frontier.position(dice: Estimate([0.7, 0.71, 0.72]), novelty: Estimate([0.4])), .above)
         XCTAssertEqual(frontier.position(dice: Estimate([0.1, 0.11]), novelty: Estimate([0.4])), .below)

@@ -61,6 +61,7 @@ struct GeneratorTrain: ParsableCommand {
         if let promptOctaves { configuration.architecture.promptOctaves = promptOctaves }
         if let pathTargets { configuration.data.pathTargets = pathTargets }
         if runEmbedding { configuration.data.runEmbedding = true }
+        try configuration.validate()
         if configuration.data.pathTargets > 0 { log("scoring \(configuration.data.pathTargets) networks on each run's initialisation-to-final line") }
         let opened = try Zoo.open(URL(fileURLWithPath: zoo))
         let trainer = try GeneratorTrainer(zoo: opened, folder: URL(fileURLWithPath: out), configuration: configuration,
@@ -167,7 +168,7 @@ struct Generate: ParsableCommand {
         let taskIndex = try loaded.taskIndex(task)
         let layout = d.normalizer.layout
         if d.configuration.hidesStart && (from != nil || recursive > 0) {
-            throw ValidationError("this generator was trained with the start hidden (start dropout 1): it does not read a start "
+            throw ValidationError("this generator was trained with the start hidden (--start hidden): it does not read a start "
                                   + "network, so --from and --recursive would change nothing; drop them (--seed varies the output)")
         }
         var parameters: [Float]

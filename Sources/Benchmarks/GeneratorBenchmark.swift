@@ -26,26 +26,27 @@ public struct GeneratorBenchmark {
     public func run(progress: (String) -> Void = { _ in }) throws -> BenchmarkReport {
         let c = configuration
         let layout = ParameterLayout(try PlainConvUNet(UNetPreset.tiny.configuration(spatialRank: 2), seed: 0))
-        let tokens = ParameterTokenizer(layout: layout, chunkSize: c.chunkSize).tokenCount
+        let tokens = ParameterTokenizer(layout: layout, chunkSize: c.architecture.chunkSize).tokenCount
         // Three tasks, and a run-embedding row per training run of each when the configuration has one.
-        let runCount = c.runEmbedding ? 3 * (c.runsPerTask ?? 16) : 0
+        let runCount = c.data.runEmbedding ? 3 * (c.data.runsPerTask ?? 16) : 0
         let model = try GeneratorModel(configuration: c, tokenCount: tokens, taskCount: 3, runCount: runCount, seed: 1)
-        let optimizer = Adam.adamW(groups: ParameterGroup.decayAndNoDecay(model.namedParameters(), weightDecay: c.weightDecay),
+        let optimizer = Adam.adamW(groups: ParameterGroup.decayAndNoDecay(model.namedParameters(), weightDecay: c.schedule.weightDecay),
                                    learningRate: 1e-4)
         func input(_ batch: Int) -> GeneratorInput {
-            GeneratorInput(start: Tensor.normal([batch, tokens, c.chunkSize], seed: 1),
-                           noisy: Tensor.normal([batch, tokens, c.chunkSize], seed: 2),
+            GeneratorInput(start: Tensor.normal([batch, tokens, c.architecture.chunkSize], seed: 1),
+                           noisy: Tensor.normal([batch, tokens, c.architecture.chunkSize], seed: 2),
                            scalars: (0..<batch).map { _ in [0.3, 0.9, 0.1, 0.8] }, tasks: [Int](repeating: 0, count: batch),
                            runs: runCount > 0 ? [Int](repeating: 0, count: batch) : nil)
         }
-        let training = input(c.batchSize), target = Tensor.normal([c.batchSize, tokens, c.chunkSize], seed: 3)
-        progress("weightgen: generator training step (\(tokens) tokens, width \(c.width), depth \(c.depth), batch \(c.batchSize))")
+        let training = input(c.schedule.batchSize), target = Tensor.normal([c.schedule.batchSize, tokens, c.architecture.chunkSize], seed: 3)
+        progress("weightgen: generator training step (\(tokens) tokens, width \(c.architecture.width), depth \(c.architecture.depth), "
+                 + "batch \(c.schedule.batchSize))")
         let step = try medianSeconds(repeats: repeats, warmup: warmup) {
             optimizer.zeroGrad()
             let difference = try model(training) - target
             let loss = try (difference * difference).mean()
             try loss.backward()
-            clipGradientNorm(model.parameters(), maxNorm: c.gradientClip)
+            clipGradientNorm(model.parameters(), maxNorm: c.schedule.gradientClip)
             try optimizer.step()
         }
         let single = input(1)
@@ -57,9 +58,10 @@ public struct GeneratorBenchmark {
         var skipped: String?
         if let peer {
             progress("pytorch: the same generator")
-            let spec: [String: Any] = ["tokens": tokens, "chunk": c.chunkSize, "width": c.width, "depth": c.depth, "heads": c.heads,
-                                       "frequencies": c.frequencies, "tasks": 3, "batch": c.batchSize, "sampling_steps": samplingSteps,
-                                       "residual": c.globalResidual, "runs": runCount]
+            let spec: [String: Any] = ["tokens": tokens, "chunk": c.architecture.chunkSize, "width": c.architecture.width,
+                                       "depth": c.architecture.depth, "heads": c.architecture.heads,
+                                       "frequencies": c.architecture.frequencies, "tasks": 3, "batch": c.schedule.batchSize, "sampling_steps": samplingSteps,
+                                       "residual": c.hasGlobalResidual, "runs": runCount]
             let specJSON = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
             guard let script = Bundle.module.url(forResource: "generator_torch", withExtension: "py") else {
                 throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "generator_torch.py resource is missing"])
@@ -73,10 +75,10 @@ public struct GeneratorBenchmark {
             skipped = "--no-pytorch given"
         }
         // Matrix-product FLOPs of one forward pass per sample (encoders, blocks, attention, decoder).
-        let sequence = Double(2 * tokens + 5), w = Double(c.width), chunk = Double(c.chunkSize)
-        let forward = 2 * 2 * Double(tokens) * chunk * w + Double(c.depth) * (2 * sequence * w * w * 12 + 4 * sequence * sequence * w)
+        let sequence = Double(2 * tokens + 5), w = Double(c.architecture.width), chunk = Double(c.architecture.chunkSize)
+        let forward = 2 * 2 * Double(tokens) * chunk * w + Double(c.architecture.depth) * (2 * sequence * w * w * 12 + 4 * sequence * sequence * w)
             + 2 * Double(tokens) * w * chunk
-        let results = [("generator training step", step, 3 * forward * Double(c.batchSize)),
+        let results = [("generator training step", step, 3 * forward * Double(c.schedule.batchSize)),
                        ("generate one network", generate, forward * Double(samplingSteps))].map { name, mine, flops in
             BenchmarkResult(name: name, weightgenSeconds: mine, pytorchSeconds: theirs[name], ratio: theirs[name].map { mine / $0 },
                             gflops: flops / mine / 1e9)

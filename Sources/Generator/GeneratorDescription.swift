@@ -9,6 +9,15 @@ import Zoo
 /// speaks, the normalisation, the tasks it knows with their metric ranges in the zoo, and how
 /// far its training got. Stored as `generator.json` beside `generator.safetensors`.
 public struct GeneratorDescription: Codable, Sendable {
+    /// The version of this format a generator was saved in. 3: the configuration in typed parts.
+    /// 2: prompts, path targets and the best metric are validation Dice, the configuration one flat
+    /// list of options (read and migrated: `FlatGeneratorConfiguration`). 1 (unversioned) used test
+    /// Dice; its generators are refused, since a model trained on test-case labels cannot be turned
+    /// into one that was not.
+    public var formatVersion = GeneratorDescription.currentFormatVersion
+    public static let currentFormatVersion = 3
+    /// The oldest format still read.
+    public static let oldestReadableFormatVersion = 2
     public var configuration: GeneratorConfiguration
     public var architecture: PlainConvUNetConfiguration
     public var patchSize: [Int]
@@ -77,8 +86,22 @@ enum GeneratorStore {
         guard let data = try? Data(contentsOf: url) else {
             throw GeneratorError.corrupt(path: url.path, reason: "no generator description (is this a generator folder?)")
         }
-        do { return try JSONDecoder().decode(GeneratorDescription.self, from: data) } catch {
-            throw GeneratorError.corrupt(path: url.path, reason: "unreadable generator description: \(error)")
+        struct Version: Decodable { var formatVersion: Int? }
+        let version = (try? JSONDecoder().decode(Version.self, from: data))?.formatVersion ?? 1
+        guard (GeneratorDescription.oldestReadableFormatVersion...GeneratorDescription.currentFormatVersion).contains(version) else {
+            throw GeneratorError.corrupt(path: url.path, reason: version < GeneratorDescription.oldestReadableFormatVersion
+                ? "a generator of format \(version), prompted and trained with test-case Dice; retrain it (weightgen generator train) "
+                    + "so that no test case reaches training"
+                : "a generator of format \(version), newer than this weightgen (\(GeneratorDescription.currentFormatVersion))")
+        }
+        let decoder = JSONDecoder()
+        decoder.userInfo[.generatorFormatVersion] = version
+        do {
+            var description = try decoder.decode(GeneratorDescription.self, from: data)
+            description.formatVersion = GeneratorDescription.currentFormatVersion
+            return description
+        } catch {
+            throw GeneratorError.corrupt(path: url.path, reason: "unreadable generator description (format \(version)): \(error)")
         }
     }
 

@@ -3,12 +3,15 @@ import Segmentation
 import TensorEngine
 import Zoo
 
-/// How well a generator does on one task, G.pt's protocol on the zoo's own test cases.
+/// How well a generator does on one task: G.pt's protocol, prompted with validation Dice and
+/// reported on the zoo's test cases (which nothing here selects by).
 public struct TaskGenerationResult: Codable, Sendable {
     public var task: String
-    /// Best test Dice of any checkpoint of the task in the zoo: the prompt.
-    public var bestZooTestDice: Double
-    /// Best test Dice among the generator's training checkpoints: prompts above it are
+    /// The prompt: the best validation Dice of any checkpoint of the task in the zoo.
+    public var prompt: Double
+    /// Test Dice of that checkpoint (the one a user would pick by validation Dice).
+    public var bestCheckpointTestDice: Double
+    /// Best validation Dice among the generator's training checkpoints: prompts above it are
     /// answered as this prompt unless the evaluation extrapolates.
     public var generatorBestDice: Double?
     /// Test Dice of networks generated from fresh initialisations (seeds not in the zoo).
@@ -17,14 +20,17 @@ public struct TaskGenerationResult: Codable, Sendable {
     public var seen: [Double]
     public var unseenMedian: Double
     public var seenMedian: Double
-    /// Median unseen Dice over the best zoo checkpoint's.
+    /// Median unseen test Dice over the best checkpoint's (`bestCheckpointTestDice`).
     public var unseenRatio: Double
-    /// R² between prompted and achieved Dice over prompts from the best value down to the start's, averaged over starts.
+    /// R² between prompted (validation) and achieved (test) Dice over prompts from the best value down to the start's, averaged over starts.
     public var promptAlignmentUnseen: Double
     public var promptAlignmentSeen: Double
     /// The prompts and achieved Dice behind the R² values, one curve per start.
     public var alignmentCurvesUnseen: [AlignmentCurve]
     public var alignmentCurvesSeen: [AlignmentCurve]
+    /// Novelty, behavioural novelty, start dependence and start fidelity of the networks
+    /// generated at the prompt, the baselines' frontier and the verdict (nil when not asked for).
+    public var audit: MemorisationAudit?
 }
 
 /// Achieved Dice of networks generated from one start at a range of prompts.
@@ -47,12 +53,15 @@ public struct GeneratorEvaluation: Codable, Sendable {
 
 extension WeightGenerator {
     /// For each task: networks generated from `seeds` unseen and `seeds` seen initialisations
-    /// (of runs the generator learned from), prompted with the zoo's best test Dice, measured
-    /// on the zoo's test cases; and prompt alignment over 20 prompts on `alignmentStarts`
+    /// (of runs the generator learned from), prompted with the zoo's best validation Dice,
+    /// measured on the zoo's test cases; and prompt alignment over 20 prompts on `alignmentStarts`
     /// starts of each kind. `extrapolate` passes prompts above the generator's training data
     /// on unchanged (see `attainablePrompt`).
+    /// With `fidelityStarts` (nil: no audit) it also audits memorisation (`MemorisationAuditor`),
+    /// training that many unseen starts with the recipe of the best checkpoint's run for start fidelity.
     public func evaluate(on zoo: Zoo, seeds: Int = 16, alignmentStarts: Int = 4, sampler: DiffusionSampler = .ddim(steps: 50),
-                         extrapolate: Bool = false, progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
+                         extrapolate: Bool = false, fidelityStarts: Int? = 4,
+                         progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
         let start = Date()
         let layout = description.normalizer.layout
         var results: [TaskGenerationResult] = []
@@ -60,28 +69,40 @@ extension WeightGenerator {
         for (taskIndex, task) in description.tasks.enumerated() {
             let evaluator = evaluators[taskIndex]
             let runs = try zoo.runs(task: task, status: .done).filter { $0.source == "trained" }
-            var best = 0.0
-            for run in runs { best = max(best, try zoo.checkpoints(run: run.id!).map(\.testDice).max() ?? 0) }
-            let unseenStarts = try unseenInitialisationSeeds(count: seeds, avoiding: runs).map { try layout.flatten(try PlainConvUNet(description.architecture, seed: $0)) }
-            let unseenMetrics = try unseenStarts.map { try evaluator.evaluate(try network(from: $0)).testDice }
-            let c = description.configuration
-            let training = try RunPool.trainingRuns(zoo: zoo, task: task, runsPerTask: c.runsPerTask, selection: c.runSelection,
-                                                    metric: c.metric, excluding: Set(description.heldOutRuns)).prefix(seeds)
-            var seenStarts: [[Float]] = [], seenMetrics: [Double] = []
-            for run in training {
-                let first = try zoo.parameters(of: run)[0]
-                seenStarts.append(first.values)
-                seenMetrics.append(first.record.testDice)
+            // The prompt and the reference checkpoint are chosen by validation Dice; the test cases only report.
+            var bestCheckpoint: CheckpointRecord?
+            for run in runs {
+                for checkpoint in try zoo.checkpoints(run: run.id!) where checkpoint.validationDice > (bestCheckpoint?.validationDice ?? -1) {
+                    bestCheckpoint = checkpoint
+                }
             }
-            func achieved(_ starts: [[Float]], _ metrics: [Double], prompts: [Double]) throws -> [Double] {
+            let best = bestCheckpoint?.validationDice ?? 0, bestTest = bestCheckpoint?.testDice ?? 0
+            let unseenStarts = try unseenInitialisationSeeds(count: seeds, avoiding: runs).map { try layout.flatten(try PlainConvUNet(description.architecture, seed: $0)) }
+            let unseenMetrics = try unseenStarts.map { try evaluator.selectionMetrics(try network(from: $0)).validationDice }
+            let c = description.configuration
+            let training = try RunPool.trainingRuns(zoo: zoo, task: task, runsPerTask: c.data.runsPerTask, selection: c.data.runSelection,
+                                                    metric: c.data.metric, excluding: Set(description.heldOutRuns)).prefix(seeds)
+            var seenStarts: [[Float]] = [], seenMetrics: [Double] = [], seenFinals: [[Float]] = []
+            for run in training {
+                let checkpoints = try zoo.parameters(of: run)
+                seenStarts.append(checkpoints[0].values)
+                seenMetrics.append(checkpoints[0].record.validationDice)
+                seenFinals.append(checkpoints[checkpoints.count - 1].values)
+            }
+            func generated(_ starts: [[Float]], _ metrics: [Double], prompts: [Double]) throws -> (networks: [[Float]], dice: [Double]) {
                 let tasks = starts.map { _ in taskIndex }
                 let outputs = try generate(starts: starts, tasks: tasks, startMetrics: metrics, targetMetrics: prompts,
                                            startGradients: try startGradients(for: starts, tasks: tasks, evaluators: evaluators),
                                            sampler: sampler, seed: 11, extrapolate: extrapolate)
-                return try outputs.map { try evaluator.evaluate(try network(from: $0)).testDice }
+                return (outputs, try outputs.map { try evaluator.testDice(try network(from: $0)) })
             }
-            let unseen = try achieved(unseenStarts, unseenMetrics, prompts: unseenStarts.map { _ in best })
-            let seen = seenStarts.isEmpty ? [] : try achieved(seenStarts, seenMetrics, prompts: seenStarts.map { _ in best })
+            func achieved(_ starts: [[Float]], _ metrics: [Double], prompts: [Double]) throws -> [Double] {
+                try generated(starts, metrics, prompts: prompts).dice
+            }
+            let unseenGenerated = try generated(unseenStarts, unseenMetrics, prompts: unseenStarts.map { _ in best })
+            let seenGenerated: (networks: [[Float]], dice: [Double]) = seenStarts.isEmpty ? ([], [])
+                : try generated(seenStarts, seenMetrics, prompts: seenStarts.map { _ in best })
+            let unseen = unseenGenerated.dice, seen = seenGenerated.dice
             func alignment(_ starts: [[Float]], _ metrics: [Double]) throws -> [AlignmentCurve] {
                 try zip(starts, metrics).prefix(alignmentStarts).map { values, metric in
                     let prompts = (0..<20).map { best - (best - metric) * Double($0) / 19 }
@@ -94,15 +115,28 @@ extension WeightGenerator {
                 curves.isEmpty ? .nan : curves.map(\.coefficientOfDetermination).reduce(0, +) / Double(curves.count)
             }
             let curvesUnseen = try alignment(unseenStarts, unseenMetrics), curvesSeen = try alignment(seenStarts, seenMetrics)
+            var audit: MemorisationAudit?
+            if let fidelityStarts {
+                progress("\(task): memorisation audit (training \(min(fidelityStarts, unseenStarts.count)) unseen starts with the zoo's recipe)")
+                let recipeRun = runs.first { $0.id == bestCheckpoint?.runId } ?? runs[0]
+                let trained = try trainedWithRecipe(Array(unseenStarts.prefix(fidelityStarts)), recipe: recipeRun.hyperparameters,
+                                                    patchSize: zoo.plan.patchSize, evaluator: evaluator)
+                let auditor = try MemorisationAuditor(generator: self, task: task, zoo: zoo, evaluator: evaluator)
+                audit = try auditor.audit(
+                    unseen: AuditedStarts(starts: unseenStarts, generated: unseenGenerated.networks, dice: unseen, trained: trained),
+                    seen: AuditedStarts(starts: seenStarts, generated: seenGenerated.networks, dice: seen, trained: seenFinals))
+                progress(audit!.conclusion)
+            }
             let result = TaskGenerationResult(
-                task: task, bestZooTestDice: best,
-                generatorBestDice: description.configuration.metric == .dice ? description.bestMetric[task] : nil,
+                task: task, prompt: best, bestCheckpointTestDice: bestTest,
+                generatorBestDice: description.configuration.data.metric == .validationDice ? description.bestMetric[task] : nil,
                 unseen: unseen, seen: seen, unseenMedian: median(unseen), seenMedian: median(seen),
-                unseenRatio: best > 0 ? median(unseen) / best : 0,
+                unseenRatio: bestTest > 0 ? median(unseen) / bestTest : 0,
                 promptAlignmentUnseen: meanScore(curvesUnseen), promptAlignmentSeen: meanScore(curvesSeen),
-                alignmentCurvesUnseen: curvesUnseen, alignmentCurvesSeen: curvesSeen)
-            progress(String(format: "%@: best zoo test Dice %.4f; generated median unseen %.4f (%.2f×), seen %.4f; R² unseen %.2f, seen %.2f",
-                            task, best, result.unseenMedian, result.unseenRatio, result.seenMedian, result.promptAlignmentUnseen,
+                alignmentCurvesUnseen: curvesUnseen, alignmentCurvesSeen: curvesSeen, audit: audit)
+            progress(String(format: "%@: prompt %.4f (best validation Dice); that checkpoint's test Dice %.4f; "
+                                + "generated median unseen %.4f (%.2f×), seen %.4f; R² unseen %.2f, seen %.2f",
+                            task, best, bestTest, result.unseenMedian, result.unseenRatio, result.seenMedian, result.promptAlignmentUnseen,
                             result.promptAlignmentSeen))
             results.append(result)
         }
@@ -113,6 +147,24 @@ extension WeightGenerator {
         }
         return GeneratorEvaluation(tasks: results, seeds: seeds, sampler: samplerName, extrapolated: extrapolate,
                                    seconds: Date().timeIntervalSince(start))
+    }
+}
+
+extension WeightGenerator {
+    /// Each start trained with a zoo run's recipe on the task's training cases (seeds
+    /// 7,100,000 + k, as the experiment's training baseline): the network each start really
+    /// leads to, which start fidelity compares a generated network with.
+    public func trainedWithRecipe(_ starts: [[Float]], recipe: RunHyperparameters, patchSize: [Int],
+                                  evaluator: TaskEvaluator) throws -> [[Float]] {
+        let layout = description.normalizer.layout
+        return try parallelMap(starts.count) { index in
+            var trained: [Float] = []
+            try evaluator.train(try self.network(from: starts[index]), hyperparameters: recipe, patchSize: patchSize,
+                                seed: 7_100_000 + UInt64(index), snapshotIterations: [recipe.iterations]) { snapshot in
+                trained = try layout.flatten(snapshot.network)
+            }
+            return trained
+        }
     }
 }
 

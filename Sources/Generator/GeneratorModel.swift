@@ -75,32 +75,32 @@ public final class GeneratorModel: Module {
 
     public init(configuration c: GeneratorConfiguration, tokenCount: Int, taskCount: Int, runCount: Int = 0, seed: UInt64) throws {
         try c.validate()
-        guard !c.runEmbedding || runCount > 0 else {
+        guard !c.data.runEmbedding || runCount > 0 else {
             throw GeneratorError.incompatible("a generator with a run embedding needs the number of training runs")
         }
         configuration = c
         self.tokenCount = tokenCount
         self.taskCount = max(taskCount, 1)
-        self.runCount = c.runEmbedding ? runCount : 0
+        self.runCount = c.data.runEmbedding ? runCount : 0
         var rng = SeededGenerator(seed: seed)
-        let w = c.width, chunk = c.chunkSize
+        let w = c.architecture.width, chunk = c.architecture.chunkSize
         noisyEncoder = PerTokenLinear(tokens: tokenCount, inFeatures: chunk, outFeatures: w, std: 1 / Float(chunk).squareRoot(), rng: &rng)
         startEncoder = PerTokenLinear(tokens: tokenCount, inFeatures: chunk, outFeatures: w, std: 1 / Float(chunk).squareRoot(), rng: &rng)
-        gradientEncoder = c.startGradient
+        gradientEncoder = c.readsStartGradient
             ? PerTokenLinear(tokens: tokenCount, inFeatures: chunk, outFeatures: w, std: 1 / Float(chunk).squareRoot(), rng: &rng) : nil
-        let features = 2 * c.frequencies + 1
+        let features = 2 * c.architecture.frequencies + 1
         scalarEncoder = PerTokenLinear(tokens: Self.scalarCount, inFeatures: features, outFeatures: w,
                                        std: 1 / Float(features).squareRoot(), rng: &rng)
         taskEmbedding = Initialization.normal([self.taskCount, w], std: 0.02, using: &rng)
-        runEmbedding = c.runEmbedding ? Initialization.normal([runCount, w], std: 0.02, using: &rng) : nil
+        runEmbedding = c.data.runEmbedding ? Initialization.normal([runCount, w], std: 0.02, using: &rng) : nil
         inputNorm = LayerNorm(features: w)
         positionalEmbedding = Tensor.zeros([1, 2 * tokenCount + Self.scalarCount + 1, w])
         blocks = ModuleList()
-        for _ in 0..<c.depth { blocks.append(TransformerBlock(width: w, heads: c.heads, rng: &rng)) }
+        for _ in 0..<c.architecture.depth { blocks.append(TransformerBlock(width: w, heads: c.architecture.heads, rng: &rng)) }
         outputNorm = LayerNorm(features: w)
         decoder = PerTokenLinear(tokens: tokenCount, inFeatures: w, outFeatures: chunk, std: 0, rng: &rng)
-        stepFrequencies = Self.frequencies(count: c.frequencies, octaves: 10)
-        promptFrequencies = Self.frequencies(count: c.frequencies, octaves: c.promptOctaves)
+        stepFrequencies = Self.frequencies(count: c.architecture.frequencies, octaves: 10)
+        promptFrequencies = Self.frequencies(count: c.architecture.frequencies, octaves: c.architecture.promptOctaves)
         super.init()
         registerChild("noisy_encoder", noisyEncoder)
         registerChild("start_encoder", startEncoder)
@@ -118,13 +118,13 @@ public final class GeneratorModel: Module {
     /// The predicted clean target tokens x̂₀: [B, T, C].
     public func callAsFunction(_ input: GeneratorInput) throws -> Tensor {
         let batch = input.start.shape[0]
-        guard input.start.shape.dims == [batch, tokenCount, configuration.chunkSize], input.noisy.shape == input.start.shape,
+        guard input.start.shape.dims == [batch, tokenCount, configuration.architecture.chunkSize], input.noisy.shape == input.start.shape,
               input.scalars.count == batch, input.scalars.allSatisfy({ $0.count == Self.scalarCount }), input.tasks.count == batch else {
             throw GeneratorError.incompatible("generator input shapes \(input.start.shape), \(input.noisy.shape) do not fit "
-                + "\(tokenCount) tokens of \(configuration.chunkSize)")
+                + "\(tokenCount) tokens of \(configuration.architecture.chunkSize)")
         }
         var features: [Float] = []
-        features.reserveCapacity(batch * Self.scalarCount * (2 * configuration.frequencies + 1))
+        features.reserveCapacity(batch * Self.scalarCount * (2 * configuration.architecture.frequencies + 1))
         for sample in input.scalars {
             for (index, x) in sample.enumerated() {
                 let frequencies = index == 0 ? stepFrequencies : promptFrequencies
@@ -133,13 +133,13 @@ public final class GeneratorModel: Module {
                 features.append(x)
             }
         }
-        let scalarTokens = try scalarEncoder(Tensor(shape: [batch, Self.scalarCount, 2 * configuration.frequencies + 1], values: features))
+        let scalarTokens = try scalarEncoder(Tensor(shape: [batch, Self.scalarCount, 2 * configuration.architecture.frequencies + 1], values: features))
         var oneHot = [Float](repeating: 0, count: batch * taskCount)
         for (b, task) in input.tasks.enumerated() {
             guard (0..<taskCount).contains(task) else { throw GeneratorError.incompatible("task index \(task) outside 0..<\(taskCount)") }
             oneHot[b * taskCount + task] = 1
         }
-        var taskToken = try Tensor(shape: [batch, taskCount], values: oneHot).matmul(taskEmbedding).reshaped([batch, 1, configuration.width])
+        var taskToken = try Tensor(shape: [batch, taskCount], values: oneHot).matmul(taskEmbedding).reshaped([batch, 1, configuration.architecture.width])
         if let runEmbedding {
             guard let runs = input.runs, runs.count == batch, runs.allSatisfy({ (0..<runCount).contains($0) }) else {
                 throw GeneratorError.incompatible("this generator needs a training-run index in 0..<\(runCount) per sample")
@@ -147,7 +147,7 @@ public final class GeneratorModel: Module {
             var runHot = [Float](repeating: 0, count: batch * runCount)
             for (b, run) in runs.enumerated() { runHot[b * runCount + run] = 1 }
             taskToken = try taskToken + Tensor(shape: [batch, runCount], values: runHot).matmul(runEmbedding)
-                .reshaped([batch, 1, configuration.width])
+                .reshaped([batch, 1, configuration.architecture.width])
         }
         var startTokens = try startEncoder(input.start)
         if let gradientEncoder {
@@ -160,7 +160,7 @@ public final class GeneratorModel: Module {
         var h = try inputNorm(sequence) + positionalEmbedding
         for block in blocks.elements { h = try block(h) }
         let targets = try outputNorm(h).sliced(axis: 1, 0..<tokenCount)
-        return configuration.globalResidual ? try decoder(targets) + input.start : try decoder(targets)
+        return configuration.hasGlobalResidual ? try decoder(targets) + input.start : try decoder(targets)
     }
 
     /// `count` frequencies π·2^k, k evenly spaced over 0…octaves.

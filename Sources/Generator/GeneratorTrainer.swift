@@ -54,48 +54,47 @@ public final class GeneratorTrainer {
         let (architecture, layout) = try zoo.architecture(try zoo.planArchitectureID())
         let heldOut = resumed?.heldOutRuns ?? Array((0..<zoo.plan.runsPerTask).suffix(heldOutRunsPerTask))
         let evaluators = try tasks.map { try TaskEvaluator(zoo: zoo, task: $0) }
-        startGradient = configuration.startGradient
+        startGradient = configuration.readsStartGradient
             ? StartGradient(architecture: architecture, layout: layout, evaluators: evaluators) : nil
         let channelGroups = try UNetPermutation(configuration: architecture, layout: layout)
+        // Path networks are scored like the zoo's checkpoints, by the prompt metric alone: never on a test case.
         let measure = { (parameters: [Float], task: Int) throws -> Float in
             let network = try PlainConvUNet(architecture, seed: 0)
             try network.loadStateDict(try layout.stateDict(parameters))
-            let metrics = try evaluators[task].evaluate(network)
-            return Float(configuration.metric == .dice ? metrics.testDice : metrics.trainLoss)
+            return Float(configuration.data.metric.value(of: try evaluators[task].selectionMetrics(network)))
         }
-        pool = try RunPool(zoo: zoo, tasks: tasks, runsPerTask: configuration.runsPerTask, selection: configuration.runSelection,
-                           metric: configuration.metric, excluding: Set(heldOut),
-                           startGradient: startGradient, alignment: configuration.canonicalAlignment ? channelGroups : nil,
-                           paths: (configuration.pathTargets, measure))
-        let tokenizer = ParameterTokenizer(layout: layout, chunkSize: configuration.chunkSize)
+        pool = try RunPool(zoo: zoo, tasks: tasks, runsPerTask: configuration.data.runsPerTask, selection: configuration.data.runSelection,
+                           metric: configuration.data.metric, excluding: Set(heldOut),
+                           startGradient: startGradient, alignment: configuration.data.alignment == .canonical ? channelGroups : nil,
+                           paths: (configuration.data.pathTargets, measure))
+        let tokenizer = ParameterTokenizer(layout: layout, chunkSize: configuration.architecture.chunkSize)
         let normalizer = resumed?.normalizer ?? ParameterNormalizer(layout: layout, checkpoints: pool.allParameters)
-        permutation = configuration.permutationAugmentation ? channelGroups : nil
-        diffusion = GaussianDiffusion(steps: configuration.diffusionSteps)
-        batchMask = try Tensor(shape: [configuration.batchSize, tokenizer.tokenCount, configuration.chunkSize],
-                               values: Array((0..<configuration.batchSize).map { _ in tokenizer.mask }.joined()))
+        permutation = configuration.data.alignment == .permutationAugmentation ? channelGroups : nil
+        diffusion = GaussianDiffusion(steps: configuration.architecture.diffusionSteps)
+        batchMask = try Tensor(shape: [configuration.schedule.batchSize, tokenizer.tokenCount, configuration.architecture.chunkSize],
+                               values: Array((0..<configuration.schedule.batchSize).map { _ in tokenizer.mask }.joined()))
         var initial: [String: Double] = [:], best: [String: Double] = [:]
         for (index, task) in tasks.enumerated() {
             let runs = pool.runs.filter { $0.task == index }
             initial[task] = runs.map { Double($0.metrics[0]) }.reduce(0, +) / Double(max(runs.count, 1))
-            let all = runs.flatMap(\.metrics).map(Double.init)
-            best[task] = configuration.metric == .dice ? all.max() ?? 0 : all.min() ?? 0
+            best[task] = configuration.data.metric.best(of: runs.flatMap(\.metrics).map(Double.init)) ?? 0
         }
         let spacing = evaluators[0].medianSpacing
         description = resumed ?? GeneratorDescription(
             configuration: configuration, architecture: architecture, patchSize: zoo.plan.patchSize, spacing: spacing, tokenizer: tokenizer,
             normalizer: normalizer, tasks: tasks, initialMetric: initial, bestMetric: best,
-            zoo: zoo.folder.standardizedFileURL.path, runsPerTask: configuration.runsPerTask, heldOutRuns: heldOut,
-            learnedRuns: configuration.runEmbedding ? pool.learnedRuns(higherIsBetter: configuration.metric == .dice) : nil,
+            zoo: zoo.folder.standardizedFileURL.path, runsPerTask: configuration.data.runsPerTask, heldOutRuns: heldOut,
+            learnedRuns: configuration.data.runEmbedding ? pool.learnedRuns(higherIsBetter: configuration.data.metric.higherIsBetter) : nil,
             seed: seed, step: 0,
             lossHistory: [], seconds: 0)
         model = try GeneratorModel(configuration: configuration, tokenCount: tokenizer.tokenCount, taskCount: tasks.count,
                                    runCount: description.runCount, seed: seed)
-        optimizer = Adam.adamW(groups: ParameterGroup.decayAndNoDecay(model.namedParameters(), weightDecay: configuration.weightDecay),
-                               learningRate: configuration.learningRate)
+        optimizer = Adam.adamW(groups: ParameterGroup.decayAndNoDecay(model.namedParameters(), weightDecay: configuration.schedule.weightDecay),
+                               learningRate: configuration.schedule.learningRate)
         if resumed != nil {
             try model.loadStateDict(try GeneratorStore.readTensors(folder, prefix: "model."))
         }
-        ema = ExponentialMovingAverage(parameters: model.namedParameters(), decay: configuration.emaDecay)
+        ema = ExponentialMovingAverage(parameters: model.namedParameters(), decay: configuration.schedule.emaDecay)
         if resumed != nil {
             let shadow = try GeneratorStore.readTensors(folder, prefix: "ema.")
             for (name, tensor) in shadow { try ema.shadow[name]?.assign(tensor) }
@@ -108,37 +107,36 @@ public final class GeneratorTrainer {
         for (index, task) in tasks.enumerated() {
             for run in try zoo.runs(task: task, status: .done) where heldOut.contains(run.runIndex) {
                 let checkpoints = try zoo.parameters(of: run)
-                let metrics = checkpoints.map { configuration.metric == .dice ? $0.record.testDice : $0.record.trainLoss }
-                evaluations.append((index, checkpoints[0].values, metrics[0],
-                                    configuration.metric == .dice ? metrics.max()! : metrics.min()!))
+                let metrics = checkpoints.map { configuration.data.metric.value(of: $0.record) }
+                evaluations.append((index, checkpoints[0].values, metrics[0], configuration.data.metric.best(of: metrics)!))
             }
         }
         heldOutEvaluations = evaluations
         self.evaluators = evaluators
     }
 
-    /// Trains until `configuration.trainingSteps`, saving every `checkpointInterval` steps and at the end.
+    /// Trains until `configuration.schedule.trainingSteps`, saving every `checkpointInterval` steps and at the end.
     public func train(progress: (GeneratorProgress) -> Void = { _ in }) throws {
         let c = description.configuration
-        let schedule = WarmupCosineLearningRate(peak: c.learningRate, warmupSteps: c.warmupSteps, totalSteps: c.trainingSteps)
+        let schedule = WarmupCosineLearningRate(peak: c.schedule.learningRate, warmupSteps: c.schedule.warmupSteps, totalSteps: c.schedule.trainingSteps)
         var rng = SeededGenerator(seed: description.seed &+ UInt64(description.step) &* 0x9E37_79B9)
         let start = Date(), firstStep = description.step, earlierSeconds = description.seconds
         var recent: [Float] = []
-        while description.step < c.trainingSteps {
+        while description.step < c.schedule.trainingSteps {
             optimizer.learningRate = schedule.learningRate(at: description.step)
             let loss = try trainingStep(&rng)
             recent.append(loss)
             description.step += 1
             let step = description.step
-            let saving = step % checkpointInterval == 0 || step == c.trainingSteps
+            let saving = step % checkpointInterval == 0 || step == c.schedule.trainingSteps
             if step % logInterval == 0 || saving {
                 let mean = recent.reduce(0, +) / Float(max(recent.count, 1))
                 description.lossHistory.append(mean)
                 recent.removeAll()
                 let elapsed = Date().timeIntervalSince(start), rate = Double(step - firstStep) / max(elapsed, 1e-9)
                 let evaluation = saving ? try evaluateHeldOut() : nil
-                progress(GeneratorProgress(step: step, steps: c.trainingSteps, loss: mean, learningRate: optimizer.learningRate,
-                                           stepsPerSecond: rate, secondsRemaining: Double(c.trainingSteps - step) / max(rate, 1e-9),
+                progress(GeneratorProgress(step: step, steps: c.schedule.trainingSteps, loss: mean, learningRate: optimizer.learningRate,
+                                           stepsPerSecond: rate, secondsRemaining: Double(c.schedule.trainingSteps - step) / max(rate, 1e-9),
                                            heldOutPrompted: evaluation?.prompted, heldOutAchieved: evaluation?.achieved))
             }
             if saving {
@@ -151,51 +149,62 @@ public final class GeneratorTrainer {
     /// One optimisation step on a fresh batch; returns its loss.
     func trainingStep(_ rng: inout SeededGenerator) throws -> Float {
         let c = description.configuration
-        let tokens = description.tokenizer.tokenCount, chunk = c.chunkSize
+        let tokens = description.tokenizer.tokenCount, chunk = c.architecture.chunkSize
         var starts: [Float] = [], targets: [Float] = [], noisy: [Float] = [], scalars: [[Float]] = [], tasks: [Int] = []
         var gradients: [Float] = [], trajectories: [Int] = []
-        for _ in 0..<c.batchSize {
-            let (run, startIndex, targetIndex) = pool.samplePair(&rng, sampling: c.targetSampling)
+        for _ in 0..<c.schedule.batchSize {
+            let (run, startIndex, targetIndex) = pool.samplePair(&rng, sampling: c.data.targetSampling)
             var start = run.parameters[startIndex], target = run.parameters[targetIndex]
-            var gradient = c.startGradient ? run.gradients[startIndex] : []
+            var gradient = c.readsStartGradient ? run.gradients[startIndex] : []
             if let permutation {
                 let permutations = permutation.sample(&rng)
                 start = permutation.apply(permutations, to: start)
                 target = permutation.apply(permutations, to: target)
-                if c.startGradient { gradient = permutation.apply(permutations, to: gradient) }
+                if c.readsStartGradient { gradient = permutation.apply(permutations, to: gradient) }
             }
-            if c.startGradient { gradients += description.tokenizer.tokenize(gradient) }
             let dropped = c.startDropout > 0 && rng.nextUnitFloat() < c.startDropout
-            let startTokens = dropped ? [Float](repeating: 0, count: tokens * chunk)
-                : description.tokenizer.tokenize(description.normalizer.normalize(start))
+            let startInput = startInputs(start, gradient: c.readsStartGradient ? gradient : nil, metric: run.metrics[startIndex], dropped: dropped)
+            gradients += startInput.gradient ?? []
             let targetTokens = description.tokenizer.tokenize(description.normalizer.normalize(target))
             let t = Int(rng.next() % UInt64(diffusion.steps))
             let noise = (0..<targetTokens.count).map { _ in rng.nextNormal() }
-            starts += startTokens
+            starts += startInput.tokens
             targets += targetTokens
             noisy += diffusion.noised(targetTokens, step: t, noise: noise)
-            // A hidden start hides its metric too: it would otherwise name the run the target came from.
-            let startMetric = dropped ? 0 : run.metrics[startIndex], targetMetric = run.metrics[targetIndex]
+            let startMetric = startInput.metric, targetMetric = run.metrics[targetIndex]
             scalars.append([Float(t) / Float(diffusion.steps), targetMetric, startMetric, targetMetric - startMetric])
             tasks.append(run.task)
             trajectories.append(run.trajectory)
         }
-        let shape = Shape([c.batchSize, tokens, chunk])
+        let shape = Shape([c.schedule.batchSize, tokens, chunk])
         let input = GeneratorInput(start: try Tensor(shape: shape, values: starts), noisy: try Tensor(shape: shape, values: noisy),
                                    scalars: scalars, tasks: tasks,
-                                   startGradient: c.startGradient ? try Tensor(shape: shape, values: gradients) : nil,
-                                   runs: c.runEmbedding ? trajectories : nil)
+                                   startGradient: c.readsStartGradient ? try Tensor(shape: shape, values: gradients) : nil,
+                                   runs: c.data.runEmbedding ? trajectories : nil)
         optimizer.zeroGrad()
         let prediction = try model(input)
         let difference = try (prediction - Tensor(shape: shape, values: targets)) * batchMask
-        let validCount = Float(description.tokenizer.parameterCount * c.batchSize)
+        let validCount = Float(description.tokenizer.parameterCount * c.schedule.batchSize)
         let loss = try (difference * difference).sum() * (1 / validCount)
         guard loss.item.isFinite else { throw GeneratorError.invalidConfiguration("the generator loss is \(loss.item) at step \(description.step); lower the learning rate") }
         try loss.backward()
-        clipGradientNorm(model.parameters(), maxNorm: c.gradientClip)
+        clipGradientNorm(model.parameters(), maxNorm: c.schedule.gradientClip)
         try optimizer.step()
         ema.update(step: description.step)
         return loss.item
+    }
+
+    /// What the model reads of a training pair's start: its normalised tokens, its gradient's
+    /// tokens (nil when the generator reads none) and its metric. A dropped start hides all three
+    /// (zeros, the zoo mean after normalisation): any one of them would name the run the target
+    /// came from.
+    func startInputs(_ start: [Float], gradient: [Float]?, metric: Float, dropped: Bool) -> (tokens: [Float], gradient: [Float]?, metric: Float) {
+        let tokenizer = description.tokenizer
+        guard !dropped else {
+            let hidden = [Float](repeating: 0, count: tokenizer.tokenCount * tokenizer.chunkSize)
+            return (hidden, gradient.map { _ in hidden }, 0)
+        }
+        return (tokenizer.tokenize(description.normalizer.normalize(start)), gradient.map(tokenizer.tokenize), metric)
     }
 
     /// Generates from each held-out run's initialisation prompted with that run's best metric
@@ -211,8 +220,7 @@ public final class GeneratorTrainer {
         var achieved = 0.0
         for (evaluation, output) in zip(heldOutEvaluations, outputs) {
             let network = try generator.network(from: output)
-            let metrics = try evaluators[evaluation.task].evaluate(network)
-            achieved += description.configuration.metric == .dice ? metrics.testDice : metrics.trainLoss
+            achieved += description.configuration.data.metric.value(of: try evaluators[evaluation.task].selectionMetrics(network))
         }
         let count = Double(heldOutEvaluations.count)
         return (heldOutEvaluations.map(\.prompt).reduce(0, +) / count, achieved / count)

@@ -44,7 +44,7 @@ struct RunPool {
                     try startGradient.map { feature in try checkpoints.dropLast().map { try feature.features($0, task: taskIndex) } } ?? []
                 }
                 let recorded = Run(task: taskIndex, runIndex: run.runIndex, parameters: parameters,
-                                   metrics: checkpoints.map { Float(metric == .dice ? $0.record.testDice : $0.record.trainLoss) },
+                                   metrics: checkpoints.map { Float(metric.value(of: $0.record)) },
                                    gradients: try gradients(parameters), trajectory: recordedCount)
                 recordedCount += 1
                 runs.append(recorded)
@@ -70,7 +70,7 @@ struct RunPool {
             // Final validation metric, best first; a run without checkpoints sorts last.
             let finals = try candidates.map { run -> Double in
                 guard let last = try zoo.checkpoints(run: run.id!).last else { return -.infinity }
-                return metric == .dice ? last.validationDice : -last.validationLoss
+                return metric == .validationDice ? last.validationDice : -last.validationLoss
             }
             candidates = zip(candidates, finals).sorted { $0.1 > $1.1 }.map(\.0)
         }

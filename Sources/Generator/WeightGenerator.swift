@@ -21,7 +21,7 @@ public final class WeightGenerator {
     init(description: GeneratorDescription, model: GeneratorModel) throws {
         self.description = description
         self.model = model
-        diffusion = GaussianDiffusion(steps: description.configuration.diffusionSteps)
+        diffusion = GaussianDiffusion(steps: description.configuration.architecture.diffusionSteps)
     }
 
     /// Loads a generator folder with its EMA weights (G.pt samples with them), or its last raw
@@ -48,7 +48,7 @@ public final class WeightGenerator {
     /// acceptance zoo it returns worse networks (docs/GENERATOR.md), not better ones.
     public func attainablePrompt(_ target: Double, task: Int) -> Double {
         guard description.tasks.indices.contains(task), let best = description.bestMetric[description.tasks[task]] else { return target }
-        return description.configuration.metric == .dice ? min(target, best) : max(target, best)
+        return description.configuration.data.metric.higherIsBetter ? min(target, best) : max(target, best)
     }
 
     /// The training run whose path a start is answered from at a target metric, for a
@@ -62,7 +62,7 @@ public final class WeightGenerator {
         guard let learned = description.learnedRuns else { return nil }
         let rows = learned.indices.filter { learned[$0].task == task }
         guard !rows.isEmpty else { return nil }
-        let higherIsBetter = description.configuration.metric == .dice
+        let higherIsBetter = description.configuration.data.metric.higherIsBetter
         let reached = rows.filter { higherIsBetter ? learned[$0].bestMetric >= target : learned[$0].bestMetric <= target }
         let candidates = reached.isEmpty ? rows : reached
         let fingerprint = InitialisationFingerprint.of(start)
@@ -82,7 +82,7 @@ public final class WeightGenerator {
             throw GeneratorError.incompatible("generate needs one task, start metric and target metric per start network")
         }
         let targets = zip(targetMetrics, tasks).map { extrapolate ? $0 : attainablePrompt($0, task: $1) }
-        let runs = description.configuration.runEmbedding ? try starts.indices.map { b in
+        let runs = description.configuration.data.runEmbedding ? try starts.indices.map { b in
             guard let run = answeringRun(for: starts[b], task: tasks[b], target: targets[b]) else {
                 throw GeneratorError.incompatible("the generator learned no runs of task index \(tasks[b])")
             }
@@ -125,14 +125,14 @@ public final class WeightGenerator {
     /// The start-gradient inputs for `starts` measured on `zoo`'s training-loss cases, or nil when
     /// this generator does not read them.
     public func startGradients(for starts: [[Float]], tasks: [Int], zoo: Zoo) throws -> [[Float]]? {
-        guard description.configuration.startGradient else { return nil }
+        guard description.configuration.readsStartGradient else { return nil }
         return try startGradients(for: starts, tasks: tasks, evaluators: try description.tasks.map { try TaskEvaluator(zoo: zoo, task: $0) })
     }
 
     /// The same with the zoo's cases already loaded (one `TaskEvaluator` per task, in the
     /// generator's task order), for callers that ask repeatedly.
     public func startGradients(for starts: [[Float]], tasks: [Int], evaluators: [TaskEvaluator]) throws -> [[Float]]? {
-        guard description.configuration.startGradient else { return nil }
+        guard description.configuration.readsStartGradient else { return nil }
         let feature = StartGradient(architecture: description.architecture, layout: description.normalizer.layout, evaluators: evaluators)
         return try zip(starts, tasks).map { try feature.features($0, task: $1) }
     }

@@ -11,6 +11,14 @@ public struct CheckpointMetrics: Sendable, Equatable {
     public var testDice: Double
 }
 
+/// The metrics a model may be selected or prompted by: training loss and validation loss and
+/// Dice. No test case is read to compute them.
+public struct SelectionMetrics: Sendable, Equatable {
+    public var trainLoss: Double
+    public var validationLoss: Double
+    public var validationDice: Double
+}
+
 /// Measures a network on fixed case sets: nnU-Net's Dice + cross-entropy (per case, averaged)
 /// and foreground Dice of the argmax (per case, averaged; a case where prediction and
 /// reference are both empty has no Dice and is left out, as nnU-Net does). Single-slice cases
@@ -19,25 +27,39 @@ public struct CheckpointMetrics: Sendable, Equatable {
 struct CheckpointEvaluator {
     let trainingCases: [SegmentationCase]
     let validationCases: [SegmentationCase]
-    let testCases: [SegmentationCase]
+    /// Read on first use: only reporting asks for them.
+    let testCases: SealedTestCases
     let patchSize: [Int]
     private let batchSize = 32
 
-    /// Cases are z-score normalised here, as the trainer does.
-    init(training: [SegmentationCase], validation: [SegmentationCase], test: [SegmentationCase], patchSize: [Int]) {
+    /// Cases are z-score normalised here, as the trainer does; `test` runs when a test metric is first asked for.
+    init(training: [SegmentationCase], validation: [SegmentationCase], test: @escaping () throws -> [SegmentationCase],
+         patchSize: [Int]) {
         trainingCases = training.map { $0.zScoreNormalized() }
         validationCases = validation.map { $0.zScoreNormalized() }
-        testCases = test.map { $0.zScoreNormalized() }
+        testCases = SealedTestCases { try test().map { $0.zScoreNormalized() } }
         self.patchSize = patchSize
     }
 
+    /// Every recorded metric, test cases included (for the zoo's records and for reports).
     func evaluate(_ network: PlainConvUNet) throws -> CheckpointMetrics {
+        let selection = try selectionMetrics(network)
+        let test = try withNoGrad { try measure(network, on: try testCases.cases()) }
+        return CheckpointMetrics(trainLoss: selection.trainLoss, validationLoss: selection.validationLoss,
+                                 validationDice: selection.validationDice, testLoss: test.loss, testDice: test.dice)
+    }
+
+    /// Foreground Dice on the test cases alone, for reports.
+    func testDice(_ network: PlainConvUNet) throws -> Double {
+        try withNoGrad { try measure(network, on: try testCases.cases()).dice }
+    }
+
+    /// Training loss and validation loss and Dice, without reading a test case.
+    func selectionMetrics(_ network: PlainConvUNet) throws -> SelectionMetrics {
         try withNoGrad {
             let train = try measure(network, on: trainingCases)
             let validation = try measure(network, on: validationCases)
-            let test = try measure(network, on: testCases)
-            return CheckpointMetrics(trainLoss: train.loss, validationLoss: validation.loss, validationDice: validation.dice,
-                                     testLoss: test.loss, testDice: test.dice)
+            return SelectionMetrics(trainLoss: train.loss, validationLoss: validation.loss, validationDice: validation.dice)
         }
     }
 
@@ -59,15 +81,20 @@ struct CheckpointEvaluator {
         return network.parameters().flatMap { $0.grad?.scalars ?? [Float](repeating: 0, count: $0.count) }
     }
 
-    /// The network's argmax on each test case (z-score normalised image, reference and prediction), for overlays and error analyses.
+    /// The network's argmax on each test case (z-score normalised image, reference and prediction), for overlays.
     func testPredictions(_ network: PlainConvUNet) throws -> [(item: SegmentationCase, prediction: [UInt8])] {
-        try predictions(network, on: testCases)
+        try predictions(network, on: try testCases.cases())
+    }
+
+    /// The network's argmax on each validation case, for error analyses that select or compare models.
+    func validationPredictions(_ network: PlainConvUNet) throws -> [(item: SegmentationCase, prediction: [UInt8])] {
+        try predictions(network, on: validationCases)
     }
 
     /// The validation cases with foreground that the network predicts nothing on.
     func validationEmptyPredictions(_ network: PlainConvUNet) throws -> EmptyPredictions {
         var empty = EmptyPredictions()
-        for (item, prediction) in try predictions(network, on: validationCases) {
+        for (item, prediction) in try validationPredictions(network) {
             empty.record(prediction: prediction, reference: item.label ?? [UInt8](repeating: 0, count: prediction.count))
         }
         return empty

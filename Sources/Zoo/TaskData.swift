@@ -16,17 +16,21 @@ struct TaskData {
         let dataset = try NNUNetRawDataset.open(folder)
         classes = dataset.description.labels.count
         let roles = try ["training", "validation", "test"].map { Set(try zoo.cases(task: task, role: $0)) }
-        let loaded = try dataset.trainingCases.filter { item in roles.contains { $0.contains(item.identifier) } }.map {
-            try SegmentationCase.load($0, classes: dataset.description.labels.count, reorient: true, allowEmptyLabel: true)
+        let classes = dataset.description.labels.count
+        func load(_ role: Set<String>) throws -> [SegmentationCase] {
+            try dataset.trainingCases.filter { role.contains($0.identifier) }.map {
+                try SegmentationCase.load($0, classes: classes, reorient: true, allowEmptyLabel: true)
+            }
         }
-        guard let first = loaded.first else { throw ZooError.incompatible("task \(task) has no cases in \(folder.path)") }
+        let training = try load(roles[0]), validation = try load(roles[1])
+        guard let first = training.first ?? validation.first else { throw ZooError.incompatible("task \(task) has no cases in \(folder.path)") }
         self.taskID = taskID
         channels = first.channels
-        training = loaded.filter { roles[0].contains($0.identifier) }
-        evaluator = CheckpointEvaluator(training: Array(training.prefix(zoo.plan.trainingLossCases)),
-                                        validation: loaded.filter { roles[1].contains($0.identifier) },
-                                        test: loaded.filter { roles[2].contains($0.identifier) },
-                                        patchSize: zoo.plan.patchSize)
+        self.training = training
+        // Test cases are read only when a test metric is asked for (reporting), never for training or selection.
+        let testRole = roles[2]
+        evaluator = CheckpointEvaluator(training: Array(training.prefix(zoo.plan.trainingLossCases)), validation: validation,
+                                        test: { try load(testRole) }, patchSize: zoo.plan.patchSize)
     }
 
     /// The plan's preset for the first task's channels and classes, read from its dataset description.

@@ -19,8 +19,20 @@ public struct TaskEvaluator {
         }
     }
 
+    /// Every metric, test cases included: for reports only. Training and selection use `selectionMetrics`.
     public func evaluate(_ network: PlainConvUNet) throws -> CheckpointMetrics {
         try data.evaluator.evaluate(network)
+    }
+
+    /// Training loss, validation loss and validation Dice, without reading a test case: what a
+    /// generator may learn from, be prompted with or select by.
+    public func selectionMetrics(_ network: PlainConvUNet) throws -> SelectionMetrics {
+        try data.evaluator.selectionMetrics(network)
+    }
+
+    /// Test Dice alone, for reports.
+    public func testDice(_ network: PlainConvUNet) throws -> Double {
+        try data.evaluator.testDice(network)
     }
 
     /// The gradient of the training loss at `network`'s parameters on the zoo's fixed
@@ -30,9 +42,14 @@ public struct TaskEvaluator {
         try data.evaluator.trainingLossGradient(network)
     }
 
-    /// Each test case (z-score normalised) with the network's argmax segmentation of it.
+    /// Each test case (z-score normalised) with the network's argmax segmentation of it, for reports.
     public func testPredictions(_ network: PlainConvUNet) throws -> [(item: SegmentationCase, prediction: [UInt8])] {
         try data.evaluator.testPredictions(network)
+    }
+
+    /// Each validation case with the network's argmax segmentation of it (error analyses that compare models).
+    public func validationPredictions(_ network: PlainConvUNet) throws -> [(item: SegmentationCase, prediction: [UInt8])] {
+        try data.evaluator.validationPredictions(network)
     }
 
     /// Trains `network` in place with a zoo run's recipe (`hyperparameters`, the plan's patch

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Experiments
+@testable import Generator
 
 final class EstimateTests: XCTestCase {
     /// Mean and t-interval against values computed by hand (scipy.stats.t.interval gives the same).

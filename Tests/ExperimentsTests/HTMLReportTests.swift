@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Experiments
+import Generator
 
 final class HTMLReportTests: XCTestCase {
     private let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3])
@@ -40,10 +41,20 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertTrue(html.contains("class=\"num diagonal\""))
     }
 
-    /// Per task: two bar charts, a scatter and a training curve.
+    /// Per task: two bar charts, a scatter, a training curve and the accuracy-vs-novelty plot.
     func testOneSVGPerPlot() {
         let (results, html) = render()
-        XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, 4 * results.tasks.count)
+        XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, 5 * results.tasks.count)
+    }
+
+    func testTheAuditShowsItsConclusionAndMeasures() {
+        let (results, html) = render()
+        for task in results.tasks {
+            let audit = try! XCTUnwrap(task.audit)
+            XCTAssertTrue(html.contains("Conclusion: \(Markup.escape(audit.conclusion))."), task.task)
+            XCTAssertTrue(html.contains(Markup.interval(audit.unseen.startDependence)))
+            XCTAssertTrue(html.contains(Markup.interval(try! XCTUnwrap(audit.seen.fidelityToStart))))
+        }
     }
 
     func testOverlaysEmbeddedOrNotedMissing() {

@@ -4,6 +4,7 @@ import FoundationXML
 #endif
 import XCTest
 @testable import Experiments
+@testable import Generator
 
 final class SVGPlotTests: XCTestCase {
     private let nanEstimate = Estimate([])
@@ -17,6 +18,16 @@ final class SVGPlotTests: XCTestCase {
         XCTAssertEqual(svg.components(separatedBy: "<circle").count - 1, 2)
         XCTAssertTrue(svg.contains("liver &lt;test&gt; &amp; more"))
         XCTAssertFalse(svg.contains("no data"))
+    }
+
+    func testAccuracyAgainstNoveltyDrawsEveryBaselineTheFrontierAndBothKindsOfStart() {
+        let audit = SampleResults.audit("liver", level: 0.9)
+        let svg = SVGPlot.accuracyAgainstNovelty(audit, title: "liver: accuracy against novelty")
+        assertWellFormed(svg)
+        XCTAssertEqual(svg.components(separatedBy: "class=\"baseline\"").count - 1, audit.frontier.points.count)
+        XCTAssertEqual(svg.components(separatedBy: "class=\"generated\"").count - 1, 2, "unseen and seen starts")
+        XCTAssertTrue(svg.contains("class=\"frontier\""))
+        XCTAssertFalse(svg.lowercased().contains("nan"))
     }
 
     func testNaNInputDrawsNoDataAndNoNaN() {

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Experiments
+@testable import Generator
 
 /// A realistic two-task `ExperimentResults` for the report tests, with one NaN estimate (an empty sample)
 /// and markup characters in text that must come out escaped.
@@ -55,6 +56,22 @@ enum SampleResults {
         return TaskExperiment(task: name, bestZooTestDice: level, bestCheckpointTestDice: level - 0.01, initialisation: around(0.05),
                               generatedUnseen: around(level - 0.03), generatedSeen: around(level - 0.02), baselines: baselines,
                               beyondBest: beyond, alignment: PromptAlignment(points: points, r2: around(0.9)), trainingCurve: curve,
-                              novelty: novelty, overlays: overlays)
+                              novelty: novelty, overlays: overlays, audit: audit(name, level: level))
+    }
+
+    /// An audit whose generated networks are near-copies (novelty 0.05) on the frontier of noise baselines.
+    static func audit(_ name: String, level: Double) -> MemorisationAudit {
+        func around(_ centre: Double) -> Estimate { Estimate([-0.02, 0.01, 0.0, 0.015, -0.005].map { centre + $0 }) }
+        let kind = StartKindAudit(novelty: around(0.05), behaviouralOverlap: around(0.9), startDependence: around(0.02),
+                                  fidelityToStart: around(1.1), fidelityAgainstOthers: around(0.95), dice: around(level - 0.03))
+        let frontier = MemorisationFrontier(points: [
+            BaselinePoint(family: .noise, setting: "σ 0.05", dice: around(level - 0.02), novelty: around(0.06)),
+            BaselinePoint(family: .average, setting: "k = 4", dice: around(0.3), novelty: around(0.5)),
+            BaselinePoint(family: .initialisation, setting: "the unseen starts", dice: around(0.05), novelty: around(1.3)),
+        ])
+        let position = frontier.position(dice: kind.dice, novelty: kind.novelty)
+        return MemorisationAudit(task: name, referenceDistance: 1.1, zooBehaviouralOverlap: around(0.6), unseen: kind, seen: kind,
+                                 frontier: frontier, position: position,
+                                 conclusion: "\(name): \(position.rawValue) the memorisation frontier")
     }
 }

@@ -10,8 +10,8 @@ import Zoo
 /// The generator model learns: it starts as "target = start", overfits a single pair, and the
 /// trainer saves, resumes and samples networks of the zoo's architecture.
 final class GeneratorTrainingTests: XCTestCase {
-    private let tiny = GeneratorConfiguration(chunkSize: 32, width: 32, depth: 1, heads: 2, frequencies: 8, trainingSteps: 40,
-                                              batchSize: 4, learningRate: 3e-3, warmupSteps: 5)
+    private let tiny = GeneratorConfiguration(architecture: GeneratorArchitecture(chunkSize: 32, width: 32, depth: 1, heads: 2, frequencies: 8),
+                                              schedule: GeneratorSchedule(trainingSteps: 40, batchSize: 4, learningRate: 3e-3, warmupSteps: 5))
 
     func testUntrainedModelPredictsTheStartOrTheMean() throws {
         let model = try GeneratorModel(configuration: tiny, tokenCount: 5, taskCount: 2, seed: 1)
@@ -19,7 +19,7 @@ final class GeneratorTrainingTests: XCTestCase {
         let input = GeneratorInput(start: start, noisy: noisy, scalars: [[0.1, 0.9, 0.1, 0.8], [0.5, 0.5, 0.2, 0.3]], tasks: [0, 1])
         XCTAssertEqual(try model(input).scalars, start.scalars)
         var direct = tiny
-        direct.globalResidual = false
+        direct.conditioning = .withStart(StartInputs(globalResidual: false))
         let withoutResidual = try GeneratorModel(configuration: direct, tokenCount: 5, taskCount: 2, seed: 1)
         XCTAssertEqual(try withoutResidual(input).scalars, [Float](repeating: 0, count: start.count),
                        "without the residual the zero-initialised decoders predict the zoo mean (0 after normalisation)")
@@ -44,34 +44,11 @@ final class GeneratorTrainingTests: XCTestCase {
         XCTAssertLessThan(last, first * 0.01, "loss \(first) → \(last)")
     }
 
-    /// A two-task zoo of four short runs each on a 32×32 phantom, removed after the test.
-    private func makeZoo() throws -> Zoo {
-        let dataset = FileManager.default.temporaryDirectory.appendingPathComponent("gen-phantom-\(UUID().uuidString)")
-        let zooFolder = FileManager.default.temporaryDirectory.appendingPathComponent("gen-zoo-\(UUID().uuidString)")
-        addTeardownBlock { for url in [dataset, zooFolder] { try? FileManager.default.removeItem(at: url) } }
-        let phantom = try SpinalCordPhantom(configuration: PhantomConfiguration(seed: 3, size: 32))
-        _ = try PhantomDatasetWriter.write(phantom, caseCount: 20, to: dataset, tasks: [.cord, .canal])
-        var distribution = HyperparameterDistribution.standard
-        distribution.iterations = [10]
-        distribution.batchSizes = [4]
-        let plan = ZooPlan(datasetPath: dataset.path, tasks: ["cord", "canal"], patchSize: [1, 32, 32], runsPerTask: 4,
-                           checkpointsPerRun: 4, distribution: distribution, validationCases: 4, testCases: 4, trainingLossCases: 4)
-        let zoo = try Zoo.create(at: zooFolder, plan: plan)
-        _ = try ZooBuilder(zoo: zoo, workers: 2).build()
-        return zoo
-    }
-
-    private func temporaryFolder() -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gen-\(UUID().uuidString)")
-        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
-        return folder
-    }
-
     func testTrainerSavesResumesAndGenerates() throws {
-        let zoo = try makeZoo()
-        let generatorFolder = temporaryFolder()
+        let zoo = try makeGeneratorTestZoo()
+        let generatorFolder = temporaryGeneratorFolder()
         var configuration = tiny
-        configuration.trainingSteps = 20
+        configuration.schedule.trainingSteps = 20
         let trainer = try GeneratorTrainer(zoo: zoo, folder: generatorFolder, configuration: configuration, heldOutRunsPerTask: 1)
         trainer.checkpointInterval = 10
         var reports: [GeneratorProgress] = []
@@ -80,10 +57,10 @@ final class GeneratorTrainingTests: XCTestCase {
         XCTAssertNotNil(reports.last?.heldOutAchieved, "the periodic evaluation ran")
         XCTAssertEqual(trainer.description.heldOutRuns, [3])
 
-        configuration.trainingSteps = 30
+        configuration.schedule.trainingSteps = 30
         XCTAssertThrowsError(try GeneratorTrainer(zoo: zoo, folder: generatorFolder, configuration: configuration),
                              "a different configuration cannot resume this generator")
-        configuration.trainingSteps = 20
+        configuration.schedule.trainingSteps = 20
         let resumed = try GeneratorTrainer(zoo: zoo, folder: generatorFolder, configuration: configuration, heldOutRunsPerTask: 1)
         XCTAssertEqual(resumed.description.step, 20, "resumes at the saved step")
 
@@ -114,11 +91,11 @@ final class GeneratorTrainingTests: XCTestCase {
     }
 
     func testStartGradientGeneratorTrainsAndGenerates() throws {
-        let zoo = try makeZoo()
-        let folder = temporaryFolder()
+        let zoo = try makeGeneratorTestZoo()
+        let folder = temporaryGeneratorFolder()
         var configuration = tiny
-        configuration.trainingSteps = 10
-        configuration.startGradient = true
+        configuration.schedule.trainingSteps = 10
+        configuration.conditioning = .withStart(StartInputs(gradient: true))
         let trainer = try GeneratorTrainer(zoo: zoo, folder: folder, configuration: configuration, heldOutRunsPerTask: 1)
         try trainer.train()
         let generator = try WeightGenerator(folder: folder)
@@ -136,10 +113,12 @@ final class GeneratorTrainingTests: XCTestCase {
     /// learned (the best metric covers them), every training run gets a row, and a start is
     /// answered from one fixed run of its task among those that reached the prompt.
     func testPathTargetsAndRunEmbeddingTrainAndGenerate() throws {
-        let configuration = GeneratorConfiguration(chunkSize: 32, width: 32, depth: 1, heads: 2, frequencies: 8, trainingSteps: 10, batchSize: 4,
-                                                   learningRate: 3e-3, warmupSteps: 5, startDropout: 1, pathTargets: 2, runEmbedding: true)
-        let zoo = try makeZoo()
-        let folder = temporaryFolder()
+        let configuration = GeneratorConfiguration(
+            architecture: GeneratorArchitecture(chunkSize: 32, width: 32, depth: 1, heads: 2, frequencies: 8),
+            schedule: GeneratorSchedule(trainingSteps: 10, batchSize: 4, learningRate: 3e-3, warmupSteps: 5),
+            data: DataRecipe(pathTargets: 2, runEmbedding: true), conditioning: .hidden)
+        let zoo = try makeGeneratorTestZoo()
+        let folder = temporaryGeneratorFolder()
         let trainer = try GeneratorTrainer(zoo: zoo, folder: folder, configuration: configuration, heldOutRunsPerTask: 1)
         let runs = trainer.pool.runs
         let recorded = stride(from: 0, to: runs.count, by: 2).map { runs[$0] }, paths = stride(from: 1, to: runs.count, by: 2).map { runs[$0] }
@@ -182,14 +161,14 @@ final class GeneratorTrainingTests: XCTestCase {
     /// Best-validation selection takes the runs whose final checkpoint scores best on the
     /// validation cases; first selection takes them in run order.
     func testRunSelectionTakesTheFirstOrTheBestValidatedRuns() throws {
-        let zoo = try makeZoo()
+        let zoo = try makeGeneratorTestZoo()
         let runs = try zoo.runs(task: "cord", status: .done)
         let finals = try runs.map { (run: $0.runIndex, dice: try XCTUnwrap(try zoo.checkpoints(run: $0.id!).last).validationDice) }
         let dice = Dictionary(uniqueKeysWithValues: finals.map { ($0.run, $0.dice) })
-        let selected = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: 2, selection: .bestValidation, metric: .dice)
+        let selected = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: 2, selection: .bestValidation, metric: .validationDice)
         XCTAssertEqual(selected.runs.map { dice[$0.runIndex]! }, Array(finals.map(\.dice).sorted(by: >).prefix(2)),
                        "compared by value: runs of equal validation Dice may come in either order")
-        let first = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: 2, selection: .first, metric: .dice)
+        let first = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: 2, selection: .first, metric: .validationDice)
         XCTAssertEqual(first.runs.map(\.runIndex), Array(runs.map(\.runIndex).prefix(2)))
     }
 
@@ -197,11 +176,11 @@ final class GeneratorTrainingTests: XCTestCase {
     /// permutation (so each computes what it did), bringing the final checkpoints closer to
     /// the task's reference (the final checkpoint with the best validation Dice).
     func testCanonicalAlignmentPermutesWholeRunsTowardsTheReference() throws {
-        let zoo = try makeZoo()
+        let zoo = try makeGeneratorTestZoo()
         let (architecture, layout) = try zoo.architecture(try zoo.planArchitectureID())
         let permutation = try UNetPermutation(configuration: architecture, layout: layout)
-        let plain = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: nil, metric: .dice)
-        let aligned = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: nil, metric: .dice, alignment: permutation)
+        let plain = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: nil, metric: .validationDice)
+        let aligned = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: nil, metric: .validationDice, alignment: permutation)
         let finals = try zoo.runs(task: "cord", status: .done).map { try zoo.parameters(of: $0).last! }
         let reference = finals.max { $0.record.validationDice < $1.record.validationDice }!.values
         func distance(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) }
@@ -225,12 +204,11 @@ final class GeneratorTrainingTests: XCTestCase {
     /// With start dropout 1 the generator is prompted by target metric and task alone: neither
     /// the start it is given nor the start's metric makes a difference.
     func testStartDropoutOneIgnoresTheStart() throws {
-        let zoo = try makeZoo()
-        let folder = temporaryFolder()
+        let zoo = try makeGeneratorTestZoo()
+        let folder = temporaryGeneratorFolder()
         var configuration = tiny
-        configuration.trainingSteps = 5
-        configuration.startDropout = 1
-        configuration.globalResidual = false
+        configuration.schedule.trainingSteps = 5
+        configuration.conditioning = .hidden
         try GeneratorTrainer(zoo: zoo, folder: folder, configuration: configuration, heldOutRunsPerTask: 1).train()
         let generator = try WeightGenerator(folder: folder)
         let (architecture, layout) = try zoo.architecture(try zoo.planArchitectureID())
@@ -239,9 +217,8 @@ final class GeneratorTrainingTests: XCTestCase {
             try generator.generate(starts: [$0], tasks: [0], startMetrics: [$1], targetMetrics: [0.9], sampler: .ddim(steps: 3), seed: 4)[0]
         }
         XCTAssertEqual(outputs[0], outputs[1])
-        configuration.permutationAugmentation = true
-        configuration.canonicalAlignment = true
-        XCTAssertThrowsError(try configuration.validate(), "alignment and permutation augmentation exclude each other")
+        configuration.conditioning = .withStart(StartInputs(dropout: 1))
+        XCTAssertThrowsError(try configuration.validate(), "a given start that is always hidden is the start-hidden conditioning")
     }
 
     /// Metric-balanced pairs draw a task's rare metric range as often as its common one,
@@ -279,7 +256,7 @@ final class GeneratorTrainingTests: XCTestCase {
         XCTAssertEqual(path.task, 1)
         XCTAssertEqual(path.runIndex, 7)
         var configuration = tiny
-        configuration.pathTargets = -1
+        configuration.data.pathTargets = -1
         XCTAssertThrowsError(try configuration.validate())
     }
 
@@ -288,14 +265,15 @@ final class GeneratorTrainingTests: XCTestCase {
         for name in ["small", "default", "gpt"] { XCTAssertNoThrow(try GeneratorConfiguration.named(name).validate(), name) }
         XCTAssertThrowsError(try GeneratorConfiguration.named("huge"))
         let standard = try GeneratorConfiguration.named("default")
-        XCTAssertEqual(standard.startDropout, 1)
-        XCTAssertTrue(standard.canonicalAlignment)
-        XCTAssertTrue(standard.runEmbedding)
-        XCTAssertEqual(standard.pathTargets, 19)
-        XCTAssertEqual(standard.targetSampling, .balanced)
-        XCTAssertEqual(standard.runSelection, .bestValidation)
-        XCTAssertFalse(standard.permutationAugmentation)
-        XCTAssertTrue(try GeneratorConfiguration.named("gpt").permutationAugmentation)
+        XCTAssertEqual(standard.conditioning, .hidden)
+        XCTAssertEqual(standard.data.alignment, .canonical)
+        XCTAssertTrue(standard.data.runEmbedding)
+        XCTAssertEqual(standard.data.pathTargets, 19)
+        XCTAssertEqual(standard.data.targetSampling, .balanced)
+        XCTAssertEqual(standard.data.runSelection, .bestValidation)
+        let gpt = try GeneratorConfiguration.named("gpt")
+        XCTAssertEqual(gpt.data.alignment, .permutationAugmentation)
+        XCTAssertEqual(gpt.conditioning, .withStart(StartInputs(dropout: 0, gradient: false, globalResidual: true)))
     }
 
     /// Prompt octaves narrow the metric prompts' frequencies only; the diffusion step keeps G.pt's ten octaves.
@@ -303,16 +281,16 @@ final class GeneratorTrainingTests: XCTestCase {
         let expected: [Float] = [.pi, 2 * .pi, 4 * .pi]
         XCTAssertEqual(GeneratorModel.frequencies(count: 3, octaves: 2), expected)
         var configuration = tiny
-        configuration.promptOctaves = 2
+        configuration.architecture.promptOctaves = 2
         let model = try GeneratorModel(configuration: configuration, tokenCount: 4, taskCount: 1, seed: 0)
         XCTAssertEqual(model.promptFrequencies.last ?? 0, 4 * .pi, accuracy: 1e-4)
         XCTAssertEqual(model.stepFrequencies.last ?? 0, 1024 * .pi, accuracy: 1e-2)
-        configuration.promptOctaves = -1
+        configuration.architecture.promptOctaves = -1
         XCTAssertThrowsError(try configuration.validate())
     }
 
     func testLossGradientMatchesFiniteDifferencesOfTheRecordedTrainingLoss() throws {
-        let zoo = try makeZoo()
+        let zoo = try makeGeneratorTestZoo()
         let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
         let (architecture, layout) = try zoo.architecture(try zoo.planArchitectureID())
         let network = try PlainConvUNet(architecture, seed: 5)
@@ -332,18 +310,31 @@ final class GeneratorTrainingTests: XCTestCase {
         }
     }
 
-    func testConfigurationsSavedBeforeNewOptionsStillLoad() throws {
-        var object = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(GeneratorConfiguration.small)) as? [String: Any])
-        object.removeValue(forKey: "startGradient")
-        object.removeValue(forKey: "globalResidual")
-        object.removeValue(forKey: "canonicalAlignment")
-        object.removeValue(forKey: "startDropout")
-        object.removeValue(forKey: "targetSampling")
-        object.removeValue(forKey: "promptOctaves")
-        object.removeValue(forKey: "pathTargets")
-        object.removeValue(forKey: "runEmbedding")
-        object.removeValue(forKey: "runSelection")
-        let decoded = try JSONDecoder().decode(GeneratorConfiguration.self, from: JSONSerialization.data(withJSONObject: object))
-        XCTAssertEqual(decoded, GeneratorConfiguration.small)
+    /// Format 2 saved one flat list of options; it is migrated to the same generator in typed parts.
+    func testFormatTwoConfigurationsMigrateToTheirTypedParts() throws {
+        let sizes: [String: Any] = ["chunkSize": 128, "width": 128, "depth": 2, "heads": 4, "frequencies": 32, "diffusionSteps": 1000,
+                                    "promptOctaves": 10, "metric": "validation-dice", "batchSize": 32, "warmupSteps": 100,
+                                    "learningRate": 1e-3, "weightDecay": 0.1, "gradientClip": 1, "emaDecay": 0.999]
+        let defaultOptions: [String: Any] = ["trainingSteps": 10000, "permutationAugmentation": false, "startGradient": false,
+                                             "globalResidual": false, "canonicalAlignment": true, "startDropout": 1,
+                                             "targetSampling": "balanced", "runsPerTask": 16, "runSelection": "best-validation",
+                                             "pathTargets": 19, "runEmbedding": true]
+        let gptOptions: [String: Any] = ["trainingSteps": 600, "batchSize": 16, "warmupSteps": 50, "permutationAugmentation": true,
+                                         "startGradient": false, "globalResidual": true, "canonicalAlignment": false, "startDropout": 0,
+                                         "targetSampling": "pairs", "runSelection": "first", "pathTargets": 0, "runEmbedding": false]
+        let decoder = JSONDecoder()
+        decoder.userInfo[.generatorFormatVersion] = 2
+        func migrated(_ options: [String: Any]) throws -> GeneratorConfiguration {
+            try decoder.decode(GeneratorConfiguration.self, from: JSONSerialization.data(withJSONObject: sizes.merging(options) { $1 }))
+        }
+        XCTAssertEqual(try migrated(defaultOptions), .standard)
+        XCTAssertEqual(try migrated(gptOptions), .small)
+    }
+
+    /// Every preset survives a round trip through the saved form, its parts intact.
+    func testPresetsRoundTripThroughTheirSavedForm() throws {
+        for preset in [GeneratorConfiguration.small, .gpt, .standard] {
+            XCTAssertEqual(try JSONDecoder().decode(GeneratorConfiguration.self, from: JSONEncoder().encode(preset)), preset)
+        }
     }
 }

@@ -20,9 +20,9 @@ for runs in $sizes; do
   for variant in ${VARIANTS:-on off}; do
     case "$variant" in
       on) flags="" ;;
-      off) flags="--no-permutation" ;;
-      aligned) flags="--canonical-alignment --no-residual --start-dropout 1" ;;
-      paths) flags="--canonical-alignment --no-residual --start-dropout 1 --path-targets 19 --target-sampling balanced --run-embedding" ;;
+      off) flags="--alignment none" ;;
+      aligned) flags="--alignment canonical --start hidden" ;;
+      paths) flags="--alignment canonical --start hidden --path-targets 19 --target-sampling balanced --run-embedding" ;;
       *) echo "unknown variant $variant (on, off, aligned or paths)" >&2; exit 2 ;;
     esac
     name="$out/runs$runs-$variant"

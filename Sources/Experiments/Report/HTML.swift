@@ -1,3 +1,5 @@
+import Generator
+
 /// Small builders for the report's HTML; text passed as `String` is escaped here, cells are markup.
 enum HTML {
     /// A table cell: markup plus an optional class (`num`, `detail`, …) and tooltip.

@@ -1,3 +1,5 @@
+import Generator
+
 extension HTMLReport {
     /// The shared generator against per-task ones, and the matrix of parameter sets scored across tasks.
     static func multiTaskSection(_ comparison: MultiTaskComparison) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import Generator
 
 extension HTMLReport {
     /// Everything measured for one task, in the order a reader asks: how good, against what, aligned, how fast, novel.
@@ -11,6 +12,7 @@ extension HTMLReport {
         html += alignment(task.alignment, task: task.task)
         html += trainingCurve(task.trainingCurve, task: task.task)
         html += novelty(task.novelty)
+        if let audit = task.audit { html += self.audit(audit) }
         html += overlays(task.overlays, overlayData: overlayData)
         return html + "</section>\n"
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Generator
 
 /// Text escaping and number formatting shared by the SVG plots and the HTML report.
 enum Markup {

@@ -1,5 +1,6 @@
 import Foundation
 import Formats
+import Generator
 
 /// Writes and reads a report folder: `results.json` (every number) and `index.html` rendered from it.
 public enum ReportWriter {

@@ -1,4 +1,5 @@
 import Foundation
+import Generator
 
 /// Every number an experiment produces; the HTML report is rendered from this alone
 /// (`results.json` beside `index.html`), so nothing in the report is written by hand.
@@ -66,40 +67,6 @@ public struct StageTiming: Codable, Sendable {
     }
 }
 
-/// A sample of values (one per seed) with its mean and 95% confidence interval (Student t).
-public struct Estimate: Codable, Sendable {
-    public var values: [Double]
-    public var mean: Double
-    public var lower: Double
-    public var upper: Double
-
-    /// The mean and t-interval of `values`; with fewer than two values the interval is the mean itself.
-    public init(_ values: [Double]) {
-        self.values = values
-        let n = Double(values.count)
-        // A local copy: the closure below may not capture `self` before every property is set.
-        let mean = values.isEmpty ? .nan : values.reduce(0, +) / n
-        self.mean = mean
-        guard values.count >= 2 else {
-            lower = mean
-            upper = mean
-            return
-        }
-        let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / (n - 1)
-        let half = Estimate.tQuantile975(degreesOfFreedom: values.count - 1) * (variance / n).squareRoot()
-        lower = mean - half
-        upper = mean + half
-    }
-
-    /// The 97.5% quantile of Student's t: exact table to 30 degrees of freedom, the normal quantile beyond.
-    static func tQuantile975(degreesOfFreedom df: Int) -> Double {
-        let table: [Double] = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-                               2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-                               2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
-        return df >= 1 && df <= table.count ? table[df - 1] : 1.960
-    }
-}
-
 /// One row of a comparison table: a method and its test Dice (or another metric) over seeds.
 public struct ComparisonRow: Codable, Sendable {
     /// Short name shown in tables, e.g. "generated (one step)", "best checkpoint + 5% noise".
@@ -118,12 +85,13 @@ public struct ComparisonRow: Codable, Sendable {
 /// Everything measured for one task.
 public struct TaskExperiment: Codable, Sendable {
     public var task: String
-    /// Best test Dice of any zoo checkpoint (chosen by validation Dice: `bestCheckpointTestDice`; best of all: `bestZooTestDice`).
+    /// Best test Dice of any zoo checkpoint, reported as the zoo's ceiling; the checkpoint chosen by
+    /// validation Dice (`bestCheckpointTestDice`) is the one prompts and comparisons use.
     public var bestZooTestDice: Double
     public var bestCheckpointTestDice: Double
     /// Test Dice of the unseen random initialisations themselves.
     public var initialisation: Estimate
-    /// Generated networks from unseen initialisations, and from the zoo's own (seen) ones, prompted with `bestZooTestDice`.
+    /// Generated networks from unseen initialisations, and from the zoo's own (seen) ones, prompted with the best checkpoint's validation Dice.
     public var generatedUnseen: Estimate
     public var generatedSeen: Estimate
     /// Baselines against one-step generation: best checkpoint, + noise, weight averages, training from the same initialisation.
@@ -135,10 +103,14 @@ public struct TaskExperiment: Codable, Sendable {
     public var novelty: Novelty
     /// PNG overlays of predictions on test images, paths relative to the report folder.
     public var overlays: [Overlay]
+    /// The memorisation audit: novelty, behavioural novelty, start dependence and start fidelity
+    /// per kind of start, the baselines' frontier and the verdict (nil in results written before it).
+    public var audit: MemorisationAudit?
 
     public init(task: String, bestZooTestDice: Double, bestCheckpointTestDice: Double, initialisation: Estimate,
                 generatedUnseen: Estimate, generatedSeen: Estimate, baselines: [ComparisonRow], beyondBest: [ComparisonRow],
-                alignment: PromptAlignment, trainingCurve: TrainingCurve, novelty: Novelty, overlays: [Overlay]) {
+                alignment: PromptAlignment, trainingCurve: TrainingCurve, novelty: Novelty, overlays: [Overlay],
+                audit: MemorisationAudit? = nil) {
         self.task = task
         self.bestZooTestDice = bestZooTestDice
         self.bestCheckpointTestDice = bestCheckpointTestDice
@@ -151,6 +123,7 @@ public struct TaskExperiment: Codable, Sendable {
         self.trainingCurve = trainingCurve
         self.novelty = novelty
         self.overlays = overlays
+        self.audit = audit
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Generator
 import Segmentation
 import TensorEngine
 import Zoo
@@ -61,22 +62,25 @@ enum Baselines {
 
     /// Row (d) and the training curve: the unseen initialisations trained with the best run's
     /// recipe, test Dice at log-spaced iterations, and where one-step generation lands on that curve.
+    /// Also returns each start's trained network (the audit's start fidelity compares with them).
     static func trainingCurve(_ context: TaskContext, generatedDice: Double, secondsPerGeneration: Double)
-        throws -> (row: ComparisonRow, curve: TrainingCurve) {
+        throws -> (row: ComparisonRow, curve: TrainingCurve, trained: [[Float]]) {
         let recipe = context.best.run.hyperparameters
         let snapshots = logSpacedIterations(upTo: recipe.iterations)
         let patchSize = context.zoo.plan.patchSize
-        let measured = try parallelMap(context.unseenStarts.count) { index -> (dice: [Double], seconds: Double) in
+        let layout = context.generator.description.normalizer.layout
+        let measured = try parallelMap(context.unseenStarts.count) { index -> (dice: [Double], seconds: Double, trained: [Float]) in
             let network = try context.generator.network(from: context.unseenStarts[index])
-            var dice: [Double] = [], evaluationSeconds = 0.0
+            var dice: [Double] = [], evaluationSeconds = 0.0, trained: [Float] = []
             let start = Date()
             try context.evaluator.train(network, hyperparameters: recipe, patchSize: patchSize, seed: 7_100_000 + UInt64(index),
                                         snapshotIterations: Set(snapshots)) { snapshot in
                 let began = Date()
-                dice.append(try context.evaluator.evaluate(snapshot.network).testDice)
+                dice.append(try context.evaluator.testDice(snapshot.network))
+                if snapshot.iteration == recipe.iterations { trained = try layout.flatten(snapshot.network) }
                 evaluationSeconds += Date().timeIntervalSince(began)
             }
-            return (dice, Date().timeIntervalSince(start) - evaluationSeconds)
+            return (dice, Date().timeIntervalSince(start) - evaluationSeconds, trained)
         }
         let estimates = snapshots.indices.map { k in Estimate(measured.map { $0.dice[k] }) }
         let secondsPerIteration = measured.map(\.seconds).reduce(0, +) / Double(measured.count) / Double(max(recipe.iterations, 1))
@@ -91,7 +95,7 @@ enum Baselines {
             detail: "the same unseen initialisations trained with the best run's recipe (\(recipe.optimizer.rawValue), "
                 + String(format: "lr %.3g, batch %d, %d iterations)", recipe.learningRate, recipe.batchSize, recipe.iterations),
             dice: estimates.last!)
-        return (row, curve)
+        return (row, curve, measured.map(\.trained))
     }
 
     /// 0, then roughly doubling steps up to `last`, always ending at `last`.

@@ -1,4 +1,5 @@
 import Foundation
+import Generator
 
 /// The experiment's answers in plain sentences, one per question, derived from the numbers
 /// alone: a method "beats" another only when their 95% confidence intervals do not overlap.
@@ -50,6 +51,13 @@ enum Conclusions {
                 let verdict = row.shared.lower > row.perTask.upper ? "better"
                     : row.shared.upper < row.perTask.lower ? "worse" : "indistinguishable"
                 return "\(row.task) \(verdict) (\(format(row.shared)) vs \(format(row.perTask)))"
+            }.joined(separator: "; ") + ".")
+        }
+        let audits = tasks.compactMap(\.audit)
+        if !audits.isEmpty {
+            lines.append("Invented or retrieved? " + audits.map { audit in
+                String(format: "%@ (novelty %.2f [%.2f, %.2f] from unseen starts, start dependence %.2f)", audit.conclusion,
+                       audit.unseen.novelty.mean, audit.unseen.novelty.lower, audit.unseen.novelty.upper, audit.unseen.startDependence.mean)
             }.joined(separator: "; ") + ".")
         }
         return lines

@@ -53,9 +53,10 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
     /// The generator configuration these sizes ask for.
     public func generatorConfiguration() throws -> GeneratorConfiguration {
         var configuration = try GeneratorConfiguration.named(generatorSize)
-        configuration.trainingSteps = generatorSteps
-        if let generatorBatchSize { configuration.batchSize = generatorBatchSize }
-        if !configuration.canonicalAlignment { configuration.permutationAugmentation = permutationAugmentation }
+        configuration.schedule.trainingSteps = generatorSteps
+        if let generatorBatchSize { configuration.schedule.batchSize = generatorBatchSize }
+        // A size's own canonical alignment stays; otherwise this configuration picks augmentation or none.
+        if configuration.data.alignment != .canonical { configuration.data.alignment = permutationAugmentation ? .permutationAugmentation : .none }
         return configuration
     }
 

@@ -75,7 +75,7 @@ public struct ExperimentRunner {
         let setup = ExperimentSetup(
             command: command, date: ISO8601DateFormatter().string(from: Date()), dataset: data.path, tasks: configuration.tasks,
             preset: configuration.preset.rawValue, zooRuns: configuration.runsPerTask, checkpointsPerRun: configuration.checkpointsPerRun,
-            generatorConfiguration: describe(generatorConfiguration), generatorSteps: generatorConfiguration.trainingSteps,
+            generatorConfiguration: describe(generatorConfiguration), generatorSteps: generatorConfiguration.schedule.trainingSteps,
             seeds: configuration.seeds, testCases: configuration.testCases)
         var results = ExperimentResults(setup: setup, stages: stages, tasks: tasks, multiTask: multiTask, conclusions: [])
         results.conclusions = Conclusions.state(results)
@@ -137,7 +137,7 @@ public struct ExperimentRunner {
     /// A generator over `tasks` in `folder`, trained (or its training resumed) to the configured steps.
     func trainGenerator(_ zoo: Zoo, tasks: [String], folder: URL, configuration: GeneratorConfiguration) throws -> WeightGenerator {
         let trainer = try GeneratorTrainer(zoo: zoo, folder: folder, configuration: configuration, tasks: tasks)
-        trainer.logInterval = max(configuration.trainingSteps / 10, 1)
+        trainer.logInterval = max(configuration.schedule.trainingSteps / 10, 1)
         try trainer.train { p in
             detail(String(format: "generator %@: step %d/%d loss %.4f, ETA %.0f s%@", tasks.joined(separator: ","), p.step, p.steps, p.loss,
                           p.secondsRemaining, p.heldOutAchieved.map { String(format: ", held-out Dice %.3f", $0) } ?? ""))
@@ -146,7 +146,8 @@ public struct ExperimentRunner {
     }
 
     func describe(_ c: GeneratorConfiguration) -> String {
-        "width \(c.width), depth \(c.depth), \(c.heads) heads, chunk \(c.chunkSize), batch \(c.batchSize), lr \(c.learningRate), "
+        "width \(c.architecture.width), depth \(c.architecture.depth), \(c.architecture.heads) heads, chunk \(c.architecture.chunkSize), "
+            + "batch \(c.schedule.batchSize), lr \(c.schedule.learningRate), "
             + c.optionSummary.joined(separator: ", ")
     }
 }

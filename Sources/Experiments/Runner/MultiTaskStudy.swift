@@ -12,7 +12,7 @@ enum MultiTaskStudy {
                         perTaskGenerators: [String: WeightGenerator]) throws -> MultiTaskComparison {
         var rows: [MultiTaskRow] = [], cells: [CrossTaskCell] = []
         for (context, (shared, sharedDice)) in zip(contexts, zip(shared, sharedDice)) {
-            let prompts = context.unseenStarts.map { _ in context.bestTestDice }
+            let prompts = context.unseenStarts.map { _ in context.bestPrompt }
             if let single = perTaskGenerators[context.task] {
                 let tasks = context.unseenStarts.map { _ in 0 }
                 let outputs = try single.generate(
@@ -24,7 +24,7 @@ enum MultiTaskStudy {
             }
             for other in contexts {
                 let dice = other === context ? sharedDice
-                    : try shared.map { try other.evaluator.evaluate(try context.generator.network(from: $0)).testDice }
+                    : try shared.map { try other.evaluator.testDice(try context.generator.network(from: $0)) }
                 cells.append(CrossTaskCell(promptedTask: context.task, scoredTask: other.task, dice: Estimate(dice)))
             }
         }

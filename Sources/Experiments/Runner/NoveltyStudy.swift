@@ -1,4 +1,5 @@
 import Foundation
+import Generator
 import Segmentation
 import TensorEngine
 
@@ -43,10 +44,10 @@ enum NoveltyStudy {
                        permutationAligned: true, errorOverlap: Estimate(overlaps))
     }
 
-    /// Dice between the error voxels (prediction ≠ reference) of two networks over the test cases.
+    /// Dice between the error voxels (prediction ≠ reference) of two networks over the validation cases.
     static func errorOverlap(_ context: TaskContext, _ a: [Float], _ b: [Float]) throws -> Double {
-        let first = try context.evaluator.testPredictions(try context.generator.network(from: a))
-        let second = try context.evaluator.testPredictions(try context.generator.network(from: b))
+        let first = try context.evaluator.validationPredictions(try context.generator.network(from: a))
+        let second = try context.evaluator.validationPredictions(try context.generator.network(from: b))
         var both = 0, onlyA = 0, onlyB = 0
         for (x, y) in zip(first, second) {
             let reference = x.item.label ?? [UInt8](repeating: 0, count: x.prediction.count)

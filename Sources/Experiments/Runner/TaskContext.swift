@@ -5,8 +5,9 @@ import TensorEngine
 import Zoo
 
 /// What every study of one task shares: the zoo's finished runs and checkpoints of the task,
-/// its best checkpoint, the evaluator over the zoo's test cases, the unseen initialisations
-/// and the generator that is being judged.
+/// its best checkpoint, the evaluator over the zoo's cases, the unseen initialisations and the
+/// generator that is being judged. Every prompt and selection here is a validation figure; the
+/// test cases only report.
 final class TaskContext {
     let task: String
     let taskIndex: Int
@@ -19,13 +20,17 @@ final class TaskContext {
     let permutation: UNetPermutation
     /// Finished, trained runs of the task with their checkpoints, runs held out of generator training included.
     let runs: [(record: RunRecord, checkpoints: [(record: CheckpointRecord, values: [Float])])]
-    /// The checkpoint with the best validation Dice (what a practitioner would pick) and the best test Dice of any (the prompt).
+    /// The checkpoint with the best validation Dice (what a practitioner would pick); its validation Dice is the prompt.
     let best: (run: RunRecord, record: CheckpointRecord, values: [Float])
+    /// The best test Dice of any checkpoint, reported as the zoo's ceiling (never a prompt or a choice).
     let bestTestDice: Double
     /// Unseen initialisations: seeds 7,000,000 + k that no zoo run used.
     let unseenSeeds: [UInt64]
     let unseenStarts: [[Float]]
+    /// The unseen initialisations' validation Dice: their start prompts.
     let unseenStartDice: [Double]
+    /// Their test Dice, for the report.
+    let unseenStartTestDice: [Double]
     let sampler: DiffusionSampler
     let log: (String) -> Void
 
@@ -58,12 +63,26 @@ final class TaskContext {
         unseenStarts = starts
         sampler = configuration.samplingSteps > 0 ? .ddim(steps: configuration.samplingSteps) : .ddpm
         let evaluator = evaluators[taskIndex]
-        unseenStartDice = try parallelMap(starts.count) { try evaluator.evaluate(try generator.network(from: starts[$0])).testDice }
+        unseenStartDice = try parallelMap(starts.count) { try evaluator.selectionMetrics(try generator.network(from: starts[$0])).validationDice }
+        unseenStartTestDice = try parallelMap(starts.count) { try evaluator.testDice(try generator.network(from: starts[$0])) }
     }
 
-    /// Test Dice of a flat parameter vector on the zoo's test cases of this task.
+    /// The prompt for the best network: the best checkpoint's validation Dice.
+    var bestPrompt: Double { best.record.validationDice }
+
+    /// Validation Dice of a flat parameter vector: what a prompt or a selection may use.
+    func validationDice(_ values: [Float]) throws -> Double {
+        try evaluator.selectionMetrics(try generator.network(from: values)).validationDice
+    }
+
+    /// Test Dice of a flat parameter vector on the zoo's test cases of this task (reporting only).
     func testDice(_ values: [Float]) throws -> Double {
-        try evaluator.evaluate(try generator.network(from: values)).testDice
+        try evaluator.testDice(try generator.network(from: values))
+    }
+
+    /// Validation Dice of several parameter vectors, evaluated side by side.
+    func validationDice(_ networks: [[Float]]) throws -> [Double] {
+        try parallelMap(networks.count) { try validationDice(networks[$0]) }
     }
 
     /// Test Dice of several parameter vectors, evaluated side by side (one network per core:

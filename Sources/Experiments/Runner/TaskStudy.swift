@@ -1,4 +1,5 @@
 import Foundation
+import Generator
 
 /// Every measurement of one task, in the order the report shows them.
 enum TaskStudy {
@@ -6,30 +7,31 @@ enum TaskStudy {
     /// (the multi-task comparison scores the same networks).
     static func run(_ context: TaskContext, reportFolder: URL) throws -> (experiment: TaskExperiment, oneStep: [[Float]]) {
         let c = context.configuration, log = context.log, task = context.task
-        let prompts = context.unseenStarts.map { _ in context.bestTestDice }
+        let prompts = context.unseenStarts.map { _ in context.bestPrompt }
         log("\(task): one-step generation from \(context.unseenStarts.count) unseen initialisations")
         let oneStep = try context.generate(context.unseenStarts, startDice: context.unseenStartDice, prompts: prompts)
         let oneStepDice = try context.testDice(oneStep)
         let timer = Date()
-        _ = try context.generate([context.unseenStarts[0]], startDice: [context.unseenStartDice[0]], prompts: [context.bestTestDice])
+        _ = try context.generate([context.unseenStarts[0]], startDice: [context.unseenStartDice[0]], prompts: [context.bestPrompt])
         let secondsPerGeneration = Date().timeIntervalSince(timer)
 
         let heldOut = Set(context.generator.description.heldOutRuns)
         let seenRuns = context.runs.filter { !heldOut.contains($0.record.runIndex) }.prefix(c.seeds)
         let seenStarts = seenRuns.map { $0.checkpoints[0].values }
-        let seenDice = try context.testDice(try context.generate(Array(seenStarts), startDice: seenRuns.map { $0.checkpoints[0].record.testDice },
-                                                                 prompts: seenStarts.map { _ in context.bestTestDice }))
+        let seenGenerated = try context.generate(Array(seenStarts), startDice: seenRuns.map { $0.checkpoints[0].record.validationDice },
+                                                 prompts: seenStarts.map { _ in context.bestPrompt })
+        let seenDice = try context.testDice(seenGenerated)
 
         log("\(task): baselines (best checkpoint, noise, weight averages)")
         var baselines = [
             ComparisonRow(method: "generated (one step)",
-                          detail: "unseen initialisations prompted with the best zoo test Dice (at most the generator's best)",
+                          detail: "unseen initialisations prompted with the best checkpoint's validation Dice (at most the generator's best)",
                           dice: Estimate(oneStepDice)),
-            ComparisonRow(method: "initialisation", detail: "the unseen initialisations themselves", dice: Estimate(context.unseenStartDice)),
+            ComparisonRow(method: "initialisation", detail: "the unseen initialisations themselves", dice: Estimate(context.unseenStartTestDice)),
         ]
         baselines += try Baselines.checkpointRows(context)
         log("\(task): training the unseen initialisations with the zoo's recipe")
-        let (trainedRow, curve) = try Baselines.trainingCurve(context, generatedDice: Estimate(oneStepDice).mean,
+        let (trainedRow, curve, trained) = try Baselines.trainingCurve(context, generatedDice: Estimate(oneStepDice).mean,
                                                               secondsPerGeneration: secondsPerGeneration)
         baselines.append(trainedRow)
 
@@ -39,11 +41,19 @@ enum TaskStudy {
         let alignment = try AlignmentStudy.measure(context)
         log("\(task): novelty (aligned distances to the zoo, error overlap)")
         let novelty = try NoveltyStudy.measure(context, generated: oneStep)
+        log("\(task): memorisation audit (novelty, start dependence, start fidelity, the baselines' frontier)")
+        let auditStart = Date()
+        let audit = try MemorisationAuditor(generator: context.generator, task: task, zoo: context.zoo, evaluator: context.evaluator).audit(
+            unseen: AuditedStarts(starts: context.unseenStarts, generated: oneStep, dice: oneStepDice, trained: trained),
+            seen: AuditedStarts(starts: Array(seenStarts), generated: seenGenerated, dice: seenDice,
+                                trained: seenRuns.map { $0.checkpoints[$0.checkpoints.count - 1].values }))
+        log(String(format: "%@ (audit: %.0f s)", audit.conclusion, Date().timeIntervalSince(auditStart)))
         let overlays = try OverlayFigures.write(context, generated: oneStep[0], folder: reportFolder)
         let experiment = TaskExperiment(
             task: task, bestZooTestDice: context.bestTestDice, bestCheckpointTestDice: context.best.record.testDice,
-            initialisation: Estimate(context.unseenStartDice), generatedUnseen: Estimate(oneStepDice), generatedSeen: Estimate(seenDice),
-            baselines: baselines, beyondBest: beyond, alignment: alignment, trainingCurve: curve, novelty: novelty, overlays: overlays)
+            initialisation: Estimate(context.unseenStartTestDice), generatedUnseen: Estimate(oneStepDice), generatedSeen: Estimate(seenDice),
+            baselines: baselines, beyondBest: beyond, alignment: alignment, trainingCurve: curve, novelty: novelty, overlays: overlays,
+            audit: audit)
         return (experiment, oneStep)
     }
 }

@@ -7,6 +7,7 @@ import Zoo
 extension PromptMetric: ExpressibleByArgument {}
 extension TargetSampling: ExpressibleByArgument {}
 extension RunSelection: ExpressibleByArgument {}
+extension ChannelAlignment: ExpressibleByArgument {}
 
 /// `weightgen generator`: trains and evaluates G.pt-style generators over a zoo.
 struct GeneratorCommand: ParsableCommand {
@@ -30,14 +31,14 @@ struct GeneratorTrain: ParsableCommand {
     @Option(help: "Use only N runs of each task (default: the preset's; 0: all).") var runs: Int?
     @Option(help: "Which N runs: first (in run order) or best-validation (best final validation metric; default: the preset's).")
     var runSelection: RunSelection?
-    @Option(help: "Prompt metric: dice or loss.") var metric: PromptMetric = .dice
-    @Flag(help: "Turn off permutation augmentation.") var noPermutation = false
-    @Flag(help: "Also feed the training-loss gradient at the start parameters to the generator.") var startGradient = false
-    @Flag(help: "Drop G.pt's global residual (output = decoded + start): predict the target outright.") var noResidual = false
-    @Flag(help: "Align every run's channels to a reference run of its task before training (implies --no-permutation).")
-    var canonicalAlignment = false
-    @Option(help: "Probability of hiding a training pair's start from the generator (1: prompted by metric and task alone).")
-    var startDropout: Float?
+    @Option(help: "Prompt metric: validation-dice or training-loss (test cases are never learned from).")
+    var metric: PromptMetric = .validationDice
+    @Option(help: "Channel order of the runs: none, permutation-augmentation (G.pt's) or canonical (aligned to a reference run; default: the preset's).")
+    var alignment: ChannelAlignment?
+    @Option(help: "What the generator reads of the start: given (G.pt's) or hidden (default: the preset's).") var start: StartChoice?
+    @Option(help: "With the start given: probability of hiding a training pair's start, below 1.") var startDropout: Float?
+    @Flag(help: "With the start given: also feed the training-loss gradient at the start parameters.") var startGradient = false
+    @Flag(help: "With the start given: drop G.pt's global residual (output = decoded + start).") var noResidual = false
     @Option(help: "Training pairs: pairs (G.pt's), checkpoints (every checkpoint equally) or balanced (every metric range equally).")
     var targetSampling: TargetSampling?
     @Option(help: "Octaves of the metric prompts' frequency embedding (default: the preset's; G.pt's 10).") var promptOctaves: Double?
@@ -49,29 +50,28 @@ struct GeneratorTrain: ParsableCommand {
 
     func run() throws {
         var configuration = try GeneratorConfiguration.named(config)
-        if let steps { configuration.trainingSteps = steps }
-        if let batchSize { configuration.batchSize = batchSize }
-        if let runs { configuration.runsPerTask = runs > 0 ? runs : nil }
-        if let runSelection { configuration.runSelection = runSelection }
-        configuration.metric = metric
-        if noPermutation || canonicalAlignment { configuration.permutationAugmentation = false }
-        if canonicalAlignment { configuration.canonicalAlignment = true }
-        if let startDropout { configuration.startDropout = startDropout }
-        if let targetSampling { configuration.targetSampling = targetSampling }
-        if startGradient { configuration.startGradient = true }
-        if noResidual { configuration.globalResidual = false }
-        if let promptOctaves { configuration.promptOctaves = promptOctaves }
-        if let pathTargets { configuration.pathTargets = pathTargets }
-        if runEmbedding { configuration.runEmbedding = true }
-        if configuration.pathTargets > 0 { log("scoring \(configuration.pathTargets) networks on each run's initialisation-to-final line") }
+        if let steps { configuration.schedule.trainingSteps = steps }
+        if let batchSize { configuration.schedule.batchSize = batchSize }
+        if let runs { configuration.data.runsPerTask = runs > 0 ? runs : nil }
+        if let runSelection { configuration.data.runSelection = runSelection }
+        configuration.data.metric = metric
+        if let alignment { configuration.data.alignment = alignment }
+        configuration.conditioning = try conditioning(preset: configuration)
+        if let targetSampling { configuration.data.targetSampling = targetSampling }
+        if let promptOctaves { configuration.architecture.promptOctaves = promptOctaves }
+        if let pathTargets { configuration.data.pathTargets = pathTargets }
+        if runEmbedding { configuration.data.runEmbedding = true }
+        try configuration.validate()
+        if configuration.data.pathTargets > 0 { log("scoring \(configuration.data.pathTargets) networks on each run's initialisation-to-final line") }
         let opened = try Zoo.open(URL(fileURLWithPath: zoo))
         let trainer = try GeneratorTrainer(zoo: opened, folder: URL(fileURLWithPath: out), configuration: configuration,
                                            tasks: tasks?.split(separator: ",").map(String.init), seed: seed)
         let d = trainer.description
         var options = configuration.optionSummary
         if d.step > 0 { options.append("resuming at step \(d.step)") }
-        let sizes = "\(d.tokenizer.tokenCount) tokens of \(configuration.chunkSize), width \(configuration.width), depth \(configuration.depth)"
-        let schedule = "\(configuration.trainingSteps) steps at batch \(configuration.batchSize)"
+        let a = configuration.architecture
+        let sizes = "\(d.tokenizer.tokenCount) tokens of \(a.chunkSize), width \(a.width), depth \(a.depth)"
+        let schedule = "\(configuration.schedule.trainingSteps) steps at batch \(configuration.schedule.batchSize)"
         log("generator: \(sizes); tasks \(d.tasks.joined(separator: ",")); \(schedule); " + options.joined(separator: "; "))
         try trainer.train { p in
             var line = String(format: "step %d/%d  loss %.5f  lr %.2e  %.2f steps/s  ETA %@", p.step, p.steps, p.loss, p.learningRate,
@@ -83,13 +83,38 @@ struct GeneratorTrain: ParsableCommand {
         }
         log(String(format: "saved %@ (%@ of training)", out, formatDuration(trainer.description.seconds)))
     }
+
+    /// The start conditioning the options ask for; options about a start the generator would not read are refused.
+    func conditioning(preset: GeneratorConfiguration) throws -> StartConditioning {
+        switch start ?? (preset.hidesStart ? .hidden : .given) {
+        case .hidden:
+            guard startDropout == nil, !startGradient, !noResidual else {
+                throw ValidationError("--start-dropout, --start-gradient and --no-residual describe a start the generator reads, "
+                                      + "but this one hides it; add --start given")
+            }
+            return .hidden
+        case .given:
+            var inputs = preset.startInputs ?? StartInputs(globalResidual: false)
+            if let startDropout { inputs.dropout = startDropout }
+            if startGradient { inputs.gradient = true }
+            if noResidual { inputs.globalResidual = false }
+            return .withStart(inputs)
+        }
+    }
+}
+
+/// Whether a generator reads the start it is handed.
+enum StartChoice: String, ExpressibleByArgument {
+    case given
+    case hidden
 }
 
 /// `weightgen generator evaluate`.
 struct GeneratorEvaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Generate from unseen and seen initialisations prompted with the zoo's best test Dice; report Dice and prompt alignment.")
+        abstract: "Generate from unseen and seen initialisations prompted with the zoo's best validation Dice; "
+            + "report test Dice, prompt alignment and the memorisation audit.")
 
     @Option(help: "Generator folder.") var generator: String
     @Option(help: "Zoo folder (default: the one the generator was trained on).") var zoo: String?
@@ -99,13 +124,16 @@ struct GeneratorEvaluate: ParsableCommand {
     @Option(help: "Write the results as JSON to this file.") var json: String?
     @Flag(help: "Sample with the last raw weights instead of the EMA weights.") var rawWeights = false
     @Flag(help: "Pass prompts above the generator's training data on unchanged (default: answer them as its best).") var extrapolate = false
+    @Option(help: "Unseen starts per task trained with the zoo's recipe for the audit's start fidelity.") var fidelityStarts = 4
+    @Flag(help: "Skip the memorisation audit (novelty, start dependence, start fidelity, the baselines' frontier).") var noAudit = false
 
     func run() throws {
         let loaded = try WeightGenerator(folder: URL(fileURLWithPath: generator), exponentialMovingAverage: !rawWeights)
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
         let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts,
                                              sampler: samplingSteps > 0 ? .ddim(steps: samplingSteps) : .ddpm, extrapolate: extrapolate,
-                                             progress: { log($0) })
+                                             fidelityStarts: noAudit ? nil : fidelityStarts, progress: { log($0) })
+        for audit in evaluation.tasks.compactMap(\.audit) { printAudit(audit) }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -124,8 +152,9 @@ struct Generate: ParsableCommand {
 
     @Option(help: "Generator folder.") var generator: String
     @Option(help: "Task.") var task: String
-    @Option(help: "Target test Dice (default: the best in the generator's zoo).") var targetDice: Double?
-    @Option(help: "Start network: 'random' or a weightgen checkpoint folder.") var from = "random"
+    @Option(help: "Target validation Dice (default: the best the generator learned).") var targetDice: Double?
+    @Option(help: "Start network: 'random' (the default) or a weightgen checkpoint folder; refused by generators that hide the start.")
+    var from: String?
     @Option(help: "Seed of the random initialisation and of sampling.") var seed: UInt64 = 0
     @Option(help: "Feed the output back as the start this many more times (recursive prompting).") var recursive = 0
     @Option(help: "DDIM steps (0: ancestral DDPM over all steps).") var samplingSteps = 50
@@ -138,20 +167,19 @@ struct Generate: ParsableCommand {
         let d = loaded.description
         let taskIndex = try loaded.taskIndex(task)
         let layout = d.normalizer.layout
+        if d.configuration.hidesStart && (from != nil || recursive > 0) {
+            throw ValidationError("this generator was trained with the start hidden (--start hidden): it does not read a start "
+                                  + "network, so --from and --recursive would change nothing; drop them (--seed varies the output)")
+        }
         var parameters: [Float]
-        if from == "random" {
-            parameters = try layout.flatten(try PlainConvUNet(d.architecture, seed: seed))
-        } else {
+        if let from, from != "random" {
             let (network, description) = try UNetCheckpoint.read(URL(fileURLWithPath: from))
             guard description.architecture == d.architecture else {
                 throw ValidationError("\(from) is not a \(d.architecture.featuresPerStage) U-Net, the generator's architecture")
             }
             parameters = try layout.flatten(network)
-        }
-        if d.configuration.hidesStart && (from != "random" || recursive > 0) {
-            log(d.configuration.runEmbedding
-                ? "note: this generator was trained with the start hidden; the start only picks which training run's path answers, and --recursive does not apply"
-                : "note: this generator was trained with the start hidden; --from and --recursive do not change its output")
+        } else {
+            parameters = try layout.flatten(try PlainConvUNet(d.architecture, seed: seed))
         }
         let target = targetDice ?? d.bestMetric[task] ?? 1
         let attainable = loaded.attainablePrompt(target, task: taskIndex)
@@ -164,7 +192,7 @@ struct Generate: ParsableCommand {
             log(String(format: "answering from the path of %@ training run %d (best Dice on it %.4f)", task, run.runIndex, run.bestMetric))
         }
         var startMetric = d.initialMetric[task] ?? 0
-        let zoo = d.configuration.startGradient ? try Zoo.open(URL(fileURLWithPath: d.zoo)) : nil
+        let zoo = d.configuration.readsStartGradient ? try Zoo.open(URL(fileURLWithPath: d.zoo)) : nil
         let evaluators = try zoo.map { zoo in try d.tasks.map { try TaskEvaluator(zoo: zoo, task: $0) } }
         for _ in 0...(d.configuration.hidesStart ? 0 : max(recursive, 0)) {
             let gradients = try evaluators.flatMap { try loaded.startGradients(for: [parameters], tasks: [taskIndex], evaluators: $0) }

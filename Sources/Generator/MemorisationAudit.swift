@@ -1,0 +1,66 @@
+import Foundation
+
+/// Does a generator invent networks or retrieve them? The measures of Zeng et al. (2025,
+/// "Generative Modeling of Weights: Generalization or Memorization?") for one task and one
+/// kind of start, each over the generated networks with its 95% interval.
+public struct StartKindAudit: Codable, Sendable {
+    /// Aligned distance to the nearest network the generator learned from, over the zoo's
+    /// reference distance: 1 = as new as another training run, near 0 = a copy.
+    public var novelty: Estimate
+    /// The largest Dice overlap of the network's error voxels (validation cases) with any
+    /// learned network's: near 1 = it makes a learned network's mistakes.
+    public var behaviouralOverlap: Estimate
+    /// Aligned distance between networks generated from different starts at the same prompt,
+    /// over the reference distance: 0 = the start is ignored.
+    public var startDependence: Estimate
+    /// (a) Distance from the generated network to the network trained from the same start,
+    /// over the start's own distance to it: < 1 = moved towards its own trained network; the
+    /// start itself scores 1. Nil when no start was trained.
+    public var fidelityToStart: Estimate?
+    /// (b) The same distance over the distance to the nearest network trained from another
+    /// start: < 1 = nearer its own than any other. Met by returning the start, so read with (a).
+    public var fidelityAgainstOthers: Estimate?
+    /// Test Dice of the generated networks (the y axis of the accuracy-vs-novelty plot).
+    public var dice: Estimate
+}
+
+/// The memorisation audit of one task.
+public struct MemorisationAudit: Codable, Sendable {
+    public var task: String
+    /// The zoo's reference distance (median over learned runs of a final's aligned distance to
+    /// the nearest network of another run), in per-tensor standard deviations.
+    public var referenceDistance: Double
+    /// The largest error overlap of each learned run's final with any other run's networks:
+    /// what behavioural overlap looks like between independent training runs.
+    public var zooBehaviouralOverlap: Estimate
+    public var unseen: StartKindAudit
+    public var seen: StartKindAudit
+    /// The baselines on the same axes and their upper envelope.
+    public var frontier: MemorisationFrontier
+    /// Where the generated networks from unseen starts sit against the frontier.
+    public var position: FrontierPosition
+    /// One line stating that, with the numbers it rests on.
+    public var conclusion: String
+}
+
+/// A generator's place against the memorisation frontier at its own novelty.
+public enum FrontierPosition: String, Codable, Sendable {
+    /// Its Dice interval lies wholly above the best trivial method at that novelty.
+    case above
+    /// The intervals overlap: a trivial method does as well at that novelty.
+    case on
+    /// Its Dice interval lies wholly below.
+    case below
+}
+
+/// The error overlap of two networks: Dice between the sets of voxels each gets wrong.
+/// Two networks with no errors at all overlap fully (1).
+public func errorOverlap(_ a: [Bool], _ b: [Bool]) -> Double {
+    var both = 0, either = 0
+    for i in a.indices where a[i] || b[i] {
+        either += 1
+        if a[i] && b[i] { both += 1 }
+    }
+    let onlyOne = either - both
+    return either > 0 ? Double(2 * both) / Double(2 * both + onlyOne) : 1
+}

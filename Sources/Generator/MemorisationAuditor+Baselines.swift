@@ -1,0 +1,60 @@
+import Foundation
+import TensorEngine
+
+extension MemorisationAuditor {
+    /// Noise levels of the noise baseline, in per-tensor standard deviations.
+    public static let noiseLevels = [0.01, 0.05, 0.1, 0.2]
+    /// Checkpoints averaged by the average baseline.
+    public static let averageSizes = [2, 4, 16]
+    /// Positions on the line between two good runs.
+    public static let interpolationFractions: [Float] = [0.25, 0.5, 0.75]
+
+    /// The baseline families on (test Dice, novelty), built from the best checkpoint (by
+    /// validation Dice) of each learned run, best run first, aligned to the best: noise on the
+    /// top 4; averages of the top k; 4 draws of a per-parameter Gaussian fitted to the top 16;
+    /// points between the top two runs and between the next two; and `initialisations`.
+    public func baselines(initialisations: [[Float]], seed: UInt64) throws -> MemorisationFrontier {
+        let ranked = learned.runs.indices.sorted { learned.bestValidationDice[$0] > learned.bestValidationDice[$1] }
+        let top = ranked.map { learned.runs[$0][learned.bestCheckpoint[$0]] }
+        let aligned = [top[0]] + top.dropFirst().map { distance.permutation.align($0, to: top[0]) }
+        var rng = SeededGenerator(seed: seed)
+        var settings: [(family: BaselineFamily, setting: String, networks: [[Float]])] = []
+        for sigma in Self.noiseLevels {
+            settings.append((.noise, String(format: "σ %.2f", sigma), top.prefix(4).map { distance.perturbed($0, sigma: sigma, rng: &rng) }))
+        }
+        var sizes = Self.averageSizes.filter { $0 < aligned.count }
+        if sizes.count < Self.averageSizes.count { sizes.append(aligned.count) }
+        for k in sizes { settings.append((.average, "k = \(k)", [average(Array(aligned.prefix(k)))])) }
+        settings.append((.gaussian, "fitted to k = \(min(16, aligned.count))", gaussianDraws(Array(aligned.prefix(16)), count: 4, rng: &rng)))
+        let pairs = stride(from: 0, to: aligned.count - 1, by: 2).prefix(2).map { (aligned[$0], aligned[$0 + 1]) }
+        for t in Self.interpolationFractions {
+            settings.append((.interpolation, String(format: "t = %.2f", t), pairs.map { a, b in zip(a, b).map { $0 + t * ($1 - $0) } }))
+        }
+        settings.append((.initialisation, "the unseen starts", initialisations))
+        let networks = settings.flatMap(\.networks)
+        let measured = try parallelMap(networks.count) { (dice: try testDice(networks[$0]), novelty: novelty(networks[$0])) }
+        var position = 0
+        let points = settings.map { setting -> BaselinePoint in
+            let slice = measured[position..<(position + setting.networks.count)]
+            position += setting.networks.count
+            return BaselinePoint(family: setting.family, setting: setting.setting, dice: Estimate(slice.map(\.dice)),
+                                 novelty: Estimate(slice.map(\.novelty)))
+        }
+        return MemorisationFrontier(points: points)
+    }
+
+    /// Independent draws of a Gaussian with each parameter's mean and standard deviation over `members`.
+    func gaussianDraws(_ members: [[Float]], count: Int, rng: inout SeededGenerator) -> [[Float]] {
+        let mean = average(members)
+        let deviation = mean.indices.map { i in
+            (members.map { ($0[i] - mean[i]) * ($0[i] - mean[i]) }.reduce(0, +) / Float(members.count)).squareRoot()
+        }
+        return (0..<count).map { _ in mean.indices.map { mean[$0] + deviation[$0] * rng.nextNormal() } }
+    }
+
+    func average(_ members: [[Float]]) -> [Float] {
+        var sum = [Float](repeating: 0, count: members[0].count)
+        for member in members { for i in sum.indices { sum[i] += member[i] } }
+        return sum.map { $0 / Float(members.count) }
+    }
+}

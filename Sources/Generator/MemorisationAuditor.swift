@@ -1,0 +1,128 @@
+import Foundation
+import Segmentation
+import TensorEngine
+import Zoo
+
+/// The networks of one kind of start (unseen or seen) that an audit measures.
+public struct AuditedStarts {
+    /// The starts the generator was handed.
+    public var starts: [[Float]]
+    /// The network generated from each start, all at one prompt.
+    public var generated: [[Float]]
+    /// Test Dice of each generated network (reported, never selected by).
+    public var dice: [Double]
+    /// The network trained from each of the first starts with the zoo's recipe, when known (start fidelity).
+    public var trained: [[Float]]?
+
+    public init(starts: [[Float]], generated: [[Float]], dice: [Double], trained: [[Float]]? = nil) {
+        self.starts = starts
+        self.generated = generated
+        self.dice = dice
+        self.trained = trained
+    }
+}
+
+/// Measures a task's generated networks against the networks its generator learned from:
+/// novelty, behavioural novelty, start dependence and start fidelity, and the baselines'
+/// frontier on the same axes.
+public struct MemorisationAuditor {
+    public let task: String
+    public let learned: LearnedNetworks
+    public let distance: AlignedDistance
+    /// The zoo's reference distance and each run's own.
+    public let reference: (median: Double, perRun: [Double])
+    /// Error voxels (validation cases) of a flat parameter vector.
+    let errors: ([Float]) throws -> [Bool]
+    /// Test Dice of a flat parameter vector, for reporting.
+    let testDice: ([Float]) throws -> Double
+    /// Error voxels of every learned network, run by run.
+    let learnedErrors: [[[Bool]]]
+
+    /// An auditor over `learned` with the given measurements; computes the reference distance
+    /// and the learned networks' errors once.
+    public init(task: String, learned: LearnedNetworks, distance: AlignedDistance, errors: @escaping ([Float]) throws -> [Bool],
+                testDice: @escaping ([Float]) throws -> Double) throws {
+        self.task = task
+        self.learned = learned
+        self.distance = distance
+        self.errors = errors
+        self.testDice = testDice
+        reference = try learned.referenceDistance(distance)
+        let flat = learned.runs.flatMap { $0 }
+        let masks = try parallelMap(flat.count) { try errors(flat[$0]) }
+        var position = 0
+        learnedErrors = learned.runs.map { run in
+            defer { position += run.count }
+            return Array(masks[position..<(position + run.count)])
+        }
+    }
+
+    /// The auditor of `generator`'s networks for `task`: the networks it learned from `zoo`,
+    /// distances in its normaliser's units, errors on the validation cases and Dice on the test
+    /// cases of `evaluator`.
+    public init(generator: WeightGenerator, task: String, zoo: Zoo, evaluator: TaskEvaluator) throws {
+        let description = generator.description
+        let permutation = try UNetPermutation(configuration: description.architecture, layout: description.normalizer.layout)
+        try self.init(task: task, learned: try LearnedNetworks.of(description, task: task, zoo: zoo),
+                      distance: AlignedDistance(normalizer: description.normalizer, permutation: permutation),
+                      errors: { values in
+                          try evaluator.validationPredictions(try generator.network(from: values)).flatMap { item, prediction in
+                              let reference = item.label ?? [UInt8](repeating: 0, count: prediction.count)
+                              return zip(prediction, reference).map { $0 != $1 }
+                          }
+                      },
+                      testDice: { try evaluator.testDice(try generator.network(from: $0)) })
+    }
+
+    /// A network's novelty: aligned distance to the nearest learned network over the reference distance.
+    public func novelty(_ values: [Float]) -> Double {
+        learned.nearest(to: values, distance: distance).distance / reference.median
+    }
+
+    /// The largest error overlap of a network with any learned network other than those of `excludedRun`.
+    func behaviouralOverlap(_ mask: [Bool], excludingRun excludedRun: Int? = nil) -> Double {
+        learnedErrors.enumerated().filter { $0.offset != excludedRun }.flatMap(\.element).map { errorOverlap(mask, $0) }.max() ?? .nan
+    }
+
+    /// The audit of one kind of start.
+    public func measure(_ kind: AuditedStarts) throws -> StartKindAudit {
+        let generated = kind.generated
+        let novelties = try parallelMap(generated.count) { novelty(generated[$0]) }
+        let overlaps = try parallelMap(generated.count) { behaviouralOverlap(try errors(generated[$0])) }
+        // Each network against the next one's (a ring over the starts): pairs of different starts at one prompt.
+        let dependence = generated.count < 2 ? [] : try parallelMap(generated.count) {
+            distance(generated[$0], generated[($0 + 1) % generated.count]) / reference.median
+        }
+        var fidelityToStart: Estimate?, fidelityAgainstOthers: Estimate?
+        if let trained = kind.trained, !trained.isEmpty, trained.count <= generated.count {
+            let fidelity = try parallelMap(trained.count) { index -> (Double, Double) in
+                let own = distance(generated[index], trained[index])
+                let startToOwn = distance(kind.starts[index], trained[index])
+                let others = trained.indices.filter { $0 != index }.map { distance(generated[index], trained[$0]) }
+                return (own / startToOwn, others.isEmpty ? .nan : own / others.min()!)
+            }
+            fidelityToStart = Estimate(fidelity.map(\.0))
+            if trained.count > 1 { fidelityAgainstOthers = Estimate(fidelity.map(\.1)) }
+        }
+        return StartKindAudit(novelty: Estimate(novelties), behaviouralOverlap: Estimate(overlaps), startDependence: Estimate(dependence),
+                              fidelityToStart: fidelityToStart, fidelityAgainstOthers: fidelityAgainstOthers, dice: Estimate(kind.dice))
+    }
+
+    /// The whole audit: both kinds of start, the zoo's own behavioural overlap, the baselines'
+    /// frontier (with the unseen starts as the initialisation baseline) and the verdict.
+    public func audit(unseen: AuditedStarts, seen: AuditedStarts, seed: UInt64 = 0) throws -> MemorisationAudit {
+        let unseenAudit = try measure(unseen), seenAudit = try measure(seen)
+        let zooOverlap = learned.runs.indices.map { run in
+            behaviouralOverlap(learnedErrors[run][learned.final[run]], excludingRun: run)
+        }
+        let frontier = try baselines(initialisations: unseen.starts, seed: seed)
+        let position = frontier.position(dice: unseenAudit.dice, novelty: unseenAudit.novelty)
+        let conclusion = String(
+            format: "%@: %@ the memorisation frontier — from unseen starts Dice %.3f [%.3f, %.3f] at novelty %.2f, "
+                + "where the best trivial method reaches %.3f",
+            task, position.rawValue, unseenAudit.dice.mean, unseenAudit.dice.lower, unseenAudit.dice.upper, unseenAudit.novelty.mean,
+            frontier.bestDice(atNovelty: unseenAudit.novelty.mean))
+        return MemorisationAudit(task: task, referenceDistance: reference.median, zooBehaviouralOverlap: Estimate(zooOverlap),
+                                 unseen: unseenAudit, seen: seenAudit, frontier: frontier, position: position, conclusion: conclusion)
+    }
+}

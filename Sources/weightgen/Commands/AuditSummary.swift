@@ -1,0 +1,21 @@
+import Foundation
+import Generator
+
+/// The memorisation audit of one task as a few lines of text: each measure with its 95% interval, per kind of start.
+func printAudit(_ audit: MemorisationAudit) {
+    func estimate(_ value: Estimate?) -> String {
+        guard let value else { return "—" }
+        return String(format: "%.3f [%.3f, %.3f]", value.mean, value.lower, value.upper)
+    }
+    log(String(format: "%@ audit: reference distance %.3f per-tensor std; zoo finals' error overlap with other runs %@",
+               audit.task, audit.referenceDistance, estimate(audit.zooBehaviouralOverlap)))
+    for (kind, measures) in [("unseen", audit.unseen), ("seen", audit.seen)] {
+        log("  \(kind) starts: Dice \(estimate(measures.dice)); novelty \(estimate(measures.novelty)); "
+            + "error overlap \(estimate(measures.behaviouralOverlap)); start dependence \(estimate(measures.startDependence)); "
+            + "fidelity (a) \(estimate(measures.fidelityToStart)), (b) \(estimate(measures.fidelityAgainstOthers))")
+    }
+    for point in audit.frontier.points {
+        log("  baseline \(point.family.rawValue) \(point.setting): Dice \(estimate(point.dice)); novelty \(estimate(point.novelty))")
+    }
+    log("  " + audit.conclusion)
+}

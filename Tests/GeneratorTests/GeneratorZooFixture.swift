@@ -1,0 +1,30 @@
+import Foundation
+import Segmentation
+import XCTest
+import Zoo
+
+extension XCTestCase {
+    /// A two-task zoo of four short runs each on a 32×32 phantom, removed after the test.
+    func makeGeneratorTestZoo() throws -> Zoo {
+        let dataset = FileManager.default.temporaryDirectory.appendingPathComponent("gen-phantom-\(UUID().uuidString)")
+        let zooFolder = FileManager.default.temporaryDirectory.appendingPathComponent("gen-zoo-\(UUID().uuidString)")
+        addTeardownBlock { for url in [dataset, zooFolder] { try? FileManager.default.removeItem(at: url) } }
+        let phantom = try SpinalCordPhantom(configuration: PhantomConfiguration(seed: 3, size: 32))
+        _ = try PhantomDatasetWriter.write(phantom, caseCount: 20, to: dataset, tasks: [.cord, .canal])
+        var distribution = HyperparameterDistribution.standard
+        distribution.iterations = [10]
+        distribution.batchSizes = [4]
+        let plan = ZooPlan(datasetPath: dataset.path, tasks: ["cord", "canal"], patchSize: [1, 32, 32], runsPerTask: 4,
+                           checkpointsPerRun: 4, distribution: distribution, validationCases: 4, testCases: 4, trainingLossCases: 4)
+        let zoo = try Zoo.create(at: zooFolder, plan: plan)
+        _ = try ZooBuilder(zoo: zoo, workers: 2).build()
+        return zoo
+    }
+
+    /// A fresh folder path, removed after the test.
+    func temporaryGeneratorFolder() -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gen-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        return folder
+    }
+}

@@ -1,0 +1,91 @@
+import Segmentation
+import TensorEngine
+import XCTest
+import Zoo
+@testable import Generator
+
+/// The audit's measures on networks whose answers are known: copies, noisy copies, the starts
+/// themselves and the networks "trained" from them (here a fixed move away from each start).
+final class MemorisationAuditTests: XCTestCase {
+    private let configuration = UNetPreset.tiny.configuration(spatialRank: 2)
+
+    private func network(seed: UInt64) throws -> [Float] {
+        try ParameterLayout(try PlainConvUNet(configuration, seed: 0)).flatten(try PlainConvUNet(configuration, seed: seed))
+    }
+
+    /// Four runs of three networks: a start, halfway, and the start moved by a second random network.
+    private func auditor() throws -> MemorisationAuditor {
+        let layout = ParameterLayout(try PlainConvUNet(configuration, seed: 0))
+        let runs = try (0..<4).map { run -> [[Float]] in
+            let start = try network(seed: 100 + UInt64(run)), move = try network(seed: 200 + UInt64(run))
+            return [start, zip(start, move).map { $0 + 0.5 * $1 }, zip(start, move).map { $0 + $1 }]
+        }
+        let learned = LearnedNetworks(runs: runs, bestCheckpoint: [2, 2, 2, 2], bestValidationDice: [0.8, 0.9, 0.7, 0.6],
+                                      final: [2, 2, 2, 2])
+        let distance = AlignedDistance(normalizer: ParameterNormalizer(layout: layout, checkpoints: runs.flatMap { $0 }),
+                                       permutation: try UNetPermutation(configuration: configuration, layout: layout))
+        // Errors: where the first thousand parameters are positive; Dice: the mean of the first ten.
+        return try MemorisationAuditor(task: "cord", learned: learned, distance: distance,
+                                       errors: { Array($0.prefix(1000).map { $0 > 0 }) },
+                                       testDice: { Double($0.prefix(10).reduce(0, +)) / 10 })
+    }
+
+    func testACopyOfALearnedNetworkHasNoveltyZeroAndIgnoresItsStart() throws {
+        let auditor = try auditor()
+        XCTAssertGreaterThan(auditor.reference.median, 0.1, "independent runs lie apart")
+        let copy = auditor.learned.runs[1][2]
+        var rng = SeededGenerator(seed: 5)
+        let permutation = auditor.distance.permutation
+        let reordered = permutation.apply(permutation.sample(&rng), to: copy)
+        let starts = try (0..<3).map { try network(seed: 300 + UInt64($0)) }
+        let audit = try auditor.measure(AuditedStarts(starts: starts, generated: [copy, reordered, copy], dice: [0.9, 0.9, 0.9]))
+        XCTAssertEqual(audit.novelty.mean, 0, accuracy: 1e-6, "a copy, in any channel order, is no distance from the zoo")
+        XCTAssertEqual(audit.startDependence.mean, 0, accuracy: 1e-6, "the same network from every start ignores the start")
+        XCTAssertEqual(audit.behaviouralOverlap.values[0], 1, "a copy makes exactly the learned network's mistakes")
+    }
+
+    func testNoiseOfSigmaHasTheNoveltyOfSigma() throws {
+        let auditor = try auditor()
+        for sigma in [0.02, 0.05] {
+            var rng = SeededGenerator(seed: 9)
+            let noisy = auditor.distance.perturbed(auditor.learned.runs[0][2], sigma: sigma, rng: &rng)
+            XCTAssertEqual(auditor.novelty(noisy) * auditor.reference.median, sigma, accuracy: 0.05 * sigma,
+                           "noise of σ per-tensor deviations lies σ from the network it was added to")
+        }
+    }
+
+    func testStartFidelityScoresTheStartOneAndItsOwnTrainedNetworkZero() throws {
+        let auditor = try auditor()
+        let starts = try (0..<3).map { try network(seed: 400 + UInt64($0)) }
+        let trained = try starts.enumerated().map { index, start in zip(start, try network(seed: 500 + UInt64(index))).map { $0 + $1 } }
+        let returnsStart = try auditor.measure(AuditedStarts(starts: starts, generated: starts, dice: [0, 0, 0], trained: trained))
+        XCTAssertEqual(returnsStart.fidelityToStart?.mean ?? .nan, 1, accuracy: 1e-12, "returning the start scores (a) = 1")
+        let returnsTrained = try auditor.measure(AuditedStarts(starts: starts, generated: trained, dice: [0, 0, 0], trained: trained))
+        XCTAssertEqual(returnsTrained.fidelityToStart?.mean ?? .nan, 0, accuracy: 1e-12, "its own trained network scores (a) = 0")
+        XCTAssertLessThan(try XCTUnwrap(returnsTrained.fidelityAgainstOthers).upper, 1)
+        // Most of the way from the start to its trained network: (a) well below 1, and nearer its own than any other.
+        let mostly = zip(starts, trained).map { start, end in zip(start, end).map { $0 + 0.8 * ($1 - $0) } }
+        let moved = try auditor.measure(AuditedStarts(starts: starts, generated: mostly, dice: [0, 0, 0], trained: trained))
+        XCTAssertLessThan(try XCTUnwrap(moved.fidelityToStart).upper, 0.5)
+        XCTAssertLessThan(try XCTUnwrap(moved.fidelityAgainstOthers).upper, 1)
+    }
+
+    func testTheFrontierIsTheBestDiceAtOrBeyondANovelty() throws {
+        let frontier = MemorisationFrontier(points: [
+            BaselinePoint(family: .noise, setting: "σ 0.01", dice: Estimate([0.9]), novelty: Estimate([0.05])),
+            BaselinePoint(family: .noise, setting: "σ 0.2", dice: Estimate([0.6]), novelty: Estimate([0.5])),
+            BaselinePoint(family: .initialisation, setting: "starts", dice: Estimate([0.05]), novelty: Estimate([1.2])),
+        ])
+        XCTAssertEqual(frontier.bestDice(atNovelty: 0), 0.9)
+        XCTAssertEqual(frontier.bestDice(atNovelty: 0.3), 0.6)
+        XCTAssertEqual(frontier.bestDice(atNovelty: 2), 0.05, "beyond every baseline, the most novel one's Dice")
+        XCTAssertEqual(frontier.position(dice: Estimate([0.88, 0.89, 0.9]), novelty: Estimate([0.01])), .on)
+        XCTAssertEqual(frontier.position(dice: Estimate([0.7, 0.71, 0.72]), novelty: Estimate([0.4])), .above)
+        XCTAssertEqual(frontier.position(dice: Estimate([0.1, 0.11]), novelty: Estimate([0.4])), .below)
+        let auditor = try auditor()
+        let baselines = try auditor.baselines(initialisations: [try network(seed: 9)], seed: 1)
+        XCTAssertEqual(Set(baselines.points.map(\.family)), Set(BaselineFamily.allCases))
+        let noise = baselines.points.filter { $0.family == .noise }.map(\.novelty.mean)
+        XCTAssertEqual(noise, noise.sorted(), "more noise, more novelty")
+    }
+}

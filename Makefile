@@ -37,7 +37,7 @@ bench: build
 
 # The main job: phantom → zoo → generators → evaluation against baselines → HTML report
 # (DEMO/report/index.html), at demo size (about 9–10 minutes on 2 cores after the build).
-# `make demo SIZE=full` runs the generator issue's scale (hours); re-running resumes.
+# `make demo SIZE=full` runs the acceptance scale (hours); re-running resumes.
 DEMO ?= runs/demo
 SIZE ?= demo
 demo: build

@@ -3,7 +3,7 @@ import Generator
 import Segmentation
 
 /// The sizes of one experiment: data, zoo, generators and evaluation. `demo` finishes in
-/// minutes on a 2-core machine; `full` is the scale of the generator issue's acceptance runs.
+/// minutes on a 2-core machine; `full` is the scale of the generator's acceptance runs.
 public struct ExperimentConfiguration: Codable, Sendable, Equatable {
     /// Phantom cases written when no dataset is given.
     public var phantomCases: Int
@@ -43,7 +43,7 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
         generatorBatchSize: nil, permutationAugmentation: false, seeds: 8, alignmentStarts: 8, samplingSteps: 50,
         fineTuneIterations: 50, recursiveDepth: 5, perTaskGenerators: true)
 
-    /// The generator issue's scale: 3 tasks × 128 runs × 20 checkpoints, the default generator (hours on 2 cores).
+    /// The acceptance scale: 3 tasks × 128 runs × 20 checkpoints, the default generator (hours on 2 cores).
     public static let full = ExperimentConfiguration(
         phantomCases: 200, phantomSeed: 1, tasks: ["cord", "canal", "lesion"], preset: .tiny, runsPerTask: 128, zooSeed: 0, checkpointsPerRun: 20,
         runIterations: [300, 600, 1200], validationCases: 16, testCases: 32, generatorSize: "default", generatorSteps: 10000,

@@ -10,7 +10,7 @@ struct Experiment: ParsableCommand {
         Writes OUT/data (the phantom, unless --dataset is given), OUT/zoo, OUT/generator, OUT/generator-TASK \
         and OUT/report/index.html with results.json. Re-running the same command resumes: finished stages \
         (zoo runs, generator steps) are kept. --size demo finishes in about 10 minutes on 2 cores; \
-        --size full is the generator issue's scale (hours). `weightgen experiment report OUT/report` \
+        --size full is the acceptance scale: 3 × 128 runs × 20 checkpoints (hours). `weightgen experiment report OUT/report` \
         re-renders the HTML from results.json.
         """,
         subcommands: [ExperimentRun.self, ExperimentReport.self], defaultSubcommand: ExperimentRun.self)
@@ -30,7 +30,7 @@ struct ExperimentRun: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the experiment and write its report.")
 
     @Option(help: "Output folder.") var out = "runs/experiment"
-    @Option(help: "demo (minutes) or full (the generator issue's scale).") var size = "demo"
+    @Option(help: "demo (minutes) or full (the acceptance scale: 3 × 128 runs × 20 checkpoints).") var size = "demo"
     @Option(help: "An nnU-Net raw dataset, or a folder of them (one per task); default: the built-in phantom.") var dataset: String?
     @Option(help: "Comma-separated tasks (default: cord,canal,lesion for the phantom; set it for your dataset).") var tasks: String?
     @Option(help: "Zoo runs per task (default: the size's).") var runs: Int?

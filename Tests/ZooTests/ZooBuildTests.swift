@@ -25,6 +25,25 @@ final class ZooBuildTests: XCTestCase {
         return folder
     }
 
+    /// A run that collapsed to all-background stays a zoo member: its Dice is recorded as
+    /// measured (0, not left out as an empty case would be) and the build reports it.
+    func testACollapsedNetworkIsRecordedWithDiceZeroAndReported() throws {
+        let zoo = try Zoo.create(at: newFolder(), plan: ZooFixture.plan(dataset: dataset, runs: 1))
+        var reported: [EmptyPredictions?] = []
+        _ = try ZooBuilder(zoo: zoo, workers: 1).build { reported.append($0.finalEmptyPredictions) }
+        XCTAssertEqual(reported.count, 1)
+        XCTAssertNotNil(reported.first ?? nil, "a finished run reports its final checkpoint's empty predictions")
+
+        let data = try TaskData(zoo: zoo, task: "cord")
+        let network = try PlainConvUNet(try zoo.architecture(try zoo.planArchitectureID()).configuration, seed: 1)
+        // A background bias no input can outweigh: the network of a collapsed run.
+        for head in network.segmentationLayers.elements { head.bias!.pointer[0] = 1e3 }
+        XCTAssertEqual(try data.evaluator.evaluate(network).validationDice, 0)
+        let empty = try data.evaluator.validationEmptyPredictions(network)
+        XCTAssertGreaterThan(empty.casesWithForeground, 0)
+        XCTAssertTrue(empty.collapsed, empty.problem ?? "no empty prediction")
+    }
+
     func testBuildRecordsEveryPlannedCheckpointAndIsSound() throws {
         let plan = ZooFixture.plan(dataset: dataset, tasks: ["cord", "canal"], runs: 3)
         let zoo = try Zoo.create(at: newFolder(), plan: plan)

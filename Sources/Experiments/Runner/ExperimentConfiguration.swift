@@ -39,7 +39,7 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
     /// About 10 minutes on 2 cores after the build: 3 tasks × 12 runs, small generators.
     public static let demo = ExperimentConfiguration(
         phantomCases: 96, phantomSeed: 1, tasks: ["cord", "canal", "lesion"], preset: .tiny, runsPerTask: 12, zooSeed: 0, checkpointsPerRun: 10,
-        runIterations: [300, 600], validationCases: 8, testCases: 24, generatorSize: "small", generatorSteps: 1000,
+        runIterations: [300, 600], validationCases: 8, testCases: 24, generatorSize: "small", generatorSteps: 600,
         generatorBatchSize: nil, permutationAugmentation: false, seeds: 8, alignmentStarts: 8, samplingSteps: 50,
         fineTuneIterations: 50, recursiveDepth: 5, perTaskGenerators: true)
 

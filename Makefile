@@ -36,7 +36,7 @@ bench: build
 	.build/release/weightgen bench engine
 
 # The main job: phantom → zoo → generators → evaluation against baselines → HTML report
-# (DEMO/report/index.html), at demo size (about 9–10 minutes on 2 cores after the build).
+# (DEMO/report/index.html), at demo size (about 14 minutes on a slow 2-core machine after the build).
 # `make demo SIZE=full` runs the acceptance scale (hours); re-running resumes.
 DEMO ?= runs/demo
 SIZE ?= demo

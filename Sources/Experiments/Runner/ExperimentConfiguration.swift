@@ -36,7 +36,7 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
     /// Train one generator per task as well, for the multi-task comparison.
     public var perTaskGenerators: Bool
 
-    /// About 10 minutes on 2 cores after the build: 3 tasks × 12 runs, small generators.
+    /// About 14 minutes on a slow 2-core machine after the build: 3 tasks × 12 runs, small generators.
     public static let demo = ExperimentConfiguration(
         phantomCases: 96, phantomSeed: 1, tasks: ["cord", "canal", "lesion"], preset: .tiny, runsPerTask: 12, zooSeed: 0, checkpointsPerRun: 10,
         runIterations: [300, 600], validationCases: 8, testCases: 24, generatorSize: "small", generatorSteps: 600,

@@ -5,11 +5,11 @@ import TensorEngine
 
 /// Progress of a zoo build, reported after every committed run.
 public struct ZooBuildProgress: Sendable {
-    /// Runs of this zoo's part of the plan recorded so far (done or failed), including earlier sessions.
+    /// Runs of this zoo's part of the plan recorded so far (done or failed), including earlier invocations.
     public let runsRecorded: Int
     public let runsPlanned: Int
     public let runsFailed: Int
-    /// Checkpoints saved per second in this session.
+    /// Checkpoints saved per second in this invocation.
     public let checkpointsPerSecond: Double
     /// Estimated seconds until the plan is complete.
     public let secondsRemaining: Double
@@ -23,7 +23,7 @@ public struct ZooBuildProgress: Sendable {
     public let failure: String?
 }
 
-/// What a build session did.
+/// What one invocation of the builder did.
 public struct ZooBuildSummary: Sendable {
     public let runsTrained: Int
     public let runsFailed: Int
@@ -44,7 +44,7 @@ public final class ZooBuilder {
         self.workers = max(1, workers)
     }
 
-    /// Builds what is missing and returns what this session did. Safe to interrupt at any
+    /// Builds what is missing and returns what this invocation did. Safe to interrupt at any
     /// moment: a run is recorded only after its file is complete, and an interrupted run is
     /// retrained from scratch next time (with the same seed, so to the same result).
     public func build(progress: (ZooBuildProgress) -> Void = { _ in }) throws -> ZooBuildSummary {

@@ -66,7 +66,7 @@ final class ZooInterruptionTests: XCTestCase {
             }
         }
         XCTAssertEqual(kills, 10, "ten kills of a live build")
-        XCTAssertGreaterThan(recordedBeforeResume, 0, "no run survived the interrupted sessions")
+        XCTAssertGreaterThan(recordedBeforeResume, 0, "no run survived the interrupted builds")
         print("zoo kill test: \(kills) kills in \(attempts) launches over \(folders.count) zoo(s); "
             + "up to \(recordedBeforeResume) checkpoints recorded before a resume")
 

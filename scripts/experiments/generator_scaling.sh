@@ -4,7 +4,7 @@
 # Dice, ratio to the best zoo checkpoint, prompt alignment).
 # Usage: scripts/experiments/generator_scaling.sh ZOO OUT [CONFIG] [STEPS] ["16 32 64 128"] [SEEDS]
 # Variants (VARIANTS, default "on off"): on = permutation augmentation, off = none, aligned =
-# runs aligned to a reference with the start hidden (the fourth session's default), paths =
+# runs aligned to a reference with the start hidden (the earlier default, before path targets), paths =
 # aligned plus path targets, metric-balanced targets and the run embedding (the default's method).
 # Extra `generator train` options go in GENERATOR_OPTIONS, e.g. "--tasks cord --batch-size 32".
 set -euo pipefail

@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := -c release
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: deps build build-tests test test-kernels test-parity bench demo clean
+.PHONY: deps build build-tests test test-kernels test-slurm test-parity bench demo clean
 
 deps:
 	@scripts/install-deps.sh
@@ -22,6 +22,12 @@ test: build-tests
 # the kernel each time: tolerances must hold on every kernel, not only this machine's.
 test-kernels: build-tests
 	scripts/test-kernels.sh $(KERNELS)
+
+# The Slurm jobs (zoo array with a cancelled shard, requeued generator training) on a one-node
+# cluster started here and stopped after (scripts/slurm/local_cluster.sh); installs slurm-wlm and
+# munge when missing. Uses the release binary the tests build, so it needs no build of its own.
+test-slurm: build-tests
+	scripts/slurm/test_slurm.sh
 
 # weightgen's nnU-Net inference against nnU-Net's own on the parity suite: a Python venv with
 # nnunetv2 (scripts/parity/make_venv.sh), the suite's volumes from ../shared and nnU-Net's

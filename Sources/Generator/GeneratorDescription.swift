@@ -42,6 +42,9 @@ public struct GeneratorDescription: Codable, Sendable {
     public var step: Int
     /// Mean loss per logging interval.
     public var lossHistory: [Float]
+    /// Losses of the steps after the last logged mean, when training stopped between two log steps
+    /// (nil otherwise): a resumed run logs the same means as one that never stopped.
+    public var unloggedLosses: [Float]?
     public var seconds: Double
 
     /// Rows of the run embedding (0 without one).
@@ -60,9 +63,12 @@ public struct LearnedRun: Codable, Sendable, Equatable {
     public var bestMetric: Double
 }
 
-/// Reads and writes a generator folder atomically (weights first, then the description).
+/// Reads and writes a generator folder. The weights file is written atomically and carries the
+/// description in its metadata, so it alone is a consistent training state even when a kill lands
+/// between the two files; `generator.json` is its readable copy, written after it.
 enum GeneratorStore {
     static let descriptionFile = "generator.json", weightsFile = "generator.safetensors"
+    static let descriptionMetadataKey = "description"
 
     static func write(_ description: GeneratorDescription, model: GeneratorModel, ema: ExponentialMovingAverage,
                       optimizer: Adam, to folder: URL) throws {
@@ -74,11 +80,12 @@ enum GeneratorStore {
             if let m = optimizer.firstMoments[name] { tensors.append(NamedTensor("adam.m.\(name)", try StoredTensor(m))) }
             if let v = optimizer.secondMoments[name] { tensors.append(NamedTensor("adam.v.\(name)", try StoredTensor(v))) }
         }
-        try SafeTensors.write(SafeTensorsFile(tensors: tensors, metadata: ["format": "weightgen-generator"]),
-                              to: folder.appendingPathComponent(weightsFile))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicWrite.write(try encoder.encode(description), to: folder.appendingPathComponent(descriptionFile))
+        let json = try encoder.encode(description)
+        let metadata = ["format": "weightgen-generator", descriptionMetadataKey: String(decoding: json, as: UTF8.self)]
+        try SafeTensors.write(SafeTensorsFile(tensors: tensors, metadata: metadata), to: folder.appendingPathComponent(weightsFile))
+        try AtomicWrite.write(json, to: folder.appendingPathComponent(descriptionFile))
     }
 
     static func readDescription(_ folder: URL) throws -> GeneratorDescription {
@@ -86,10 +93,23 @@ enum GeneratorStore {
         guard let data = try? Data(contentsOf: url) else {
             throw GeneratorError.corrupt(path: url.path, reason: "no generator description (is this a generator folder?)")
         }
+        return try decodeDescription(data, path: url.path)
+    }
+
+    /// What training resumes from: the description and tensors of the weights file (the description
+    /// from `generator.json` for folders written before the weights file carried it).
+    static func readTrainingState(_ folder: URL) throws -> (description: GeneratorDescription, tensors: SafeTensorsFile) {
+        let url = folder.appendingPathComponent(weightsFile)
+        let file = try SafeTensors.read(url)
+        guard let json = file.metadata[descriptionMetadataKey] else { return (try readDescription(folder), file) }
+        return (try decodeDescription(Data(json.utf8), path: url.path), file)
+    }
+
+    private static func decodeDescription(_ data: Data, path: String) throws -> GeneratorDescription {
         struct Version: Decodable { var formatVersion: Int? }
         let version = (try? JSONDecoder().decode(Version.self, from: data))?.formatVersion ?? 1
         guard (GeneratorDescription.oldestReadableFormatVersion...GeneratorDescription.currentFormatVersion).contains(version) else {
-            throw GeneratorError.corrupt(path: url.path, reason: version < GeneratorDescription.oldestReadableFormatVersion
+            throw GeneratorError.corrupt(path: path, reason: version < GeneratorDescription.oldestReadableFormatVersion
                 ? "a generator of format \(version), prompted and trained with test-case Dice; retrain it (weightgen generator train) "
                     + "so that no test case reaches training"
                 : "a generator of format \(version), newer than this weightgen (\(GeneratorDescription.currentFormatVersion))")
@@ -101,13 +121,17 @@ enum GeneratorStore {
             description.formatVersion = GeneratorDescription.currentFormatVersion
             return description
         } catch {
-            throw GeneratorError.corrupt(path: url.path, reason: "unreadable generator description (format \(version)): \(error)")
+            throw GeneratorError.corrupt(path: path, reason: "unreadable generator description (format \(version)): \(error)")
         }
     }
 
-    /// The stored tensors under `prefix` ("model.", "ema.", "adam.m.", "adam.v."), keyed by parameter name.
+    /// The stored tensors of the folder's weights file under `prefix` ("model.", "ema.", "adam.m.", "adam.v."), keyed by parameter name.
     static func readTensors(_ folder: URL, prefix: String) throws -> [String: Tensor] {
-        let file = try SafeTensors.read(folder.appendingPathComponent(weightsFile))
+        try tensors(in: try SafeTensors.read(folder.appendingPathComponent(weightsFile)), prefix: prefix)
+    }
+
+    /// The tensors of `file` under `prefix`, keyed by parameter name.
+    static func tensors(in file: SafeTensorsFile, prefix: String) throws -> [String: Tensor] {
         var result: [String: Tensor] = [:]
         for named in file.tensors where named.name.hasPrefix(prefix) {
             result[String(named.name.dropFirst(prefix.count))] = try named.tensor.makeTensor()

@@ -46,8 +46,9 @@ public final class GeneratorTrainer {
         self.zoo = zoo
         self.folder = folder
         let tasks = tasks ?? zoo.plan.tasks
-        let saved = FileManager.default.fileExists(atPath: folder.appendingPathComponent(GeneratorStore.descriptionFile).path)
-        let resumed = saved ? try GeneratorStore.readDescription(folder) : nil
+        let saved = FileManager.default.fileExists(atPath: folder.appendingPathComponent(GeneratorStore.weightsFile).path)
+        let state = saved ? try GeneratorStore.readTrainingState(folder) : nil
+        let resumed = state?.description
         if let resumed, resumed.zoo != zoo.folder.standardizedFileURL.path || resumed.tasks != tasks || resumed.configuration != configuration {
             throw GeneratorError.incompatible("\(folder.path) holds a generator of another zoo, task list or configuration; choose another --out")
         }
@@ -91,17 +92,15 @@ public final class GeneratorTrainer {
                                    runCount: description.runCount, seed: seed)
         optimizer = Adam.adamW(groups: ParameterGroup.decayAndNoDecay(model.namedParameters(), weightDecay: configuration.schedule.weightDecay),
                                learningRate: configuration.schedule.learningRate)
-        if resumed != nil {
-            try model.loadStateDict(try GeneratorStore.readTensors(folder, prefix: "model."))
+        if let state {
+            try model.loadStateDict(try GeneratorStore.tensors(in: state.tensors, prefix: "model."))
         }
         ema = ExponentialMovingAverage(parameters: model.namedParameters(), decay: configuration.schedule.emaDecay)
-        if resumed != nil {
-            let shadow = try GeneratorStore.readTensors(folder, prefix: "ema.")
-            for (name, tensor) in shadow { try ema.shadow[name]?.assign(tensor) }
-            let completed = resumed?.step ?? 0
-            let steps = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, completed) })
-            optimizer.restore(firstMoments: try GeneratorStore.readTensors(folder, prefix: "adam.m."),
-                              secondMoments: try GeneratorStore.readTensors(folder, prefix: "adam.v."), steps: steps)
+        if let state {
+            for (name, tensor) in try GeneratorStore.tensors(in: state.tensors, prefix: "ema.") { try ema.shadow[name]?.assign(tensor) }
+            let steps = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, state.description.step) })
+            optimizer.restore(firstMoments: try GeneratorStore.tensors(in: state.tensors, prefix: "adam.m."),
+                              secondMoments: try GeneratorStore.tensors(in: state.tensors, prefix: "adam.v."), steps: steps)
         }
         var evaluations: [(Int, [Float], Double, Double)] = []
         for (index, task) in tasks.enumerated() {
@@ -115,15 +114,29 @@ public final class GeneratorTrainer {
         self.evaluators = evaluators
     }
 
-    /// Trains until `configuration.schedule.trainingSteps`, saving every `checkpointInterval` steps and at the end.
-    public func train(progress: (GeneratorProgress) -> Void = { _ in }) throws {
+    /// Trains until `configuration.schedule.trainingSteps`, saving every `checkpointInterval` steps and
+    /// at the end, or until `shouldStop` (asked before every step) says so: then it saves and returns
+    /// `.stopped`. Each step draws its batch from a stream seeded by the step number, so a run that
+    /// stops and resumes any number of times ends with the weights of one that never stopped.
+    @discardableResult
+    public func train(stopWhen shouldStop: () -> Bool = { false }, progress: (GeneratorProgress) -> Void = { _ in }) throws -> TrainingOutcome {
         let c = description.configuration
         let schedule = WarmupCosineLearningRate(peak: c.schedule.learningRate, warmupSteps: c.schedule.warmupSteps, totalSteps: c.schedule.trainingSteps)
-        var rng = SeededGenerator(seed: description.seed &+ UInt64(description.step) &* 0x9E37_79B9)
         let start = Date(), firstStep = description.step, earlierSeconds = description.seconds
-        var recent: [Float] = []
+        var recent = description.unloggedLosses ?? []
+        description.unloggedLosses = nil
+        func save() throws {
+            description.seconds = earlierSeconds + Date().timeIntervalSince(start)
+            try GeneratorStore.write(description, model: model, ema: ema, optimizer: optimizer, to: folder)
+        }
         while description.step < c.schedule.trainingSteps {
+            if shouldStop() {
+                description.unloggedLosses = recent.isEmpty ? nil : recent
+                try save()
+                return .stopped(step: description.step)
+            }
             optimizer.learningRate = schedule.learningRate(at: description.step)
+            var rng = SeededGenerator(seed: description.seed &+ UInt64(description.step) &* 0x9E37_79B9)
             let loss = try trainingStep(&rng)
             recent.append(loss)
             description.step += 1
@@ -139,11 +152,9 @@ public final class GeneratorTrainer {
                                            stepsPerSecond: rate, secondsRemaining: Double(c.schedule.trainingSteps - step) / max(rate, 1e-9),
                                            heldOutPrompted: evaluation?.prompted, heldOutAchieved: evaluation?.achieved))
             }
-            if saving {
-                description.seconds = earlierSeconds + Date().timeIntervalSince(start)
-                try GeneratorStore.write(description, model: model, ema: ema, optimizer: optimizer, to: folder)
-            }
+            if saving { try save() }
         }
+        return .finished
     }
 
     /// One optimisation step on a fresh batch; returns its loss.

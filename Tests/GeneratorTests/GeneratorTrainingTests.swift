@@ -90,6 +90,60 @@ final class GeneratorTrainingTests: XCTestCase {
         XCTAssertThrowsError(try generator.taskIndex("lesion"))
     }
 
+    /// A training stopped between two saves and two log steps, twice, and resumed each time ends with
+    /// the weights, EMA, Adam moments and loss history of one that never stopped: what a Slurm job
+    /// requeued on preemption relies on.
+    func testStoppedAndResumedTrainingEqualsAnUninterruptedRun() throws {
+        let zoo = try makeGeneratorTestZoo()
+        var configuration = tiny
+        configuration.schedule.trainingSteps = 24
+        func trainer(_ folder: URL) throws -> GeneratorTrainer {
+            let trainer = try GeneratorTrainer(zoo: zoo, folder: folder, configuration: configuration, heldOutRunsPerTask: 1, seed: 5)
+            trainer.checkpointInterval = 10
+            trainer.logInterval = 4
+            return trainer
+        }
+        let uninterrupted = temporaryGeneratorFolder()
+        XCTAssertEqual(try trainer(uninterrupted).train(), .finished)
+
+        let interrupted = temporaryGeneratorFolder()
+        for stopStep in [7, 13] {
+            let run = try trainer(interrupted)
+            XCTAssertEqual(try run.train(stopWhen: { run.description.step == stopStep }), .stopped(step: stopStep))
+            XCTAssertEqual(try GeneratorStore.readDescription(interrupted).step, stopStep, "saved on stopping")
+        }
+        let last = try trainer(interrupted)
+        XCTAssertEqual(last.description.step, 13)
+        XCTAssertEqual(last.description.unloggedLosses?.count, 1, "the loss of step 13 waits for the log step 16")
+        XCTAssertEqual(try last.train(), .finished)
+
+        let expected = try GeneratorStore.readTrainingState(uninterrupted), actual = try GeneratorStore.readTrainingState(interrupted)
+        XCTAssertEqual(actual.tensors.tensors.map(\.name), expected.tensors.tensors.map(\.name))
+        for (a, e) in zip(actual.tensors.tensors, expected.tensors.tensors) {
+            XCTAssertEqual(a.tensor.bytes, e.tensor.bytes, "\(e.name) equals bit for bit (one kernel and thread count)")
+        }
+        XCTAssertEqual(actual.description.lossHistory, expected.description.lossHistory)
+        XCTAssertEqual(actual.description.step, 24)
+        XCTAssertNil(actual.description.unloggedLosses)
+    }
+
+    /// The weights file alone is a consistent state: a kill between it and `generator.json` leaves a
+    /// stale description beside newer weights, and training resumes from the weights file's own.
+    func testResumeReadsTheDescriptionSavedWithTheWeights() throws {
+        let zoo = try makeGeneratorTestZoo()
+        let folder = temporaryGeneratorFolder()
+        var configuration = tiny
+        configuration.schedule.trainingSteps = 12
+        let first = try GeneratorTrainer(zoo: zoo, folder: folder, configuration: configuration, heldOutRunsPerTask: 1)
+        first.checkpointInterval = 5
+        _ = try first.train(stopWhen: { first.description.step == 5 })
+        let stale = try Data(contentsOf: folder.appendingPathComponent(GeneratorStore.descriptionFile))
+        _ = try first.train(stopWhen: { first.description.step == 8 })
+        try stale.write(to: folder.appendingPathComponent(GeneratorStore.descriptionFile))
+        XCTAssertEqual(try GeneratorStore.readDescription(folder).step, 5)
+        XCTAssertEqual(try GeneratorTrainer(zoo: zoo, folder: folder, configuration: configuration, heldOutRunsPerTask: 1).description.step, 8)
+    }
+
     func testStartGradientGeneratorTrainsAndGenerates() throws {
         let zoo = try makeGeneratorTestZoo()
         let folder = temporaryGeneratorFolder()

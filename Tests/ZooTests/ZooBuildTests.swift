@@ -125,8 +125,15 @@ final class ZooBuildTests: XCTestCase {
         XCTAssertEqual(try shards.map { try merged.merge(from: $0) }, [2, 2])
         XCTAssertEqual(try merged.merge(from: shards[0]), 0, "merging again copies nothing")
         XCTAssertTrue(try merged.verify().isSound)
-        XCTAssertEqual(try ZooFixture.checksums(merged), try ZooFixture.checksums(whole),
-                       "the same plan gives bit-identical checkpoints whoever trains them")
+        let comparison = try merged.compare(with: whole)
+        XCTAssertTrue(comparison.isIdentical, "the same plan gives bit-identical checkpoints whoever trains them")
+        XCTAssertEqual(comparison.matching, try whole.checkpointChecksums().count)
+        XCTAssertEqual(comparison.runs, 4)
+        let partial = try shards[0].compare(with: whole)
+        XCTAssertEqual(partial.onlyInSecond.count, try shards[1].checkpointChecksums().count, "the other shard's checkpoints are missing")
+        XCTAssertEqual(partial.onlyInFirst, [])
+        XCTAssertEqual(partial.differing, [])
+        XCTAssertFalse(partial.isIdentical)
 
         var other = plan
         other.seed += 1

@@ -34,13 +34,6 @@ enum ZooFixture {
 
     /// CRC-32 of every checkpoint, keyed by "task/run/iteration".
     static func checksums(_ zoo: Zoo) throws -> [String: Int64] {
-        var result: [String: Int64] = [:]
-        for run in try zoo.runs() {
-            let task = try zoo.taskName(run.taskId)
-            for checkpoint in try zoo.checkpoints(run: run.id!) {
-                result["\(task)/\(run.runIndex)/\(checkpoint.iteration)"] = checkpoint.crc32
-            }
-        }
-        return result
+        Dictionary(uniqueKeysWithValues: try zoo.checkpointChecksums().map { ("\($0.task)/\($0.runIndex)/\($0.iteration)", $0.crc32) })
     }
 }

@@ -20,7 +20,13 @@ struct GeneratorCommand: ParsableCommand {
 struct GeneratorTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a generator on a zoo's checkpoint pairs (resumes when --out holds one of the same setup).")
+        abstract: "Train a generator on a zoo's checkpoint pairs (resumes when --out holds one of the same setup).",
+        discussion: """
+        On SIGTERM or SIGINT it finishes the step under way, saves and exits with status 143; the same command \
+        resumes, and a run stopped and resumed any number of times ends with the same weights as one that never \
+        stopped (bit for bit, with the same OpenBLAS kernel and thread count). Under Slurm: `sbatch --requeue`, \
+        see scripts/slurm/generator_train.sh.
+        """)
 
     @Option(help: "Zoo folder.") var zoo: String
     @Option(help: "Generator folder.") var out: String
@@ -73,7 +79,8 @@ struct GeneratorTrain: ParsableCommand {
         let sizes = "\(d.tokenizer.tokenCount) tokens of \(a.chunkSize), width \(a.width), depth \(a.depth)"
         let schedule = "\(configuration.schedule.trainingSteps) steps at batch \(configuration.schedule.batchSize)"
         log("generator: \(sizes); tasks \(d.tasks.joined(separator: ",")); \(schedule); " + options.joined(separator: "; "))
-        try trainer.train { p in
+        let signals = SignalStop()
+        let outcome = try trainer.train(stopWhen: { signals.isRequested }) { p in
             var line = String(format: "step %d/%d  loss %.5f  lr %.2e  %.2f steps/s  ETA %@", p.step, p.steps, p.loss, p.learningRate,
                               p.stepsPerSecond, formatDuration(p.secondsRemaining))
             if let prompted = p.heldOutPrompted, let achieved = p.heldOutAchieved {
@@ -81,8 +88,16 @@ struct GeneratorTrain: ParsableCommand {
             }
             log(line)
         }
+        if case .stopped(let step) = outcome {
+            log("stopped at step \(step) of \(configuration.schedule.trainingSteps) and saved \(out); the same command resumes it")
+            throw ExitCode(Self.stoppedExitCode)
+        }
         log(String(format: "saved %@ (%@ of training)", out, formatDuration(trainer.description.seconds)))
     }
+
+    /// The exit status of a training stopped by a signal and saved: 128 + SIGTERM, as if the signal had
+    /// ended it, so job schedulers and scripts see an unfinished job.
+    static let stoppedExitCode = 128 + SIGTERM
 
     /// The start conditioning the options ask for; options about a start the generator would not read are refused.
     func conditioning(preset: GeneratorConfiguration) throws -> StartConditioning {

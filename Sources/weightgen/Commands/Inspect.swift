@@ -1,6 +1,7 @@
 import ArgumentParser
 import Formats
 import Foundation
+import Zoo
 
 /// `weightgen inspect`: summarises a NIfTI volume, tensor file or nnU-Net folder.
 struct Inspect: ParsableCommand {
@@ -27,8 +28,10 @@ struct Inspect: ParsableCommand {
         case .safetensors:
             let file = try SafeTensors.read(url)
             print("safetensors: \(url.path)")
-            if !file.metadata.isEmpty { print("metadata: \(file.metadata.sorted { $0.key < $1.key })") }
-            printTensors(file.tensors)
+            for (key, value) in file.metadata.sorted(by: { $0.key < $1.key }) {
+                print("metadata \(key): \(value.count > 120 ? value.prefix(120) + "… (\(value.count) characters)" : value)")
+            }
+            printTensors(file.tensors, checksums: true)
         case .torch: try inspectCheckpoint(url)
         }
     }
@@ -95,11 +98,13 @@ struct Inspect: ParsableCommand {
         }
     }
 
-    private func printTensors(_ tensors: [NamedTensor]) {
+    /// One line per tensor; with `checksums`, the CRC-32 of its stored bytes, so two files' tensors compare by eye or `diff`.
+    private func printTensors(_ tensors: [NamedTensor], checksums: Bool = false) {
         let width = min(70, tensors.map(\.name.count).max() ?? 0)
         for entry in tensors {
             let name = entry.name.padding(toLength: max(width, entry.name.count), withPad: " ", startingAt: 0)
-            print("  \(name)  \(entry.tensor.dtype)  \(entry.tensor.shape)")
+            let checksum = checksums ? String(format: "  crc32 %08x", RunFile.checksum(entry.tensor.bytes)) : ""
+            print("  \(name)  \(entry.tensor.dtype)  \(entry.tensor.shape)\(checksum)")
         }
         print("\(tensors.count) tensors, \(tensors.parameterCount) parameters (aliases counted once)")
     }

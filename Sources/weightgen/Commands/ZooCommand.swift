@@ -10,7 +10,8 @@ struct ZooCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zoo",
         abstract: "Build, resume, shard, merge, import into and inspect checkpoint zoos.",
-        subcommands: [ZooCreate.self, ZooResume.self, ZooStats.self, ZooVerify.self, ZooMerge.self, ZooImport.self, ZooPairs.self])
+        subcommands: [ZooCreate.self, ZooResume.self, ZooStats.self, ZooVerify.self, ZooCompare.self, ZooMerge.self, ZooImport.self,
+                      ZooPairs.self])
 }
 
 /// `weightgen zoo create`: trains many U-Nets and records their checkpoints.
@@ -126,13 +127,38 @@ struct ZooVerify: ParsableCommand {
                                                     abstract: "Check a zoo: SQLite integrity, every checkpoint's file and CRC-32, counts against the plan.")
 
     @Argument(help: "Zoo folder.") var zoo: String
+    @Flag(help: "Also fail when planned runs are not yet built (a finished build, or a merge of all its shards).") var complete = false
 
     func run() throws {
         let report = try Zoo.open(URL(fileURLWithPath: zoo)).verify()
         print("integrity_check: \(report.sqliteIntegrity); \(report.runsChecked) runs, \(report.checkpointsChecked) checkpoints checked; "
             + "\(report.runsMissing) planned runs not yet built")
         for problem in report.problems { print("problem: \(problem)") }
-        if !report.isSound { throw ExitCode.failure }
+        if !report.isSound || (complete && report.runsMissing > 0) { throw ExitCode.failure }
+    }
+}
+
+/// `weightgen zoo compare`: checkpoint by checkpoint, whether two zoos hold the same networks.
+struct ZooCompare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare two zoos checkpoint by checkpoint (task, run, iteration and CRC-32); exit 1 unless identical.")
+
+    @Argument(help: "First zoo folder.") var first: String
+    @Argument(help: "Second zoo folder.") var second: String
+
+    func run() throws {
+        let comparison = try Zoo.open(URL(fileURLWithPath: first)).compare(with: try Zoo.open(URL(fileURLWithPath: second)))
+        func show(_ label: String, _ checkpoints: [CheckpointChecksum]) {
+            for c in checkpoints.prefix(20) { print("\(label): \(c.task) run \(c.runIndex) iteration \(c.iteration)") }
+            if checkpoints.count > 20 { print("\(label): ... \(checkpoints.count - 20) more") }
+        }
+        show("differs", comparison.differing)
+        show("only in \(first)", comparison.onlyInFirst)
+        show("only in \(second)", comparison.onlyInSecond)
+        print("\(comparison.runs) runs: \(comparison.matching) checkpoints identical, \(comparison.differing.count) differ, "
+            + "\(comparison.onlyInFirst.count) only in the first zoo, \(comparison.onlyInSecond.count) only in the second")
+        if !comparison.isIdentical { throw ExitCode.failure }
     }
 }
 

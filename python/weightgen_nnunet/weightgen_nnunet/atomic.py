@@ -10,6 +10,7 @@ def write_atomically(path: str, chunks) -> None:
     descriptor, temporary = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o666 & ~_umask())
             for chunk in chunks:
                 handle.write(chunk)
             handle.flush()
@@ -24,3 +25,10 @@ def write_atomically(path: str, chunks) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def _umask() -> int:
+    """The process's file-creation mask (mkstemp creates files readable by their owner only)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

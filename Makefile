@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := -c release
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: deps build build-tests test test-kernels test-slurm test-parity bench demo clean
+.PHONY: deps build build-tests test test-kernels test-slurm test-parity test-nnunet bench demo clean
 
 deps:
 	@scripts/install-deps.sh
@@ -37,6 +37,12 @@ test-parity: build
 	scripts/parity/make_venv.sh
 	.venv-parity/bin/python scripts/parity/make_parity_suite.py --out $(PARITY)
 	.venv-parity/bin/python scripts/parity/compare_parity.py --suite $(PARITY)
+
+# A checkpoint zoo recorded by nnU-Net's own trainer (python/weightgen_nnunet) on a small phantom,
+# imported, verified, checked against nnU-Net's predictions, a small generator trained on it,
+# and a training killed mid-epoch imported cleanly (docs/NNUNET_RECORDER.md).
+test-nnunet: build
+	scripts/nnunet/record_zoo_demo.sh
 
 bench: build
 	.build/release/weightgen bench engine

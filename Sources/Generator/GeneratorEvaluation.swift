@@ -68,7 +68,7 @@ extension WeightGenerator {
         let evaluators = try description.tasks.map { try TaskEvaluator(zoo: zoo, task: $0) }
         for (taskIndex, task) in description.tasks.enumerated() {
             let evaluator = evaluators[taskIndex]
-            let runs = try zoo.runs(task: task, status: .done).filter { $0.source == "trained" }
+            let runs = try zoo.runs(task: task, status: .done).filter { $0.source.hasTrajectory }
             // The prompt and the reference checkpoint are chosen by validation Dice; the test cases only report.
             var bestCheckpoint: CheckpointRecord?
             for run in runs {

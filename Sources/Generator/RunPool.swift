@@ -65,7 +65,7 @@ struct RunPool {
                              excluding excluded: Set<Int>) throws -> [RunRecord] {
         let architecture = try zoo.planArchitectureID()
         var candidates = try zoo.runs(task: task, status: .done)
-            .filter { $0.architectureId == architecture && $0.source == "trained" && !excluded.contains($0.runIndex) }
+            .filter { $0.architectureId == architecture && $0.source.hasTrajectory && !excluded.contains($0.runIndex) }
         if selection == .bestValidation {
             // Final validation metric, best first; a run without checkpoints sorts last.
             let finals = try candidates.map { run -> Double in

@@ -131,7 +131,7 @@ public final class ZooBuilder {
             learningRate: hyperparameters.learningRate, batchSize: hyperparameters.batchSize,
             weightDecay: hyperparameters.weightDecay, augmentationStrength: hyperparameters.augmentationStrength,
             iterations: hyperparameters.iterations, status: failure == nil ? .done : .failed, failure: failure, file: file,
-            seconds: Date().timeIntervalSince(start), source: "trained")
+            seconds: Date().timeIntervalSince(start), source: .trained)
         let checkpoints = zip(saved.indices, saved).map { position, checkpoint in
             CheckpointRecord(id: nil, runId: 0, iteration: checkpoint.iteration, tensorName: RunFile.tensorName(iteration: checkpoint.iteration),
                              byteCount: sums[position].bytes, crc32: Int64(sums[position].crc32), learningRate: rates[position],

@@ -69,9 +69,7 @@ extension Zoo {
 
         let architectureID = try architectureID(for: model.network.configuration, name: model.name)
         let layout = ParameterLayout(model.network)
-        let index = try database.queue.read {
-            max(plan.runsPerTask, (try Int.fetchOne($0, sql: "SELECT MAX(run_index) FROM runs WHERE task_id = ?", arguments: [taskID]) ?? -1) + 1)
-        }
+        let index = try nextImportIndex(taskID: taskID)
         let file = String(format: "runs/%@/import-%05d.safetensors", task, index)
         let destination = url(ofRunFile: file)
         try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -79,7 +77,7 @@ extension Zoo {
                                      metadata: ["format": "weightgen-zoo-run", "task": task, "source": "imported"], to: destination)
         let run = RunRecord(id: nil, taskId: taskID, architectureId: architectureID, runIndex: index, seed: 0, optimizer: "unknown",
                             learningRate: 0, batchSize: 0, weightDecay: 0, augmentationStrength: 0, iterations: model.iteration,
-                            status: .done, failure: nil, file: file, seconds: 0, source: "imported")
+                            status: .done, failure: nil, file: file, seconds: 0, source: .imported)
         let checkpoint = CheckpointRecord(id: nil, runId: 0, iteration: model.iteration, tensorName: RunFile.tensorName(iteration: model.iteration),
                                           byteCount: sums[0].bytes, crc32: Int64(sums[0].crc32), learningRate: 0, metrics: metrics)
         try commit(run, checkpoints: [checkpoint])

@@ -29,7 +29,7 @@ extension Zoo {
             let name = "run \(run.runIndex) of \(task) (\(run.file))"
             let records = try checkpoints(run: run.id!)
             checkpointCount += records.count
-            if run.source == "trained" {
+            if run.source == .trained {
                 let key = RunKey(task: task, index: run.runIndex)
                 recorded.insert(key)
                 if let specification = planned[key] {

@@ -13,7 +13,7 @@ extension Zoo {
         }
         let present = try recordedRuns()
         var copied = 0
-        for run in try other.runs() where run.source == "trained" {
+        for run in try other.runs() where run.source == .trained {
             let task = try other.taskName(run.taskId)
             guard !present.contains(RunKey(task: task, index: run.runIndex)) else { continue }
             let (configuration, _) = try other.architecture(run.architectureId)

@@ -15,6 +15,19 @@ public struct RunRecord: Codable, Sendable, FetchableRecord, MutablePersistableR
         case failed
     }
 
+    /// Where a run's checkpoints come from.
+    public enum Source: String, Codable, Sendable, DatabaseValueConvertible {
+        /// Trained by the zoo's own plan.
+        case trained
+        /// One outside model (`zoo import --model`): a single checkpoint, no trajectory.
+        case imported
+        /// A trajectory recorded by nnU-Net's own trainer (`zoo import --nnunet-run`).
+        case recorded
+
+        /// Whether the run holds a training trajectory (initialisation to final), as generators learn from.
+        public var hasTrajectory: Bool { self != .imported }
+    }
+
     public var id: Int64?
     public var taskId: Int64
     public var architectureId: Int64
@@ -32,8 +45,7 @@ public struct RunRecord: Codable, Sendable, FetchableRecord, MutablePersistableR
     /// Run file, relative to the zoo folder.
     public var file: String
     public var seconds: Double
-    /// "trained" for runs of the plan, "imported" for `zoo import`.
-    public var source: String
+    public var source: Source
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -39,6 +39,8 @@ public struct TaskStatistics: Codable, Sendable {
     public var runsDone: Int
     public var runsFailed: Int
     public var runsImported: Int
+    /// Trajectories recorded by nnU-Net's own trainer (`zoo import --nnunet-run`).
+    public var runsRecorded: Int
     public var checkpoints: Int
     /// Test Dice of the initialisations, of the final checkpoints and of every checkpoint.
     public var initialTestDice: MetricDistribution?
@@ -80,6 +82,7 @@ extension Zoo {
                     runsDone: try count("SELECT COUNT(*) FROM runs WHERE task_id = ? AND status = 'done' AND source = 'trained'"),
                     runsFailed: try count("SELECT COUNT(*) FROM runs WHERE task_id = ? AND status = 'failed'"),
                     runsImported: try count("SELECT COUNT(*) FROM runs WHERE task_id = ? AND source = 'imported'"),
+                    runsRecorded: try count("SELECT COUNT(*) FROM runs WHERE task_id = ? AND source = 'recorded'"),
                     checkpoints: try count("SELECT COUNT(*) FROM checkpoints c JOIN runs r ON r.id = c.run_id WHERE r.task_id = ?"),
                     initialTestDice: MetricDistribution(try dice("""
                         SELECT c.test_dice FROM checkpoints c JOIN runs r ON r.id = c.run_id

@@ -6,25 +6,7 @@ import XCTest
 
 /// Building a zoo in-process: counts, integrity, metrics, storage, determinism, shards and
 /// merge, failed runs, import, and the training-pair stream.
-final class ZooBuildTests: XCTestCase {
-    private var dataset: URL!
-    private var folders: [URL] = []
-
-    override func setUpWithError() throws {
-        dataset = try ZooFixture.phantomFolder()
-        folders = [dataset]
-    }
-
-    override func tearDown() {
-        for folder in folders { try? FileManager.default.removeItem(at: folder) }
-    }
-
-    private func newFolder() -> URL {
-        let folder = ZooFixture.temporaryZooFolder()
-        folders.append(folder)
-        return folder
-    }
-
+final class ZooBuildTests: PhantomZooTestCase {
     /// A run that collapsed to all-background stays a zoo member: its Dice is recorded as
     /// measured (0, not left out as an empty case would be) and the build reports it.
     func testACollapsedNetworkIsRecordedWithDiceZeroAndReported() throws {
@@ -206,7 +188,7 @@ final class ZooBuildTests: XCTestCase {
         let model = try ImportedModel(checkpointFolder, zoo: zoo)
         let measured = try zoo.importModel(model, task: "cord")
         let given = try zoo.importModel(model, task: "cord", given: ["test_dice": 0.5, "validation_dice": 0.25])
-        XCTAssertEqual(measured.source, "imported")
+        XCTAssertEqual(measured.source, .imported)
         XCTAssertEqual([measured.runIndex, given.runIndex], [1, 2])
         let measuredCheckpoint = try zoo.checkpoints(run: measured.id!)[0]
         let givenCheckpoint = try zoo.checkpoints(run: given.id!)[0]

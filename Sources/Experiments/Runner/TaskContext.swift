@@ -46,7 +46,7 @@ final class TaskContext {
         self.evaluator = evaluators[taskIndex]
         let description = generator.description
         permutation = try UNetPermutation(configuration: description.architecture, layout: description.normalizer.layout)
-        runs = try zoo.runs(task: task, status: .done).filter { $0.source == "trained" }.map { ($0, try zoo.parameters(of: $0)) }
+        runs = try zoo.runs(task: task, status: .done).filter { $0.source == .trained }.map { ($0, try zoo.parameters(of: $0)) }
         guard !runs.isEmpty else { throw ExperimentError.missingInput("the zoo \(zoo.folder.path) has no finished runs of \(task)") }
         var best = (run: runs[0].record, record: runs[0].checkpoints[0].record, values: runs[0].checkpoints[0].values)
         var bestTest = 0.0

@@ -77,9 +77,15 @@ public enum NNUNetExport {
         ]))
         let plans = try NNUNetPlans(json: plansJSON)
         let dataset = try NNUNetDatasetDescription(channelNames: channelNames, labels: labels, trainingCaseCount: 0)
+        try NNUNetModelFolder.write(to: url, plans: plans, dataset: dataset, checkpoint: try checkpoint(network))
+    }
+
+    /// `network` as an nnU-Net checkpoint: every state-dict alias, mirroring along all spatial axes,
+    /// configuration `2d` or `3d_fullres`.
+    public static func checkpoint(_ network: PlainConvUNet, epoch: Int = 0) throws -> NNUNetCheckpoint {
+        let rank = network.configuration.spatialRank
         let weights = try network.namedParameters().map { NamedTensor($0.name, try StoredTensor($0.tensor)) }
-        let checkpoint = NNUNetCheckpoint(networkWeights: NNUNetStateDictAliases.expand(weights), configuration: configurationName,
-                                          mirroringAxes: Array(0..<rank))
-        try NNUNetModelFolder.write(to: url, plans: plans, dataset: dataset, checkpoint: checkpoint)
+        return NNUNetCheckpoint(networkWeights: NNUNetStateDictAliases.expand(weights), configuration: rank == 2 ? "2d" : "3d_fullres",
+                                currentEpoch: epoch, mirroringAxes: Array(0..<rank))
     }
 }

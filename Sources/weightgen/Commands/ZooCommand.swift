@@ -4,6 +4,7 @@ import Segmentation
 import Zoo
 
 extension CheckpointSchedule: ExpressibleByArgument {}
+extension RecordedMetricSource: ExpressibleByArgument {}
 
 /// `weightgen zoo`: builds and inspects checkpoint zoos, the generator's training data.
 struct ZooCommand: ParsableCommand {
@@ -11,7 +12,7 @@ struct ZooCommand: ParsableCommand {
         commandName: "zoo",
         abstract: "Build, resume, shard, merge, import into and inspect checkpoint zoos.",
         subcommands: [ZooCreate.self, ZooResume.self, ZooStats.self, ZooVerify.self, ZooCompare.self, ZooMerge.self, ZooImport.self,
-                      ZooPairs.self])
+                      ZooExport.self, ZooPairs.self])
 }
 
 /// `weightgen zoo create`: trains many U-Nets and records their checkpoints.
@@ -105,7 +106,7 @@ struct ZooStats: ParsableCommand {
             return String(format: "min %.3f  p10 %.3f  median %.3f  p90 %.3f  max %.3f  (n=%d)", s.minimum, s.p10, s.median, s.p90, s.maximum, s.count)
         }
         for task in statistics.tasks {
-            print("\(task.task): runs \(task.runsDone)/\(task.runsPlanned) done, \(task.runsFailed) failed, \(task.runsImported) imported; "
+            print("\(task.task): runs \(task.runsDone)/\(task.runsPlanned) done, \(task.runsFailed) failed, \(task.runsImported) imported, \(task.runsRecorded) recorded by nnU-Net; "
                 + "\(task.checkpoints) checkpoints")
             print("  test Dice at init   \(line(task.initialTestDice))")
             print("  test Dice at final  \(line(task.finalTestDice))")
@@ -181,31 +182,57 @@ struct ZooMerge: ParsableCommand {
     }
 }
 
-/// `weightgen zoo import`: adds outside models to a zoo.
+/// `weightgen zoo import`: adds outside models, or runs recorded by nnU-Net's own trainer, to a zoo.
 struct ZooImport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import a weightgen checkpoint, an nnU-Net model folder or an nnU-Net .pth checkpoint into a zoo.")
+        abstract: "Import a weightgen checkpoint, an nnU-Net model folder or .pth checkpoint, or runs recorded by nnU-Net, into a zoo.",
+        discussion: """
+        --nnunet-run takes the fold folder of an `nnUNetv2_train ... -tr nnUNetTrainerZoo` training (or its weightgen_zoo \
+        folder) and imports every checkpoint it recorded as one run; repeat it for several runs. All of them are checked \
+        (files, architecture, unseen test cases) before any is written. Test metrics are always measured on the zoo's \
+        test cases.
+        """)
 
     @Argument(help: "Zoo folder.") var zoo: String
-    @Option(help: "Model to import.") var model: String
+    @Option(help: "Model to import as a one-checkpoint run.") var model: String?
+    @Option(help: "Recorded nnU-Net run to import with all its checkpoints (repeatable).") var nnunetRun: [String] = []
     @Option(help: "Task the model segments.") var task: String
-    @Option(help: "nnU-Net fold to import.") var fold = 0
-    @Option(help: "Known metrics, e.g. validation_dice=0.91,test_dice=0.9; the rest are measured on the zoo's cases.")
+    @Option(help: "nnU-Net fold to import (--model).") var fold = 0
+    @Option(help: "Known metrics for --model, e.g. validation_dice=0.91,test_dice=0.9; the rest are measured on the zoo's cases.")
     var metrics: String?
+    @Option(help: "Selection metrics of --nnunet-run: measured (on the zoo's cases) or recorded (nnU-Net's training loss and pseudo-Dice).")
+    var runMetrics: RecordedMetricSource = .measured
+
+    func validate() throws {
+        guard (model == nil) != nnunetRun.isEmpty else { throw ValidationError("give either --model or --nnunet-run") }
+        if metrics != nil && model == nil { throw ValidationError("--metrics applies to --model; --nnunet-run takes --run-metrics") }
+    }
 
     func run() throws {
         let opened = try Zoo.open(URL(fileURLWithPath: zoo))
+        guard let path = model else {
+            let runs = try nnunetRun.map { try NNUNetRecordedRun(URL(fileURLWithPath: $0)) }
+            let imported = try opened.importRecordedRuns(runs, task: task, metrics: runMetrics, progress: log)
+            for (run, record) in zip(runs, imported) {
+                let last = try opened.checkpoints(run: record.id!).last!
+                log(String(format: "imported %@ as %@ run %d: %d checkpoints%@, final validation Dice %.4f, test Dice %.4f",
+                           run.folder.path, task, record.runIndex, run.manifest.checkpoints.count,
+                           run.manifest.complete ? "" : " (training stopped before its last scheduled epoch)",
+                           last.validationDice, last.testDice))
+            }
+            return
+        }
         var given: [String: Double] = [:]
         for pair in (metrics ?? "").split(separator: ",") {
             let parts = pair.split(separator: "=")
             guard parts.count == 2, let value = Double(parts[1]) else { throw ValidationError("--metrics expects name=value pairs, got \(pair)") }
             given[String(parts[0])] = value
         }
-        let model = try ImportedModel(URL(fileURLWithPath: self.model), fold: fold, zoo: opened)
+        let model = try ImportedModel(URL(fileURLWithPath: path), fold: fold, zoo: opened)
         let run = try opened.importModel(model, task: task, given: given)
         let checkpoint = try opened.checkpoints(run: run.id!)[0]
-        log(String(format: "imported %@ as %@ run %d (%@): validation Dice %.4f, test Dice %.4f", self.model, task, run.runIndex,
+        log(String(format: "imported %@ as %@ run %d (%@): validation Dice %.4f, test Dice %.4f", path, task, run.runIndex,
                    model.name, checkpoint.validationDice, checkpoint.testDice))
     }
 }

@@ -1,4 +1,6 @@
+import Formats
 import Foundation
+import GRDB
 import Segmentation
 
 /// Where the selection metrics of an imported nnU-Net recording come from. Test metrics are
@@ -28,6 +30,7 @@ extension Zoo {
         for run in runs {
             try check(run, layout: layout, testCases: testCases)
         }
+        try refuseDuplicates(runs, layout: layout, taskID: data.taskID)
         let architectureID = try architectureID(for: configuration, name: plan.architectureName)
         var imported: [RunRecord] = []
         for run in runs {
@@ -84,6 +87,27 @@ extension Zoo {
         }
         for checkpoint in run.manifest.checkpoints {
             _ = try layout.flatten(stateDict: try run.weights(of: checkpoint), source: run.folder.appendingPathComponent(checkpoint.file).path)
+        }
+    }
+
+    /// Throws when a recording's final checkpoint is already in the task (the same recording imported
+    /// before) or when two of `runs` end in the same network (one recording given twice).
+    private func refuseDuplicates(_ runs: [NNUNetRecordedRun], layout: ParameterLayout, taskID: Int64) throws {
+        struct Final: Hashable { var iteration: Int, crc32: Int64 }
+        var held = Set(try database.queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT c.iteration, c.crc32 FROM checkpoints c JOIN runs r ON r.id = c.run_id WHERE r.task_id = ?",
+                             arguments: [taskID]).map { Final(iteration: $0[0], crc32: $0[1]) }
+        })
+        for run in runs {
+            guard let last = run.manifest.checkpoints.last else { continue }
+            let path = run.folder.appendingPathComponent(last.file).path
+            let values = try layout.flatten(stateDict: try run.weights(of: last), source: path)
+            let final = Final(iteration: last.iteration,
+                              crc32: Int64(RunFile.checksum(try StoredTensor(float32: values, shape: [values.count]).bytes)))
+            guard held.insert(final).inserted else {
+                throw ZooError.incompatible("\(path): this network (iteration \(last.iteration)) is already in the zoo's task or given "
+                                            + "twice; the recording in \(run.folder.path) was imported before")
+            }
         }
     }
 

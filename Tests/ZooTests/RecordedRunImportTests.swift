@@ -52,6 +52,19 @@ final class RecordedRunImportTests: PhantomZooTestCase {
         XCTAssertNotEqual(try zoo.checkpoints(run: run.id!)[1].validationDice, 0.5)
     }
 
+    func testRefusesARecordingImportedBeforeOrGivenTwice() throws {
+        let zoo = try newZoo()
+        let networks = try [1, 2].map { try PlainConvUNet(try zooArchitecture(zoo), seed: $0) }
+        let recording = try RecordingWriter.write(networks, epochs: [0, 1], to: newFolder())
+        XCTAssertThrowsError(try zoo.importRecordedRuns([try NNUNetRecordedRun(recording), try NNUNetRecordedRun(recording)], task: "cord"))
+        XCTAssertEqual(try zoo.runs(task: "cord").filter { $0.source == .recorded }.count, 0, "nothing written")
+        try zoo.importRecordedRuns([try NNUNetRecordedRun(recording)], task: "cord")
+        XCTAssertThrowsError(try zoo.importRecordedRuns([try NNUNetRecordedRun(recording)], task: "cord")) { error in
+            XCTAssertTrue("\(error)".contains("imported before"), "\(error)")
+        }
+        XCTAssertEqual(try zoo.runs(task: "cord").filter { $0.source == .recorded }.count, 1)
+    }
+
     func testRefusesAMismatchingArchitectureNamingTheFileAndKeys() throws {
         let zoo = try newZoo()
         let small = UNetPreset.small.configuration(spatialRank: 2)

@@ -15,6 +15,7 @@ RUNS=${RUNS:-2}
 EPOCHS=${EPOCHS:-4}
 ITERATIONS=${ITERATIONS:-25}
 WEIGHTGEN=${WEIGHTGEN:-.build/release/weightgen}
+case $VENV in /*) ;; *) VENV=$PWD/$VENV ;; esac   # absolute: some steps run in other folders
 PYTHON="$VENV/bin/python"
 export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE nnUNet_compile=f nnUNet_n_proc_DA=0 nnUNet_def_n_proc=1
 stage() { echo "== $1 ($(( $(date +%s) - started )) s)"; }
@@ -22,7 +23,7 @@ stage() { echo "== $1 ($(( $(date +%s) - started )) s)"; }
 stage "Python environment: nnunetv2, torch (CPU), weightgen-nnunet"
 VENV=$VENV scripts/parity/make_venv.sh
 "$VENV/bin/pip" install --quiet --no-deps --force-reinstall python/weightgen_nnunet
-(cd python/weightgen_nnunet && "../../$PYTHON" -m unittest discover -s tests)
+(cd python/weightgen_nnunet && "$PYTHON" -m unittest discover -s tests)
 
 rm -rf "$OUT"
 mkdir -p "$OUT/nnunet/raw" "$OUT/nnunet/preprocessed"

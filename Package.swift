@@ -51,7 +51,8 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: ["TensorEngine", "NeuralNetwork", "Segmentation", "Zoo", "Generator"],
-            resources: [.copy("Resources/engine_torch.py"), .copy("Resources/train_nnunet.py"), .copy("Resources/generator_torch.py"), .copy("Resources/peer_common.py")]
+            resources: [.copy("Resources/engine_torch.py"), .copy("Resources/train_nnunet.py"), .copy("Resources/generator_torch.py"), .copy("Resources/peer_common.py"),
+                        .copy("Resources/head_torch.py")]
         ),
         .executableTarget(
             name: "weightgen",

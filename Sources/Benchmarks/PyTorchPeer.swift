@@ -9,6 +9,12 @@ public struct PyTorchPeer {
 
     /// Timings per case name, or the reason the comparison was skipped.
     public func run(script: URL, arguments: [String]) -> Result<[String: Double], PeerSkipped> {
+        runReport(script: script, arguments: arguments).map(\.cases)
+    }
+
+    /// Timings per case name and the peer's other top-level keys (values it computed, for
+    /// checking that both sides did the same work), or the reason the comparison was skipped.
+    public func runReport(script: URL, arguments: [String]) -> Result<PeerReport, PeerSkipped> {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // -B: no __pycache__ beside the scripts, which live inside the package sources.
@@ -42,8 +48,14 @@ public struct PyTorchPeer {
         guard let cases = object["cases"] as? [String: Double] else {
             return .failure(PeerSkipped(reason: "\(python) printed no timings"))
         }
-        return .success(cases)
+        return .success(PeerReport(cases: cases, extra: object.filter { $0.key != "cases" }))
     }
+}
+
+/// What a peer printed: seconds per case name and any other keys.
+public struct PeerReport {
+    public let cases: [String: Double]
+    public let extra: [String: Any]
 }
 
 /// Why the PyTorch side did not run.

@@ -20,6 +20,9 @@ public struct GeneratorDescription: Codable, Sendable {
     public static let oldestReadableFormatVersion = 2
     public var configuration: GeneratorConfiguration
     public var architecture: PlainConvUNetConfiguration
+    /// For a generator of a partial zoo: the base and the subset it generates (the layout's
+    /// parameters); every other parameter is the base's. Nil for whole networks.
+    public var partial: PartialNetwork?
     public var patchSize: [Int]
     /// Median voxel spacing (z, y, x) of the zoo's training cases, written into exported nnU-Net plans.
     public var spacing: [Double]

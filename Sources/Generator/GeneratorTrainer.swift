@@ -52,16 +52,17 @@ public final class GeneratorTrainer {
         if let resumed, resumed.zoo != zoo.folder.standardizedFileURL.path || resumed.tasks != tasks || resumed.configuration != configuration {
             throw GeneratorError.incompatible("\(folder.path) holds a generator of another zoo, task list or configuration; choose another --out")
         }
-        let (architecture, layout) = try zoo.architecture(try zoo.planArchitectureID())
+        let architectureID = try zoo.planArchitectureID()
+        let (architecture, layout) = try zoo.architecture(architectureID)
+        let assembly = try zoo.assembly(architectureID)
         let heldOut = resumed?.heldOutRuns ?? Array((0..<zoo.plan.runsPerTask).suffix(heldOutRunsPerTask))
         let evaluators = try tasks.map { try TaskEvaluator(zoo: zoo, task: $0) }
         startGradient = configuration.readsStartGradient
-            ? StartGradient(architecture: architecture, layout: layout, evaluators: evaluators) : nil
+            ? StartGradient(assembly: assembly, evaluators: evaluators) : nil
         let channelGroups = try UNetPermutation(configuration: architecture, layout: layout)
         // Path networks are scored like the zoo's checkpoints, by the prompt metric alone: never on a test case.
         let measure = { (parameters: [Float], task: Int) throws -> Float in
-            let network = try PlainConvUNet(architecture, seed: 0)
-            try network.loadStateDict(try layout.stateDict(parameters))
+            let network = try assembly.network(parameters)
             return Float(configuration.data.metric.value(of: try evaluators[task].selectionMetrics(network)))
         }
         pool = try RunPool(zoo: zoo, tasks: tasks, runsPerTask: configuration.data.runsPerTask, selection: configuration.data.runSelection,
@@ -82,7 +83,7 @@ public final class GeneratorTrainer {
         }
         let spacing = evaluators[0].medianSpacing
         description = resumed ?? GeneratorDescription(
-            configuration: configuration, architecture: architecture, patchSize: zoo.plan.patchSize, spacing: spacing, tokenizer: tokenizer,
+            configuration: configuration, architecture: architecture, partial: zoo.plan.partial, patchSize: zoo.plan.patchSize, spacing: spacing, tokenizer: tokenizer,
             normalizer: normalizer, tasks: tasks, initialMetric: initial, bestMetric: best,
             zoo: zoo.folder.standardizedFileURL.path, runsPerTask: configuration.data.runsPerTask, heldOutRuns: heldOut,
             learnedRuns: configuration.data.runEmbedding ? pool.learnedRuns(higherIsBetter: configuration.data.metric.higherIsBetter) : nil,

@@ -5,14 +5,13 @@ import Zoo
 /// the zoo's fixed training-loss cases, each tensor scaled to unit RMS (its direction matters,
 /// not its size, which changes by orders of magnitude during training).
 struct StartGradient {
-    let architecture: PlainConvUNetConfiguration
-    let layout: ParameterLayout
+    let assembly: NetworkAssembly
     let evaluators: [TaskEvaluator]
 
     func features(_ parameters: [Float], task: Int) throws -> [Float] {
-        let network = try PlainConvUNet(architecture, seed: 0)
-        try network.loadStateDict(try layout.stateDict(parameters))
-        var gradient = try evaluators[task].lossGradient(network)
+        let layout = assembly.layout
+        let network = try assembly.network(parameters)
+        var gradient = try evaluators[task].lossGradient(network, layout: layout)
         for entry in layout.entries {
             let range = entry.offset..<(entry.offset + entry.count)
             let rms = (gradient[range].reduce(0) { $0 + $1 * $1 } / Float(entry.count)).squareRoot()

@@ -60,6 +60,12 @@ public struct UNetPermutation {
                 groups.append(Group(size: features, members: members))
             }
         }
+        // A partial layout (a subset of a base) keeps the groups whose channels appear only
+        // inside the subset: permuting channels the frozen part also reads is no symmetry.
+        // A whole layout has every member; a missing one means another architecture.
+        let whole = layout.entries.count == ParameterLayout(try PlainConvUNet(c, seed: 0)).entries.count
+        let present = Set(layout.entries.map(\.name))
+        if !whole { groups = groups.filter { $0.members.allSatisfy { present.contains($0.name) } } }
         for group in groups {
             for member in group.members {
                 guard let entry = entries[member.name], member.axis < entry.shape.count,

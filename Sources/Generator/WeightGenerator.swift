@@ -17,11 +17,17 @@ public final class WeightGenerator {
     public let description: GeneratorDescription
     let model: GeneratorModel
     let diffusion: GaussianDiffusion
+    /// How generated vectors become networks (a partial generator's base is read here).
+    public let assembly: NetworkAssembly
 
     init(description: GeneratorDescription, model: GeneratorModel) throws {
         self.description = description
         self.model = model
         diffusion = GaussianDiffusion(steps: description.configuration.architecture.diffusionSteps)
+        assembly = try NetworkAssembly(architecture: description.architecture, partial: description.partial)
+        guard assembly.layout == description.normalizer.layout else {
+            throw GeneratorError.incompatible("the generator's layout does not match its architecture\(description.partial.map { " and the subset \($0.subset)" } ?? "")")
+        }
     }
 
     /// Loads a generator folder with its EMA weights (G.pt samples with them), or its last raw
@@ -133,14 +139,12 @@ public final class WeightGenerator {
     /// generator's task order), for callers that ask repeatedly.
     public func startGradients(for starts: [[Float]], tasks: [Int], evaluators: [TaskEvaluator]) throws -> [[Float]]? {
         guard description.configuration.readsStartGradient else { return nil }
-        let feature = StartGradient(architecture: description.architecture, layout: description.normalizer.layout, evaluators: evaluators)
+        let feature = StartGradient(assembly: assembly, evaluators: evaluators)
         return try zip(starts, tasks).map { try feature.features($0, task: $1) }
     }
 
     /// A U-Net holding `parameters` (a flat vector in the generator's layout).
     public func network(from parameters: [Float]) throws -> PlainConvUNet {
-        let network = try PlainConvUNet(description.architecture, seed: 0)
-        try network.loadStateDict(try description.normalizer.layout.stateDict(parameters))
-        return network
+        try assembly.network(parameters)
     }
 }

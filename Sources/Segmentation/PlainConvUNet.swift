@@ -125,16 +125,7 @@ public final class PlainConvUNet: Module {
     /// Logits per decoder level, highest resolution first (all levels with deep supervision,
     /// otherwise only the last).
     public func forward(_ x: Tensor, deepSupervision: Bool) throws -> [Tensor] {
-        guard x.rank == configuration.spatialRank + 2, x.shape[1] == configuration.inputChannels else {
-            throw TensorError.invalidShape(op: "PlainConvUNet", shape: x.shape,
-                                           reason: "expected [N, \(configuration.inputChannels), \(configuration.spatialRank) spatial axes]")
-        }
-        var skips: [Tensor] = []
-        var h = x
-        for stage in encoderStages.elements {
-            h = try stage.blocks(h)
-            skips.append(h)
-        }
+        let skips = try encoderOutputs(x)
         var outputs: [Tensor] = []
         var lower = skips[skips.count - 1]
         for s in 0..<decoderStages.count {
@@ -146,5 +137,20 @@ public final class PlainConvUNet: Module {
             }
         }
         return outputs.reversed()
+    }
+
+    /// Every encoder stage's output for `x`, highest resolution first (the decoder's skips).
+    func encoderOutputs(_ x: Tensor) throws -> [Tensor] {
+        guard x.rank == configuration.spatialRank + 2, x.shape[1] == configuration.inputChannels else {
+            throw TensorError.invalidShape(op: "PlainConvUNet", shape: x.shape,
+                                           reason: "expected [N, \(configuration.inputChannels), \(configuration.spatialRank) spatial axes]")
+        }
+        var skips: [Tensor] = []
+        var h = x
+        for stage in encoderStages.elements {
+            h = try stage.blocks(h)
+            skips.append(h)
+        }
+        return skips
     }
 }

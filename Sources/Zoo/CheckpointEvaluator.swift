@@ -65,8 +65,8 @@ struct CheckpointEvaluator {
 
     /// The gradient of the recorded training loss (nnU-Net's Dice + CE averaged over cases) at
     /// `network`'s parameters, over the training-loss cases that go through the network whole,
-    /// flat in `namedParameters()` order.
-    func trainingLossGradient(_ network: PlainConvUNet) throws -> [Float] {
+    /// flat in `layout` (the parameters it holds must require gradients).
+    func trainingLossGradient(_ network: PlainConvUNet, layout: ParameterLayout) throws -> [Float] {
         network.zeroGrad()
         defer { network.zeroGrad() }
         let batches = wholeImageBatches(network, cases: trainingCases)
@@ -78,7 +78,8 @@ struct CheckpointEvaluator {
             let loss = try SegmentationLoss.diceCrossEntropy(logits: network(images), target: target, batchDice: false)
             try (loss * (Float(batch.count) / total)).backward()
         }
-        return network.parameters().flatMap { $0.grad?.scalars ?? [Float](repeating: 0, count: $0.count) }
+        let gradients = Dictionary(network.namedParameters().map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
+        return layout.entries.flatMap { gradients[$0.name]?.grad?.scalars ?? [Float](repeating: 0, count: $0.count) }
     }
 
     /// The network's argmax on each test case (z-score normalised image, reference and prediction), for overlays.

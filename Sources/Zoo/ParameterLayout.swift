@@ -4,7 +4,8 @@ import TensorEngine
 
 /// How a network's parameters sit in one flat float32 vector: names, shapes and offsets in
 /// `namedParameters()` order. A zoo stores each checkpoint as such a vector (the form a
-/// generator consumes) and the layout once per architecture.
+/// generator consumes) and the layout once per architecture. A partial zoo's layout holds
+/// only the parameters of its subset.
 public struct ParameterLayout: Codable, Sendable, Equatable {
     public struct Entry: Codable, Sendable, Equatable {
         public let name: String
@@ -16,25 +17,35 @@ public struct ParameterLayout: Codable, Sendable, Equatable {
     public let entries: [Entry]
     public var parameterCount: Int { entries.last.map { $0.offset + $0.count } ?? 0 }
 
-    /// The layout of `module`'s parameters.
+    /// The layout of all of `module`'s parameters.
     public init(_ module: Module) {
+        self.init(module.namedParameters())
+    }
+
+    /// The layout of `module`'s parameters in `subset` (throws when a pattern matches none).
+    public init(_ module: Module, subset: ParameterSubset) throws {
+        let chosen = Set(try subset.select(from: module.namedParameters().map(\.name)))
+        self.init(module.namedParameters().filter { chosen.contains($0.name) })
+    }
+
+    private init(_ parameters: [(name: String, tensor: Tensor)]) {
         var offset = 0
-        entries = module.namedParameters().map { name, tensor in
+        entries = parameters.map { name, tensor in
             defer { offset += tensor.count }
             return Entry(name: name, shape: tensor.shape.dims, offset: offset)
         }
     }
 
-    /// `module`'s parameters concatenated in layout order.
+    /// `module`'s parameters of this layout concatenated in layout order.
     public func flatten(_ module: Module) throws -> [Float] {
-        let named = module.namedParameters()
-        guard named.map(\.name) == entries.map(\.name) else {
-            throw ZooError.incompatible("the network's parameters do not match the zoo's architecture layout")
-        }
+        let named = Dictionary(module.namedParameters().map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
         var values = [Float](repeating: 0, count: parameterCount)
-        for (entry, parameter) in zip(entries, named) {
+        for entry in entries {
+            guard let tensor = named[entry.name], tensor.shape.dims == entry.shape else {
+                throw ZooError.incompatible("the network's parameters do not match the zoo's architecture layout at \(entry.name)")
+            }
             values.withUnsafeMutableBufferPointer { buffer in
-                (buffer.baseAddress! + entry.offset).update(from: parameter.tensor.pointer, count: entry.count)
+                (buffer.baseAddress! + entry.offset).update(from: tensor.pointer, count: entry.count)
             }
         }
         return values

@@ -23,15 +23,16 @@ extension Zoo {
     @discardableResult
     public func importRecordedRuns(_ runs: [NNUNetRecordedRun], task: String, metrics source: RecordedMetricSource = .measured,
                                    progress: (String) -> Void = { _ in }) throws -> [RunRecord] {
+        guard plan.partial == nil else { throw ZooError.incompatible("\(folder.path) is a partial zoo; recorded runs import into whole-network zoos") }
         let data = try TaskData(zoo: self, task: task)
-        let configuration = try data.architecture(preset: plan.preset, spatialRank: plan.spatialRank)
+        let configuration = try data.architecture(of: plan)
         let layout = ParameterLayout(try PlainConvUNet(configuration, seed: 0))
         let testCases = Set(try cases(task: task, role: "test"))
         for run in runs {
             try check(run, layout: layout, testCases: testCases)
         }
         try refuseDuplicates(runs, layout: layout, taskID: data.taskID)
-        let architectureID = try architectureID(for: configuration, name: plan.architectureName)
+        let architectureID = try architectureID(for: configuration, name: plan.architectureName, layout: layout)
         var imported: [RunRecord] = []
         for run in runs {
             let index = try nextImportIndex(taskID: data.taskID)

@@ -19,7 +19,7 @@ struct TaskData {
         let classes = dataset.description.labels.count
         func load(_ role: Set<String>) throws -> [SegmentationCase] {
             try dataset.trainingCases.filter { role.contains($0.identifier) }.map {
-                try SegmentationCase.load($0, classes: classes, reorient: true, allowEmptyLabel: true)
+                try SegmentationCase.load($0, classes: classes, reorient: zoo.plan.partial?.reoriented ?? true, allowEmptyLabel: true)
             }
         }
         let training = try load(roles[0]), validation = try load(roles[1])
@@ -33,16 +33,15 @@ struct TaskData {
                                         test: { try load(testRole) }, patchSize: zoo.plan.patchSize)
     }
 
-    /// The plan's preset for the first task's channels and classes, read from its dataset description.
+    /// The plan's architecture for the first task's channels and classes, read from its dataset description.
     static func planArchitecture(of zoo: Zoo) throws -> PlainConvUNetConfiguration {
         let folder = try zoo.task(named: zoo.plan.tasks[0]).datasetFolder
         let dataset = try NNUNetRawDataset.open(folder)
-        return zoo.plan.preset.configuration(spatialRank: zoo.plan.spatialRank, inputChannels: dataset.description.channelNames.count,
-                                             numClasses: dataset.description.labels.count)
+        return try zoo.plan.architecture(channels: dataset.description.channelNames.count, classes: dataset.description.labels.count)
     }
 
-    /// The plan's preset for this task's channels and classes.
-    func architecture(preset: UNetPreset, spatialRank: Int) throws -> PlainConvUNetConfiguration {
-        preset.configuration(spatialRank: spatialRank, inputChannels: channels, numClasses: classes)
+    /// The plan's architecture for this task's channels and classes.
+    func architecture(of plan: ZooPlan) throws -> PlainConvUNetConfiguration {
+        try plan.architecture(channels: channels, classes: classes)
     }
 }

@@ -36,10 +36,10 @@ public struct TaskEvaluator {
     }
 
     /// The gradient of the training loss at `network`'s parameters on the zoo's fixed
-    /// training-loss cases, flat in `namedParameters()` order: what the task asks of this
+    /// training-loss cases, flat in `layout`: what the task asks of this
     /// particular network, which a generator can read alongside its parameters.
-    public func lossGradient(_ network: PlainConvUNet) throws -> [Float] {
-        try data.evaluator.trainingLossGradient(network)
+    public func lossGradient(_ network: PlainConvUNet, layout: ParameterLayout) throws -> [Float] {
+        try data.evaluator.trainingLossGradient(network, layout: layout)
     }
 
     /// Each test case (z-score normalised) with the network's argmax segmentation of it, for reports.

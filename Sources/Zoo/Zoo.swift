@@ -12,6 +12,8 @@ public final class Zoo {
     /// The part of the plan this zoo builds; nil for the whole plan.
     public let shard: Shard?
     let database: ZooDatabase
+    private var assemblies: [Int64: NetworkAssembly] = [:]
+    private let assembliesLock = NSLock()
 
     private init(folder: URL, plan: ZooPlan, shard: Shard?, database: ZooDatabase) {
         self.folder = folder
@@ -105,12 +107,12 @@ public final class Zoo {
         }
     }
 
-    /// The id of `configuration`'s architecture row, inserted with its layout when new.
-    func architectureID(for configuration: PlainConvUNetConfiguration, name: String) throws -> Int64 {
+    /// The id of `configuration`'s architecture row, inserted with `layout` (all its
+    /// parameters, or a partial zoo's subset) when new.
+    func architectureID(for configuration: PlainConvUNetConfiguration, name: String, layout: ParameterLayout) throws -> Int64 {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let text = String(decoding: try encoder.encode(configuration), as: UTF8.self)
-        let layout = ParameterLayout(try PlainConvUNet(configuration, seed: 0))
         let layoutText = String(decoding: try encoder.encode(layout), as: UTF8.self)
         return try database.queue.write { db in
             if let id = try Int64.fetchOne(db, sql: "SELECT id FROM architectures WHERE configuration = ?", arguments: [text]) {
@@ -130,6 +132,16 @@ public final class Zoo {
         let decoder = JSONDecoder()
         return (try decoder.decode(PlainConvUNetConfiguration.self, from: Data((row[0] as String).utf8)),
                 try decoder.decode(ParameterLayout.self, from: Data((row[1] as String).utf8)))
+    }
+
+    /// How the checkpoints of architecture `id` become networks (the base read once per zoo).
+    public func assembly(_ id: Int64) throws -> NetworkAssembly {
+        assembliesLock.lock()
+        defer { assembliesLock.unlock() }
+        if let known = assemblies[id] { return known }
+        let made = try NetworkAssembly(architecture: try architecture(id).configuration, partial: plan.partial)
+        assemblies[id] = made
+        return made
     }
 
     /// Runs, optionally of one task and status, ordered by task and index.

@@ -57,9 +57,10 @@ public final class ZooBuilder {
         guard !pending.isEmpty else { return ZooBuildSummary(runsTrained: 0, runsFailed: 0, checkpointsSaved: 0, seconds: 0) }
 
         let data = try Dictionary(uniqueKeysWithValues: Set(pending.map(\.task)).map { ($0, try TaskData(zoo: zoo, task: $0)) })
-        let configuration = try data.values.first!.architecture(preset: plan.preset, spatialRank: plan.spatialRank)
-        let architectureID = try zoo.architectureID(for: configuration, name: plan.architectureName)
-        let layout = ParameterLayout(try PlainConvUNet(configuration, seed: 0))
+        let configuration = try data.values.first!.architecture(of: plan)
+        let assembly = try NetworkAssembly(architecture: configuration, partial: plan.partial)
+        let architectureID = try zoo.architectureID(for: configuration, name: plan.architectureName, layout: assembly.layout)
+        let pools = try headInputPools(tasks: Set(pending.map(\.task)), data: data, assembly: assembly)
 
         // Progress is reported under a lock, so the callback sees one run at a time.
         let lock = NSLock()
@@ -67,8 +68,8 @@ public final class ZooBuilder {
         let start = Date()
         _ = try parallelMap(pending.count, workers: workers) { index in
             let specification = pending[index]
-            let outcome = try train(specification, data: data[specification.task]!, configuration: configuration,
-                                    layout: layout, architectureID: architectureID)
+            let outcome = try train(specification, data: data[specification.task]!, assembly: assembly,
+                                    pool: pools[specification.task], architectureID: architectureID)
             lock.lock()
             defer { lock.unlock() }
             trained += 1
@@ -87,25 +88,51 @@ public final class ZooBuilder {
                                seconds: Date().timeIntervalSince(start))
     }
 
-    /// Trains one run, writes its file and records it.
-    private func train(_ specification: RunSpecification, data: TaskData, configuration: PlainConvUNetConfiguration,
-                       layout: ParameterLayout, architectureID: Int64) throws
+    /// The head input pool of every task, for a partial zoo whose runs train on cached head
+    /// inputs: drawn with nnU-Net's augmentation from a seed of the plan and the task alone (so
+    /// every shard and worker trains on the same pool).
+    private func headInputPools(tasks: Set<String>, data: [String: TaskData], assembly: NetworkAssembly) throws -> [String: HeadInputPool] {
+        guard case let .onCachedHeadInputs(patches)? = zoo.plan.partial?.runs else { return [:] }
+        let network = try assembly.initialNetwork(seed: 0)
+        var pools: [String: HeadInputPool] = [:]
+        for (index, task) in zoo.plan.tasks.enumerated() where tasks.contains(task) {
+            pools[task] = try HeadInputPool(network: network, cases: data[task]!.training,
+                                            sampler: PatchSampler(patchSize: zoo.plan.patchSize), count: patches,
+                                            seed: mix(zoo.plan.seed, UInt64(index), 0x9001))
+        }
+        return pools
+    }
+
+    /// Trains one run (on its task's head input pool when there is one), writes its file and records it.
+    private func train(_ specification: RunSpecification, data: TaskData, assembly: NetworkAssembly, pool: HeadInputPool?,
+                       architectureID: Int64) throws
         -> (checkpoints: Int, finalTestDice: Double?, finalEmptyPredictions: EmptyPredictions?, failure: String?) {
         let hyperparameters = specification.hyperparameters
-        let network = try PlainConvUNet(configuration, seed: specification.seed)
-        var training = TrainingConfiguration(
-            iterations: hyperparameters.iterations, batchSize: hyperparameters.batchSize, patchSize: zoo.plan.patchSize,
-            optimizer: hyperparameters.optimizer, learningRate: Float(hyperparameters.learningRate),
-            weightDecay: Float(hyperparameters.weightDecay), seed: specification.seed)
-        training.augmentation.strength = hyperparameters.augmentationStrength
-        let trainer = Trainer(network: network, configuration: training, trainingCases: data.training, validationCases: [])
+        let layout = assembly.layout
+        let network = try assembly.initialNetwork(seed: specification.seed)
+        let runTraining: (Set<Int>, (TrainingSnapshot) throws -> Void) throws -> Void
+        if let pool {
+            let trainer = try CachedHeadTrainer(network: network, configuration: HeadRunConfiguration(
+                iterations: hyperparameters.iterations, batchSize: hyperparameters.batchSize, optimizer: hyperparameters.optimizer,
+                learningRate: Float(hyperparameters.learningRate), weightDecay: Float(hyperparameters.weightDecay),
+                seed: specification.seed), pool: pool)
+            runTraining = { _ = try trainer.run(snapshotIterations: $0, onSnapshot: $1) }
+        } else {
+            var training = TrainingConfiguration(
+                iterations: hyperparameters.iterations, batchSize: hyperparameters.batchSize, patchSize: zoo.plan.patchSize,
+                optimizer: hyperparameters.optimizer, learningRate: Float(hyperparameters.learningRate),
+                weightDecay: Float(hyperparameters.weightDecay), seed: specification.seed)
+            training.augmentation.strength = hyperparameters.augmentationStrength
+            let trainer = Trainer(network: network, configuration: training, trainingCases: data.training, validationCases: [])
+            runTraining = { _ = try trainer.run(snapshotIterations: $0, onSnapshot: $1) }
+        }
         var saved: [CheckpointParameters] = [], metrics: [CheckpointMetrics] = [], rates: [Double] = []
         var failure: String?
         var finalEmptyPredictions: EmptyPredictions?
         let finalIteration = specification.checkpointIterations.max()
         let start = Date()
         do {
-            _ = try trainer.run(snapshotIterations: Set(specification.checkpointIterations)) { snapshot in
+            try runTraining(Set(specification.checkpointIterations)) { snapshot in
                 let values = try layout.flatten(snapshot.network)
                 if let problem = Self.divergence(values) { throw RunDiverged(iteration: snapshot.iteration, reason: problem) }
                 metrics.append(try data.evaluator.evaluate(snapshot.network))
@@ -129,7 +156,7 @@ public final class ZooBuilder {
             id: nil, taskId: data.taskID, architectureId: architectureID, runIndex: specification.index,
             seed: Int64(bitPattern: specification.seed), optimizer: hyperparameters.optimizer.rawValue,
             learningRate: hyperparameters.learningRate, batchSize: hyperparameters.batchSize,
-            weightDecay: hyperparameters.weightDecay, augmentationStrength: hyperparameters.augmentationStrength,
+            weightDecay: hyperparameters.weightDecay, augmentationStrength: pool == nil ? hyperparameters.augmentationStrength : 1,
             iterations: hyperparameters.iterations, status: failure == nil ? .done : .failed, failure: failure, file: file,
             seconds: Date().timeIntervalSince(start), source: .trained)
         let checkpoints = zip(saved.indices, saved).map { position, checkpoint in

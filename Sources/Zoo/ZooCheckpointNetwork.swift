@@ -9,9 +9,6 @@ extension Zoo {
             throw ZooError.incompatible("run \(run.runIndex) (\(run.file)) has no checkpoint at iteration \(iteration!); "
                                         + "it has \(stored.map { String($0.record.iteration) }.joined(separator: ", "))")
         }
-        let (configuration, layout) = try architecture(run.architectureId)
-        let network = try PlainConvUNet(configuration, seed: 0)
-        try network.loadStateDict(try layout.stateDict(chosen.values))
-        return (network, chosen.record)
+        return (try assembly(run.architectureId).network(chosen.values), chosen.record)
     }
 }

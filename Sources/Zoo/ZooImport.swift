@@ -21,7 +21,7 @@ public struct ImportedModel {
             var state: [String: Tensor] = [:]
             for named in try NNUNetStateDictAliases.collapse(checkpoint.networkWeights) { state[named.name] = try named.tensor.makeTensor() }
             do { try network.loadStateDict(state) } catch {
-                throw ZooError.incompatible("\(url.path): its weights do not fit the zoo's \(zoo.plan.preset.rawValue) architecture: \(error)")
+                throw ZooError.incompatible("\(url.path): its weights do not fit the zoo's \(zoo.plan.architectureName) architecture: \(error)")
             }
             iteration = checkpoint.currentEpoch
             name = zoo.plan.architectureName
@@ -51,6 +51,7 @@ extension Zoo {
     /// stated; the others are measured on the zoo's own training-loss, validation and test cases.
     @discardableResult
     public func importModel(_ model: ImportedModel, task: String, given: [String: Double] = [:]) throws -> RunRecord {
+        guard plan.partial == nil else { throw ZooError.incompatible("\(folder.path) is a partial zoo; models import into whole-network zoos") }
         let taskID = try self.task(named: task).id
         var metrics = CheckpointMetrics(trainLoss: .nan, validationLoss: .nan, validationDice: .nan, testLoss: .nan, testDice: .nan)
         let known = ["train_loss", "validation_loss", "validation_dice", "test_loss", "test_dice"]
@@ -67,8 +68,8 @@ extension Zoo {
         metrics.testLoss = given["test_loss"] ?? metrics.testLoss
         metrics.testDice = given["test_dice"] ?? metrics.testDice
 
-        let architectureID = try architectureID(for: model.network.configuration, name: model.name)
         let layout = ParameterLayout(model.network)
+        let architectureID = try architectureID(for: model.network.configuration, name: model.name, layout: layout)
         let index = try nextImportIndex(taskID: taskID)
         let file = String(format: "runs/%@/import-%05d.safetensors", task, index)
         let destination = url(ofRunFile: file)

@@ -16,11 +16,11 @@ extension Zoo {
         for run in try other.runs() where run.source == .trained {
             let task = try other.taskName(run.taskId)
             guard !present.contains(RunKey(task: task, index: run.runIndex)) else { continue }
-            let (configuration, _) = try other.architecture(run.architectureId)
+            let (configuration, layout) = try other.architecture(run.architectureId)
             let name = try other.database.queue.read {
                 try String.fetchOne($0, sql: "SELECT name FROM architectures WHERE id = ?", arguments: [run.architectureId])
             } ?? plan.architectureName
-            let architectureID = try architectureID(for: configuration, name: name)
+            let architectureID = try architectureID(for: configuration, name: name, layout: layout)
             let checkpoints = try other.checkpoints(run: run.id!)
             let destination = url(ofRunFile: run.file)
             try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)

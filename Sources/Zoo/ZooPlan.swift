@@ -2,6 +2,22 @@ import Foundation
 import Segmentation
 import TensorEngine
 
+/// What a zoo's runs train: whole networks of a preset from fresh initialisations, or a
+/// parameter subset of a base network with the rest frozen.
+public enum ZooNetwork: Sendable, Equatable {
+    /// Whole U-Nets of `preset`, 2D (slices) or 3D (patches).
+    case preset(UNetPreset, spatialRank: Int)
+    case partial(PartialNetwork)
+
+    /// 2 (slices) or 3 (patches).
+    public var spatialRank: Int {
+        switch self {
+        case let .preset(_, spatialRank): return spatialRank
+        case let .partial(partial): return partial.architecture.spatialRank
+        }
+    }
+}
+
 /// Everything that decides what a zoo contains: the data, tasks, architecture, how many runs
 /// and checkpoints, and the distribution of their hyperparameters. Stored in the zoo, so
 /// `zoo resume` and shards rebuild exactly the same runs.
@@ -9,9 +25,7 @@ public struct ZooPlan: Codable, Sendable, Equatable {
     /// Folder of nnU-Net raw datasets, one per task (as `weightgen phantom` writes).
     public var datasetPath: String
     public var tasks: [String]
-    public var preset: UNetPreset
-    /// 2 (slices) or 3 (patches).
-    public var spatialRank: Int
+    public var network: ZooNetwork
     /// Patch extent (z, y, x); z = 1 for 2D.
     public var patchSize: [Int]
     public var runsPerTask: Int
@@ -27,14 +41,13 @@ public struct ZooPlan: Codable, Sendable, Equatable {
     /// Training cases on which each checkpoint's training loss is measured.
     public var trainingLossCases: Int
 
-    public init(datasetPath: String, tasks: [String], preset: UNetPreset = .tiny, spatialRank: Int = 2,
+    public init(datasetPath: String, tasks: [String], network: ZooNetwork = .preset(.tiny, spatialRank: 2),
                 patchSize: [Int] = [1, 48, 48], runsPerTask: Int, checkpointsPerRun: Int,
                 schedule: CheckpointSchedule = .random, distribution: HyperparameterDistribution = .standard,
                 seed: UInt64 = 0, validationCases: Int = 16, testCases: Int = 32, trainingLossCases: Int = 16) {
         self.datasetPath = datasetPath
         self.tasks = tasks
-        self.preset = preset
-        self.spatialRank = spatialRank
+        self.network = network
         self.patchSize = patchSize
         self.runsPerTask = runsPerTask
         self.checkpointsPerRun = checkpointsPerRun
@@ -46,8 +59,86 @@ public struct ZooPlan: Codable, Sendable, Equatable {
         self.trainingLossCases = trainingLossCases
     }
 
-    /// The name of the plan's architecture in the index, e.g. `tiny-2d`.
-    public var architectureName: String { UNetPreset.architectureName(preset, spatialRank: spatialRank) }
+    /// 2 (slices) or 3 (patches).
+    public var spatialRank: Int { network.spatialRank }
+
+    /// The partial network, for a partial zoo.
+    public var partial: PartialNetwork? {
+        if case let .partial(partial) = network { return partial }
+        return nil
+    }
+
+    /// The name of the plan's architecture in the index, e.g. `tiny-2d`, or the base's folder name for a partial zoo.
+    public var architectureName: String {
+        switch network {
+        case let .preset(preset, spatialRank): return UNetPreset.architectureName(preset, spatialRank: spatialRank)
+        case let .partial(partial): return "partial-" + URL(fileURLWithPath: partial.base).lastPathComponent
+        }
+    }
+
+    /// The architecture of the plan's networks for data with `channels` input channels and `classes` classes.
+    public func architecture(channels: Int, classes: Int) throws -> PlainConvUNetConfiguration {
+        switch network {
+        case let .preset(preset, spatialRank):
+            return preset.configuration(spatialRank: spatialRank, inputChannels: channels, numClasses: classes)
+        case let .partial(partial):
+            let a = partial.architecture
+            guard a.inputChannels == channels, a.numClasses == classes else {
+                throw ZooError.invalidPlan("the base \(partial.base) takes \(a.inputChannels) channel(s) and \(a.numClasses) classes; "
+                                           + "the data has \(channels) and \(classes)")
+            }
+            return a
+        }
+    }
+
+    // The stored form keeps the keys of whole-network plans ("preset", "spatialRank"), so
+    // zoos built before partial zoos existed open unchanged.
+    enum CodingKeys: String, CodingKey {
+        case datasetPath, tasks, preset, spatialRank, partial, patchSize, runsPerTask, checkpointsPerRun, schedule,
+             distribution, seed, validationCases, testCases, trainingLossCases
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        datasetPath = try c.decode(String.self, forKey: .datasetPath)
+        tasks = try c.decode([String].self, forKey: .tasks)
+        if let partial = try c.decodeIfPresent(PartialNetwork.self, forKey: .partial) {
+            network = .partial(partial)
+        } else {
+            network = .preset(try c.decode(UNetPreset.self, forKey: .preset), spatialRank: try c.decode(Int.self, forKey: .spatialRank))
+        }
+        patchSize = try c.decode([Int].self, forKey: .patchSize)
+        runsPerTask = try c.decode(Int.self, forKey: .runsPerTask)
+        checkpointsPerRun = try c.decode(Int.self, forKey: .checkpointsPerRun)
+        schedule = try c.decode(CheckpointSchedule.self, forKey: .schedule)
+        distribution = try c.decode(HyperparameterDistribution.self, forKey: .distribution)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        validationCases = try c.decode(Int.self, forKey: .validationCases)
+        testCases = try c.decode(Int.self, forKey: .testCases)
+        trainingLossCases = try c.decode(Int.self, forKey: .trainingLossCases)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(datasetPath, forKey: .datasetPath)
+        try c.encode(tasks, forKey: .tasks)
+        switch network {
+        case let .preset(preset, spatialRank):
+            try c.encode(preset, forKey: .preset)
+            try c.encode(spatialRank, forKey: .spatialRank)
+        case let .partial(partial):
+            try c.encode(partial, forKey: .partial)
+        }
+        try c.encode(patchSize, forKey: .patchSize)
+        try c.encode(runsPerTask, forKey: .runsPerTask)
+        try c.encode(checkpointsPerRun, forKey: .checkpointsPerRun)
+        try c.encode(schedule, forKey: .schedule)
+        try c.encode(distribution, forKey: .distribution)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(validationCases, forKey: .validationCases)
+        try c.encode(testCases, forKey: .testCases)
+        try c.encode(trainingLossCases, forKey: .trainingLossCases)
+    }
 
     /// Checks counts and ranges before any work starts.
     public func validate() throws {

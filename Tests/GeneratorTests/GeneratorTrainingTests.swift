@@ -349,7 +349,7 @@ final class GeneratorTrainingTests: XCTestCase {
         let (architecture, layout) = try zoo.architecture(try zoo.planArchitectureID())
         let network = try PlainConvUNet(architecture, seed: 5)
         var values = try layout.flatten(network)
-        let gradient = try evaluator.lossGradient(network)
+        let gradient = try evaluator.lossGradient(network, layout: layout)
         for name in ["encoder.stages.0.0.convs.0.conv.weight", "decoder.seg_layers.1.bias", "encoder.stages.2.0.convs.1.norm.weight"] {
             let entry = try XCTUnwrap(layout.entries.first { $0.name == name })
             let index = entry.offset + entry.count / 2, original = values[index], step: Float = 1e-2

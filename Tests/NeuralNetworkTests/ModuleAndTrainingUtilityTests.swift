@@ -101,3 +101,41 @@ final class ModuleAndTrainingUtilityTests: XCTestCase {
         XCTAssertEqual(layer.weight.scalars[0], 2, accuracy: 1e-2)
     }
 }
+
+/// Name patterns choose parameter subsets; a pattern that matches nothing is an error.
+final class ParameterSubsetTests: XCTestCase {
+    let names = ["encoder.stages.0.0.convs.0.conv.weight", "encoder.stages.0.0.convs.0.norm.weight",
+                 "decoder.stages.2.convs.0.conv.weight", "decoder.stages.2.convs.0.norm.bias", "decoder.seg_layers.2.weight",
+                 "decoder.seg_layers.12.weight"]
+
+    func testGlobPatternsMatchWholeDottedNames() throws {
+        XCTAssertEqual(try ParameterSubset(parsing: "decoder.stages.2.*,decoder.seg_layers.2.*").select(from: names),
+                       ["decoder.stages.2.convs.0.conv.weight", "decoder.stages.2.convs.0.norm.bias", "decoder.seg_layers.2.weight"])
+        XCTAssertEqual(try ParameterSubset(parsing: "*.norm.*").select(from: names),
+                       ["encoder.stages.0.0.convs.0.norm.weight", "decoder.stages.2.convs.0.norm.bias"])
+        XCTAssertEqual(try ParameterSubset(parsing: "decoder.seg_layers.?.weight").select(from: names), ["decoder.seg_layers.2.weight"])
+        XCTAssertEqual(try ParameterSubset(parsing: "*").select(from: names), names)
+        XCTAssertFalse(try ParameterSubset(parsing: "decoder.stages.2").contains("decoder.stages.2.convs.0.conv.weight"),
+                       "a pattern matches the whole name, not a prefix")
+        XCTAssertTrue(try ParameterSubset(parsing: "*a*b*c").contains("xaxbxbxc"), "backtracking over several stars")
+    }
+
+    func testMisspeltOrEmptyPatternsAreRefused() throws {
+        XCTAssertThrowsError(try ParameterSubset(parsing: "decoder.stage.2.*").select(from: names)) { error in
+            XCTAssertTrue("\(error)".contains("decoder.stage.2.*"), "\(error)")
+        }
+        XCTAssertThrowsError(try ParameterSubset(parsing: "decoder.stages.2.*,"))
+        XCTAssertThrowsError(try ParameterSubset(patterns: []))
+    }
+
+    func testFreezingLeavesOnlyTheSubsetTrainable() throws {
+        let model = Module()
+        var rng = SeededGenerator(seed: 1)
+        let layer = Linear(inFeatures: 2, outFeatures: 3, rng: &rng)
+        model.registerChild("layer", layer)
+        let trainable = try model.freeze(allBut: try ParameterSubset(parsing: "*.bias"))
+        XCTAssertEqual(trainable.map(\.name), ["layer.bias"])
+        XCTAssertEqual(model.trainableParameters().map(\.name), ["layer.bias"])
+        XCTAssertFalse(layer.weight.requiresGrad)
+    }
+}

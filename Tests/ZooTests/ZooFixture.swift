@@ -23,7 +23,7 @@ enum ZooFixture {
             distribution.optimizers = [.adam]
             distribution.adamLearningRate = learningRate
         }
-        return ZooPlan(datasetPath: dataset.path, tasks: tasks, preset: .tiny, spatialRank: 2, patchSize: [1, 32, 32],
+        return ZooPlan(datasetPath: dataset.path, tasks: tasks, network: .preset(.tiny, spatialRank: 2), patchSize: [1, 32, 32],
                        runsPerTask: runs, checkpointsPerRun: 4, distribution: distribution, seed: 5,
                        validationCases: 4, testCases: 4)
     }

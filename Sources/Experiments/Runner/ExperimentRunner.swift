@@ -116,7 +116,7 @@ public struct ExperimentRunner {
     func buildZoo(_ data: URL) throws -> Zoo {
         var distribution = HyperparameterDistribution.standard
         distribution.iterations = configuration.runIterations
-        let plan = ZooPlan(datasetPath: data.standardizedFileURL.path, tasks: configuration.tasks, preset: configuration.preset,
+        let plan = ZooPlan(datasetPath: data.standardizedFileURL.path, tasks: configuration.tasks, network: .preset(configuration.preset, spatialRank: 2),
                            runsPerTask: configuration.runsPerTask, checkpointsPerRun: configuration.checkpointsPerRun,
                            distribution: distribution, seed: configuration.zooSeed, validationCases: configuration.validationCases,
                            testCases: configuration.testCases)

@@ -80,6 +80,13 @@ public enum NNUNetExport {
         try NNUNetModelFolder.write(to: url, plans: plans, dataset: dataset, checkpoint: try checkpoint(network))
     }
 
+    /// Writes `network` as an nnU-Net model folder with the plans and dataset description of
+    /// `base` (the folder a partial network's frozen part came from): nnU-Net then preprocesses
+    /// for it exactly as for the base.
+    public static func write(_ network: PlainConvUNet, reusing base: NNUNetModelFolder, to url: URL) throws {
+        try NNUNetModelFolder.write(to: url, plans: base.plans, dataset: base.dataset, checkpoint: try checkpoint(network))
+    }
+
     /// `network` as an nnU-Net checkpoint: every state-dict alias, mirroring along all spatial axes,
     /// configuration `2d` or `3d_fullres`.
     public static func checkpoint(_ network: PlainConvUNet, epoch: Int = 0) throws -> NNUNetCheckpoint {

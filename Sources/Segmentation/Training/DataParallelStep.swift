@@ -63,11 +63,13 @@ final class DataParallelStep {
         return value
     }
 
+    /// Values and frozen state: a frozen parameter of the network is frozen in every copy.
     private func copyParametersToCopies() {
         let source = network.parameters()
         for copy in copies {
             for (target, value) in zip(copy.parameters(), source) {
                 target.pointer.update(from: value.pointer, count: value.count)
+                target.requiresGrad = value.requiresGrad
             }
         }
     }

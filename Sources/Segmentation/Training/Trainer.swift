@@ -58,6 +58,9 @@ public enum TrainingError: Error, CustomStringConvertible {
 /// momentum and poly learning rate (or Adam/AdamW), gradient clipping, batches prepared on a
 /// background worker, the step split over one copy of the network per thread
 /// (`DataParallelStep`), validation on held-out cases, and a checkpoint callback.
+///
+/// It trains the parameters that require gradients: freeze part of the network first
+/// (`Module.freeze(allBut:)`) and the frozen part keeps its values bit for bit.
 public final class Trainer {
     public let network: PlainConvUNet
     public let configuration: TrainingConfiguration
@@ -107,7 +110,7 @@ public final class Trainer {
                 guard loss.item.isFinite else { throw TrainingError.nonFiniteLoss(iteration: iteration, value: loss.item) }
                 return loss
             }
-            clipGradientNorm(network.parameters(), maxNorm: c.gradientClip)
+            clipGradientNorm(network.trainableParameters().map(\.tensor), maxNorm: c.gradientClip)
             try optimizer.step()
             losses.append(loss.item)
             sinceSnapshot.append(loss.item)
@@ -156,16 +159,7 @@ public final class Trainer {
 
     private func makeOptimizer() -> Optimizer {
         let c = configuration
-        let parameters = network.namedParameters()
-        switch c.optimizer {
-        case .sgd:
-            return SGD(parameters: parameters, learningRate: c.learningRate, momentum: c.momentum, nesterov: true,
-                       weightDecay: c.weightDecay)
-        case .adam:
-            return Adam(groups: [ParameterGroup(parameters, weightDecay: c.weightDecay)], learningRate: c.learningRate)
-        case .adamw:
-            return Adam.adamW(groups: ParameterGroup.decayAndNoDecay(parameters, weightDecay: c.weightDecay),
-                              learningRate: c.learningRate)
-        }
+        return c.optimizer.make(parameters: network.trainableParameters(), learningRate: c.learningRate,
+                                momentum: c.momentum, weightDecay: c.weightDecay)
     }
 }

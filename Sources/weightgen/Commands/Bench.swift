@@ -8,7 +8,7 @@ import TensorEngine
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks, side by side with PyTorch in the same run.",
-        subcommands: [EngineCommand.self, TrainCommand.self, GeneratorBenchCommand.self])
+        subcommands: [EngineCommand.self, TrainCommand.self, GeneratorBenchCommand.self, ZooBenchCommand.self])
 
     /// Options every bench subcommand shares.
     struct Options: ParsableArguments {
@@ -75,6 +75,20 @@ struct Bench: ParsableCommand {
                 try GeneratorBenchmark(repeats: max(options.repeats / 2, 3), warmup: min(options.warmup, 2),
                                        peer: options.noPytorch ? nil : PyTorchPeer(python: options.python),
                                        configuration: generator).run(progress: progress)
+            }
+        }
+    }
+
+    struct ZooBenchCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "zoo",
+            abstract: "One head-zoo run (a frozen U-Net's last decoder stage and head, on cached inputs) against the same run in PyTorch.")
+        @OptionGroup var options: Options
+
+        func run() throws {
+            try options.run { progress in
+                try HeadRunBenchmark(repeats: max(options.repeats / 2, 3), warmup: min(options.warmup, 1),
+                                     peer: options.noPytorch ? nil : PyTorchPeer(python: options.python)).run(progress: progress)
             }
         }
     }

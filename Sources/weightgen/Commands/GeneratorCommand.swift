@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Formats
 import Generator
 import Segmentation
 import Zoo
@@ -188,10 +189,8 @@ struct Generate: ParsableCommand {
         }
         var parameters: [Float]
         if let from, from != "random" {
-            let (network, description) = try UNetCheckpoint.read(URL(fileURLWithPath: from))
-            guard description.architecture == d.architecture else {
-                throw ValidationError("\(from) is not a \(d.architecture.featuresPerStage) U-Net, the generator's architecture")
-            }
+            let (network, _) = try UNetCheckpoint.read(URL(fileURLWithPath: from))
+            try loaded.assembly.checkFits(network, source: from)
             parameters = try layout.flatten(network)
         } else {
             parameters = try layout.flatten(try PlainConvUNet(d.architecture, seed: seed))
@@ -217,11 +216,25 @@ struct Generate: ParsableCommand {
             startMetric = target
         }
         let network = try loaded.network(from: parameters)
-        try UNetCheckpoint.write(network, description: UNetCheckpointDescription(
-            architecture: d.architecture, patchSize: d.patchSize, task: task, iteration: 0,
-            metrics: ["prompted_dice": target], reoriented: true), to: URL(fileURLWithPath: out))
         let nnUNetFolder = URL(fileURLWithPath: out).appendingPathComponent("nnunet")
-        try NNUNetExport.write(network, patchSize: d.patchSize, spacing: d.spacing, labels: ["background", task], to: nnUNetFolder)
+        if let partial = d.partial {
+            // The merged network keeps the base's preprocessing (and, for an nnU-Net base, its plans).
+            let base = try partial.loadBase()
+            try UNetCheckpoint.write(network, description: UNetCheckpointDescription(
+                architecture: d.architecture, patchSize: base.patchSize, task: task, iteration: 0, metrics: ["prompted_dice": target],
+                spacing: base.spacing, reoriented: base.reoriented), to: URL(fileURLWithPath: out))
+            if UNetCheckpoint.isCheckpoint(base.url) {
+                try NNUNetExport.write(network, patchSize: base.patchSize, spacing: base.spacing ?? d.spacing, labels: ["background", task],
+                                       to: nnUNetFolder)
+            } else {
+                try NNUNetExport.write(network, reusing: try NNUNetModelFolder.open(base.url), to: nnUNetFolder)
+            }
+        } else {
+            try UNetCheckpoint.write(network, description: UNetCheckpointDescription(
+                architecture: d.architecture, patchSize: d.patchSize, task: task, iteration: 0,
+                metrics: ["prompted_dice": target], reoriented: true), to: URL(fileURLWithPath: out))
+            try NNUNetExport.write(network, patchSize: d.patchSize, spacing: d.spacing, labels: ["background", task], to: nnUNetFolder)
+        }
         log(String(format: "generated %@ (and the nnU-Net model folder %@) for %@ prompted with Dice %.4f in %.2f s", out,
                    nnUNetFolder.path, task, target, Date().timeIntervalSince(start)))
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Formats
+import NeuralNetwork
 import Segmentation
 
 /// `weightgen train`: trains a PlainConvUNet on an nnU-Net raw dataset.
@@ -9,11 +10,16 @@ struct Train: ParsableCommand {
 
     @Option(help: "nnU-Net raw dataset folder, or a folder of datasets (one per task) with --task.") var dataset: String
     @Option(help: "Task whose dataset to use when --dataset holds several (cord, canal, lesion).") var task: String?
-    @Option(help: "Network size: \(UNetPreset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: UNetPreset = .tiny
-    @Option(help: "2 (slices) or 3 (patches).") var dimensions = 2
+    @Option(help: "Network size: \(UNetPreset.allCases.map(\.rawValue).joined(separator: ", ")) (default tiny; not with --base).")
+    var preset: UNetPreset?
+    @Option(help: "2 (slices) or 3 (patches) (default 2; not with --base).") var dimensions: Int?
+    @Option(help: "Start from this trained network (an nnU-Net model folder or a weightgen checkpoint): its architecture, weights, patch size and spacing.")
+    var base: String?
+    @Option(help: "Train only the parameters matching these comma-separated name patterns (nnU-Net state-dict names, e.g. decoder.stages.2.*,decoder.seg_layers.2.*); the rest of --base stays frozen.")
+    var trainable: String?
     @Option(help: "Training iterations.") var iterations = 1000
     @Option(help: "Batch size.") var batchSize = 16
-    @Option(help: "Patch size, comma-separated (y,x for 2D; z,y,x for 3D).") var patch = "64,64"
+    @Option(help: "Patch size, comma-separated (y,x for 2D; z,y,x for 3D); default 64,64 or the base's.") var patch: String?
     @Option(help: "Optimiser: sgd (nnU-Net), adam or adamw.") var optimizer: TrainingConfiguration.OptimizerKind = .sgd
     @Option(help: "Initial learning rate.") var learningRate: Float = 1e-2
     @Option(help: "Weight decay.") var weightDecay: Float = 3e-5
@@ -23,20 +29,32 @@ struct Train: ParsableCommand {
     @Option(help: "Fraction of cases held out for validation.") var validationFraction = 0.2
     @Option(help: "Hold out exactly these cases (comma-separated identifiers) instead of a random fraction.")
     var holdOut: String?
-    @Option(help: "Resample every case to this voxel spacing in mm (y,x for 2D; z,y,x for 3D) before training.")
+    @Option(help: "Resample every case to this voxel spacing in mm (y,x for 2D; z,y,x for 3D) before training; default: the base's, if it fixes one.")
     var spacing: String?
     @Option(help: "Iterations between validation passes (0: at the end only).") var validationInterval = 0
     @Option(help: "Seed of initialisation, split and data stream.") var seed: UInt64 = 0
     @Flag(help: "Accept cases whose label is empty (tasks such as lesions, where a case may lack the structure).")
     var allowEmptyLabels = false
-    @Flag(inversion: .prefixedNo, help: "Bring volumes to the closest canonical (RAS+) orientation, so 2D slices are axial.")
-    var reorient = true
+    @Flag(inversion: .prefixedNo, help: "Bring volumes to the closest canonical (RAS+) orientation, so 2D slices are axial (default on; not with --base, whose own preprocessing applies).")
+    var reorient: Bool?
     @Option(help: "Output folder for the trained network.") var out: String
+
+    func validate() throws {
+        if trainable != nil && base == nil {
+            throw ValidationError("--trainable needs --base: the network that supplies the frozen parameters")
+        }
+        if base != nil && (preset != nil || dimensions != nil || reorient != nil) {
+            throw ValidationError("--base fixes the architecture and preprocessing; leave out --preset, --dimensions and --reorient")
+        }
+    }
 
     func run() throws {
         let data = try openTrainingDataset(URL(fileURLWithPath: dataset), task: task)
         let classes = data.description.labels.count
-        let targetSpacing = try spacing.map { try parseSpacing($0, dimensions: dimensions) }
+        let start = try base.map { try BaseNetwork.load(URL(fileURLWithPath: $0)) }
+        let dimensions = start?.network.configuration.spatialRank ?? self.dimensions ?? 2
+        let reorient = start.map(\.reoriented) ?? self.reorient ?? true
+        let targetSpacing = try spacing.map { try parseSpacing($0, dimensions: dimensions) } ?? start?.spacing
         let cases = try data.trainingCases.map { item -> SegmentationCase in
             let loaded = try SegmentationCase.load(item, classes: classes, reorient: reorient, allowEmptyLabel: allowEmptyLabels)
             guard var target = targetSpacing else { return loaded }
@@ -46,9 +64,17 @@ struct Train: ParsableCommand {
         let identifiers = cases.map(\.identifier)
         let split = holdOut.map { DatasetSplit(identifiers: identifiers, heldOut: $0.split(separator: ",").map(String.init)) }
             ?? DatasetSplit(identifiers: identifiers, validationFraction: validationFraction, seed: seed)
-        let patchSize = try parsePatch(patch, dimensions: dimensions)
-        let architecture = preset.configuration(spatialRank: dimensions, inputChannels: cases[0].channels, numClasses: classes)
-        let network = try PlainConvUNet(architecture, seed: seed)
+        let patchSize = try patch.map { try parsePatch($0, dimensions: dimensions) } ?? start?.patchSize
+            ?? parsePatch("64,64", dimensions: dimensions)
+        let network = try start?.network ?? PlainConvUNet(
+            (preset ?? .tiny).configuration(spatialRank: dimensions, inputChannels: cases[0].channels, numClasses: classes), seed: seed)
+        let architecture = network.configuration
+        guard architecture.inputChannels == cases[0].channels, architecture.numClasses == classes else {
+            throw ValidationError("the base \(base ?? "") takes \(architecture.inputChannels) channel(s) and \(architecture.numClasses) classes; "
+                                  + "\(data.url.path) has \(cases[0].channels) and \(classes)")
+        }
+        let subset = try trainable.map { try ParameterSubset(parsing: $0) }
+        if let subset { try network.freeze(allBut: subset) }
         var configuration = TrainingConfiguration(iterations: iterations, batchSize: batchSize, patchSize: patchSize,
                                                   optimizer: optimizer, learningRate: learningRate, weightDecay: weightDecay,
                                                   validationInterval: validationInterval, seed: seed)
@@ -57,7 +83,9 @@ struct Train: ParsableCommand {
         let trainer = Trainer(network: network, configuration: configuration,
                               trainingCases: cases.filter { split.training.contains($0.identifier) },
                               validationCases: cases.filter { split.validation.contains($0.identifier) })
-        log("training \(preset.rawValue) (\(network.parameterCount) parameters) on \(split.training.count) cases of "
+        let what = start.map { "\($0.url.lastPathComponent)" } ?? (preset ?? .tiny).rawValue
+        let trained = network.trainableParameters().reduce(0) { $0 + $1.tensor.count }
+        log("training \(what) (\(trained) of \(network.parameterCount) parameters) on \(split.training.count) cases of "
             + "\(data.url.lastPathComponent), validating on \(split.validation.count)")
         let summary = try trainer.run(progress: { p in
             var line = String(format: "iter %d/%d  %.1f it/s  loss %.4f  lr %.2e", p.iteration, p.iterations,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NeuralNetwork
 import Segmentation
 import Zoo
 
@@ -29,8 +30,14 @@ struct ZooCreate: ParsableCommand {
 
     @Option(help: "Folder of nnU-Net raw datasets, one per task (as `weightgen phantom` writes).") var dataset: String
     @Option(help: "Comma-separated tasks (cord,canal,lesion).") var tasks = "cord,canal,lesion"
-    @Option(help: "Network size for every run.") var preset: UNetPreset = .tiny
-    @Option(help: "Training patch size y,x (2D); checkpoints are evaluated on whole images.") var patch = "48,48"
+    @Option(help: "Network size for every run (default tiny; not with --base).") var preset: UNetPreset?
+    @Option(help: "Train only part of this network (an nnU-Net model folder or a weightgen checkpoint) in every run: the parameters matching --trainable, the rest frozen.")
+    var base: String?
+    @Option(help: "With --base: comma-separated name patterns of the parameters each run trains (nnU-Net state-dict names, e.g. decoder.stages.3.*,decoder.seg_layers.3.*).")
+    var trainable: String?
+    @Option(help: "With --base and a --trainable subset inside the last decoder stage and head: train on the head inputs of this many augmented patches per task, computed once.")
+    var headInputPool: Int?
+    @Option(help: "Training patch size y,x (2D); checkpoints are evaluated on whole images (default 48,48, or the base's).") var patch: String?
     @Option(help: "Runs per task.") var runs: Int
     @Option(help: "Checkpoints per run, initialisation and final included.") var checkpointsPerRun = 20
     @Option(help: "When checkpoints are taken: random (G.pt), log or linear.") var schedule: CheckpointSchedule = .random
@@ -43,17 +50,38 @@ struct ZooCreate: ParsableCommand {
     @Option(help: "Runs trained at once (default: one per core).") var workers = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Output zoo folder.") var out: String
 
+    func validate() throws {
+        if base == nil && (trainable != nil || headInputPool != nil) {
+            throw ValidationError("--trainable and --head-input-pool need --base")
+        }
+        if base != nil && (trainable == nil || preset != nil) {
+            throw ValidationError("--base needs --trainable (the parameters each run trains) and fixes the architecture (leave out --preset)")
+        }
+    }
+
     func run() throws {
         var distribution = HyperparameterDistribution.standard
         distribution.iterations = try integers(iterations, option: "--iterations")
         distribution.batchSizes = try integers(batchSizes, option: "--batch-sizes")
+        let (network, basePatch) = try self.network()
+        guard network.spatialRank == 2 else { throw ValidationError("zoo create builds 2D zoos; the base is \(network.spatialRank)D") }
+        let patchSize = try patch.map { try parsePatch($0, dimensions: 2) } ?? basePatch ?? [1, 48, 48]
         let plan = ZooPlan(datasetPath: URL(fileURLWithPath: dataset).standardizedFileURL.path,
                            tasks: tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-                           preset: preset, spatialRank: 2, patchSize: try parsePatch(patch, dimensions: 2),
+                           network: network, patchSize: patchSize,
                            runsPerTask: runs, checkpointsPerRun: checkpointsPerRun, schedule: schedule,
                            distribution: distribution, seed: seed, validationCases: validationCases, testCases: testCases)
         let zoo = try Zoo.create(at: URL(fileURLWithPath: out), plan: plan, shard: try shard.map { try Shard(parsing: $0) })
         try buildZoo(zoo, workers: workers)
+    }
+
+    /// What the runs train, and the base's patch size for a partial zoo.
+    private func network() throws -> (ZooNetwork, basePatch: [Int]?) {
+        guard let base, let trainable else { return (.preset(preset ?? .tiny, spatialRank: 2), nil) }
+        let url = URL(fileURLWithPath: base)
+        let partial = try PartialNetwork(base: url, subset: try ParameterSubset(parsing: trainable),
+                                         runs: headInputPool.map { .onCachedHeadInputs(patches: $0) } ?? .throughFrozenNetwork)
+        return (.partial(partial), try BaseNetwork.load(url).patchSize)
     }
 }
 
@@ -73,7 +101,7 @@ struct ZooResume: ParsableCommand {
 func buildZoo(_ zoo: Zoo, workers: Int) throws {
     let plan = zoo.plan
     log("zoo \(zoo.folder.path): \(plan.tasks.joined(separator: ",")) × \(plan.runsPerTask) runs × \(plan.checkpointsPerRun) checkpoints, "
-        + "\(plan.preset.rawValue) \(plan.spatialRank)D\(zoo.shard.map { ", shard \($0)" } ?? ""), \(workers) workers")
+        + "\(plan.architectureName)\(plan.partial.map { " (trains \($0.subset))" } ?? "")\(zoo.shard.map { ", shard \($0)" } ?? ""), \(workers) workers")
     let summary = try ZooBuilder(zoo: zoo, workers: workers).build { p in
         let dice = p.finalTestDice.map { String(format: "test Dice %.3f", $0) } ?? "no checkpoint"
         let empty = p.finalEmptyPredictions?.problem.map { " — warning: \($0) (kept in the zoo with its measured Dice)" } ?? ""

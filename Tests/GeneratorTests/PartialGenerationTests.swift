@@ -1,0 +1,93 @@
+import Foundation
+import Generator
+import NeuralNetwork
+import Segmentation
+import XCTest
+@testable import Zoo
+
+/// A partial zoo (a base U-Net with only its head trained, on cached head inputs) records
+/// only the subset, every checkpoint is the base outside it, and a generator of that zoo
+/// generates the subset and merges it into the base.
+final class PartialGenerationTests: XCTestCase {
+    let head = try! ParameterSubset(parsing: "decoder.stages.1.*,decoder.seg_layers.1.*")
+
+    /// A phantom, a base (a briefly trained tiny U-Net saved as a weightgen checkpoint) and a partial zoo on it.
+    func makePartialZoo(runs: PartialNetwork.Runs) throws -> (zoo: Zoo, base: URL) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("partial-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
+        let dataset = root.appendingPathComponent("data"), baseFolder = root.appendingPathComponent("base")
+        let phantom = try SpinalCordPhantom(configuration: PhantomConfiguration(seed: 3, size: 32))
+        _ = try PhantomDatasetWriter.write(phantom, caseCount: 20, to: dataset, tasks: [.cord, .canal])
+        let base = try PlainConvUNet(UNetPreset.tiny.configuration(spatialRank: 2), seed: 77)
+        try UNetCheckpoint.write(base, description: UNetCheckpointDescription(architecture: base.configuration, patchSize: [1, 32, 32],
+                                                                              task: "cord", iteration: 0), to: baseFolder)
+        var distribution = HyperparameterDistribution.standard
+        distribution.iterations = [10]
+        distribution.batchSizes = [4]
+        let partial = try PartialNetwork(base: baseFolder, subset: head, runs: runs)
+        let plan = ZooPlan(datasetPath: dataset.path, tasks: ["cord", "canal"], network: .partial(partial), patchSize: [1, 32, 32],
+                           runsPerTask: 3, checkpointsPerRun: 3, distribution: distribution, validationCases: 4, testCases: 4,
+                           trainingLossCases: 4)
+        let zoo = try Zoo.create(at: root.appendingPathComponent("zoo"), plan: plan)
+        _ = try ZooBuilder(zoo: zoo, workers: 2).build()
+        return (zoo, baseFolder)
+    }
+
+    func testPartialZooRecordsTheSubsetAndKeepsTheBaseFrozen() throws {
+        for runs in [PartialNetwork.Runs.onCachedHeadInputs(patches: 24), .throughFrozenNetwork] {
+            let (zoo, baseFolder) = try makePartialZoo(runs: runs)
+            let base = try BaseNetwork.load(baseFolder)
+            let (_, layout) = try zoo.architecture(try zoo.planArchitectureID())
+            XCTAssertEqual(layout.entries.map(\.name), try head.select(from: base.network.namedParameters().map(\.name)))
+            XCTAssertEqual(try Zoo.open(zoo.folder).plan, zoo.plan, "the partial plan is stored and read back")
+            let done = try zoo.runs(status: .done)
+            XCTAssertEqual(done.count, 6, "\(runs)")
+            for run in done {
+                let stored = try zoo.parameters(of: run)
+                XCTAssertEqual(stored[0].values.count, layout.parameterCount)
+                XCTAssertNotEqual(stored.first!.values, stored.last!.values, "the head trains")
+                let (network, _) = try zoo.network(of: run)
+                XCTAssertNoThrow(try base.checkFrozenPart(of: network, subset: head, source: "run \(run.runIndex)"))
+            }
+        }
+    }
+
+    func testAChangedBaseIsRefused() throws {
+        let (zoo, baseFolder) = try makePartialZoo(runs: .onCachedHeadInputs(patches: 24))
+        let changed = try PlainConvUNet(UNetPreset.tiny.configuration(spatialRank: 2), seed: 78)
+        try UNetCheckpoint.write(changed, description: UNetCheckpointDescription(architecture: changed.configuration, patchSize: [1, 32, 32],
+                                                                                 task: "cord", iteration: 0), to: baseFolder)
+        XCTAssertThrowsError(try Zoo.open(zoo.folder).assembly(try zoo.planArchitectureID())) { error in
+            XCTAssertTrue("\(error)".contains("changed"), "\(error)")
+        }
+    }
+
+    /// The generator tokenises the subset only, and what it generates, merged into the base,
+    /// equals the base outside the subset.
+    func testGeneratedSubsetMergedIntoTheBaseEqualsTheBaseOutsideIt() throws {
+        let (zoo, baseFolder) = try makePartialZoo(runs: .onCachedHeadInputs(patches: 24))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("partial-gen-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let configuration = GeneratorConfiguration(architecture: GeneratorArchitecture(chunkSize: 32, width: 32, depth: 1, heads: 2, frequencies: 8),
+                                                   schedule: GeneratorSchedule(trainingSteps: 6, batchSize: 4, learningRate: 3e-3, warmupSteps: 2))
+        let trainer = try GeneratorTrainer(zoo: zoo, folder: folder, configuration: configuration, heldOutRunsPerTask: 1)
+        _ = try trainer.train()
+        let generator = try WeightGenerator(folder: folder)
+        let base = try BaseNetwork.load(baseFolder)
+        let subsetCount = try head.parameters(of: base.network).reduce(0) { $0 + $1.tensor.count }
+        XCTAssertEqual(generator.description.normalizer.layout.parameterCount, subsetCount)
+        XCTAssertEqual(generator.description.partial?.subset, head)
+
+        let layout = generator.description.normalizer.layout
+        let start = try layout.flatten(try PlainConvUNet(base.network.configuration, seed: 4242))
+        let output = try generator.generate(starts: [start], tasks: [0], startMetrics: [0.05], targetMetrics: [0.9],
+                                            sampler: .ddim(steps: 3), seed: 1)[0]
+        let merged = try generator.network(from: output)
+        XCTAssertNoThrow(try base.checkFrozenPart(of: merged, subset: head, source: "generated"))
+        XCTAssertEqual(try layout.flatten(merged), output, "the subset is the generated values")
+        let stranger = try PlainConvUNet(base.network.configuration, seed: 5)
+        XCTAssertThrowsError(try generator.assembly.checkFits(stranger, source: "a network of another base")) { error in
+            XCTAssertTrue("\(error)".contains("encoder.stages.0.0.convs.0.conv.weight"), "\(error)")
+        }
+    }
+}

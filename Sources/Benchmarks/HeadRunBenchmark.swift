@@ -14,7 +14,7 @@ public struct HeadRunBenchmark {
     public var warmup: Int
     public var peer: PyTorchPeer?
     let features = [8, 16, 32, 64], patch = [64, 64], poolSize = 256
-    let run = HeadRunConfiguration(iterations: 200, batchSize: 8, optimizer: .adam, learningRate: 1e-2, seed: 1)
+    let recipe = HeadRunConfiguration(iterations: 200, batchSize: 8, optimizer: .adam, learningRate: 1e-2, seed: 1)
 
     public init(repeats: Int = 5, warmup: Int = 1, peer: PyTorchPeer?) {
         self.repeats = repeats
@@ -22,7 +22,7 @@ public struct HeadRunBenchmark {
         self.peer = peer
     }
 
-    var caseName: String { "head run \(run.iterations) it B\(run.batchSize) \(patch[0])×\(patch[1])" }
+    var caseName: String { "head run \(recipe.iterations) it B\(recipe.batchSize) \(patch[0])×\(patch[1])" }
 
     public func run(progress: (String) -> Void = { _ in }) throws -> BenchmarkReport {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("weightgen-bench-head-\(UUID().uuidString)")
@@ -41,7 +41,7 @@ public struct HeadRunBenchmark {
         let initialState = Dictionary(uniqueKeysWithValues: head.map { ($0.name, $0.tensor.copy()) })
 
         progress("weightgen: one head run (\(head.reduce(0) { $0 + $1.tensor.count }) parameters) per repetition")
-        let trainer = try CachedHeadTrainer(network: network, configuration: run, pool: pool)
+        let trainer = try CachedHeadTrainer(network: network, configuration: recipe, pool: pool)
         var losses: [Float] = []
         let ours = try medianSeconds(repeats: repeats, warmup: warmup) {
             try network.loadStateDict(initialState, strict: false)
@@ -52,16 +52,16 @@ public struct HeadRunBenchmark {
         if let peer {
             progress("pytorch: the same head run")
             let file = folder.appendingPathComponent("head_run.safetensors")
-            let order = run.batchOrder(poolCount: pool.count)
-            let batches = try Tensor(shape: [run.iterations, run.batchSize], values: order.flatMap { $0.map(Float.init) })
+            let order = recipe.batchOrder(poolCount: pool.count)
+            let batches = try Tensor(shape: [recipe.iterations, recipe.batchSize], values: order.flatMap { $0.map(Float.init) })
             try SafeTensors.write(SafeTensorsFile(tensors: [NamedTensor("inputs", try StoredTensor(pool.inputs)),
                                                             NamedTensor("labels", try StoredTensor(pool.labels)),
                                                             NamedTensor("batches", try StoredTensor(batches))] + initial),
                                   to: file)
             let spec: [String: Any] = [
-                "file": file.path, "name": caseName, "iterations": run.iterations, "batch_size": run.batchSize,
-                "optimizer": run.optimizer.rawValue, "learning_rate": run.learningRate, "momentum": run.momentum,
-                "weight_decay": run.weightDecay, "gradient_clip": run.gradientClip, "batch_dice": run.batchDice,
+                "file": file.path, "name": caseName, "iterations": recipe.iterations, "batch_size": recipe.batchSize,
+                "optimizer": recipe.optimizer.rawValue, "learning_rate": recipe.learningRate, "momentum": recipe.momentum,
+                "weight_decay": recipe.weightDecay, "gradient_clip": recipe.gradientClip, "batch_dice": recipe.batchDice,
                 "negative_slope": network.configuration.negativeSlope, "eps": network.configuration.normEps,
                 "level": network.decoderStages.count - 1,
             ]
@@ -83,11 +83,11 @@ public struct HeadRunBenchmark {
             skipped = "--no-pytorch given"
         }
         // Convolution FLOPs of the head: forward, and twice that backward (input and weight gradients).
-        let c = network.configuration, pixels = Double(patch[0] * patch[1]) * Double(run.batchSize)
+        let c = network.configuration, pixels = Double(patch[0] * patch[1]) * Double(recipe.batchSize)
         let headInput = 2 * c.featuresPerStage[0], width = c.featuresPerStage[0], convs = c.convsPerStageDecoder.last!
         let forward = 2 * pixels * (Double(headInput * width * 9) + Double((convs - 1) * width * width * 9) + Double(width * c.numClasses))
         let result = BenchmarkResult(name: caseName, weightgenSeconds: ours, pytorchSeconds: theirs, ratio: theirs.map { ours / $0 },
-                                     gflops: 3 * forward * Double(run.iterations) / ours / 1e9)
+                                     gflops: 3 * forward * Double(recipe.iterations) / ours / 1e9)
         return BenchmarkReport(sgemmGflops: try EngineBenchmark.sgemmGflops(repeats: 3), cases: [result],
                                pytorchSkipped: skipped, threads: Engine.threadCount)
     }

@@ -3,7 +3,8 @@
 # checkpoints of `tiny`; then the default generator (10,000 steps) and G.pt's preset (`gpt`,
 # 3,000 steps) side by side, one thread each, each evaluated from 16 unseen starts per task with
 # the audit (novelty, start dependence, start fidelity, the baselines' frontier) into OUT/PRESET.json.
-# Every stage resumes: run it again after an interruption. The zoo alone takes 2-2.5 hours on 2 cores.
+# Every stage resumes: run it again after an interruption. On 2 cores the zoo takes 2-2.5 hours, the
+# default generator about 85 minutes (about 2 steps/s beside the other) and `gpt` about 3 hours (0.25-0.3 steps/s).
 # Usage: scripts/experiments/acceptance_audit.sh [OUT_DIR]
 set -euo pipefail
 out=${1:-runs/acceptance}

@@ -30,15 +30,24 @@ struct CheckpointEvaluator {
     /// Read on first use: only reporting asks for them.
     let testCases: SealedTestCases
     let patchSize: [Int]
+    /// For a partial zoo whose subset lies in the head: the frozen part's outputs, computed once.
+    let headInputs: HeadInputCache?
     private let batchSize = 32
 
     /// Cases are z-score normalised here, as the trainer does; `test` runs when a test metric is first asked for.
     init(training: [SegmentationCase], validation: [SegmentationCase], test: @escaping () throws -> [SegmentationCase],
-         patchSize: [Int]) {
+         patchSize: [Int], headInputs: HeadInputCache? = nil) {
         trainingCases = training.map { $0.zScoreNormalized() }
         validationCases = validation.map { $0.zScoreNormalized() }
         testCases = SealedTestCases { try test().map { $0.zScoreNormalized() } }
         self.patchSize = patchSize
+        self.headInputs = headInputs
+    }
+
+    /// `network`'s logits for `x`: through its head alone when the frozen part's output is cached.
+    private func logits(_ network: PlainConvUNet, _ x: Tensor) throws -> Tensor {
+        guard let headInputs, HeadInputCache.serves(network) else { return try network(x) }
+        return try headInputs.logits(network, x)
     }
 
     /// Every recorded metric, test cases included (for the zoo's records and for reports).
@@ -75,7 +84,7 @@ struct CheckpointEvaluator {
             let labels = batch.flatMap { $0.label ?? [UInt8](repeating: 0, count: $0.voxelCount) }
             let images = try Tensor(shape: Shape([batch.count, batch[0].channels] + batch[0].shape.dropFirst()), values: batch.flatMap(\.image))
             let target = try Tensor(shape: Shape([batch.count] + batch[0].shape.dropFirst()), values: labels.map(Float.init))
-            let loss = try SegmentationLoss.diceCrossEntropy(logits: network(images), target: target, batchDice: false)
+            let loss = try SegmentationLoss.diceCrossEntropy(logits: logits(network, images), target: target, batchDice: false)
             try (loss * (Float(batch.count) / total)).backward()
         }
         let gradients = Dictionary(network.namedParameters().map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
@@ -103,11 +112,11 @@ struct CheckpointEvaluator {
 
     private func predictions(_ network: PlainConvUNet, on cases: [SegmentationCase]) throws -> [(item: SegmentationCase, prediction: [UInt8])] {
         try withNoGrad {
-            let predictor = SlidingWindowPredictor(patchSize: patchSize, network: { try network($0) })
+            let predictor = SlidingWindowPredictor(patchSize: patchSize, network: { try logits(network, $0) })
             return try cases.map { item in
                 if fitsWhole(item, network: network) {
                     let images = try Tensor(shape: Shape([1, item.channels] + item.shape.dropFirst()), values: item.image)
-                    let logits = try network(images)
+                    let logits = try logits(network, images)
                     return (item, argmax(logits.scalars, classes: logits.shape[1]))
                 }
                 let (values, classes) = try predictor.logits(image: item.image, channels: item.channels, shape: item.shape)
@@ -136,9 +145,9 @@ struct CheckpointEvaluator {
         var losses: [Double] = [], dices: [Double] = []
         for batch in wholeImageBatches(network, cases: cases) {
             let images = try Tensor(shape: Shape([batch.count, batch[0].channels] + batch[0].shape.dropFirst()), values: batch.flatMap(\.image))
-            try record(logits: try network(images), cases: batch, losses: &losses, dices: &dices)
+            try record(logits: try logits(network, images), cases: batch, losses: &losses, dices: &dices)
         }
-        let predictor = SlidingWindowPredictor(patchSize: patchSize, network: { try network($0) })
+        let predictor = SlidingWindowPredictor(patchSize: patchSize, network: { try logits(network, $0) })
         for item in cases where !fitsWhole(item, network: network) {
             let (values, classes) = try predictor.logits(image: item.image, channels: item.channels, shape: item.shape)
             try record(logits: try Tensor(shape: Shape([1, classes] + item.shape), values: values), cases: [item],

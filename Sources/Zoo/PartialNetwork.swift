@@ -50,6 +50,14 @@ public struct PartialNetwork: Codable, Sendable, Equatable {
         self.reoriented = loaded.reoriented
     }
 
+    /// Whether every parameter of the subset lies in the head (the last decoder stage and the
+    /// full-resolution segmentation layer), whose input depends on frozen parameters only.
+    public func liesInHead() throws -> Bool {
+        let network = try PlainConvUNet(architecture, seed: 0)
+        let prefixes = network.headParameterPrefixes
+        return try subset.select(from: network.namedParameters().map(\.name)).allSatisfy { name in prefixes.contains { name.hasPrefix($0) } }
+    }
+
     /// The base, after checking that its parameters are still those the digest recorded.
     public func loadBase() throws -> BaseNetwork {
         let loaded = try BaseNetwork.load(URL(fileURLWithPath: base))

@@ -30,7 +30,8 @@ struct TaskData {
         // Test cases are read only when a test metric is asked for (reporting), never for training or selection.
         let testRole = roles[2]
         evaluator = CheckpointEvaluator(training: Array(training.prefix(zoo.plan.trainingLossCases)), validation: validation,
-                                        test: { try load(testRole) }, patchSize: zoo.plan.patchSize)
+                                        test: { try load(testRole) }, patchSize: zoo.plan.patchSize,
+                                        headInputs: try zoo.plan.partial?.liesInHead() == true ? HeadInputCache() : nil)
     }
 
     /// The plan's architecture for the first task's channels and classes, read from its dataset description.

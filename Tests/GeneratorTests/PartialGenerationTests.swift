@@ -52,6 +52,23 @@ final class PartialGenerationTests: XCTestCase {
         }
     }
 
+    /// A head zoo's evaluator runs only the head on cached frozen-part outputs; its metrics
+    /// equal those through the whole network.
+    func testCachedEvaluationMeasuresWhatTheWholeNetworkDoes() throws {
+        let (zoo, _) = try makePartialZoo(runs: .onCachedHeadInputs(patches: 24))
+        let data = try TaskData(zoo: zoo, task: "cord")
+        XCTAssertNotNil(data.evaluator.headInputs)
+        let (network, _) = try zoo.network(of: try zoo.runs(task: "cord", status: .done)[0])
+        let first = try data.evaluator.evaluate(network), again = try data.evaluator.evaluate(network)
+        XCTAssertEqual(first, again)
+        try network.freeze(allBut: try ParameterSubset(parsing: "*"))
+        let whole = try data.evaluator.evaluate(network)
+        for (cached, plain) in [(first.trainLoss, whole.trainLoss), (first.validationLoss, whole.validationLoss),
+                                (first.validationDice, whole.validationDice), (first.testDice, whole.testDice)] {
+            XCTAssertEqual(cached, plain, accuracy: 1e-5 * max(1, abs(plain)))
+        }
+    }
+
     func testAChangedBaseIsRefused() throws {
         let (zoo, baseFolder) = try makePartialZoo(runs: .onCachedHeadInputs(patches: 24))
         let changed = try PlainConvUNet(UNetPreset.tiny.configuration(spatialRank: 2), seed: 78)

@@ -117,11 +117,12 @@ public struct MemorisationAuditor {
         }
         let frontier = try baselines(initialisations: unseen.starts, seed: seed)
         let position = frontier.position(dice: unseenAudit.dice, novelty: unseenAudit.novelty)
+        let best = frontier.frontierPoint(atNovelty: unseenAudit.novelty.mean)
         let conclusion = String(
             format: "%@: %@ the memorisation frontier — from unseen starts Dice %.3f [%.3f, %.3f] at novelty %.2f, "
-                + "where the best trivial method reaches %.3f",
+                + "where the best trivial method (%@ %@) reaches %.3f [%.3f, %.3f]",
             task, position.rawValue, unseenAudit.dice.mean, unseenAudit.dice.lower, unseenAudit.dice.upper, unseenAudit.novelty.mean,
-            frontier.bestDice(atNovelty: unseenAudit.novelty.mean))
+            best?.family.rawValue ?? "none", best?.setting ?? "", best?.dice.mean ?? 0, best?.dice.lower ?? 0, best?.dice.upper ?? 0)
         return MemorisationAudit(task: task, referenceDistance: reference.median, zooBehaviouralOverlap: Estimate(zooOverlap),
                                  unseen: unseenAudit, seen: seenAudit, frontier: frontier, position: position, conclusion: conclusion)
     }

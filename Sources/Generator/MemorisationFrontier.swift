@@ -41,12 +41,20 @@ public struct MemorisationFrontier: Codable, Sendable {
         self.points = points
     }
 
-    /// The best mean Dice of any baseline at least as novel as `novelty`. Beyond the most novel
-    /// baseline the frontier stays at that baseline's Dice: being newer than every trivial method
-    /// is no merit by itself (a fresh initialisation is newer still), so Dice is compared with it.
+    /// The baseline that sets the frontier at `novelty`: the best mean Dice of any baseline at
+    /// least that novel. Beyond the most novel baseline it is that baseline: being newer than
+    /// every trivial method is no merit by itself (a fresh initialisation is newer still), so
+    /// Dice is compared with it.
+    public func frontierPoint(atNovelty novelty: Double) -> BaselinePoint? {
+        if let best = points.filter({ $0.novelty.mean >= novelty && $0.dice.mean.isFinite }).max(by: { $0.dice.mean < $1.dice.mean }) {
+            return best
+        }
+        return points.filter { $0.novelty.mean.isFinite }.max { $0.novelty.mean < $1.novelty.mean }
+    }
+
+    /// The best mean Dice of any baseline at least as novel as `novelty` (see `frontierPoint`).
     public func bestDice(atNovelty novelty: Double) -> Double {
-        if let best = points.filter({ $0.novelty.mean >= novelty }).map(\.dice.mean).max() { return best }
-        return points.filter { $0.novelty.mean.isFinite }.max { $0.novelty.mean < $1.novelty.mean }?.dice.mean ?? 0
+        frontierPoint(atNovelty: novelty)?.dice.mean ?? 0
     }
 
     /// The envelope's corners, novelty ascending: where the best Dice at or beyond a novelty steps down.
@@ -55,12 +63,13 @@ public struct MemorisationFrontier: Codable, Sendable {
         return sorted.map { point in (point.novelty.mean, bestDice(atNovelty: point.novelty.mean)) }
     }
 
-    /// Where networks of Dice `dice` at novelty `novelty` sit: above when the Dice interval
-    /// lies above the frontier at the mean novelty, below when under it, on otherwise.
+    /// Where networks of Dice `dice` at novelty `novelty` sit against the baseline that sets the
+    /// frontier at the mean novelty: above when the two 95% intervals do not overlap and theirs is
+    /// higher ("beats"), below when they do not overlap and theirs is lower, on otherwise.
     public func position(dice: Estimate, novelty: Estimate) -> FrontierPosition {
-        let frontier = bestDice(atNovelty: novelty.mean)
-        if dice.lower > frontier { return .above }
-        if dice.upper < frontier { return .below }
+        guard let frontier = frontierPoint(atNovelty: novelty.mean) else { return .above }
+        if dice.lower > frontier.dice.upper { return .above }
+        if dice.upper < frontier.dice.lower { return .below }
         return .on
     }
 }

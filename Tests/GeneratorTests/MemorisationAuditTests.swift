@@ -82,6 +82,14 @@ final class MemorisationAuditTests: XCTestCase {
         XCTAssertEqual(frontier.position(dice: Estimate([0.88, 0.89, 0.9]), novelty: Estimate([0.01])), .on)
         XCTAssertEqual(frontier.position(dice: Estimate([0.7, 0.71, 0.72]), novelty: Estimate([0.4])), .above)
         XCTAssertEqual(frontier.position(dice: Estimate([0.1, 0.11]), novelty: Estimate([0.4])), .below)
+        // "Above" means the intervals do not overlap: a baseline as good within its own interval keeps it "on".
+        let spread = MemorisationFrontier(points: [
+            BaselinePoint(family: .noise, setting: "σ 0.2", dice: Estimate([0.55, 0.65, 0.75, 0.9]), novelty: Estimate([0.5])),
+        ])
+        XCTAssertEqual(spread.bestDice(atNovelty: 0.3), 0.7125, accuracy: 1e-12)
+        XCTAssertEqual(spread.position(dice: Estimate([0.8, 0.81, 0.82]), novelty: Estimate([0.4])), .on,
+                       "above the frontier's mean, inside its interval")
+        XCTAssertEqual(spread.position(dice: Estimate([1.2, 1.21, 1.22]), novelty: Estimate([0.4])), .above)
         let auditor = try auditor()
         let baselines = try auditor.baselines(initialisations: [try network(seed: 9)], seed: 1)
         XCTAssertEqual(Set(baselines.points.map(\.family)), Set(BaselineFamily.allCases))

@@ -13,12 +13,15 @@ extension PlainConvUNet {
         return ["decoder.stages.\(last).", "decoder.seg_layers.\(last)."]
     }
 
+    /// The names among `names` that lie outside the head.
+    public func namesOutsideHead(_ names: [String]) -> [String] {
+        let prefixes = headParameterPrefixes
+        return names.filter { name in !prefixes.contains { name.hasPrefix($0) } }
+    }
+
     /// Whether every parameter that requires a gradient lies in the head, so that training
     /// on cached head inputs computes the same gradients as training through the network.
-    public var onlyHeadTrains: Bool {
-        let prefixes = headParameterPrefixes
-        return trainableParameters().allSatisfy { entry in prefixes.contains { entry.name.hasPrefix($0) } }
-    }
+    public var onlyHeadTrains: Bool { namesOutsideHead(trainableParameters().map(\.name)).isEmpty }
 
     /// The input of the last decoder stage for `x`, [N, 2·features[0], spatial...].
     public func headInput(_ x: Tensor) throws -> Tensor {

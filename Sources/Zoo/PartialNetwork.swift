@@ -31,14 +31,13 @@ public struct PartialNetwork: Codable, Sendable, Equatable {
     /// inputs only for a subset inside the head) and records its digest.
     public init(base url: URL, subset: ParameterSubset, runs: Runs) throws {
         let loaded = try BaseNetwork.load(url)
-        _ = try subset.select(from: loaded.network.namedParameters().map(\.name))
+        let chosen = try subset.select(from: loaded.network.namedParameters().map(\.name))
         if case let .onCachedHeadInputs(patches) = runs {
             guard patches > 0 else { throw ZooError.invalidPlan("the head input pool needs at least one patch, got \(patches)") }
-            let prefixes = loaded.network.headParameterPrefixes
-            let outside = loaded.network.namedParameters().map(\.name)
-                .filter { name in subset.contains(name) && !prefixes.contains { name.hasPrefix($0) } }
+            let outside = loaded.network.namesOutsideHead(chosen)
             guard outside.isEmpty else {
-                throw ZooError.invalidPlan("head runs on cached inputs need a subset inside the head (\(prefixes.map { $0 + "*" }.joined(separator: ", "))); "
+                throw ZooError.invalidPlan("head runs on cached inputs need a subset inside the head ("
+                    + "\(loaded.network.headParameterPrefixes.map { $0 + "*" }.joined(separator: ", "))); "
                     + "\(subset) also holds \(outside.prefix(4).joined(separator: ", "))\(outside.count > 4 ? "…" : "")")
             }
         }
@@ -54,8 +53,7 @@ public struct PartialNetwork: Codable, Sendable, Equatable {
     /// full-resolution segmentation layer), whose input depends on frozen parameters only.
     public func liesInHead() throws -> Bool {
         let network = try PlainConvUNet(architecture, seed: 0)
-        let prefixes = network.headParameterPrefixes
-        return try subset.select(from: network.namedParameters().map(\.name)).allSatisfy { name in prefixes.contains { name.hasPrefix($0) } }
+        return network.namesOutsideHead(try subset.select(from: network.namedParameters().map(\.name))).isEmpty
     }
 
     /// The base, after checking that its parameters are still those the digest recorded.
@@ -86,6 +84,8 @@ public final class NetworkAssembly: @unchecked Sendable {
     public let architecture: PlainConvUNetConfiguration
     public let layout: ParameterLayout
     public let partial: PartialNetwork?
+    /// The base of a partial assembly.
+    private let base: BaseNetwork?
     /// The base's parameters outside the subset (empty for whole networks).
     private let frozen: [String: Tensor]
 
@@ -96,6 +96,7 @@ public final class NetworkAssembly: @unchecked Sendable {
         let template = try PlainConvUNet(architecture, seed: 0)
         guard let partial else {
             layout = ParameterLayout(template)
+            base = nil
             frozen = [:]
             return
         }
@@ -103,6 +104,7 @@ public final class NetworkAssembly: @unchecked Sendable {
         guard base.network.configuration == architecture, partial.architecture == architecture else {
             throw ZooError.incompatible("the base \(partial.base) is not of the recorded architecture")
         }
+        self.base = base
         layout = try ParameterLayout(template, subset: partial.subset)
         frozen = Dictionary(uniqueKeysWithValues: base.network.namedParameters().filter { !partial.subset.contains($0.name) }
             .map { ($0.name, $0.tensor) })
@@ -131,15 +133,8 @@ public final class NetworkAssembly: @unchecked Sendable {
         guard network.configuration == architecture else {
             throw ZooError.incompatible("\(source) is a \(network.configuration.featuresPerStage) U-Net, not of the architecture \(architecture.featuresPerStage)")
         }
-        guard let partial else { return }
-        let differing = network.namedParameters().filter { name, tensor in
-            guard let base = frozen[name] else { return false }
-            return base.scalars != tensor.scalars
-        }.map(\.name)
-        guard differing.isEmpty else {
-            throw ZooError.incompatible("\(source) was not made on the base \(partial.base): parameters outside \(partial.subset) differ ("
-                + differing.prefix(6).joined(separator: ", ") + (differing.count > 6 ? " and \(differing.count - 6) more)" : ")"))
-        }
+        guard let partial, let base else { return }
+        try base.checkFrozenPart(of: network, subset: partial.subset, source: source)
     }
 
     private func load(_ values: [Float], into network: PlainConvUNet) throws {

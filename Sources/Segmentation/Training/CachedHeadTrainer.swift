@@ -53,9 +53,8 @@ public final class CachedHeadTrainer {
     /// Refuses a network whose trainable parameters reach outside the head.
     public init(network: PlainConvUNet, configuration: HeadRunConfiguration, pool: HeadInputPool) throws {
         guard network.onlyHeadTrains else {
-            let outside = network.trainableParameters().map(\.name)
-                .filter { name in !network.headParameterPrefixes.contains { name.hasPrefix($0) } }
-            throw CachedHeadTrainingError.trainsOutsideHead(outside, head: network.headParameterPrefixes)
+            throw CachedHeadTrainingError.trainsOutsideHead(network.namesOutsideHead(network.trainableParameters().map(\.name)),
+                                                            head: network.headParameterPrefixes)
         }
         guard configuration.batchSize > 0, configuration.iterations >= 0 else {
             throw CachedHeadTrainingError.invalidConfiguration("batch size must be positive and iterations not negative")

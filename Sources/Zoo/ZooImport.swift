@@ -11,9 +11,12 @@ public struct ImportedModel {
     /// Training iteration (nnU-Net: the epoch) of the weights, when known.
     public let iteration: Int
     public let name: String
+    /// Where the model was read from.
+    public let url: URL
 
     /// Loads `url`; `fold` picks an nnU-Net folder's fold.
     public init(_ url: URL, fold: Int = 0, zoo: Zoo) throws {
+        self.url = url
         if url.pathExtension == "pth" {
             let checkpoint = try NNUNetCheckpoint.read(url)
             let configuration = try TaskData.planArchitecture(of: zoo)
@@ -49,10 +52,14 @@ public struct ImportedModel {
 extension Zoo {
     /// Adds `model` to `task` as a one-checkpoint run. Metrics in `given` are recorded as
     /// stated; the others are measured on the zoo's own training-loss, validation and test cases.
+    /// A partial zoo takes models made on its base: their parameters outside the subset must
+    /// be the base's (checked before anything is written), and only the subset is stored.
     @discardableResult
     public func importModel(_ model: ImportedModel, task: String, given: [String: Double] = [:]) throws -> RunRecord {
-        guard plan.partial == nil else { throw ZooError.incompatible("\(folder.path) is a partial zoo; models import into whole-network zoos") }
         let taskID = try self.task(named: task).id
+        let (network, layout) = try checkedImport(model)
+        let architectureID = try architectureID(for: network.configuration, name: plan.partial == nil ? model.name : plan.architectureName,
+                                                layout: layout)
         var metrics = CheckpointMetrics(trainLoss: .nan, validationLoss: .nan, validationDice: .nan, testLoss: .nan, testDice: .nan)
         let known = ["train_loss", "validation_loss", "validation_dice", "test_loss", "test_dice"]
         if let unknown = given.keys.first(where: { !known.contains($0) }) {
@@ -60,7 +67,7 @@ extension Zoo {
         }
         if given.count < known.count {
             let evaluator = try TaskData(zoo: self, task: task).evaluator
-            metrics = try evaluator.evaluate(model.network)
+            metrics = try evaluator.evaluate(network)
         }
         metrics.trainLoss = given["train_loss"] ?? metrics.trainLoss
         metrics.validationLoss = given["validation_loss"] ?? metrics.validationLoss
@@ -68,13 +75,11 @@ extension Zoo {
         metrics.testLoss = given["test_loss"] ?? metrics.testLoss
         metrics.testDice = given["test_dice"] ?? metrics.testDice
 
-        let layout = ParameterLayout(model.network)
-        let architectureID = try architectureID(for: model.network.configuration, name: model.name, layout: layout)
         let index = try nextImportIndex(taskID: taskID)
         let file = String(format: "runs/%@/import-%05d.safetensors", task, index)
         let destination = url(ofRunFile: file)
         try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let sums = try RunFile.write([CheckpointParameters(iteration: model.iteration, values: try layout.flatten(model.network))],
+        let sums = try RunFile.write([CheckpointParameters(iteration: model.iteration, values: try layout.flatten(network))],
                                      metadata: ["format": "weightgen-zoo-run", "task": task, "source": "imported"], to: destination)
         let run = RunRecord(id: nil, taskId: taskID, architectureId: architectureID, runIndex: index, seed: 0, optimizer: "unknown",
                             learningRate: 0, batchSize: 0, weightDecay: 0, augmentationStrength: 0, iterations: model.iteration,
@@ -83,5 +88,17 @@ extension Zoo {
                                           byteCount: sums[0].bytes, crc32: Int64(sums[0].crc32), learningRate: 0, metrics: metrics)
         try commit(run, checkpoints: [checkpoint])
         return try runs(task: task).first { $0.runIndex == index }!
+    }
+
+    /// The network an imported model is measured as and the layout it is stored in: the model
+    /// itself in a whole-network zoo; in a partial zoo, the model checked against the base
+    /// (throws, naming the file and the first parameter outside the subset that differs) and
+    /// assembled from its subset, so its frozen part is marked and cached head inputs serve
+    /// its evaluation. Writes nothing.
+    public func checkedImport(_ model: ImportedModel) throws -> (network: PlainConvUNet, layout: ParameterLayout) {
+        guard let partial = plan.partial else { return (model.network, ParameterLayout(model.network)) }
+        let assembly = try NetworkAssembly(architecture: partial.architecture, partial: partial)
+        try assembly.checkFits(model.network, source: model.url.path)
+        return (try assembly.network(assembly.layout.flatten(model.network)), assembly.layout)
     }
 }

@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 import Generator
 import NeuralNetwork
@@ -106,5 +107,90 @@ final class PartialGenerationTests: XCTestCase {
         XCTAssertThrowsError(try generator.assembly.checkFits(stranger, source: "a network of another base")) { error in
             XCTAssertTrue("\(error)".contains("encoder.stages.0.0.convs.0.conv.weight"), "\(error)")
         }
+    }
+
+    /// A 3D base, as an nnU-Net `3d_fullres` model folder or a weightgen checkpoint, takes the
+    /// same path: its head is trained on 3D patches (on cached head inputs and through the
+    /// frozen network), the rest stays the base's, and checkpoints are measured by 3D sliding windows.
+    func testA3DBaseMakesAPartialZoo() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("partial3d-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
+        let dataset = root.appendingPathComponent("data")
+        let nnunetBase = root.appendingPathComponent("nnunet-base"), weightgenBase = root.appendingPathComponent("weightgen-base")
+        try Self.writeTubeDataset(cases: 10, depth: 8, to: dataset)
+        let base = try PlainConvUNet(UNetPreset.tiny.configuration(spatialRank: 3), seed: 31)
+        try NNUNetExport.write(base, patchSize: [8, 16, 16], spacing: [3, 0.8, 0.8], labels: ["background", "cord"], to: nnunetBase)
+        try UNetCheckpoint.write(base, description: UNetCheckpointDescription(architecture: base.configuration, patchSize: [8, 16, 16],
+                                                                              task: "cord", iteration: 0), to: weightgenBase)
+        var distribution = HyperparameterDistribution.standard
+        distribution.iterations = [6]
+        distribution.batchSizes = [2]
+        for (baseFolder, runs) in [(nnunetBase, PartialNetwork.Runs.onCachedHeadInputs(patches: 8)), (weightgenBase, .throughFrozenNetwork)] {
+            XCTAssertEqual(try BaseNetwork.load(baseFolder).patchSize, [8, 16, 16])
+            let partial = try PartialNetwork(base: baseFolder, subset: head, runs: runs)
+            let plan = ZooPlan(datasetPath: dataset.path, tasks: ["cord"], network: .partial(partial), patchSize: [8, 16, 16],
+                               runsPerTask: 2, checkpointsPerRun: 2, distribution: distribution, validationCases: 2, testCases: 2,
+                               trainingLossCases: 2)
+            let zoo = try Zoo.create(at: root.appendingPathComponent("zoo-\(UUID().uuidString)"), plan: plan)
+            _ = try ZooBuilder(zoo: zoo, workers: 2).build()
+            let done = try zoo.runs(status: .done), failed = try zoo.runs(status: .failed)
+            XCTAssertEqual(done.count, 2, "\(runs): \(failed.map { $0.failure ?? "" })")
+            let loaded = try BaseNetwork.load(baseFolder)
+            for run in done {
+                let stored = try zoo.parameters(of: run)
+                XCTAssertNotEqual(stored.first!.values, stored.last!.values, "the head trains (\(runs))")
+                let (network, checkpoint) = try zoo.network(of: run)
+                XCTAssertEqual(network.configuration.spatialRank, 3)
+                XCTAssertNoThrow(try loaded.checkFrozenPart(of: network, subset: head, source: "run \(run.runIndex)"))
+                XCTAssertTrue(checkpoint.validationDice.isFinite && checkpoint.testDice.isFinite, "\(checkpoint)")
+            }
+        }
+    }
+
+    /// `zoo import` into a partial zoo takes a model made on the base (storing its subset, with
+    /// metrics measured on the zoo's cases) and refuses, before writing anything, a model whose
+    /// frozen part differs, naming the file and the parameter.
+    func testImportIntoAPartialZooTakesOnlyModelsMadeOnItsBase() throws {
+        let (zoo, baseFolder) = try makePartialZoo(runs: .onCachedHeadInputs(patches: 24))
+        let base = try BaseNetwork.load(baseFolder)
+        let root = zoo.folder.deletingLastPathComponent()
+        let id = try zoo.planArchitectureID()
+        let madeOnBase = try zoo.assembly(id).initialNetwork(seed: 123)
+        let onBase = root.appendingPathComponent("on-base"), stranger = root.appendingPathComponent("stranger")
+        let description = UNetCheckpointDescription(architecture: base.network.configuration, patchSize: [1, 32, 32], task: "cord", iteration: 40)
+        try UNetCheckpoint.write(madeOnBase, description: description, to: onBase)
+        try UNetCheckpoint.write(try PlainConvUNet(base.network.configuration, seed: 5), description: description, to: stranger)
+
+        let before = try zoo.runs(task: "cord").count
+        XCTAssertThrowsError(try zoo.importModel(try ImportedModel(stranger, zoo: zoo), task: "cord")) { error in
+            XCTAssertTrue("\(error)".contains(stranger.path) && "\(error)".contains("encoder.stages.0"), "\(error)")
+        }
+        XCTAssertEqual(try zoo.runs(task: "cord").count, before, "a refused model writes nothing")
+
+        let run = try zoo.importModel(try ImportedModel(onBase, zoo: zoo), task: "cord")
+        XCTAssertEqual(run.source, .imported)
+        XCTAssertEqual(run.architectureId, id, "imports share the zoo's subset layout")
+        let stored = try zoo.parameters(of: run)
+        XCTAssertEqual(stored.map(\.values), [try zoo.assembly(id).layout.flatten(madeOnBase)])
+        let data = try TaskData(zoo: zoo, task: "cord")
+        let checkpoint = try zoo.checkpoints(run: run.id!)[0]
+        XCTAssertEqual(checkpoint.iteration, 40)
+        XCTAssertEqual(checkpoint.validationDice, try data.evaluator.evaluate(madeOnBase).validationDice, accuracy: 1e-6)
+    }
+
+    /// nnU-Net-style raw dataset of 3D volumes: each phantom slice stacked `depth` times (a tube).
+    static func writeTubeDataset(cases: Int, depth: Int, to folder: URL) throws {
+        let phantom = try SpinalCordPhantom(configuration: PhantomConfiguration(seed: 5, size: 32))
+        let volumes = try phantom.makeCases(0..<cases).map { item -> NNUNetRawDataset.CaseVolumes in
+            func stacked(_ values: [Float]) throws -> NIfTIVolume {
+                try NIfTIVolume(dims: [item.width, item.height, depth],
+                                affine: .scaling(item.spacing + [PhantomCase.sliceThickness], origin: [0, 0, 0]),
+                                values: Array((0..<depth).map { _ in values }.joined()))
+            }
+            return NNUNetRawDataset.CaseVolumes(identifier: item.identifier, channels: [try stacked(item.image)],
+                                                label: try stacked(item.label(.cord).map(Float.init)))
+        }
+        let description = try NNUNetDatasetDescription(channelNames: ["T2"], labels: ["background", "cord"], trainingCaseCount: cases)
+        try NNUNetRawDataset.write(to: folder.appendingPathComponent("Dataset301_TubeCord"), description: description, training: volumes)
     }
 }

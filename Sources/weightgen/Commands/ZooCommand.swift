@@ -37,7 +37,8 @@ struct ZooCreate: ParsableCommand {
     var trainable: String?
     @Option(help: "With --base and a --trainable subset inside the last decoder stage and head: train on the head inputs of this many augmented patches per task, computed once.")
     var headInputPool: Int?
-    @Option(help: "Training patch size y,x (2D); checkpoints are evaluated on whole images (default 48,48, or the base's).") var patch: String?
+    @Option(help: "Training patch size: y,x for 2D networks, z,y,x for a 3D base (default 48,48, or the base's); 2D checkpoints are evaluated on whole images, 3D ones by sliding windows.")
+    var patch: String?
     @Option(help: "Runs per task.") var runs: Int
     @Option(help: "Checkpoints per run, initialisation and final included.") var checkpointsPerRun = 20
     @Option(help: "When checkpoints are taken: random (G.pt), log or linear.") var schedule: CheckpointSchedule = .random
@@ -64,8 +65,7 @@ struct ZooCreate: ParsableCommand {
         distribution.iterations = try integers(iterations, option: "--iterations")
         distribution.batchSizes = try integers(batchSizes, option: "--batch-sizes")
         let (network, basePatch) = try self.network()
-        guard network.spatialRank == 2 else { throw ValidationError("zoo create builds 2D zoos; the base is \(network.spatialRank)D") }
-        let patchSize = try patch.map { try parsePatch($0, dimensions: 2) } ?? basePatch ?? [1, 48, 48]
+        let patchSize = try patch.map { try parsePatch($0, dimensions: network.spatialRank) } ?? basePatch ?? [1, 48, 48]
         let plan = ZooPlan(datasetPath: URL(fileURLWithPath: dataset).standardizedFileURL.path,
                            tasks: tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
                            network: network, patchSize: patchSize,
@@ -223,23 +223,26 @@ struct ZooImport: ParsableCommand {
         """)
 
     @Argument(help: "Zoo folder.") var zoo: String
-    @Option(help: "Model to import as a one-checkpoint run.") var model: String?
+    @Option(help: "Model to import as a one-checkpoint run (repeatable): a weightgen checkpoint, an nnU-Net model folder or .pth. A partial zoo takes models made on its base.")
+    var model: [String] = []
     @Option(help: "Recorded nnU-Net run to import with all its checkpoints (repeatable).") var nnunetRun: [String] = []
     @Option(help: "Task the model segments.") var task: String
-    @Option(help: "nnU-Net fold to import (--model).") var fold = 0
-    @Option(help: "Known metrics for --model, e.g. validation_dice=0.91,test_dice=0.9; the rest are measured on the zoo's cases.")
+    @Option(help: "Fold of the nnU-Net model folders to import, each as its own run (repeatable; default 0).") var fold: [Int] = []
+    @Option(help: "Known metrics of a single --model, e.g. validation_dice=0.91,test_dice=0.9; the rest are measured on the zoo's cases.")
     var metrics: String?
     @Option(help: "Selection metrics of --nnunet-run: measured (on the zoo's cases) or recorded (nnU-Net's training loss and pseudo-Dice).")
     var runMetrics: RecordedMetricSource = .measured
 
     func validate() throws {
-        guard (model == nil) != nnunetRun.isEmpty else { throw ValidationError("give either --model or --nnunet-run") }
-        if metrics != nil && model == nil { throw ValidationError("--metrics applies to --model; --nnunet-run takes --run-metrics") }
+        guard model.isEmpty != nnunetRun.isEmpty else { throw ValidationError("give either --model or --nnunet-run") }
+        if metrics != nil && model.isEmpty { throw ValidationError("--metrics applies to --model; --nnunet-run takes --run-metrics") }
+        if metrics != nil && model.count > 1 { throw ValidationError("--metrics states one model's metrics; give a single --model") }
+        if !fold.isEmpty && model.isEmpty { throw ValidationError("--fold applies to --model") }
     }
 
     func run() throws {
         let opened = try Zoo.open(URL(fileURLWithPath: zoo))
-        guard let path = model else {
+        guard !model.isEmpty else {
             let runs = try nnunetRun.map { try NNUNetRecordedRun(URL(fileURLWithPath: $0)) }
             let imported = try opened.importRecordedRuns(runs, task: task, metrics: runMetrics, progress: log)
             for (run, record) in zip(runs, imported) {
@@ -257,11 +260,22 @@ struct ZooImport: ParsableCommand {
             guard parts.count == 2, let value = Double(parts[1]) else { throw ValidationError("--metrics expects name=value pairs, got \(pair)") }
             given[String(parts[0])] = value
         }
-        let model = try ImportedModel(URL(fileURLWithPath: path), fold: fold, zoo: opened)
-        let run = try opened.importModel(model, task: task, given: given)
-        let checkpoint = try opened.checkpoints(run: run.id!)[0]
-        log(String(format: "imported %@ as %@ run %d (%@): validation Dice %.4f, test Dice %.4f", path, task, run.runIndex,
-                   model.name, checkpoint.validationDice, checkpoint.testDice))
+        // Every model is read and checked against the zoo before the first is written.
+        let models = try model.flatMap { path -> [(model: ImportedModel, fold: Int?)] in
+            let url = URL(fileURLWithPath: path)
+            guard FileManager.default.fileExists(atPath: url.appendingPathComponent("plans.json").path) else {
+                guard fold.isEmpty else { throw ValidationError("--fold applies to nnU-Net model folders; \(path) is not one (no plans.json)") }
+                return [(try ImportedModel(url, zoo: opened), nil)]
+            }
+            return try (fold.isEmpty ? [0] : fold).map { (try ImportedModel(url, fold: $0, zoo: opened), $0) }
+        }
+        for (model, _) in models { _ = try opened.checkedImport(model) }
+        for (model, fold) in models {
+            let run = try opened.importModel(model, task: task, given: given)
+            let checkpoint = try opened.checkpoints(run: run.id!)[0]
+            log(String(format: "imported %@%@ as %@ run %d (%@): validation Dice %.4f, test Dice %.4f", model.url.path,
+                       fold.map { " fold \($0)" } ?? "", task, run.runIndex, model.name, checkpoint.validationDice, checkpoint.testDice))
+        }
     }
 }
 

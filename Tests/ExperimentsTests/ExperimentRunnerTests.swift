@@ -21,6 +21,7 @@ final class ExperimentRunnerTests: XCTestCase {
         c.samplingSteps = 4
         c.fineTuneIterations = 3
         c.recursiveDepth = 2
+        c.perTaskGenerators = true
         return c
     }
 

@@ -9,19 +9,21 @@ struct Experiment: ParsableCommand {
         discussion: """
         Writes OUT/data (the phantom, unless --dataset is given), OUT/zoo, OUT/generator, OUT/generator-TASK \
         and OUT/report/index.html with results.json. Re-running the same command resumes: finished stages \
-        (zoo runs, generator steps) are kept. --size demo finishes in about 14 minutes on 2 cores; \
+        (zoo runs, generator steps) are kept. --size demo finishes in about 5 minutes on 2 cores; \
         --size full is the acceptance scale: 3 × 128 runs × 20 checkpoints (hours). `weightgen experiment report OUT/report` \
         re-renders the HTML from results.json.
         """,
         subcommands: [ExperimentRun.self, ExperimentReport.self], defaultSubcommand: ExperimentRun.self)
 }
 
-extension ExperimentConfiguration {
-    static func named(_ size: String) throws -> ExperimentConfiguration {
-        switch size {
-        case "demo": return .demo
-        case "full": return .full
-        default: throw ValidationError("--size must be demo or full")
+/// The sizes `weightgen experiment --size` names.
+enum ExperimentSize: String, ExpressibleByArgument, CaseIterable {
+    case demo, full
+
+    var configuration: ExperimentConfiguration {
+        switch self {
+        case .demo: return .demo
+        case .full: return .full
         }
     }
 }
@@ -30,7 +32,7 @@ struct ExperimentRun: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the experiment and write its report.")
 
     @Option(help: "Output folder.") var out = "runs/experiment"
-    @Option(help: "demo (minutes) or full (the acceptance scale: 3 × 128 runs × 20 checkpoints).") var size = "demo"
+    @Option(help: "demo (minutes) or full (the acceptance scale: 3 × 128 runs × 20 checkpoints).") var size = ExperimentSize.demo
     @Option(help: "An nnU-Net raw dataset, or a folder of them (one per task); default: the built-in phantom.") var dataset: String?
     @Option(help: "Comma-separated tasks (default: cord,canal,lesion for the phantom; set it for your dataset).") var tasks: String?
     @Option(help: "Zoo runs per task (default: the size's).") var runs: Int?
@@ -39,10 +41,11 @@ struct ExperimentRun: ParsableCommand {
     @Option(help: "Cases per task held out for validation metrics (default: the size's).") var validationCases: Int?
     @Option(help: "Cases per task held out for test metrics (default: the size's).") var testCases: Int?
     @Option(help: "Seed of the zoo's case split, run hyperparameters and initialisations.") var zooSeed: UInt64 = 0
-    @Flag(help: "Skip the per-task generators (and the multi-task comparison).") var sharedOnly = false
+    @Flag(inversion: .prefixedNo, help: "Train one generator per task as well, for the multi-task comparison (default: the size's; full does, demo does not).")
+    var perTaskGenerators: Bool?
 
     func run() throws {
-        var configuration = try ExperimentConfiguration.named(size)
+        var configuration = size.configuration
         if let tasks { configuration.tasks = tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         if let runs { configuration.runsPerTask = runs }
         if let generatorSteps { configuration.generatorSteps = generatorSteps }
@@ -50,7 +53,7 @@ struct ExperimentRun: ParsableCommand {
         if let validationCases { configuration.validationCases = validationCases }
         if let testCases { configuration.testCases = testCases }
         configuration.zooSeed = zooSeed
-        if sharedOnly { configuration.perTaskGenerators = false }
+        if let perTaskGenerators { configuration.perTaskGenerators = perTaskGenerators }
         let command = (["weightgen"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let runner = ExperimentRunner(configuration: configuration, folder: URL(fileURLWithPath: out),
                                       dataset: dataset.map { URL(fileURLWithPath: $0) }, command: command,

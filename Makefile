@@ -48,7 +48,7 @@ bench: build
 	.build/release/weightgen bench engine
 
 # The main job: phantom → zoo → generators → evaluation against baselines → HTML report
-# (DEMO/report/index.html), at demo size (about 14 minutes on a slow 2-core machine after the build).
+# (DEMO/report/index.html), at demo size (about 9 minutes on a slow 2-core machine after a 5-minute build).
 # `make demo SIZE=full` runs the acceptance scale (hours); re-running resumes.
 DEMO ?= runs/demo
 SIZE ?= demo

@@ -36,11 +36,11 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
     /// Train one generator per task as well, for the multi-task comparison.
     public var perTaskGenerators: Bool
 
-    /// About 5 minutes on a 2-core machine after the build: 3 tasks × 8 runs of 300 iterations,
+    /// About 9 minutes on a slow 2-core machine after the build: 3 tasks × 10 runs of 300 iterations,
     /// one small generator for all tasks (the per-task generators of the multi-task comparison
     /// are `full`'s, or `--per-task-generators`).
     public static let demo = ExperimentConfiguration(
-        phantomCases: 96, phantomSeed: 1, tasks: ["cord", "canal", "lesion"], preset: .tiny, runsPerTask: 8, zooSeed: 0, checkpointsPerRun: 10,
+        phantomCases: 96, phantomSeed: 1, tasks: ["cord", "canal", "lesion"], preset: .tiny, runsPerTask: 10, zooSeed: 0, checkpointsPerRun: 10,
         runIterations: [300], validationCases: 8, testCases: 24, generatorSize: "small", generatorSteps: 600,
         generatorBatchSize: nil, permutationAugmentation: false, seeds: 8, alignmentStarts: 4, samplingSteps: 50,
         fineTuneIterations: 50, recursiveDepth: 3, perTaskGenerators: false)
@@ -66,6 +66,11 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
         guard !tasks.isEmpty else { throw ExperimentError.invalidConfiguration("no tasks") }
         guard runsPerTask >= 4 else { throw ExperimentError.invalidConfiguration("runs per task must be at least 4 (2 are held out)") }
         guard seeds >= 2 else { throw ExperimentError.invalidConfiguration("at least 2 seeds are needed for a confidence interval") }
+        // Seen starts are the initialisations of the runs the generator learned from: as many as the seeds.
+        guard runsPerTask - 2 >= seeds else {
+            throw ExperimentError.invalidConfiguration("\(seeds) seeds need at least \(seeds + 2) runs per task (2 are held out; "
+                                                       + "the seen starts are the other runs' initialisations), got \(runsPerTask)")
+        }
         guard checkpointsPerRun >= 2, fineTuneIterations >= 1, recursiveDepth >= 1 else {
             throw ExperimentError.invalidConfiguration("checkpoints per run ≥ 2, fine-tuning iterations ≥ 1 and recursive depth ≥ 1")
         }

@@ -26,6 +26,10 @@ public struct PartialNetwork: Codable, Sendable, Equatable {
     public var architecture: PlainConvUNetConfiguration
     /// Whether the base expects volumes in the closest canonical orientation (nnU-Net bases do not).
     public var reoriented: Bool
+    /// Voxel spacing (z, y, x) the base was trained at, when it fixes one (nnU-Net bases do):
+    /// the zoo's cases are resampled to it, as nnU-Net preprocesses for the base. Nil for
+    /// plans written before spacing was recorded, whose cases keep their own spacing.
+    public var spacing: [Double]?
 
     /// Reads the base, checks the subset against it (every pattern matches; cached head
     /// inputs only for a subset inside the head) and records its digest.
@@ -47,6 +51,15 @@ public struct PartialNetwork: Codable, Sendable, Equatable {
         self.runs = runs
         self.architecture = loaded.network.configuration
         self.reoriented = loaded.reoriented
+        self.spacing = loaded.spacing
+    }
+
+    /// `item` on the base's grid: resampled to the base's spacing (in-plane only for a 2D base,
+    /// which runs slice by slice); unchanged when the base fixes no spacing.
+    public func onBaseGrid(_ item: SegmentationCase) throws -> SegmentationCase {
+        guard var target = spacing else { return item }
+        if architecture.spatialRank == 2 { target[0] = item.spacing[0] }
+        return try item.resampled(toSpacing: target)
     }
 
     /// Whether every parameter of the subset lies in the head (the last decoder stage and the

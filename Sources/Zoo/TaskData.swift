@@ -19,7 +19,8 @@ struct TaskData {
         let classes = dataset.description.labels.count
         func load(_ role: Set<String>) throws -> [SegmentationCase] {
             try dataset.trainingCases.filter { role.contains($0.identifier) }.map {
-                try SegmentationCase.load($0, classes: classes, reorient: zoo.plan.partial?.reoriented ?? true, allowEmptyLabel: true)
+                let loaded = try SegmentationCase.load($0, classes: classes, reorient: zoo.plan.partial?.reoriented ?? true, allowEmptyLabel: true)
+                return try zoo.plan.partial?.onBaseGrid(loaded) ?? loaded
             }
         }
         let training = try load(roles[0]), validation = try load(roles[1])

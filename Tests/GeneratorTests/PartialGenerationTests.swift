@@ -136,6 +136,12 @@ final class PartialGenerationTests: XCTestCase {
             let done = try zoo.runs(status: .done), failed = try zoo.runs(status: .failed)
             XCTAssertEqual(done.count, 2, "\(runs): \(failed.map { $0.failure ?? "" })")
             let loaded = try BaseNetwork.load(baseFolder)
+            let cases = try TaskData(zoo: zoo, task: "cord").training
+            if let spacing = loaded.spacing {
+                XCTAssertEqual(Set(cases.map(\.spacing)), [spacing], "cases are resampled to an nnU-Net base's spacing")
+            } else {
+                XCTAssertGreaterThan(Set(cases.map(\.spacing)).count, 1, "without a base spacing every case keeps its own")
+            }
             for run in done {
                 let stored = try zoo.parameters(of: run)
                 XCTAssertNotEqual(stored.first!.values, stored.last!.values, "the head trains (\(runs))")

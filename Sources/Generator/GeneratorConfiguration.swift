@@ -95,16 +95,6 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
                          pathTargets: 19, runEmbedding: true),
         conditioning: .hidden)
 
-    /// The preset a command-line or experiment size names: `small`, `default` or `gpt`.
-    public static func named(_ name: String) throws -> GeneratorConfiguration {
-        switch name {
-        case "small": return .small
-        case "default": return .standard
-        case "gpt": return .gpt
-        default: throw GeneratorError.invalidConfiguration("generator size \(name) is not small, default or gpt")
-        }
-    }
-
     /// The options that shape this generator beyond its sizes, in words, for logs and reports.
     public var optionSummary: [String] {
         var options = ["runs \(data.alignment.words)"]
@@ -131,6 +121,25 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
         guard data.pathTargets >= 0 else { throw GeneratorError.invalidConfiguration("path targets must not be negative") }
         if let inputs = startInputs, !(0..<1).contains(inputs.dropout) {
             throw GeneratorError.invalidConfiguration("start dropout must lie in [0, 1); a start that is always hidden is the start-hidden conditioning")
+        }
+    }
+}
+
+/// The generator presets a command line or an experiment size names.
+public enum GeneratorPreset: String, Codable, CaseIterable, Sendable {
+    /// G.pt's design at a size that trains in a few minutes.
+    case small
+    /// The start-hidden, aligned-runs generator (`GeneratorConfiguration.standard`).
+    case `default`
+    /// G.pt's design at the largest size that trains within 45 minutes on 2 cores.
+    case gpt
+
+    /// The configuration the preset stands for.
+    public var configuration: GeneratorConfiguration {
+        switch self {
+        case .small: return .small
+        case .default: return .standard
+        case .gpt: return .gpt
         }
     }
 }

@@ -316,16 +316,16 @@ final class GeneratorTrainingTests: XCTestCase {
 
     /// The presets a command line names are valid; the default hides the start in an aligned zoo.
     func testPresetsValidateAndTheDefaultHidesTheStart() throws {
-        for name in ["small", "default", "gpt"] { XCTAssertNoThrow(try GeneratorConfiguration.named(name).validate(), name) }
-        XCTAssertThrowsError(try GeneratorConfiguration.named("huge"))
-        let standard = try GeneratorConfiguration.named("default")
+        for preset in GeneratorPreset.allCases { XCTAssertNoThrow(try preset.configuration.validate(), preset.rawValue) }
+        XCTAssertNil(GeneratorPreset(rawValue: "huge"))
+        let standard = GeneratorPreset.default.configuration
         XCTAssertEqual(standard.conditioning, .hidden)
         XCTAssertEqual(standard.data.alignment, .canonical)
         XCTAssertTrue(standard.data.runEmbedding)
         XCTAssertEqual(standard.data.pathTargets, 19)
         XCTAssertEqual(standard.data.targetSampling, .balanced)
         XCTAssertEqual(standard.data.runSelection, .bestValidation)
-        let gpt = try GeneratorConfiguration.named("gpt")
+        let gpt = GeneratorPreset.gpt.configuration
         XCTAssertEqual(gpt.data.alignment, .permutationAugmentation)
         XCTAssertEqual(gpt.conditioning, .withStart(StartInputs(dropout: 0, gradient: false, globalResidual: true)))
     }

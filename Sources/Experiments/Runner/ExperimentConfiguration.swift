@@ -18,8 +18,7 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
     public var runIterations: [Int]
     public var validationCases: Int
     public var testCases: Int
-    /// A generator preset: `small`, `default` or `gpt` (`GeneratorConfiguration.named`).
-    public var generatorSize: String
+    public var generatorPreset: GeneratorPreset
     public var generatorSteps: Int
     public var generatorBatchSize: Int?
     /// G.pt's permutation augmentation, for presets that do not align the zoo's runs.
@@ -41,20 +40,20 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
     /// are `full`'s, or `--per-task-generators`).
     public static let demo = ExperimentConfiguration(
         phantomCases: 96, phantomSeed: 1, tasks: ["cord", "canal", "lesion"], preset: .tiny, runsPerTask: 10, zooSeed: 0, checkpointsPerRun: 10,
-        runIterations: [300], validationCases: 8, testCases: 24, generatorSize: "small", generatorSteps: 600,
+        runIterations: [300], validationCases: 8, testCases: 24, generatorPreset: .small, generatorSteps: 600,
         generatorBatchSize: nil, permutationAugmentation: false, seeds: 8, alignmentStarts: 4, samplingSteps: 50,
         fineTuneIterations: 50, recursiveDepth: 3, perTaskGenerators: false)
 
     /// The acceptance scale: 3 tasks × 128 runs × 20 checkpoints, the default generator (hours on 2 cores).
     public static let full = ExperimentConfiguration(
         phantomCases: 200, phantomSeed: 1, tasks: ["cord", "canal", "lesion"], preset: .tiny, runsPerTask: 128, zooSeed: 0, checkpointsPerRun: 20,
-        runIterations: [300, 600, 1200], validationCases: 16, testCases: 32, generatorSize: "default", generatorSteps: 10000,
+        runIterations: [300, 600, 1200], validationCases: 16, testCases: 32, generatorPreset: .default, generatorSteps: 10000,
         generatorBatchSize: nil, permutationAugmentation: false, seeds: 16, alignmentStarts: 16, samplingSteps: 50,
         fineTuneIterations: 100, recursiveDepth: 5, perTaskGenerators: true)
 
     /// The generator configuration these sizes ask for.
     public func generatorConfiguration() throws -> GeneratorConfiguration {
-        var configuration = try GeneratorConfiguration.named(generatorSize)
+        var configuration = generatorPreset.configuration
         configuration.schedule.trainingSteps = generatorSteps
         if let generatorBatchSize { configuration.schedule.batchSize = generatorBatchSize }
         // A size's own canonical alignment stays; otherwise this configuration picks augmentation or none.

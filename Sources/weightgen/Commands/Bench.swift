@@ -67,10 +67,10 @@ struct Bench: ParsableCommand {
             commandName: "generator",
             abstract: "A generator training step and one network's sampling against the same model in PyTorch.")
         @OptionGroup var options: Options
-        @Option(help: "Generator preset: default, gpt or small.") var config = "default"
+        @Option(help: "Generator preset: default, gpt or small.") var config = GeneratorPreset.default
 
         func run() throws {
-            let generator = try GeneratorConfiguration.named(config)
+            let generator = config.configuration
             try options.run { progress in
                 try GeneratorBenchmark(repeats: max(options.repeats / 2, 3), warmup: min(options.warmup, 2),
                                        peer: options.noPytorch ? nil : PyTorchPeer(python: options.python),

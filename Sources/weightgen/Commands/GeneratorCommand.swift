@@ -9,6 +9,7 @@ extension PromptMetric: ExpressibleByArgument {}
 extension TargetSampling: ExpressibleByArgument {}
 extension RunSelection: ExpressibleByArgument {}
 extension ChannelAlignment: ExpressibleByArgument {}
+extension GeneratorPreset: ExpressibleByArgument {}
 
 /// `weightgen generator`: trains and evaluates G.pt-style generators over a zoo.
 struct GeneratorCommand: ParsableCommand {
@@ -31,7 +32,7 @@ struct GeneratorTrain: ParsableCommand {
 
     @Option(help: "Zoo folder.") var zoo: String
     @Option(help: "Generator folder.") var out: String
-    @Option(help: "Preset: default (start hidden, runs aligned), gpt (G.pt's design) or small (G.pt's, quick).") var config = "default"
+    @Option(help: "Preset: default (start hidden, runs aligned), gpt (G.pt's design) or small (G.pt's, quick).") var config = GeneratorPreset.default
     @Option(help: "Training steps (default: the configuration's).") var steps: Int?
     @Option(help: "Batch size (default: the configuration's).") var batchSize: Int?
     @Option(help: "Tasks to learn, comma-separated (default: all of the zoo's).") var tasks: String?
@@ -56,7 +57,7 @@ struct GeneratorTrain: ParsableCommand {
     @Option(help: "Seed of the initialisation and the pair stream.") var seed: UInt64 = 0
 
     func run() throws {
-        var configuration = try GeneratorConfiguration.named(config)
+        var configuration = config.configuration
         if let steps { configuration.schedule.trainingSteps = steps }
         if let batchSize { configuration.schedule.batchSize = batchSize }
         if let runs { configuration.data.runsPerTask = runs > 0 ? runs : nil }

@@ -86,7 +86,7 @@ public struct GeneratorConfiguration: Codable, Sendable, Equatable {
     /// channel order (canonical alignment, start hidden), from the 16 runs of each task with the
     /// best final validation Dice and 19 measured networks on each run's initialisation-to-final
     /// line, targets drawn metric-balanced — the variant that generates trained networks from
-    /// unseen initialisations and follows the prompt on this machine (docs/GENERATOR.md).
+    /// unseen initialisations and follows the prompt on this machine (docs/results/GENERATOR.md).
     /// About 26 minutes on 2 cores.
     public static let standard = GeneratorConfiguration(
         architecture: GeneratorArchitecture(chunkSize: 128, width: 128, depth: 2, heads: 4),

@@ -12,7 +12,7 @@ public struct GeneratorArchitecture: Codable, Sendable, Equatable {
     /// always span ten octaves, G.pt's). G.pt's ten octaves resolve Dice to 0.002, fine
     /// enough for a small zoo's generator to key each checkpoint by its exact metric and
     /// answer prompts between them with no network in particular; fewer octaves make
-    /// nearby prompts look alike (docs/GENERATOR.md).
+    /// nearby prompts look alike (docs/results/GENERATOR.md).
     public var promptOctaves: Double
     /// Diffusion steps in training.
     public var diffusionSteps: Int

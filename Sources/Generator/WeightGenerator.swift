@@ -51,7 +51,7 @@ public final class WeightGenerator {
     /// `target` limited to what the generator saw in training for the task: no better than its
     /// training runs' best checkpoint (at most that Dice, at least that loss). A prompt no
     /// training target carried is an input the model never learned to answer; measured on the
-    /// acceptance zoo it returns worse networks (docs/GENERATOR.md), not better ones.
+    /// acceptance zoo it returns worse networks (docs/results/GENERATOR.md), not better ones.
     public func attainablePrompt(_ target: Double, task: Int) -> Double {
         guard description.tasks.indices.contains(task), let best = description.bestMetric[description.tasks[task]] else { return target }
         return description.configuration.data.metric.higherIsBetter ? min(target, best) : max(target, best)

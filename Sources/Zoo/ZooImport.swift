@@ -92,7 +92,7 @@ extension Zoo {
 
     /// The network an imported model is measured as and the layout it is stored in: the model
     /// itself in a whole-network zoo; in a partial zoo, the model checked against the base
-    /// (throws, naming the file and the first parameter outside the subset that differs) and
+    /// (throws, naming the file and the parameters outside the subset that differ) and
     /// assembled from its subset, so its frozen part is marked and cached head inputs serve
     /// its evaluation. Writes nothing.
     public func checkedImport(_ model: ImportedModel) throws -> (network: PlainConvUNet, layout: ParameterLayout) {

@@ -18,6 +18,7 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
     public var runIterations: [Int]
     public var validationCases: Int
     public var testCases: Int
+    /// The generator every size trains (its steps and batch set below).
     public var generatorPreset: GeneratorPreset
     public var generatorSteps: Int
     public var generatorBatchSize: Int?

@@ -11,6 +11,11 @@ public struct NNUNetModelFolder: Sendable {
     /// Folds that have a `checkpoint_final.pth`, ascending.
     public var folds: [Int]
 
+    /// Whether `url` looks like a model folder (it holds `plans.json`); `open` checks the rest.
+    public static func isModelFolder(_ url: URL) -> Bool {
+        FileManager.default.fileExists(atPath: url.appendingPathComponent("plans.json").path)
+    }
+
     /// Opens a model folder, reading its JSON files and listing its folds.
     public static func open(_ url: URL) throws -> NNUNetModelFolder {
         let plans = try NNUNetPlans.read(url.appendingPathComponent("plans.json"))

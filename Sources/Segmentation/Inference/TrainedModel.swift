@@ -13,7 +13,7 @@ public enum TrainedModel {
             let (network, description) = try UNetCheckpoint.read(url)
             return .weightgen(network, description)
         }
-        guard FileManager.default.fileExists(atPath: url.appendingPathComponent("plans.json").path) else {
+        guard NNUNetModelFolder.isModelFolder(url) else {
             throw NNUNetModelError.unsupported(url, "neither a weightgen checkpoint (network.json) nor an nnU-Net model folder (plans.json)")
         }
         return .nnUNet(try NNUNetModel(url: url))

@@ -16,7 +16,7 @@ struct Inspect: ParsableCommand {
             throw FormatError(.io, "no such file or folder", path: url.path)
         }
         if isFolder.boolValue {
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("plans.json").path) {
+            if NNUNetModelFolder.isModelFolder(url) {
                 try inspectModelFolder(url)
             } else {
                 try inspectDataset(url)

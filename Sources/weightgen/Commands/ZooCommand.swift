@@ -1,4 +1,5 @@
 import ArgumentParser
+import Formats
 import Foundation
 import NeuralNetwork
 import Segmentation
@@ -263,7 +264,7 @@ struct ZooImport: ParsableCommand {
         // Every model is read and checked against the zoo before the first is written.
         let models = try model.flatMap { path -> [(model: ImportedModel, fold: Int?)] in
             let url = URL(fileURLWithPath: path)
-            guard FileManager.default.fileExists(atPath: url.appendingPathComponent("plans.json").path) else {
+            guard NNUNetModelFolder.isModelFolder(url) else {
                 guard fold.isEmpty else { throw ValidationError("--fold applies to nnU-Net model folders; \(path) is not one (no plans.json)") }
                 return [(try ImportedModel(url, zoo: opened), nil)]
             }

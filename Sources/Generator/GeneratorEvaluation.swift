@@ -31,6 +31,23 @@ public struct TaskGenerationResult: Codable, Sendable {
     /// Novelty, behavioural novelty, start dependence and start fidelity of the networks
     /// generated at the prompt, the baselines' frontier and the verdict (nil when not asked for).
     public var audit: MemorisationAudit?
+    /// Time to a trained network against training with the zoo's recipe (for generators that measure it).
+    public var speed: GenerationSpeed? = nil
+}
+
+/// How long a generator takes from a start to 0.9 × the prompt (validation Dice) against
+/// training the same start with the zoo's best run's recipe, both measured in one run.
+public struct GenerationSpeed: Codable, Sendable {
+    /// The validation Dice both must reach: 0.9 × the prompt.
+    public var target: Double
+    /// Seconds of the generator (all its calls and checks) per start; nil where it never reached the target.
+    public var generatorSeconds: [Double?]
+    /// Calls the generator made to reach the target per start.
+    public var generatorCalls: [Int?]
+    /// Seconds of recipe training (validation checks left out) per start; nil where it never reached the target.
+    public var trainingSeconds: [Double?]
+    /// Generator seconds over training seconds, per start where both reached the target.
+    public var ratio: Estimate
 }
 
 /// Achieved Dice of networks generated from one start at a range of prompts.
@@ -70,12 +87,7 @@ extension WeightGenerator {
             let evaluator = evaluators[taskIndex]
             let runs = try zoo.runs(task: task, status: .done).filter { $0.source.hasTrajectory }
             // The prompt and the reference checkpoint are chosen by validation Dice; the test cases only report.
-            var bestCheckpoint: CheckpointRecord?
-            for run in runs {
-                for checkpoint in try zoo.checkpoints(run: run.id!) where checkpoint.validationDice > (bestCheckpoint?.validationDice ?? -1) {
-                    bestCheckpoint = checkpoint
-                }
-            }
+            let bestCheckpoint = try bestCheckpointByValidation(of: runs, in: zoo)
             let best = bestCheckpoint?.validationDice ?? 0, bestTest = bestCheckpoint?.testDice ?? 0
             let unseenStarts = try unseenInitialisationSeeds(count: seeds, avoiding: runs).map { try layout.flatten(try PlainConvUNet(description.architecture, seed: $0)) }
             let unseenMetrics = try unseenStarts.map { try evaluator.selectionMetrics(try network(from: $0)).validationDice }
@@ -120,7 +132,7 @@ extension WeightGenerator {
                 progress("\(task): memorisation audit (training \(min(fidelityStarts, unseenStarts.count)) unseen starts with the zoo's recipe)")
                 let recipeRun = runs.first { $0.id == bestCheckpoint?.runId } ?? runs[0]
                 let trained = try trainedWithRecipe(Array(unseenStarts.prefix(fidelityStarts)), recipe: recipeRun.hyperparameters,
-                                                    patchSize: zoo.plan.patchSize, evaluator: evaluator)
+                                                    patchSize: zoo.plan.patchSize, evaluator: evaluator, assembly: assembly).map(\.final)
                 let auditor = try MemorisationAuditor(generator: self, task: task, zoo: zoo, evaluator: evaluator)
                 audit = try auditor.audit(
                     unseen: AuditedStarts(starts: unseenStarts, generated: unseenGenerated.networks, dice: unseen, trained: trained),
@@ -150,22 +162,55 @@ extension WeightGenerator {
     }
 }
 
-extension WeightGenerator {
-    /// Each start trained with a zoo run's recipe on the task's training cases (seeds
-    /// 7,100,000 + k, as the experiment's training baseline): the network each start really
-    /// leads to, which start fidelity compares a generated network with.
-    public func trainedWithRecipe(_ starts: [[Float]], recipe: RunHyperparameters, patchSize: [Int],
-                                  evaluator: TaskEvaluator) throws -> [[Float]] {
-        let layout = description.normalizer.layout
-        return try parallelMap(starts.count) { index in
-            var trained: [Float] = []
-            try evaluator.train(try self.network(from: starts[index]), hyperparameters: recipe, patchSize: patchSize,
-                                seed: 7_100_000 + UInt64(index), snapshotIterations: [recipe.iterations]) { snapshot in
-                trained = try layout.flatten(snapshot.network)
+/// A start trained with a zoo run's recipe: the final network and, when asked for, the
+/// validation Dice along the way with the training time spent to reach it.
+public struct RecipeTraining: Sendable {
+    public var final: [Float]
+    /// (iteration, seconds of training alone, validation Dice), from iteration 0 on.
+    public var curve: [(iteration: Int, seconds: Double, validationDice: Double)]
+
+    /// Seconds of training until the validation Dice first reached `target` (nil: never).
+    public func secondsToReach(_ target: Double) -> Double? {
+        curve.first { $0.validationDice >= target }?.seconds
+    }
+}
+
+/// Each start trained with a zoo run's recipe on the task's training cases (seeds
+/// 7,100,000 + k, as the experiment's training baseline): the network each start really
+/// leads to, which start fidelity compares a generated network with. With `measureEvery`,
+/// the validation Dice is measured every that many iterations, its time left out of the
+/// training time.
+public func trainedWithRecipe(_ starts: [[Float]], recipe: RunHyperparameters, patchSize: [Int], evaluator: TaskEvaluator,
+                              assembly: NetworkAssembly, measureEvery: Int? = nil) throws -> [RecipeTraining] {
+    let layout = assembly.layout
+    let snapshots = Set(measureEvery.map { Array(stride(from: 0, through: recipe.iterations, by: $0)) } ?? []).union([recipe.iterations])
+    return try parallelMap(starts.count) { index in
+        var result = RecipeTraining(final: [], curve: [])
+        let began = Date()
+        var measuring = 0.0
+        try evaluator.train(try assembly.network(starts[index]), hyperparameters: recipe, patchSize: patchSize,
+                            seed: 7_100_000 + UInt64(index), snapshotIterations: snapshots) { snapshot in
+            let entered = Date()
+            if measureEvery != nil {
+                result.curve.append((snapshot.iteration, entered.timeIntervalSince(began) - measuring,
+                                     try evaluator.validationDice(snapshot.network)))
             }
-            return trained
+            if snapshot.iteration == recipe.iterations { result.final = try layout.flatten(snapshot.network) }
+            measuring += Date().timeIntervalSince(entered)
+        }
+        return result
+    }
+}
+
+/// The checkpoint of `runs` with the best validation Dice: what a prompt names and a user would pick.
+func bestCheckpointByValidation(of runs: [RunRecord], in zoo: Zoo) throws -> CheckpointRecord? {
+    var best: CheckpointRecord?
+    for run in runs {
+        for checkpoint in try zoo.checkpoints(run: run.id!) where checkpoint.validationDice > (best?.validationDice ?? -1) {
+            best = checkpoint
         }
     }
+    return best
 }
 
 /// Seeds of initialisations no zoo run started from: the first `count` from 7,000,000 on that

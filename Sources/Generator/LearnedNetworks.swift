@@ -28,13 +28,19 @@ public struct LearnedNetworks {
         let c = description.configuration
         let records = try RunPool.trainingRuns(zoo: zoo, task: task, runsPerTask: c.data.runsPerTask, selection: c.data.runSelection,
                                                metric: c.data.metric, excluding: Set(description.heldOutRuns))
+        return try of(records, task: task, zoo: zoo, pathTargets: c.data.pathTargets)
+    }
+
+    /// The networks of `records` (runs of `task` in `zoo`), each run's recorded checkpoints
+    /// followed by `pathTargets` networks on its initialisation-to-final line.
+    public static func of(_ records: [RunRecord], task: String, zoo: Zoo, pathTargets: Int = 0) throws -> LearnedNetworks {
         var runs: [[[Float]]] = [], best: [Int] = [], bestDice: [Double] = [], finals: [Int] = []
         for record in records {
             let checkpoints = try zoo.parameters(of: record)
             guard checkpoints.count >= 2 else { continue }
             let first = checkpoints[0].values, last = checkpoints[checkpoints.count - 1].values
-            let path = (0..<c.data.pathTargets).map { step -> [Float] in
-                let fraction = Float(step + 1) / Float(c.data.pathTargets + 1)
+            let path = (0..<pathTargets).map { step -> [Float] in
+                let fraction = Float(step + 1) / Float(pathTargets + 1)
                 return zip(first, last).map { $0 + fraction * ($1 - $0) }
             }
             let bestIndex = checkpoints.indices.max { checkpoints[$0].record.validationDice < checkpoints[$1].record.validationDice }!

@@ -62,16 +62,23 @@ public struct MemorisationAuditor {
     /// cases of `evaluator`.
     public init(generator: WeightGenerator, task: String, zoo: Zoo, evaluator: TaskEvaluator) throws {
         let description = generator.description
-        let permutation = try UNetPermutation(configuration: description.architecture, layout: description.normalizer.layout)
-        try self.init(task: task, learned: try LearnedNetworks.of(description, task: task, zoo: zoo),
-                      distance: AlignedDistance(normalizer: description.normalizer, permutation: permutation),
+        try self.init(task: task, learned: try LearnedNetworks.of(description, task: task, zoo: zoo), normalizer: description.normalizer,
+                      architecture: description.architecture, assembly: generator.assembly, evaluator: evaluator)
+    }
+
+    /// The auditor of networks of `assembly` for `task` against `learned`: distances in
+    /// `normalizer`'s units, errors on the validation cases and Dice on the test cases of `evaluator`.
+    public init(task: String, learned: LearnedNetworks, normalizer: ParameterNormalizer, architecture: PlainConvUNetConfiguration,
+                assembly: NetworkAssembly, evaluator: TaskEvaluator) throws {
+        let permutation = try UNetPermutation(configuration: architecture, layout: normalizer.layout)
+        try self.init(task: task, learned: learned, distance: AlignedDistance(normalizer: normalizer, permutation: permutation),
                       errors: { values in
-                          try evaluator.validationPredictions(try generator.network(from: values)).flatMap { item, prediction in
+                          try evaluator.validationPredictions(try assembly.network(values)).flatMap { item, prediction in
                               let reference = item.label ?? [UInt8](repeating: 0, count: prediction.count)
                               return zip(prediction, reference).map { $0 != $1 }
                           }
                       },
-                      testDice: { try evaluator.testDice(try generator.network(from: $0)) })
+                      testDice: { try evaluator.testDice(try assembly.network($0)) })
     }
 
     /// A network's novelty: aligned distance to the nearest learned network over the reference distance.

@@ -72,13 +72,23 @@ struct CheckpointEvaluator {
         }
     }
 
+    /// Validation Dice alone (no training-loss pass): what a generator stops or selects by.
+    func validationDice(_ network: PlainConvUNet) throws -> Double {
+        try withNoGrad { try measure(network, on: validationCases).dice }
+    }
+
     /// The gradient of the recorded training loss (nnU-Net's Dice + CE averaged over cases) at
     /// `network`'s parameters, over the training-loss cases that go through the network whole,
     /// flat in `layout` (the parameters it holds must require gradients).
     func trainingLossGradient(_ network: PlainConvUNet, layout: ParameterLayout) throws -> [Float] {
+        try lossGradient(network, layout: layout, cases: trainingCases)
+    }
+
+    /// The same loss's gradient over `cases` (z-score normalised training cases).
+    func lossGradient(_ network: PlainConvUNet, layout: ParameterLayout, cases: [SegmentationCase]) throws -> [Float] {
         network.zeroGrad()
         defer { network.zeroGrad() }
-        let batches = wholeImageBatches(network, cases: trainingCases)
+        let batches = wholeImageBatches(network, cases: cases)
         let total = Float(batches.map(\.count).reduce(0, +))
         for batch in batches {
             let labels = batch.flatMap { $0.label ?? [UInt8](repeating: 0, count: $0.voxelCount) }

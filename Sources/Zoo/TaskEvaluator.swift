@@ -30,6 +30,11 @@ public struct TaskEvaluator {
         try data.evaluator.selectionMetrics(network)
     }
 
+    /// Validation Dice alone, for generators that stop or select by it as they go.
+    public func validationDice(_ network: PlainConvUNet) throws -> Double {
+        try data.evaluator.validationDice(network)
+    }
+
     /// Test Dice alone, for reports.
     public func testDice(_ network: PlainConvUNet) throws -> Double {
         try data.evaluator.testDice(network)
@@ -40,6 +45,19 @@ public struct TaskEvaluator {
     /// particular network, which a generator can read alongside its parameters.
     public func lossGradient(_ network: PlainConvUNet, layout: ParameterLayout) throws -> [Float] {
         try data.evaluator.trainingLossGradient(network, layout: layout)
+    }
+
+    /// The task's training cases in fixed groups of `size` (the last may be smaller), in the
+    /// zoo's order: the mini-batches of a gradient method that reads the whole training set
+    /// over successive calls. Fixed groups keep a partial zoo's cached head inputs to one per group.
+    public func trainingGroupCount(size: Int) -> Int {
+        (data.training.count + size - 1) / size
+    }
+
+    /// The training loss's gradient on training-case group `group` of `size` (see `trainingGroupCount`).
+    public func lossGradient(_ network: PlainConvUNet, layout: ParameterLayout, group: Int, size: Int) throws -> [Float] {
+        let cases = data.training[(group * size)..<min((group + 1) * size, data.training.count)]
+        return try data.evaluator.lossGradient(network, layout: layout, cases: cases.map { $0.zScoreNormalized() })
     }
 
     /// Each test case (z-score normalised) with the network's argmax segmentation of it, for reports.

@@ -8,7 +8,7 @@ struct WeightGenCommand: AsyncParsableCommand {
         commandName: "weightgen",
         abstract: "Learn to generate trained nnU-Net segmentation networks from checkpoints (G.pt-style parameter diffusion).",
         version: WeightGenVersion.description,
-        subcommands: [Phantom.self, Dataset.self, Train.self, Evaluate.self, Predict.self, Inspect.self, Convert.self, ZooCommand.self, GeneratorCommand.self, Generate.self, Experiment.self, Bench.self]
+        subcommands: [Phantom.self, Dataset.self, Train.self, Evaluate.self, Predict.self, Inspect.self, Convert.self, ZooCommand.self, GeneratorCommand.self, LearnedOptimizerCommand.self, Generate.self, Experiment.self, Bench.self]
     )
 }
 

@@ -72,6 +72,22 @@ final class TestCaseIsolationTests: XCTestCase {
         XCTAssertTrue(evaluation.tasks[0].unseen.allSatisfy { (0...1).contains($0) }, "the report reads the test cases")
     }
 
+    /// The learned optimiser distils, chooses its step scale and generates up to a prompt with
+    /// every test case unreadable.
+    func testNoTestCaseIsReadWhileALearnedOptimiserTrainsOrGenerates() throws {
+        let zoo = try makeGeneratorTestZoo()
+        let unseal = try sealTestCases(of: zoo)
+        let optimizer = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: LearnedOptimizerTests.quick,
+                                                    heldOutRunsPerTask: 1).train()
+        let evaluator = try TaskEvaluator(zoo: zoo, task: "canal")
+        let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 77))
+        let trajectory = try optimizer.trajectory(from: start, evaluator: evaluator, stopAt: 0.99)
+        XCTAssertEqual(trajectory.networks.count, trajectory.validationDice.count)
+        XCTAssertGreaterThan(trajectory.networks.count, 1)
+        XCTAssertThrowsError(try evaluator.testDice(try optimizer.assembly.network(start)), "the test cases are really unreadable")
+        try unseal()
+    }
+
     /// A dropped start hides its parameters, its gradient and its metric together.
     func testADroppedStartHidesItsGradientAndMetricToo() throws {
         let zoo = try makeGeneratorTestZoo()

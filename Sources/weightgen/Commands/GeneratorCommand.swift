@@ -150,16 +150,21 @@ struct GeneratorEvaluate: ParsableCommand {
         let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts,
                                              sampler: samplingSteps > 0 ? .ddim(steps: samplingSteps) : .ddpm, extrapolate: extrapolate,
                                              fidelityStarts: noAudit ? nil : fidelityStarts, progress: { log($0) })
-        for audit in evaluation.tasks.compactMap(\.audit) { printAudit(audit) }
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            // Prompt alignment is NaN when no starts were asked for (--alignment-starts 0).
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            try encoder.encode(evaluation).write(to: URL(fileURLWithPath: json), options: .atomic)
-        }
-        log(String(format: "evaluated in %@", formatDuration(evaluation.seconds)))
+        try report(evaluation, json: json)
     }
+}
+
+/// Prints a generator evaluation's audits and writes it as JSON to `json` when given.
+func report(_ evaluation: GeneratorEvaluation, json: String?) throws {
+    for audit in evaluation.tasks.compactMap(\.audit) { printAudit(audit) }
+    if let json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        // Prompt alignment is NaN when no starts were asked for (--alignment-starts 0).
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try encoder.encode(evaluation).write(to: URL(fileURLWithPath: json), options: .atomic)
+    }
+    log(String(format: "evaluated in %@", formatDuration(evaluation.seconds)))
 }
 
 /// `weightgen generate`: one trained U-Net from a start network and a prompt.

@@ -1,0 +1,168 @@
+import Foundation
+import Formats
+import Segmentation
+import TensorEngine
+import Zoo
+
+/// What a saved learned optimiser is: its configuration, the networks it updates, the units it
+/// reads them in, the zoo runs it was distilled from and how far its training got. Stored as
+/// `optimizer.json` beside `optimizer.safetensors`.
+public struct LearnedOptimizerDescription: Codable, Sendable {
+    public var formatVersion = 1
+    public var configuration: LearnedOptimizerConfiguration
+    public var architecture: PlainConvUNetConfiguration
+    /// For a partial zoo: the base and the subset the optimiser updates. Nil for whole networks.
+    public var partial: PartialNetwork?
+    public var normalizer: ParameterNormalizer
+    public var tasks: [String]
+    public var zoo: String
+    /// Run indices per task left out of distillation.
+    public var heldOutRuns: [Int]
+    /// RMS of the distilled moves per unit learning rate in normalised units: the network's output is in these units.
+    public var moveScale: Float
+    /// The learning rate a call moves at, chosen after training on validation cases.
+    public var learningRate: Float
+    /// Distillation examples (checkpoint pairs) and training steps completed.
+    public var examples: Int
+    public var step: Int
+    /// Mean loss per logging interval.
+    public var lossHistory: [Float]
+    public var seconds: Double
+}
+
+/// One generation: the networks a learned optimiser passed through from a start, call by call,
+/// each with its validation Dice and the wall time spent to reach it.
+public struct UpdateTrajectory: Sendable {
+    /// The start, then the network after each call.
+    public var networks: [[Float]]
+    public var validationDice: [Double]
+    /// Seconds from the start of the generation to each network (0 for the start).
+    public var seconds: [Double]
+
+    /// The network that answers `prompt`: the first whose validation Dice reaches it, else the
+    /// one with the best validation Dice (selection by validation cases alone).
+    public func answer(prompt: Double) -> Int {
+        validationDice.firstIndex { $0 >= prompt } ?? validationDice.indices.max { validationDice[$0] < validationDice[$1] }!
+    }
+}
+
+/// A trained learned optimiser: applied call after call to a start network, each call reading
+/// the training-loss gradient there, it moves every parameter by what its network predicts,
+/// until the validation Dice reaches the prompt.
+public final class LearnedOptimizer {
+    public var description: LearnedOptimizerDescription
+    let network: UpdateRuleNetwork
+    public let features: UpdateFeatures
+    /// How parameter vectors become U-Nets (a partial optimiser's base is read here).
+    public let assembly: NetworkAssembly
+
+    init(description: LearnedOptimizerDescription, network: UpdateRuleNetwork) throws {
+        self.description = description
+        self.network = network
+        features = UpdateFeatures(normalizer: description.normalizer)
+        assembly = try NetworkAssembly(architecture: description.architecture, partial: description.partial)
+        guard assembly.layout == description.normalizer.layout else {
+            throw GeneratorError.incompatible("the learned optimiser's layout does not match its architecture")
+        }
+    }
+
+    /// Loads an optimiser folder written by `LearnedOptimizerTrainer`.
+    public convenience init(folder: URL) throws {
+        let description = try LearnedOptimizerStore.readDescription(folder)
+        let network = UpdateRuleNetwork(features: UpdateFeatures(normalizer: description.normalizer).width,
+                                        configuration: description.configuration, seed: 0)
+        try network.loadStateDict(try LearnedOptimizerStore.readTensors(folder))
+        try self.init(description: description, network: network)
+    }
+
+    /// The task's index, or an error listing the known ones.
+    public func taskIndex(_ task: String) throws -> Int {
+        guard let index = description.tasks.firstIndex(of: task) else {
+            throw GeneratorError.incompatible("the learned optimiser knows tasks \(description.tasks), not \(task)")
+        }
+        return index
+    }
+
+    /// `values` after call `call`: the gradient on that call's group of `evaluator`'s training
+    /// cases, then every parameter moved by the network's prediction.
+    public func update(_ values: [Float], evaluator: TaskEvaluator, call: Int = 0) throws -> [Float] {
+        let size = description.configuration.casesPerCall
+        let gradient = try evaluator.lossGradient(try assembly.network(values), layout: assembly.layout,
+                                                  group: call % evaluator.trainingGroupCount(size: size), size: size)
+        let moves = try predictedMoves(values: values, gradient: gradient)
+        let tensorOf = features.tensorOfParameter
+        let deviations = description.normalizer.deviations
+        return values.indices.map { values[$0] + moves[$0] * description.moveScale * description.learningRate * deviations[tensorOf[$0]] }
+    }
+
+    /// The network's output for every parameter of `values` (in units of `moveScale`).
+    func predictedMoves(values: [Float], gradient: [Float]) throws -> [Float] {
+        let width = features.width, state = features.state(values: values, gradient: gradient)
+        var rows = [Float](repeating: 0, count: values.count * width)
+        rows.withUnsafeMutableBufferPointer { buffer in
+            for (tensor, entry) in description.normalizer.layout.entries.enumerated() {
+                for i in entry.offset..<(entry.offset + entry.count) {
+                    features.write(row: buffer.baseAddress! + i * width, index: i, tensor: tensor, values: values, gradient: gradient, state: state)
+                }
+            }
+        }
+        return try withNoGrad { try network(try Tensor(shape: [values.count, width], values: rows)).scalars }
+    }
+
+    /// Calls from `start` until the validation Dice reaches `target` or `calls` (the
+    /// configuration's maximum by default) are spent; every network on the way is kept.
+    public func trajectory(from start: [Float], evaluator: TaskEvaluator, stopAt target: Double, calls: Int? = nil) throws -> UpdateTrajectory {
+        let began = Date()
+        var values = start
+        var trajectory = UpdateTrajectory(networks: [start], validationDice: [try validationDice(start, evaluator)], seconds: [0])
+        for call in 0..<(calls ?? description.configuration.maximumCalls) where trajectory.validationDice.last! < target {
+            values = try update(values, evaluator: evaluator, call: call)
+            trajectory.networks.append(values)
+            trajectory.validationDice.append(try validationDice(values, evaluator))
+            trajectory.seconds.append(Date().timeIntervalSince(began))
+        }
+        return trajectory
+    }
+
+    private func validationDice(_ values: [Float], _ evaluator: TaskEvaluator) throws -> Double {
+        guard values.allSatisfy(\.isFinite) else { return 0 }
+        return try evaluator.validationDice(try assembly.network(values))
+    }
+}
+
+/// Reads and writes a learned optimiser folder: the weights file (written atomically, the
+/// description in its metadata), then `optimizer.json`, its readable copy.
+enum LearnedOptimizerStore {
+    static let descriptionFile = "optimizer.json", weightsFile = "optimizer.safetensors"
+
+    static func write(_ description: LearnedOptimizerDescription, network: UpdateRuleNetwork, to folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let tensors = try network.namedParameters().map { NamedTensor($0.name, try StoredTensor($0.tensor)) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let json = try encoder.encode(description)
+        let metadata = ["format": "weightgen-learned-optimizer", "description": String(decoding: json, as: UTF8.self)]
+        try SafeTensors.write(SafeTensorsFile(tensors: tensors, metadata: metadata), to: folder.appendingPathComponent(weightsFile))
+        try AtomicWrite.write(json, to: folder.appendingPathComponent(descriptionFile))
+    }
+
+    static func readDescription(_ folder: URL) throws -> LearnedOptimizerDescription {
+        let url = folder.appendingPathComponent(descriptionFile)
+        guard let data = try? Data(contentsOf: url) else {
+            throw GeneratorError.corrupt(path: url.path, reason: "no learned optimiser description (is this a learned optimiser folder?)")
+        }
+        do {
+            return try JSONDecoder().decode(LearnedOptimizerDescription.self, from: data)
+        } catch {
+            throw GeneratorError.corrupt(path: url.path, reason: "unreadable learned optimiser description: \(error)")
+        }
+    }
+
+    static func readTensors(_ folder: URL) throws -> [String: Tensor] {
+        var result: [String: Tensor] = [:]
+        for named in try SafeTensors.read(folder.appendingPathComponent(weightsFile)).tensors {
+            result[named.name] = try named.tensor.makeTensor()
+        }
+        return result
+    }
+}

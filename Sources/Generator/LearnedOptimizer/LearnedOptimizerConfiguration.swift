@@ -1,0 +1,54 @@
+import Segmentation
+
+/// A learned optimiser: a small network applied to every parameter on its own, reading the
+/// parameter, its training-loss gradient and its tensor's state, and returning the parameter's
+/// move over `horizon` iterations of the zoo's training per unit learning rate. Applied call
+/// after call from any start, it trains that start; it is distilled from the zoo's trajectories.
+public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
+    /// Hidden width of the per-parameter network.
+    public var width: Int
+    /// Hidden layers of the per-parameter network.
+    public var depth: Int
+    /// Iterations of zoo training one call stands for: a target is a run's move from a
+    /// checkpoint to its first checkpoint at least this many iterations later, scaled to exactly this many.
+    public var horizon: Int
+    /// Training steps of the per-parameter network.
+    public var trainingSteps: Int
+    /// Parameters (rows) per training step.
+    public var batchSize: Int
+    public var learningRate: Float
+    /// Learn from the runs trained with this optimiser (moves per unit learning rate differ in kind between optimisers).
+    public var optimizer: TrainingConfiguration.OptimizerKind
+    /// Learn from N finished runs of each task with that optimiser (nil: all but the held-out ones).
+    public var runsPerTask: Int?
+    /// The most calls one generation may make.
+    public var maximumCalls: Int
+    /// Training cases per gradient: call k reads group k of the task's training cases in groups
+    /// of this size (cycling), as training reads mini-batches; each example reads a random group.
+    public var casesPerCall: Int
+
+    public init(width: Int = 64, depth: Int = 2, horizon: Int = 25, trainingSteps: Int = 3000, batchSize: Int = 8192,
+                learningRate: Float = 1e-3, optimizer: TrainingConfiguration.OptimizerKind = .adam, runsPerTask: Int? = nil,
+                maximumCalls: Int = 100, casesPerCall: Int = 16) {
+        self.width = width
+        self.depth = depth
+        self.horizon = horizon
+        self.trainingSteps = trainingSteps
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.optimizer = optimizer
+        self.runsPerTask = runsPerTask
+        self.maximumCalls = maximumCalls
+        self.casesPerCall = casesPerCall
+    }
+
+    /// The preset `weightgen learned-optimizer train` starts from.
+    public static let standard = LearnedOptimizerConfiguration()
+
+    func validate() throws {
+        guard width > 0, depth > 0, horizon > 0, trainingSteps > 0, batchSize > 0, learningRate > 0, maximumCalls > 0, casesPerCall > 0,
+              runsPerTask.map({ $0 >= 2 }) ?? true else {
+            throw GeneratorError.invalidConfiguration("sizes, horizon, steps, batch, learning rate, calls and cases per call must be positive; runs per task at least 2")
+        }
+    }
+}

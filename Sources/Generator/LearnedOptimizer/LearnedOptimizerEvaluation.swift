@@ -1,0 +1,90 @@
+import Foundation
+import Segmentation
+import TensorEngine
+import Zoo
+
+extension LearnedOptimizer {
+    /// The generator protocol of `WeightGenerator.evaluate` for the learned optimiser: per task,
+    /// networks from `seeds` unseen and `seeds` seen initialisations prompted with the zoo's best
+    /// validation Dice (test Dice reported), prompt alignment over 20 prompts on `alignmentStarts`
+    /// starts of each kind (one trajectory per start answers every prompt), the memorisation
+    /// audit against the runs it was distilled from with `fidelityStarts` unseen starts trained
+    /// by the best run's recipe, and the time to 0.9 × the prompt against that training.
+    public func evaluate(on zoo: Zoo, seeds: Int = 16, alignmentStarts: Int = 4, fidelityStarts: Int = 4,
+                         progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
+        let began = Date()
+        let layout = assembly.layout
+        var results: [TaskGenerationResult] = []
+        for task in description.tasks {
+            let evaluator = try TaskEvaluator(zoo: zoo, task: task)
+            let runs = try zoo.runs(task: task, status: .done).filter { $0.source.hasTrajectory }
+            // The prompt and the reference checkpoint are chosen by validation Dice; the test cases only report.
+            let bestCheckpoint = try bestCheckpointByValidation(of: runs, in: zoo)
+            let prompt = bestCheckpoint?.validationDice ?? 0, bestTest = bestCheckpoint?.testDice ?? 0
+            let training = try LearnedOptimizerTrainer.distilledRuns(zoo: zoo, task: task, configuration: description.configuration,
+                                                                     heldOut: description.heldOutRuns)
+            let unseenStarts = try unseenInitialisationSeeds(count: seeds, avoiding: runs).map {
+                try layout.flatten(try PlainConvUNet(description.architecture, seed: $0))
+            }
+            let seenRuns = try training.prefix(seeds).map { try zoo.parameters(of: $0) }
+            let seenStarts = seenRuns.map { $0[0].values }
+            progress("\(task): \(unseenStarts.count + seenStarts.count) generations, prompt \(String(format: "%.4f", prompt))")
+            let starts = unseenStarts + seenStarts
+            let trajectories = try parallelMap(starts.count) { try trajectory(from: starts[$0], evaluator: evaluator, stopAt: prompt) }
+            let generated = trajectories.map { $0.networks[$0.answer(prompt: prompt)] }
+            let dice = try parallelMap(generated.count) { try evaluator.testDice(try assembly.network(generated[$0])) }
+            let unseen = Array(dice.prefix(unseenStarts.count)), seen = Array(dice.dropFirst(unseenStarts.count))
+            func alignment(_ kind: ArraySlice<UpdateTrajectory>) throws -> [AlignmentCurve] {
+                try kind.prefix(alignmentStarts).map { trajectory in
+                    let startMetric = trajectory.validationDice[0]
+                    let prompts = (0..<20).map { prompt - (prompt - startMetric) * Double($0) / 19 }
+                    let achieved = try prompts.map { try evaluator.testDice(try assembly.network(trajectory.networks[trajectory.answer(prompt: $0)])) }
+                    return AlignmentCurve(startMetric: startMetric, prompts: prompts, achieved: achieved,
+                                          coefficientOfDetermination: coefficientOfDetermination(prompted: prompts, achieved: achieved))
+                }
+            }
+            func meanScore(_ curves: [AlignmentCurve]) -> Double {
+                curves.isEmpty ? .nan : curves.map(\.coefficientOfDetermination).reduce(0, +) / Double(curves.count)
+            }
+            let curvesUnseen = try alignment(trajectories.prefix(unseenStarts.count))
+            let curvesSeen = try alignment(trajectories.dropFirst(unseenStarts.count))
+            progress("\(task): training \(min(fidelityStarts, unseenStarts.count)) unseen starts with the zoo's recipe (start fidelity, time to target)")
+            let recipeRun = runs.first { $0.id == bestCheckpoint?.runId } ?? runs[0]
+            let recipeTrainings = try trainedWithRecipe(Array(unseenStarts.prefix(fidelityStarts)), recipe: recipeRun.hyperparameters,
+                                                        patchSize: zoo.plan.patchSize, evaluator: evaluator, assembly: assembly, measureEvery: 10)
+            let target = 0.9 * prompt
+            let reached = trajectories.prefix(recipeTrainings.count).map { trajectory in trajectory.validationDice.firstIndex { $0 >= target } }
+            let generatorSeconds = zip(trajectories, reached).map { trajectory, index in index.map { trajectory.seconds[$0] } }
+            let trainingSeconds = recipeTrainings.map { $0.secondsToReach(target) }
+            let ratios = zip(generatorSeconds, trainingSeconds).compactMap { g, t -> Double? in
+                guard let g, let t, t > 0 else { return nil }
+                return g / t
+            }
+            let speed = GenerationSpeed(target: target, generatorSeconds: generatorSeconds, generatorCalls: reached,
+                                        trainingSeconds: trainingSeconds, ratio: Estimate(ratios))
+            progress("\(task): memorisation audit")
+            let auditor = try MemorisationAuditor(task: task, learned: try LearnedNetworks.of(training, task: task, zoo: zoo),
+                                                  normalizer: description.normalizer, architecture: description.architecture,
+                                                  assembly: assembly, evaluator: evaluator)
+            let audit = try auditor.audit(
+                unseen: AuditedStarts(starts: unseenStarts, generated: Array(generated.prefix(unseenStarts.count)), dice: unseen,
+                                      trained: recipeTrainings.map(\.final)),
+                seen: AuditedStarts(starts: seenStarts, generated: Array(generated.dropFirst(unseenStarts.count)), dice: seen,
+                                    trained: seenRuns.map { $0[$0.count - 1].values }))
+            progress(audit.conclusion)
+            let result = TaskGenerationResult(
+                task: task, prompt: prompt, bestCheckpointTestDice: bestTest, generatorBestDice: nil,
+                unseen: unseen, seen: seen, unseenMedian: median(unseen), seenMedian: median(seen),
+                unseenRatio: bestTest > 0 ? median(unseen) / bestTest : 0,
+                promptAlignmentUnseen: meanScore(curvesUnseen), promptAlignmentSeen: meanScore(curvesSeen),
+                alignmentCurvesUnseen: curvesUnseen, alignmentCurvesSeen: curvesSeen, audit: audit, speed: speed)
+            progress(String(format: "%@: prompt %.4f; that checkpoint's test Dice %.4f; generated median unseen %.4f (%.2f×), seen %.4f; "
+                                + "R² unseen %.2f, seen %.2f; time to %.3f validation Dice %.2f× the recipe's",
+                            task, prompt, bestTest, result.unseenMedian, result.unseenRatio, result.seenMedian, result.promptAlignmentUnseen,
+                            result.promptAlignmentSeen, target, speed.ratio.mean))
+            results.append(result)
+        }
+        return GeneratorEvaluation(tasks: results, seeds: seeds, sampler: "learned optimiser, at most \(description.configuration.maximumCalls) calls",
+                                   extrapolated: false, seconds: Date().timeIntervalSince(began))
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import NeuralNetwork
+import Segmentation
+import TensorEngine
+import Zoo
+
+/// One distillation example: a zoo checkpoint, the training-loss gradient there, and the run's
+/// move from it over the configuration's horizon (normalised units, per horizon, per unit learning rate).
+struct DistillationExample {
+    let values: [Float]
+    let gradient: [Float]
+    let move: [Float]
+    let state: UpdateFeatures.TensorState
+}
+
+/// What the learned optimiser's trainer reports as it goes.
+public struct LearnedOptimizerProgress: Sendable {
+    public let step: Int
+    public let steps: Int
+    /// Mean squared error of the predicted moves over that of predicting no move (1: no better).
+    public let loss: Float
+}
+
+/// Distils a learned optimiser from a zoo: every checkpoint of the chosen runs becomes an
+/// example (value, gradient, the run's move over the next `horizon` iterations), and the
+/// per-parameter network learns the move by mean squared error over random parameters of
+/// random examples (half drawn uniformly over parameters, half over tensors first, so small
+/// tensors such as norms and biases are learned too).
+public final class LearnedOptimizerTrainer {
+    public let folder: URL
+    public let configuration: LearnedOptimizerConfiguration
+    let examples: [DistillationExample]
+    let features: UpdateFeatures
+    let description: LearnedOptimizerDescription
+    let seed: UInt64
+    /// Each task's evaluator, for choosing the step scale on validation cases.
+    let evaluators: [TaskEvaluator]
+    /// Learning rates tried after training, as multiples of the distilled runs' median.
+    public static let learningRateMultiples: [Float] = [0.125, 0.25, 0.5, 1, 2, 4]
+    /// The distilled runs' median learning rate.
+    let medianLearningRate: Float
+    /// Fresh initialisations per task the learning rate is chosen on: seeds 8,000,000 + k, which
+    /// no zoo run and no evaluation (7,000,000 + k) starts from.
+    public static let calibrationStarts = 2
+
+    /// Loads the runs and measures each example's gradient (the slow part: one training-loss
+    /// gradient per checkpoint, on all cores).
+    public init(zoo: Zoo, folder: URL, configuration: LearnedOptimizerConfiguration = .standard, tasks: [String]? = nil,
+                heldOutRunsPerTask: Int = 2, seed: UInt64 = 0, progress: (String) -> Void = { _ in }) throws {
+        try configuration.validate()
+        self.folder = folder
+        self.configuration = configuration
+        self.seed = seed
+        let tasks = tasks ?? zoo.plan.tasks
+        let architectureID = try zoo.planArchitectureID()
+        let architecture = try zoo.architecture(architectureID).configuration
+        let assembly = try zoo.assembly(architectureID)
+        let heldOut = Array((0..<zoo.plan.runsPerTask).suffix(heldOutRunsPerTask))
+        var pairs: [(task: Int, from: [Float], to: [Float], scale: Float)] = [], all: [[Float]] = [], learningRates: [Double] = []
+        for (taskIndex, task) in tasks.enumerated() {
+            let runs = try Self.distilledRuns(zoo: zoo, task: task, configuration: configuration, heldOut: heldOut)
+            for run in runs {
+                learningRates.append(run.learningRate)
+                let checkpoints = try zoo.parameters(of: run)
+                all += checkpoints.map(\.values)
+                for (k, checkpoint) in checkpoints.enumerated() {
+                    let iteration = checkpoint.record.iteration
+                    // The first checkpoint a horizon later; a shorter last gap is scaled up only when at least half a horizon.
+                    guard let later = checkpoints[(k + 1)...].first(where: { $0.record.iteration >= iteration + configuration.horizon })
+                            ?? checkpoints.last.flatMap({ 2 * ($0.record.iteration - iteration) >= configuration.horizon ? $0 : nil }) else { continue }
+                    // Per unit learning rate: the schedule's decay and the runs' different rates say nothing about the direction.
+                    let learningRate = (checkpoint.record.learningRate + later.record.learningRate) / 2
+                    guard learningRate > 0 else { continue }
+                    pairs.append((taskIndex, checkpoint.values, later.values,
+                                  Float(Double(configuration.horizon) / Double(later.record.iteration - iteration) / learningRate)))
+                }
+            }
+        }
+        guard !pairs.isEmpty else { throw GeneratorError.incompatible("the zoo at \(zoo.folder.path) has no checkpoint pairs a horizon apart for \(tasks)") }
+        medianLearningRate = Float(learningRates.sorted()[learningRates.count / 2])
+        let normalizer = ParameterNormalizer(layout: assembly.layout, checkpoints: all)
+        let features = UpdateFeatures(normalizer: normalizer)
+        self.features = features
+        let evaluators = try tasks.map { try TaskEvaluator(zoo: zoo, task: $0) }
+        self.evaluators = evaluators
+        progress("\(pairs.count) checkpoint pairs from \(tasks.count) task(s); measuring their gradients")
+        let tensorOf = features.tensorOfParameter
+        let size = configuration.casesPerCall
+        var measured = try parallelMap(pairs.count) { index -> DistillationExample in
+            let pair = pairs[index]
+            var rng = SeededGenerator(seed: seed &+ UInt64(index))
+            let evaluator = evaluators[pair.task]
+            let group = Int(rng.next() % UInt64(evaluator.trainingGroupCount(size: size)))
+            let gradient = try evaluator.lossGradient(try assembly.network(pair.from), layout: assembly.layout, group: group, size: size)
+            let move = pair.from.indices.map { (pair.to[$0] - pair.from[$0]) * pair.scale / normalizer.deviations[tensorOf[$0]] }
+            return DistillationExample(values: pair.from, gradient: gradient, move: move,
+                                       state: features.state(values: pair.from, gradient: gradient))
+        }
+        let squares = measured.reduce(0.0) { sum, example in sum + example.move.reduce(0.0) { $0 + Double($1 * $1) } }
+        let moveScale = Float((squares / Double(measured.count * measured[0].move.count)).squareRoot())
+        measured = measured.map { DistillationExample(values: $0.values, gradient: $0.gradient, move: $0.move.map { $0 / moveScale }, state: $0.state) }
+        examples = measured
+        description = LearnedOptimizerDescription(
+            configuration: configuration, architecture: architecture, partial: zoo.plan.partial, normalizer: normalizer, tasks: tasks,
+            zoo: zoo.folder.standardizedFileURL.path, heldOutRuns: heldOut, moveScale: moveScale, learningRate: medianLearningRate, examples: measured.count,
+            step: 0, lossHistory: [], seconds: 0)
+    }
+
+    /// The runs of `task` the optimiser is distilled from: finished, with a trajectory, trained
+    /// with the configuration's optimiser, none held out, the first `runsPerTask` of them.
+    static func distilledRuns(zoo: Zoo, task: String, configuration: LearnedOptimizerConfiguration, heldOut: [Int]) throws -> [RunRecord] {
+        let runs = try RunPool.trainingRuns(zoo: zoo, task: task, runsPerTask: nil, selection: .first, metric: .validationDice,
+                                            excluding: Set(heldOut)).filter { $0.hyperparameters.optimizer == configuration.optimizer }
+        return Array(runs.prefix(configuration.runsPerTask ?? runs.count))
+    }
+
+    /// Trains the per-parameter network and writes the optimiser folder; returns it loaded.
+    /// Then chooses the learning rate (`chooseLearningRate`), reported through `log`.
+    public func train(progress: (LearnedOptimizerProgress) -> Void = { _ in }, log: (String) -> Void = { _ in }) throws -> LearnedOptimizer {
+        let began = Date()
+        let network = UpdateRuleNetwork(features: features.width, configuration: configuration, seed: seed)
+        let optimizer = Adam.adamW(groups: [ParameterGroup(network.namedParameters(), weightDecay: 0)], learningRate: configuration.learningRate)
+        var rng = SeededGenerator(seed: seed &+ 1)
+        let entries = features.normalizer.layout.entries, parameterCount = features.normalizer.layout.parameterCount
+        let tensorOf = features.tensorOfParameter, width = features.width, batch = configuration.batchSize
+        var description = self.description, interval: [Float] = []
+        for step in 0..<configuration.trainingSteps {
+            var rows = [Float](repeating: 0, count: batch * width), targets = [Float](repeating: 0, count: batch)
+            rows.withUnsafeMutableBufferPointer { buffer in
+                for b in 0..<batch {
+                    let example = examples[Int(rng.next() % UInt64(examples.count))]
+                    let index: Int
+                    if rng.next() % 2 == 0 {
+                        index = Int(rng.next() % UInt64(parameterCount))
+                    } else {
+                        let entry = entries[Int(rng.next() % UInt64(entries.count))]
+                        index = entry.offset + Int(rng.next() % UInt64(entry.count))
+                    }
+                    features.write(row: buffer.baseAddress! + b * width, index: index, tensor: tensorOf[index], values: example.values,
+                                   gradient: example.gradient, state: example.state)
+                    targets[b] = example.move[index]
+                }
+            }
+            // Cosine decay to a tenth of the peak rate.
+            let progressFraction = Float(step) / Float(configuration.trainingSteps)
+            optimizer.learningRate = configuration.learningRate * (0.55 + 0.45 * cosf(.pi * progressFraction))
+            network.zeroGrad()
+            let predicted = try network(try Tensor(shape: [batch, width], values: rows))
+            let loss = try SegmentationLoss.meanSquaredError(predicted, try Tensor(shape: [batch, 1], values: targets))
+            try loss.backward()
+            try optimizer.step()
+            // Reported relative to predicting no move on the same rows.
+            interval.append(loss.scalars[0] / max(targets.reduce(0) { $0 + $1 * $1 } / Float(batch), 1e-12))
+            if interval.count == 50 || step == configuration.trainingSteps - 1 {
+                let mean = interval.reduce(0, +) / Float(interval.count)
+                description.lossHistory.append(mean)
+                interval = []
+                progress(LearnedOptimizerProgress(step: step + 1, steps: configuration.trainingSteps, loss: mean))
+            }
+        }
+        description.step = configuration.trainingSteps
+        let trained = try LearnedOptimizer(description: description, network: network)
+        trained.description.learningRate = try chooseLearningRate(trained, progress: log)
+        trained.description.seconds = Date().timeIntervalSince(began)
+        try LearnedOptimizerStore.write(trained.description, network: network, to: folder)
+        return trained
+    }
+
+    /// The learning rate whose generations from fresh initialisations reach the best validation
+    /// Dice, averaged over tasks and starts (the smaller rate on a tie): chosen on validation
+    /// cases, never test cases.
+    func chooseLearningRate(_ optimizer: LearnedOptimizer, progress: (String) -> Void) throws -> Float {
+        let architecture = description.architecture, layout = optimizer.assembly.layout
+        let starts = try (0..<Self.calibrationStarts).map { try layout.flatten(try PlainConvUNet(architecture, seed: 8_000_000 + UInt64($0))) }
+        var best: (rate: Float, dice: Double)?
+        for rate in Self.learningRateMultiples.map({ $0 * medianLearningRate }) {
+            optimizer.description.learningRate = rate
+            let jobs = evaluators.indices.flatMap { task in starts.map { (task, $0) } }
+            let reached = try parallelMap(jobs.count) { index -> Double in
+                let (task, start) = jobs[index]
+                return try optimizer.trajectory(from: start, evaluator: evaluators[task], stopAt: .infinity).validationDice.max()!
+            }
+            let mean = reached.reduce(0, +) / Double(reached.count)
+            progress(String(format: "learning rate %.4g: best validation Dice %.4f (mean over %d fresh starts)", rate, mean, reached.count))
+            if mean > (best?.dice ?? -1) + 1e-4 { best = (rate, mean) }
+        }
+        return best!.rate
+    }
+}

@@ -13,6 +13,9 @@ public struct LearnedOptimizerDescription: Codable, Sendable {
     public var architecture: PlainConvUNetConfiguration
     /// For a partial zoo: the base and the subset the optimiser updates. Nil for whole networks.
     public var partial: PartialNetwork?
+    public var patchSize: [Int]
+    /// Median voxel spacing (z, y, x) of the zoo's training cases, written into exported nnU-Net plans.
+    public var spacing: [Double]
     public var normalizer: ParameterNormalizer
     public var tasks: [String]
     public var zoo: String

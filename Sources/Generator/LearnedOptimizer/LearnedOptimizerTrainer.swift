@@ -101,7 +101,8 @@ public final class LearnedOptimizerTrainer {
         measured = measured.map { DistillationExample(values: $0.values, gradient: $0.gradient, move: $0.move.map { $0 / moveScale }, state: $0.state) }
         examples = measured
         description = LearnedOptimizerDescription(
-            configuration: configuration, architecture: architecture, partial: zoo.plan.partial, normalizer: normalizer, tasks: tasks,
+            configuration: configuration, architecture: architecture, partial: zoo.plan.partial, patchSize: zoo.plan.patchSize,
+            spacing: evaluators[0].medianSpacing, normalizer: normalizer, tasks: tasks,
             zoo: zoo.folder.standardizedFileURL.path, heldOutRuns: heldOut, moveScale: moveScale, learningRate: medianLearningRate, examples: measured.count,
             step: 0, lossHistory: [], seconds: 0)
     }

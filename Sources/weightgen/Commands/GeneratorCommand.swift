@@ -221,27 +221,35 @@ struct Generate: ParsableCommand {
                                              seed: seed, extrapolate: extrapolate)[0]
             startMetric = target
         }
-        let network = try loaded.network(from: parameters)
-        let nnUNetFolder = URL(fileURLWithPath: out).appendingPathComponent("nnunet")
-        if let partial = d.partial {
-            // The merged network keeps the base's preprocessing (and, for an nnU-Net base, its plans).
-            let base = try partial.loadBase()
-            try UNetCheckpoint.write(network, description: UNetCheckpointDescription(
-                architecture: d.architecture, patchSize: base.patchSize, task: task, iteration: 0, metrics: ["prompted_dice": target],
-                spacing: base.spacing, reoriented: base.reoriented), to: URL(fileURLWithPath: out))
-            if UNetCheckpoint.isCheckpoint(base.url) {
-                try NNUNetExport.write(network, patchSize: base.patchSize, spacing: base.spacing ?? d.spacing, labels: ["background", task],
-                                       to: nnUNetFolder)
-            } else {
-                try NNUNetExport.write(network, reusing: try NNUNetModelFolder.open(base.url), to: nnUNetFolder)
-            }
-        } else {
-            try UNetCheckpoint.write(network, description: UNetCheckpointDescription(
-                architecture: d.architecture, patchSize: d.patchSize, task: task, iteration: 0,
-                metrics: ["prompted_dice": target], reoriented: true), to: URL(fileURLWithPath: out))
-            try NNUNetExport.write(network, patchSize: d.patchSize, spacing: d.spacing, labels: ["background", task], to: nnUNetFolder)
-        }
+        let nnUNetFolder = try writeGenerated(try loaded.network(from: parameters), architecture: d.architecture, partial: d.partial,
+                                              patchSize: d.patchSize, spacing: d.spacing, task: task, prompt: target, out: out)
         log(String(format: "generated %@ (and the nnU-Net model folder %@) for %@ prompted with Dice %.4f in %.2f s", out,
                    nnUNetFolder.path, task, target, Date().timeIntervalSince(start)))
     }
+}
+
+/// Writes a generated network as a weightgen checkpoint folder `out` and an nnU-Net v2 model
+/// folder `out/nnunet` (returned). A partial network keeps its base's preprocessing and, for an
+/// nnU-Net base, its plans.
+func writeGenerated(_ network: PlainConvUNet, architecture: PlainConvUNetConfiguration, partial: PartialNetwork?, patchSize: [Int],
+                    spacing: [Double], task: String, prompt: Double, out: String) throws -> URL {
+    let nnUNetFolder = URL(fileURLWithPath: out).appendingPathComponent("nnunet")
+    if let partial {
+        let base = try partial.loadBase()
+        try UNetCheckpoint.write(network, description: UNetCheckpointDescription(
+            architecture: architecture, patchSize: base.patchSize, task: task, iteration: 0, metrics: ["prompted_dice": prompt],
+            spacing: base.spacing, reoriented: base.reoriented), to: URL(fileURLWithPath: out))
+        if UNetCheckpoint.isCheckpoint(base.url) {
+            try NNUNetExport.write(network, patchSize: base.patchSize, spacing: base.spacing ?? spacing, labels: ["background", task],
+                                   to: nnUNetFolder)
+        } else {
+            try NNUNetExport.write(network, reusing: try NNUNetModelFolder.open(base.url), to: nnUNetFolder)
+        }
+    } else {
+        try UNetCheckpoint.write(network, description: UNetCheckpointDescription(
+            architecture: architecture, patchSize: patchSize, task: task, iteration: 0,
+            metrics: ["prompted_dice": prompt], reoriented: true), to: URL(fileURLWithPath: out))
+        try NNUNetExport.write(network, patchSize: patchSize, spacing: spacing, labels: ["background", task], to: nnUNetFolder)
+    }
+    return nnUNetFolder
 }

@@ -1,13 +1,15 @@
 import ArgumentParser
 import Foundation
+import Formats
 import Generator
+import Segmentation
 import Zoo
 
 /// `weightgen learned-optimizer`: distils a per-parameter update rule from a zoo's trajectories and evaluates it as a generator.
 struct LearnedOptimizerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "learned-optimizer", abstract: "Train or evaluate a learned optimiser distilled from a zoo's training trajectories.",
-        subcommands: [LearnedOptimizerTrain.self, LearnedOptimizerEvaluate.self])
+        subcommands: [LearnedOptimizerTrain.self, LearnedOptimizerEvaluate.self, LearnedOptimizerGenerate.self])
 }
 
 /// `weightgen learned-optimizer train`.
@@ -68,5 +70,46 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
         let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts, fidelityStarts: fidelityStarts,
                                              progress: { log($0) })
         try report(evaluation, json: json)
+    }
+}
+
+/// `weightgen learned-optimizer generate`: one trained U-Net from a start, called until the prompt.
+struct LearnedOptimizerGenerate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Train a start network with the learned optimiser until its validation Dice reaches the prompt (or the calls run out).",
+        discussion: "It reads the zoo's training and validation cases (gradients and the stopping check), never its test cases.")
+
+    @Option(help: "Learned optimiser folder.") var optimizer: String
+    @Option(help: "Zoo folder whose cases it reads (default: the one it was distilled from).") var zoo: String?
+    @Option(help: "Task.") var task: String
+    @Option(help: "Target validation Dice (default: the zoo's best checkpoint's).") var targetDice: Double?
+    @Option(help: "Start network: 'random' (the default) or a weightgen checkpoint folder.") var from: String?
+    @Option(help: "Seed of the random initialisation.") var seed: UInt64 = 0
+    @Option(help: "Output folder: a weightgen checkpoint, with an nnU-Net v2 model folder in OUT/nnunet.") var out: String
+
+    func run() throws {
+        let began = Date()
+        let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
+        let d = loaded.description
+        _ = try loaded.taskIndex(task)
+        let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? d.zoo))
+        let start: [Float]
+        if let from, from != "random" {
+            let (network, _) = try UNetCheckpoint.read(URL(fileURLWithPath: from))
+            try loaded.assembly.checkFits(network, source: from)
+            start = try loaded.assembly.layout.flatten(network)
+        } else {
+            start = try loaded.assembly.layout.flatten(try PlainConvUNet(d.architecture, seed: seed))
+        }
+        let runs = try opened.runs(task: task, status: .done)
+        let prompt = try targetDice ?? runs.flatMap { try opened.checkpoints(run: $0.id!) }.map(\.validationDice).max() ?? 1
+        let trajectory = try loaded.trajectory(from: start, evaluator: try TaskEvaluator(zoo: opened, task: task), stopAt: prompt)
+        let answer = trajectory.answer(prompt: prompt)
+        let nnUNetFolder = try writeGenerated(try loaded.assembly.network(trajectory.networks[answer]), architecture: d.architecture,
+                                              partial: d.partial, patchSize: d.patchSize, spacing: d.spacing, task: task, prompt: prompt, out: out)
+        log(String(format: "generated %@ (and %@) for %@: validation Dice %.4f after %d of %d calls (prompt %.4f, start %.4f) in %.1f s", out,
+                   nnUNetFolder.path, task, trajectory.validationDice[answer], answer, trajectory.networks.count - 1, prompt,
+                   trajectory.validationDice[0], Date().timeIntervalSince(began)))
     }
 }

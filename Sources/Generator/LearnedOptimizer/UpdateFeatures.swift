@@ -11,8 +11,12 @@ public struct UpdateFeatures: Sendable {
     /// Values per row: value, gradient, log gradient scale, tensor RMS, then one-hot tensor index.
     public var width: Int { 4 + normalizer.layout.entries.count }
 
+    /// The tensor index of every flat parameter index.
+    public let tensorOfParameter: [Int]
+
     public init(normalizer: ParameterNormalizer) {
         self.normalizer = normalizer
+        tensorOfParameter = normalizer.layout.entries.enumerated().flatMap { index, entry in [Int](repeating: index, count: entry.count) }
     }
 
     /// The per-tensor state of a network (value and gradient scales), computed once per call.
@@ -53,10 +57,5 @@ public struct UpdateFeatures: Sendable {
         row[2] = log10f(scale + 1e-12) / 4
         row[3] = state.valueScale[tensor]
         for k in 0..<normalizer.layout.entries.count { row[4 + k] = k == tensor ? 1 : 0 }
-    }
-
-    /// The tensor index of every flat parameter index.
-    public var tensorOfParameter: [Int] {
-        normalizer.layout.entries.enumerated().flatMap { index, entry in [Int](repeating: index, count: entry.count) }
     }
 }

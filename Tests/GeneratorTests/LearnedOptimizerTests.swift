@@ -24,17 +24,24 @@ final class LearnedOptimizerTests: XCTestCase {
         // Predicting no move scores 1; the moves of a run follow its gradient, so the network must do better.
         XCTAssertLessThan(losses.last!, 0.9, "relative loss \(losses)")
         XCTAssertTrue(trained.description.learningRate > 0)
+        // Memory: a checkpoint a horizon or more into its run reads the move that led there; the first reads none.
+        XCTAssertTrue(trainer.examples.contains { $0.previousMove.contains { $0 != 0 } }, "later checkpoints read their previous move")
+        XCTAssertTrue(trainer.examples.contains { $0.previousMove.allSatisfy { $0 == 0 } }, "a run's first checkpoint reads no previous move")
 
         let loaded = try LearnedOptimizer(folder: folder)
         XCTAssertEqual(loaded.description.learningRate, trained.description.learningRate)
         XCTAssertEqual(loaded.description.normalizer, trained.description.normalizer)
         let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
         let start = try loaded.assembly.layout.flatten(try PlainConvUNet(loaded.description.architecture, seed: 5))
-        XCTAssertEqual(try loaded.update(start, evaluator: evaluator), try trained.update(start, evaluator: evaluator),
+        let first = try trained.update(start, evaluator: evaluator)
+        XCTAssertEqual(try loaded.update(start, evaluator: evaluator).values, first.values,
                        "the loaded optimiser moves a network exactly as the trained one")
+        XCTAssertEqual(try loaded.update(first.values, evaluator: evaluator, call: 1, previousMove: first.move).values,
+                       try trained.update(first.values, evaluator: evaluator, call: 1, previousMove: first.move).values,
+                       "and reads its previous move exactly as the trained one")
     }
 
-    /// Reordering a network's hidden channels reorders the optimiser's moves the same way.
+    /// Reordering a network's hidden channels (and the previous move with them) reorders the optimiser's moves the same way.
     func testTheUpdateIsPermutationEquivariant() throws {
         let zoo = try makeGeneratorTestZoo()
         var configuration = Self.quick
@@ -49,8 +56,10 @@ final class LearnedOptimizerTests: XCTestCase {
         let order = permutation.sample(&rng)
         let permuted = permutation.apply(order, to: values)
         XCTAssertNotEqual(permuted, values)
-        let move = zip(try optimizer.update(values, evaluator: evaluator), values).map { $0 - $1 }
-        let movePermuted = zip(try optimizer.update(permuted, evaluator: evaluator), permuted).map { $0 - $1 }
+        let previousMove = (0..<values.count).map { _ in Float.random(in: -1...1, using: &rng) }
+        let move = zip(try optimizer.update(values, evaluator: evaluator, previousMove: previousMove).values, values).map { $0 - $1 }
+        let movePermuted = zip(try optimizer.update(permuted, evaluator: evaluator,
+                                                    previousMove: permutation.apply(order, to: previousMove)).values, permuted).map { $0 - $1 }
         XCTAssertGreaterThan(maximumMagnitude(try Tensor(shape: [move.count], values: move)), 0, "the optimiser moves the network")
         assertClose(try Tensor(shape: [move.count], values: movePermuted), try Tensor(shape: [move.count], values: permutation.apply(order, to: move)),
                     rtol: 1e-4, "the permuted network's move")
@@ -73,6 +82,30 @@ final class LearnedOptimizerTests: XCTestCase {
             XCTAssertEqual(speed.trainingSeconds.count, 2)
             XCTAssertEqual(task.alignmentCurvesUnseen.first?.prompts.count, 20)
         }
+    }
+
+    /// Under the poly schedule call k moves (1 − k / calls)^0.9 of what it moves at a constant rate.
+    func testThePolyScheduleDecaysEachCallsMove() throws {
+        XCTAssertEqual(CallSchedule.poly.fraction(call: 0, of: 10), 1)
+        XCTAssertEqual(CallSchedule.poly.fraction(call: 5, of: 10), powf(0.5, 0.9), accuracy: 1e-6)
+        XCTAssertEqual(CallSchedule.poly.fraction(call: 10, of: 10), 0)
+        XCTAssertEqual(CallSchedule.constant.fraction(call: 9, of: 10), 1)
+        let zoo = try makeGeneratorTestZoo()
+        var configuration = Self.quick
+        configuration.trainingSteps = 20
+        configuration.schedule = .constant
+        let optimizer = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration,
+                                                    heldOutRunsPerTask: 1).train()
+        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
+        let values = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 7))
+        let call = 2, calls = optimizer.description.configuration.maximumCalls
+        let constant = zip(try optimizer.update(values, evaluator: evaluator, call: call).values, values).map { $0 - $1 }
+        optimizer.description.configuration.schedule = .poly
+        let decayed = zip(try optimizer.update(values, evaluator: evaluator, call: call).values, values).map { $0 - $1 }
+        XCTAssertGreaterThan(maximumMagnitude(try Tensor(shape: [constant.count], values: constant)), 0, "the optimiser moves the network")
+        let fraction = CallSchedule.poly.fraction(call: call, of: calls)
+        assertClose(try Tensor(shape: [decayed.count], values: decayed), try Tensor(shape: [constant.count], values: constant.map { $0 * fraction }),
+                    rtol: 1e-3, atol: 0, "call \(call) of \(calls) moves \(fraction) of the constant-rate move")
     }
 
     func testAFolderWithoutAReadableDescriptionIsRefusedNamingTheFile() throws {

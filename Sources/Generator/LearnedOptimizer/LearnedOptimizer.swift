@@ -50,8 +50,8 @@ public struct UpdateTrajectory: Sendable {
 }
 
 /// A trained learned optimiser: applied call after call to a start network, each call reading
-/// the training-loss gradient there, it moves every parameter by what its network predicts,
-/// until the validation Dice reaches the prompt.
+/// the training-loss gradient there (and, with memory, its own previous move), it moves every
+/// parameter by what its network predicts, until the validation Dice reaches the prompt.
 public final class LearnedOptimizer {
     public var description: LearnedOptimizerDescription
     let network: UpdateRuleNetwork
@@ -62,7 +62,7 @@ public final class LearnedOptimizer {
     init(description: LearnedOptimizerDescription, network: UpdateRuleNetwork) throws {
         self.description = description
         self.network = network
-        features = UpdateFeatures(normalizer: description.normalizer)
+        features = UpdateFeatures(normalizer: description.normalizer, memory: description.configuration.memory)
         assembly = try NetworkAssembly(architecture: description.architecture, partial: description.partial)
         guard assembly.layout == description.normalizer.layout else {
             throw GeneratorError.incompatible("the learned optimiser's layout does not match its architecture")
@@ -72,7 +72,7 @@ public final class LearnedOptimizer {
     /// Loads an optimiser folder written by `LearnedOptimizerTrainer`.
     public convenience init(folder: URL) throws {
         let description = try LearnedOptimizerStore.readDescription(folder)
-        let network = UpdateRuleNetwork(features: UpdateFeatures(normalizer: description.normalizer).width,
+        let network = UpdateRuleNetwork(features: UpdateFeatures(normalizer: description.normalizer, memory: description.configuration.memory).width,
                                         configuration: description.configuration, seed: 0)
         try network.loadStateDict(try LearnedOptimizerStore.readTensors(folder))
         try self.init(description: description, network: network)
@@ -86,26 +86,32 @@ public final class LearnedOptimizer {
         return index
     }
 
-    /// `values` after call `call`: the gradient on that call's group of `evaluator`'s training
-    /// cases, then every parameter moved by the network's prediction.
-    public func update(_ values: [Float], evaluator: TaskEvaluator, call: Int = 0) throws -> [Float] {
+    /// One call: the gradient on call `call`'s group of `evaluator`'s training cases, then every
+    /// parameter of `values` moved by the network's prediction. Returns the moved parameters and
+    /// the prediction (the rule's output units), which the next call reads as `previousMove`
+    /// (nil: none, as at a generation's first call).
+    public func update(_ values: [Float], evaluator: TaskEvaluator, call: Int = 0, previousMove: [Float]? = nil) throws -> (values: [Float], move: [Float]) {
         let size = description.configuration.casesPerCall
         let gradient = try evaluator.lossGradient(try assembly.network(values), layout: assembly.layout,
                                                   group: call % evaluator.trainingGroupCount(size: size), size: size)
-        let moves = try predictedMoves(values: values, gradient: gradient)
+        let moves = try predictedMoves(values: values, gradient: gradient, previousMove: previousMove ?? [Float](repeating: 0, count: values.count))
         let tensorOf = features.tensorOfParameter
         let deviations = description.normalizer.deviations
-        return values.indices.map { values[$0] + moves[$0] * description.moveScale * description.learningRate * deviations[tensorOf[$0]] }
+        let configuration = description.configuration
+        let rate = description.learningRate * configuration.schedule.fraction(call: call, of: configuration.maximumCalls)
+        let moved = values.indices.map { values[$0] + moves[$0] * description.moveScale * rate * deviations[tensorOf[$0]] }
+        return (moved, moves)
     }
 
     /// The network's output for every parameter of `values` (in units of `moveScale`).
-    func predictedMoves(values: [Float], gradient: [Float]) throws -> [Float] {
+    func predictedMoves(values: [Float], gradient: [Float], previousMove: [Float]) throws -> [Float] {
         let width = features.width, state = features.state(values: values, gradient: gradient)
         var rows = [Float](repeating: 0, count: values.count * width)
         rows.withUnsafeMutableBufferPointer { buffer in
             for (tensor, entry) in description.normalizer.layout.entries.enumerated() {
                 for i in entry.offset..<(entry.offset + entry.count) {
-                    features.write(row: buffer.baseAddress! + i * width, index: i, tensor: tensor, values: values, gradient: gradient, state: state)
+                    features.write(row: buffer.baseAddress! + i * width, index: i, tensor: tensor, values: values, gradient: gradient,
+                                   previousMove: previousMove, state: state)
                 }
             }
         }
@@ -116,10 +122,10 @@ public final class LearnedOptimizer {
     /// configuration's maximum by default) are spent; every network on the way is kept.
     public func trajectory(from start: [Float], evaluator: TaskEvaluator, stopAt target: Double, calls: Int? = nil) throws -> UpdateTrajectory {
         let began = Date()
-        var values = start
+        var values = start, move: [Float]?
         var trajectory = UpdateTrajectory(networks: [start], validationDice: [try validationDice(start, evaluator)], seconds: [0])
         for call in 0..<(calls ?? description.configuration.maximumCalls) where trajectory.validationDice.last! < target {
-            values = try update(values, evaluator: evaluator, call: call)
+            (values, move) = try update(values, evaluator: evaluator, call: call, previousMove: move)
             trajectory.networks.append(values)
             trajectory.validationDice.append(try validationDice(values, evaluator))
             trajectory.seconds.append(Date().timeIntervalSince(began))

@@ -1,3 +1,4 @@
+import NeuralNetwork
 import Segmentation
 
 /// A learned optimiser: a small network applied to every parameter on its own, reading the
@@ -26,10 +27,15 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
     /// Training cases per gradient: call k reads group k of the task's training cases in groups
     /// of this size (cycling), as training reads mini-batches; each example reads a random group.
     public var casesPerCall: Int
+    /// What a call remembers of the calls before it.
+    public var memory: UpdateMemory
+    /// How the learning rate of a call changes over a generation's calls.
+    public var schedule: CallSchedule
 
     public init(width: Int = 64, depth: Int = 2, horizon: Int = 25, trainingSteps: Int = 3000, batchSize: Int = 8192,
                 learningRate: Float = 1e-3, optimizer: TrainingConfiguration.OptimizerKind = .adam, runsPerTask: Int? = nil,
-                maximumCalls: Int = 100, casesPerCall: Int = 16) {
+                maximumCalls: Int = 100, casesPerCall: Int = 16, memory: UpdateMemory = .previousMove,
+                schedule: CallSchedule = .poly) {
         self.width = width
         self.depth = depth
         self.horizon = horizon
@@ -40,6 +46,8 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
         self.runsPerTask = runsPerTask
         self.maximumCalls = maximumCalls
         self.casesPerCall = casesPerCall
+        self.memory = memory
+        self.schedule = schedule
     }
 
     /// The preset `weightgen learned-optimizer train` starts from.
@@ -49,6 +57,33 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
         guard width > 0, depth > 0, horizon > 0, trainingSteps > 0, batchSize > 0, learningRate > 0, maximumCalls > 0, casesPerCall > 0,
               runsPerTask.map({ $0 >= 2 }) ?? true else {
             throw GeneratorError.invalidConfiguration("sizes, horizon, steps, batch, learning rate, calls and cases per call must be positive; runs per task at least 2")
+        }
+    }
+}
+
+/// What the learned optimiser carries from one call to the next.
+public enum UpdateMemory: String, Codable, Sendable, CaseIterable {
+    /// Each call reads only the network and its gradient.
+    case none
+    /// Each call also reads every parameter's previous move (the rule's own output at the call
+    /// before; in distillation the run's move over the horizon before the checkpoint), so it can
+    /// keep a direction the way momentum does, from a gradient that reads only a few cases.
+    case previousMove = "previous-move"
+}
+
+/// The learning rate of each call of a generation, as a fraction of the optimiser's.
+public enum CallSchedule: String, Codable, Sendable, CaseIterable {
+    /// Every call moves at the full rate.
+    case constant
+    /// nnU-Net's poly decay over the maximum calls, (1 − k / calls)^0.9: as the zoo's runs
+    /// decayed theirs, so late calls settle instead of moving at the noise of a few cases.
+    case poly
+
+    /// The fraction for call `call` of at most `calls`.
+    public func fraction(call: Int, of calls: Int) -> Float {
+        switch self {
+        case .constant: 1
+        case .poly: PolyLearningRate(initial: 1, totalSteps: calls).learningRate(at: call)
         }
     }
 }

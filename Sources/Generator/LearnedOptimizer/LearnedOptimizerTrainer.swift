@@ -5,12 +5,41 @@ import TensorEngine
 import Zoo
 
 /// One distillation example: a zoo checkpoint, the training-loss gradient there, and the run's
-/// move from it over the configuration's horizon (normalised units, per horizon, per unit learning rate).
+/// move from it over the configuration's horizon (normalised units, per horizon, per unit
+/// learning rate); with memory, also the run's move over the horizon before it, in the same units.
 struct DistillationExample {
     let values: [Float]
     let gradient: [Float]
     let move: [Float]
+    let previousMove: [Float]
     let state: UpdateFeatures.TensorState
+
+    /// The example with both moves divided by `scale`.
+    func scaled(by scale: Float) -> DistillationExample {
+        DistillationExample(values: values, gradient: gradient, move: move.map { $0 / scale }, previousMove: previousMove.map { $0 / scale }, state: state)
+    }
+}
+
+/// Two checkpoints of one run, `scale` turning their difference into a move per horizon per unit learning rate.
+struct CheckpointStep {
+    let from: [Float]
+    let to: [Float]
+    let scale: Float
+
+    /// The step from `checkpoint` to `later` over `horizon` iterations, or nil where no learning rate moved it.
+    init?(_ checkpoint: (record: CheckpointRecord, values: [Float]), _ later: (record: CheckpointRecord, values: [Float]), horizon: Int) {
+        // Per unit learning rate: the schedule's decay and the runs' different rates say nothing about the direction.
+        let learningRate = (checkpoint.record.learningRate + later.record.learningRate) / 2
+        guard learningRate > 0, later.record.iteration > checkpoint.record.iteration else { return nil }
+        from = checkpoint.values
+        to = later.values
+        scale = Float(Double(horizon) / Double(later.record.iteration - checkpoint.record.iteration) / learningRate)
+    }
+
+    /// The move in normalised units of each parameter's tensor.
+    func move(deviations: [Float], tensorOf: [Int]) -> [Float] {
+        from.indices.map { (to[$0] - from[$0]) * scale / deviations[tensorOf[$0]] }
+    }
 }
 
 /// What the learned optimiser's trainer reports as it goes.
@@ -56,7 +85,7 @@ public final class LearnedOptimizerTrainer {
         let architecture = try zoo.architecture(architectureID).configuration
         let assembly = try zoo.assembly(architectureID)
         let heldOut = Array((0..<zoo.plan.runsPerTask).suffix(heldOutRunsPerTask))
-        var pairs: [(task: Int, from: [Float], to: [Float], scale: Float)] = [], all: [[Float]] = [], learningRates: [Double] = []
+        var pairs: [(task: Int, next: CheckpointStep, previous: CheckpointStep?)] = [], all: [[Float]] = [], learningRates: [Double] = []
         for (taskIndex, task) in tasks.enumerated() {
             let runs = try Self.distilledRuns(zoo: zoo, task: task, configuration: configuration, heldOut: heldOut)
             for run in runs {
@@ -67,39 +96,40 @@ public final class LearnedOptimizerTrainer {
                     let iteration = checkpoint.record.iteration
                     // The first checkpoint a horizon later; a shorter last gap is scaled up only when at least half a horizon.
                     guard let later = checkpoints[(k + 1)...].first(where: { $0.record.iteration >= iteration + configuration.horizon })
-                            ?? checkpoints.last.flatMap({ 2 * ($0.record.iteration - iteration) >= configuration.horizon ? $0 : nil }) else { continue }
-                    // Per unit learning rate: the schedule's decay and the runs' different rates say nothing about the direction.
-                    let learningRate = (checkpoint.record.learningRate + later.record.learningRate) / 2
-                    guard learningRate > 0 else { continue }
-                    pairs.append((taskIndex, checkpoint.values, later.values,
-                                  Float(Double(configuration.horizon) / Double(later.record.iteration - iteration) / learningRate)))
+                            ?? checkpoints.last.flatMap({ 2 * ($0.record.iteration - iteration) >= configuration.horizon ? $0 : nil }),
+                          let next = CheckpointStep(checkpoint, later, horizon: configuration.horizon) else { continue }
+                    // The move that led here: from the last checkpoint a horizon or more before; none
+                    // within the first horizon, as a generation's first call has none.
+                    let earlier = checkpoints[..<k].last { $0.record.iteration <= iteration - configuration.horizon }
+                    pairs.append((taskIndex, next, earlier.flatMap { CheckpointStep($0, checkpoint, horizon: configuration.horizon) }))
                 }
             }
         }
         guard !pairs.isEmpty else { throw GeneratorError.incompatible("the zoo at \(zoo.folder.path) has no checkpoint pairs a horizon apart for \(tasks)") }
         medianLearningRate = Float(learningRates.sorted()[learningRates.count / 2])
         let normalizer = ParameterNormalizer(layout: assembly.layout, checkpoints: all)
-        let features = UpdateFeatures(normalizer: normalizer)
+        let features = UpdateFeatures(normalizer: normalizer, memory: configuration.memory)
         self.features = features
         let evaluators = try tasks.map { try TaskEvaluator(zoo: zoo, task: $0) }
         self.evaluators = evaluators
         progress("\(pairs.count) checkpoint pairs from \(tasks.count) task(s); measuring their gradients")
         let tensorOf = features.tensorOfParameter
         let size = configuration.casesPerCall
-        var measured = try parallelMap(pairs.count) { index -> DistillationExample in
+        let measured = try parallelMap(pairs.count) { index -> DistillationExample in
             let pair = pairs[index]
             var rng = SeededGenerator(seed: seed &+ UInt64(index))
             let evaluator = evaluators[pair.task]
             let group = Int(rng.next() % UInt64(evaluator.trainingGroupCount(size: size)))
-            let gradient = try evaluator.lossGradient(try assembly.network(pair.from), layout: assembly.layout, group: group, size: size)
-            let move = pair.from.indices.map { (pair.to[$0] - pair.from[$0]) * pair.scale / normalizer.deviations[tensorOf[$0]] }
-            return DistillationExample(values: pair.from, gradient: gradient, move: move,
-                                       state: features.state(values: pair.from, gradient: gradient))
+            let values = pair.next.from
+            let gradient = try evaluator.lossGradient(try assembly.network(values), layout: assembly.layout, group: group, size: size)
+            let previousMove = configuration.memory == .none ? []
+                : pair.previous?.move(deviations: normalizer.deviations, tensorOf: tensorOf) ?? [Float](repeating: 0, count: values.count)
+            return DistillationExample(values: values, gradient: gradient, move: pair.next.move(deviations: normalizer.deviations, tensorOf: tensorOf),
+                                       previousMove: previousMove, state: features.state(values: values, gradient: gradient))
         }
         let squares = measured.reduce(0.0) { sum, example in sum + example.move.reduce(0.0) { $0 + Double($1 * $1) } }
         let moveScale = Float((squares / Double(measured.count * measured[0].move.count)).squareRoot())
-        measured = measured.map { DistillationExample(values: $0.values, gradient: $0.gradient, move: $0.move.map { $0 / moveScale }, state: $0.state) }
-        examples = measured
+        examples = measured.map { $0.scaled(by: moveScale) }
         description = LearnedOptimizerDescription(
             configuration: configuration, architecture: architecture, partial: zoo.plan.partial, patchSize: zoo.plan.patchSize,
             spacing: evaluators[0].medianSpacing, normalizer: normalizer, tasks: tasks,
@@ -138,7 +168,7 @@ public final class LearnedOptimizerTrainer {
                         index = entry.offset + Int(rng.next() % UInt64(entry.count))
                     }
                     features.write(row: buffer.baseAddress! + b * width, index: index, tensor: tensorOf[index], values: example.values,
-                                   gradient: example.gradient, state: example.state)
+                                   gradient: example.gradient, previousMove: example.previousMove, state: example.state)
                     targets[b] = example.move[index]
                 }
             }

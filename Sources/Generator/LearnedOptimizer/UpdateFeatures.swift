@@ -8,14 +8,19 @@ import Zoo
 public struct UpdateFeatures: Sendable {
     /// Per-tensor units: the zoo's normaliser.
     public let normalizer: ParameterNormalizer
-    /// Values per row: value, gradient, log gradient scale, tensor RMS, then one-hot tensor index.
-    public var width: Int { 4 + normalizer.layout.entries.count }
+    /// What a row carries from the call before.
+    public let memory: UpdateMemory
+    /// Values per row: value, gradient, log gradient scale, tensor RMS, the previous move (with
+    /// memory), then the one-hot tensor index.
+    public var width: Int { memoryOffset + normalizer.layout.entries.count }
+    private var memoryOffset: Int { memory == .previousMove ? 5 : 4 }
 
     /// The tensor index of every flat parameter index.
     public let tensorOfParameter: [Int]
 
-    public init(normalizer: ParameterNormalizer) {
+    public init(normalizer: ParameterNormalizer, memory: UpdateMemory) {
         self.normalizer = normalizer
+        self.memory = memory
         tensorOfParameter = normalizer.layout.entries.enumerated().flatMap { index, entry in [Int](repeating: index, count: entry.count) }
     }
 
@@ -49,13 +54,16 @@ public struct UpdateFeatures: Sendable {
         return TensorState(gradientScale: gradientScale.map { max($0, floor) }, valueScale: valueScale)
     }
 
-    /// The feature row of parameter `index` of tensor `tensor`, written into `row` (`width` values).
-    public func write(row: UnsafeMutablePointer<Float>, index: Int, tensor: Int, values: [Float], gradient: [Float], state: TensorState) {
+    /// The feature row of parameter `index` of tensor `tensor`, written into `row` (`width`
+    /// values); `previousMove` is in the rule's output units (read only with memory).
+    public func write(row: UnsafeMutablePointer<Float>, index: Int, tensor: Int, values: [Float], gradient: [Float],
+                      previousMove: [Float], state: TensorState) {
         let deviation = normalizer.deviations[tensor], scale = state.gradientScale[tensor]
         row[0] = (values[index] - normalizer.means[tensor]) / deviation
         row[1] = scale > 0 ? gradient[index] * deviation / scale : 0
         row[2] = log10f(scale + 1e-12) / 4
         row[3] = state.valueScale[tensor]
-        for k in 0..<normalizer.layout.entries.count { row[4 + k] = k == tensor ? 1 : 0 }
+        if memory == .previousMove { row[4] = previousMove[index] }
+        for k in 0..<normalizer.layout.entries.count { row[memoryOffset + k] = k == tensor ? 1 : 0 }
     }
 }

@@ -5,6 +5,9 @@ import Generator
 import Segmentation
 import Zoo
 
+extension UpdateMemory: ExpressibleByArgument {}
+extension CallSchedule: ExpressibleByArgument {}
+
 /// `weightgen learned-optimizer`: distils a per-parameter update rule from a zoo's trajectories and evaluates it as a generator.
 struct LearnedOptimizerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,6 +30,8 @@ struct LearnedOptimizerTrain: ParsableCommand {
     @Option(help: "Training steps.") var steps = LearnedOptimizerConfiguration.standard.trainingSteps
     @Option(help: "Hidden width of the per-parameter network.") var width = LearnedOptimizerConfiguration.standard.width
     @Option(help: "The most calls one generation may make.") var maximumCalls = LearnedOptimizerConfiguration.standard.maximumCalls
+    @Option(help: "What a call reads of the call before: none or previous-move.") var memory = LearnedOptimizerConfiguration.standard.memory
+    @Option(help: "Learning rate over a generation's calls: constant or poly.") var schedule = LearnedOptimizerConfiguration.standard.schedule
     @Option(help: "Seed of the network and the example stream.") var seed: UInt64 = 0
 
     func run() throws {
@@ -37,6 +42,8 @@ struct LearnedOptimizerTrain: ParsableCommand {
         configuration.trainingSteps = steps
         configuration.width = width
         configuration.maximumCalls = maximumCalls
+        configuration.memory = memory
+        configuration.schedule = schedule
         let opened = try Zoo.open(URL(fileURLWithPath: zoo))
         let trainer = try LearnedOptimizerTrainer(zoo: opened, folder: URL(fileURLWithPath: out), configuration: configuration,
                                                   tasks: tasks?.split(separator: ",").map(String.init), seed: seed, progress: { log($0) })
@@ -62,10 +69,14 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
     @Option(help: "Unseen starts per task trained with the zoo's recipe (start fidelity and the time comparison).") var fidelityStarts = 4
     @Option(help: "Write the results as JSON to this file.") var json: String?
     @Option(help: "Learning rate of a call (default: the one chosen in training).") var learningRate: Float?
+    @Option(help: "The most calls one generation may make (default: the one set in training).") var maximumCalls: Int?
+    @Option(help: "Learning rate over a generation's calls: constant or poly (default: the one set in training).") var schedule: CallSchedule?
 
     func run() throws {
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
         if let learningRate { loaded.description.learningRate = learningRate }
+        if let maximumCalls { loaded.description.configuration.maximumCalls = maximumCalls }
+        if let schedule { loaded.description.configuration.schedule = schedule }
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
         let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts, fidelityStarts: fidelityStarts,
                                              progress: { log($0) })
@@ -87,10 +98,14 @@ struct LearnedOptimizerGenerate: ParsableCommand {
     @Option(help: "Start network: 'random' (the default) or a weightgen checkpoint folder.") var from: String?
     @Option(help: "Seed of the random initialisation.") var seed: UInt64 = 0
     @Option(help: "Output folder: a weightgen checkpoint, with an nnU-Net v2 model folder in OUT/nnunet.") var out: String
+    @Option(help: "The most calls the generation may make (default: the one set in training).") var maximumCalls: Int?
+    @Option(help: "Learning rate over the calls: constant or poly (default: the one set in training).") var schedule: CallSchedule?
 
     func run() throws {
         let began = Date()
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
+        if let maximumCalls { loaded.description.configuration.maximumCalls = maximumCalls }
+        if let schedule { loaded.description.configuration.schedule = schedule }
         let d = loaded.description
         _ = try loaded.taskIndex(task)
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? d.zoo))

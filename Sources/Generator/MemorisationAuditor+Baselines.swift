@@ -9,14 +9,16 @@ extension MemorisationAuditor {
     /// Positions on the line between two good runs.
     public static let interpolationFractions: [Float] = [0.25, 0.5, 0.75]
     /// Networks per setting of the random families (noise, Gaussian, interpolation), so that
-    /// each baseline's interval, like the generator's, rests on at least 8 samples.
+    /// each baseline's interval, like the generator's, rests on 8 samples.
     public static let networksPerSetting = 8
 
     /// The baseline families on (test Dice, novelty), built from the best checkpoint (by
     /// validation Dice) of each learned run, best run first, aligned to the best: noise on the
-    /// top 8; averages of the top k; 8 draws of a per-parameter Gaussian fitted to the top 16;
-    /// points between the runs of 8 disjoint pairs of the top 16 (1st and 2nd, 3rd and 4th, …);
-    /// and `initialisations`. Fewer runs give fewer networks.
+    /// top 4 (two draws each); averages of the top k; 8 draws of a per-parameter Gaussian fitted
+    /// to the top 16; points on the lines between the 8 best pairs of the top 5 (smallest rank
+    /// sum first: every pair of the top 4, then the 1st and 2nd with the 5th); and
+    /// `initialisations`. The samples come from the same best runs as a smaller baseline would
+    /// use, so the baseline is not weakened to be sampled more; fewer runs give fewer networks.
     public func baselines(initialisations: [[Float]], seed: UInt64) throws -> MemorisationFrontier {
         let ranked = learned.runs.indices.sorted { learned.bestValidationDice[$0] > learned.bestValidationDice[$1] }
         let top = ranked.map { learned.runs[$0][learned.bestCheckpoint[$0]] }
@@ -24,15 +26,17 @@ extension MemorisationAuditor {
         var rng = SeededGenerator(seed: seed)
         var settings: [(family: BaselineFamily, setting: String, networks: [[Float]])] = []
         for sigma in Self.noiseLevels {
-            settings.append((.noise, String(format: "σ %.2f", sigma),
-                             top.prefix(Self.networksPerSetting).map { distance.perturbed($0, sigma: sigma, rng: &rng) }))
+            let drawn = (0..<Self.networksPerSetting).map { top[$0 % min(4, top.count)] }
+            settings.append((.noise, String(format: "σ %.2f", sigma), drawn.map { distance.perturbed($0, sigma: sigma, rng: &rng) }))
         }
         var sizes = Self.averageSizes.filter { $0 < aligned.count }
         if sizes.count < Self.averageSizes.count { sizes.append(aligned.count) }
         for k in sizes { settings.append((.average, "k = \(k)", [average(Array(aligned.prefix(k)))])) }
         settings.append((.gaussian, "fitted to k = \(min(16, aligned.count))",
                          gaussianDraws(Array(aligned.prefix(16)), count: Self.networksPerSetting, rng: &rng)))
-        let pairs = stride(from: 0, to: aligned.count - 1, by: 2).prefix(Self.networksPerSetting).map { (aligned[$0], aligned[$0 + 1]) }
+        let ranks = aligned.indices.prefix(5)
+        let bestPairs = ranks.flatMap { i in ranks.filter { $0 > i }.map { (i, $0) } }.sorted { ($0.0 + $0.1, $0.0) < ($1.0 + $1.1, $1.0) }
+        let pairs = bestPairs.prefix(Self.networksPerSetting).map { (aligned[$0.0], aligned[$0.1]) }
         for t in Self.interpolationFractions {
             settings.append((.interpolation, String(format: "t = %.2f", t), pairs.map { a, b in zip(a, b).map { $0 + t * ($1 - $0) } }))
         }

@@ -95,5 +95,10 @@ final class MemorisationAuditTests: XCTestCase {
         XCTAssertEqual(Set(baselines.points.map(\.family)), Set(BaselineFamily.allCases))
         let noise = baselines.points.filter { $0.family == .noise }.map(\.novelty.mean)
         XCTAssertEqual(noise, noise.sorted(), "more noise, more novelty")
+        // 8 networks per random setting, drawn from the best runs; 4 runs give their 6 pairs.
+        let counts = Dictionary(grouping: baselines.points, by: \.family).mapValues { Set($0.map(\.dice.values.count)) }
+        XCTAssertEqual(counts[.noise], [8])
+        XCTAssertEqual(counts[.gaussian], [8])
+        XCTAssertEqual(counts[.interpolation], [6])
     }
 }

@@ -35,7 +35,7 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
     public init(width: Int = 64, depth: Int = 2, horizon: Int = 25, trainingSteps: Int = 3000, batchSize: Int = 8192,
                 learningRate: Float = 1e-3, optimizer: TrainingConfiguration.OptimizerKind = .adam, runsPerTask: Int? = nil,
                 maximumCalls: Int = 100, casesPerCall: Int = 16, memory: UpdateMemory = .previousMove,
-                schedule: CallSchedule = .poly) {
+                schedule: CallSchedule = .constant) {
         self.width = width
         self.depth = depth
         self.horizon = horizon

@@ -84,18 +84,28 @@ struct CheckpointEvaluator {
         try lossGradient(network, layout: layout, cases: trainingCases)
     }
 
-    /// The same loss's gradient over `cases` (z-score normalised training cases).
+    /// The same loss's gradient over `cases` (z-score normalised training cases). Single-slice
+    /// cases the network takes whole go through it in batches of equal size (Dice per case);
+    /// any other case goes through whole too, cropped about its centre to sizes the network's
+    /// downsampling divides: a volume's slices as one batch for a 2D network, the volume for a
+    /// 3D one, with Dice over the whole case — the loss recorded for it, but for the crop.
     func lossGradient(_ network: PlainConvUNet, layout: ParameterLayout, cases: [SegmentationCase]) throws -> [Float] {
         network.zeroGrad()
         defer { network.zeroGrad() }
         let batches = wholeImageBatches(network, cases: cases)
-        let total = Float(batches.map(\.count).reduce(0, +))
+        let others = cases.filter { !fitsWhole($0, network: network) }
+        let total = Float(batches.map(\.count).reduce(0, +) + others.count)
         for batch in batches {
             let labels = batch.flatMap { $0.label ?? [UInt8](repeating: 0, count: $0.voxelCount) }
             let images = try Tensor(shape: Shape([batch.count, batch[0].channels] + batch[0].shape.dropFirst()), values: batch.flatMap(\.image))
             let target = try Tensor(shape: Shape([batch.count] + batch[0].shape.dropFirst()), values: labels.map(Float.init))
             let loss = try SegmentationLoss.diceCrossEntropy(logits: logits(network, images), target: target, batchDice: false)
             try (loss * (Float(batch.count) / total)).backward()
+        }
+        for item in others {
+            let (images, target) = try CentreCrop(item, network: network).tensors(item)
+            let loss = try SegmentationLoss.diceCrossEntropy(logits: logits(network, images), target: target, batchDice: true)
+            try (loss * (1 / total)).backward()
         }
         let gradients = Dictionary(network.namedParameters().map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
         return layout.entries.flatMap { gradients[$0.name]?.grad?.scalars ?? [Float](repeating: 0, count: $0.count) }

@@ -108,6 +108,34 @@ final class LearnedOptimizerTests: XCTestCase {
                     rtol: 1e-3, atol: 0, "call \(call) of \(calls) moves \(fraction) of the constant-rate move")
     }
 
+    /// On-policy correction labels every network a generation visits with the recipe's move from
+    /// it: one example per call from each fresh start, moves that descend the training loss, in
+    /// the same units as the zoo's moves (moves per horizon per unit learning rate over `moveScale`).
+    func testOnPolicyCorrectionLabelsTheNetworksAGenerationVisits() throws {
+        let zoo = try makeGeneratorTestZoo()
+        var configuration = Self.quick
+        configuration.corrections = 1
+        let trainer = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration,
+                                                  heldOutRunsPerTask: 1)
+        let trained = try trainer.train()
+        XCTAssertEqual(trainer.corrections.count, 2 * OnPolicyCorrection.startsPerTask * configuration.maximumCalls,
+                       "one example per call from each fresh start of both tasks")
+        XCTAssertEqual(trained.description.step, configuration.trainingSteps + configuration.trainingSteps / 2)
+        XCTAssertTrue(trainer.corrections.contains { $0.previousMove.allSatisfy { $0 == 0 } }, "a generation's first call reads no previous move")
+        XCTAssertTrue(trainer.corrections.contains { $0.previousMove.contains { $0 != 0 } }, "later calls read the rule's own previous move")
+        let deviations = trained.description.normalizer.deviations, tensorOf = trained.features.tensorOfParameter
+        func rms(_ examples: [DistillationExample]) -> Double {
+            (examples.reduce(0.0) { $0 + $1.move.reduce(0.0) { $0 + Double($1 * $1) } } / Double(examples.count * examples[0].move.count)).squareRoot()
+        }
+        // The recipe's move descends the loss: its inner product with the gradient (both in normalised units) is negative.
+        let descending = trainer.corrections.filter { example in
+            example.move.indices.reduce(0.0) { $0 + Double(example.move[$1] * example.gradient[$1] * deviations[tensorOf[$1]]) } < 0
+        }
+        XCTAssertGreaterThan(Double(descending.count), 0.9 * Double(trainer.corrections.count), "the labels descend the training loss")
+        let ratio = rms(trainer.corrections) / rms(trainer.examples)
+        XCTAssertTrue((0.1...10).contains(ratio), "on-policy moves in the zoo moves' units: RMS ratio \(ratio)")
+    }
+
     func testAFolderWithoutAReadableDescriptionIsRefusedNamingTheFile() throws {
         let folder = temporaryGeneratorFolder()
         XCTAssertThrowsError(try LearnedOptimizer(folder: folder)) { error in

@@ -41,3 +41,28 @@ public func assertGradientsMatchFiniteDifferences(
         }
     }
 }
+
+/// Checks the middle entry of each named tensor of a flat `gradient` at `values` (`layout`:
+/// each tensor's name, offset and count) against central differences of `loss` (a function of
+/// the whole flat vector), within 5% of the numeric slope plus 2e-3: for losses measured by a
+/// pipeline rather than one op (a network's recorded training loss).
+public func assertGradientMatchesCentralDifferences(_ gradient: [Float], at values: [Float], tensors names: [String],
+                                                    layout: [(name: String, offset: Int, count: Int)], step: Float = 1e-2,
+                                                    loss: ([Float]) throws -> Double,
+                                                    file: StaticString = #filePath, line: UInt = #line) throws {
+    var probe = values
+    for name in names {
+        guard let entry = layout.first(where: { $0.name == name }) else {
+            XCTFail("no tensor \(name) in the layout", file: file, line: line)
+            continue
+        }
+        let index = entry.offset + entry.count / 2
+        probe[index] = values[index] + step
+        let up = try loss(probe)
+        probe[index] = values[index] - step
+        let down = try loss(probe)
+        probe[index] = values[index]
+        let numeric = (up - down) / Double(2 * step)
+        XCTAssertEqual(Double(gradient[index]), numeric, accuracy: 0.05 * abs(numeric) + 2e-3, name, file: file, line: line)
+    }
+}

@@ -91,9 +91,18 @@ public final class LearnedOptimizer {
     /// the prediction (the rule's output units), which the next call reads as `previousMove`
     /// (nil: none, as at a generation's first call).
     public func update(_ values: [Float], evaluator: TaskEvaluator, call: Int = 0, previousMove: [Float]? = nil) throws -> (values: [Float], move: [Float]) {
+        try step(values, gradient: try gradient(values, evaluator: evaluator, call: call), call: call, previousMove: previousMove)
+    }
+
+    /// The training-loss gradient call `call` reads: on group `call` of the task's training cases (cycling).
+    public func gradient(_ values: [Float], evaluator: TaskEvaluator, call: Int) throws -> [Float] {
         let size = description.configuration.casesPerCall
-        let gradient = try evaluator.lossGradient(try assembly.network(values), layout: assembly.layout,
-                                                  group: call % evaluator.trainingGroupCount(size: size), size: size)
+        return try evaluator.lossGradient(try assembly.network(values), layout: assembly.layout,
+                                          group: call % evaluator.trainingGroupCount(size: size), size: size)
+    }
+
+    /// The move of call `call` from `values` with `gradient` already measured there (see `update`).
+    func step(_ values: [Float], gradient: [Float], call: Int, previousMove: [Float]?) throws -> (values: [Float], move: [Float]) {
         let moves = try predictedMoves(values: values, gradient: gradient, previousMove: previousMove ?? [Float](repeating: 0, count: values.count))
         let tensorOf = features.tensorOfParameter
         let deviations = description.normalizer.deviations

@@ -31,11 +31,15 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
     public var memory: UpdateMemory
     /// How the learning rate of a call changes over a generation's calls.
     public var schedule: CallSchedule
+    /// Rounds of on-policy correction after distillation (`OnPolicyCorrection`): each round
+    /// generates from fresh starts, labels every network visited with the move the zoo's
+    /// recipe makes from it, and trains on those examples beside the zoo's.
+    public var corrections: Int
 
     public init(width: Int = 64, depth: Int = 2, horizon: Int = 25, trainingSteps: Int = 3000, batchSize: Int = 8192,
                 learningRate: Float = 1e-3, optimizer: TrainingConfiguration.OptimizerKind = .adam, runsPerTask: Int? = nil,
                 maximumCalls: Int = 100, casesPerCall: Int = 16, memory: UpdateMemory = .previousMove,
-                schedule: CallSchedule = .constant) {
+                schedule: CallSchedule = .constant, corrections: Int = 0) {
         self.width = width
         self.depth = depth
         self.horizon = horizon
@@ -48,6 +52,7 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
         self.casesPerCall = casesPerCall
         self.memory = memory
         self.schedule = schedule
+        self.corrections = corrections
     }
 
     /// The preset `weightgen learned-optimizer train` starts from.
@@ -55,8 +60,8 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
 
     func validate() throws {
         guard width > 0, depth > 0, horizon > 0, trainingSteps > 0, batchSize > 0, learningRate > 0, maximumCalls > 0, casesPerCall > 0,
-              runsPerTask.map({ $0 >= 2 }) ?? true else {
-            throw GeneratorError.invalidConfiguration("sizes, horizon, steps, batch, learning rate, calls and cases per call must be positive; runs per task at least 2")
+              corrections >= 0, runsPerTask.map({ $0 >= 2 }) ?? true else {
+            throw GeneratorError.invalidConfiguration("sizes, horizon, steps, batch, learning rate, calls and cases per call must be positive; corrections not negative; runs per task at least 2")
         }
     }
 }

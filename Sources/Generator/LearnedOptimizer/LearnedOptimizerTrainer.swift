@@ -59,11 +59,15 @@ public final class LearnedOptimizerTrainer {
     public let folder: URL
     public let configuration: LearnedOptimizerConfiguration
     let examples: [DistillationExample]
+    /// The on-policy examples of the correction rounds so far (empty before `train`).
+    private(set) var corrections: [DistillationExample] = []
     let features: UpdateFeatures
     let description: LearnedOptimizerDescription
     let seed: UInt64
     /// Each task's evaluator, for choosing the step scale on validation cases.
     let evaluators: [TaskEvaluator]
+    /// Each task's recipe for on-policy correction: the distilled run of the best validation checkpoint.
+    let recipes: [RunHyperparameters]
     /// Learning rates tried after training, as multiples of the distilled runs' median.
     public static let learningRateMultiples: [Float] = [0.125, 0.25, 0.5, 1, 2, 4]
     /// The distilled runs' median learning rate.
@@ -86,8 +90,12 @@ public final class LearnedOptimizerTrainer {
         let assembly = try zoo.assembly(architectureID)
         let heldOut = Array((0..<zoo.plan.runsPerTask).suffix(heldOutRunsPerTask))
         var pairs: [(task: Int, next: CheckpointStep, previous: CheckpointStep?)] = [], all: [[Float]] = [], learningRates: [Double] = []
+        var recipes: [RunHyperparameters] = []
         for (taskIndex, task) in tasks.enumerated() {
             let runs = try Self.distilledRuns(zoo: zoo, task: task, configuration: configuration, heldOut: heldOut)
+            guard let first = runs.first else { throw GeneratorError.incompatible("the zoo at \(zoo.folder.path) has no \(configuration.optimizer) runs of \(task) to learn from") }
+            let best = try bestCheckpointByValidation(of: runs, in: zoo)
+            recipes.append((runs.first { $0.id == best?.runId } ?? first).hyperparameters)
             for run in runs {
                 learningRates.append(run.learningRate)
                 let checkpoints = try zoo.parameters(of: run)
@@ -105,6 +113,7 @@ public final class LearnedOptimizerTrainer {
                 }
             }
         }
+        self.recipes = recipes
         guard !pairs.isEmpty else { throw GeneratorError.incompatible("the zoo at \(zoo.folder.path) has no checkpoint pairs a horizon apart for \(tasks)") }
         medianLearningRate = Float(learningRates.sorted()[learningRates.count / 2])
         let normalizer = ParameterNormalizer(layout: assembly.layout, checkpoints: all)
@@ -145,21 +154,53 @@ public final class LearnedOptimizerTrainer {
         return Array(runs.prefix(configuration.runsPerTask ?? runs.count))
     }
 
-    /// Trains the per-parameter network and writes the optimiser folder; returns it loaded.
-    /// Then chooses the learning rate (`chooseLearningRate`), reported through `log`.
+    /// Trains the per-parameter network on the zoo's examples, chooses the learning rate
+    /// (`chooseLearningRate`, reported through `log`), runs the configuration's rounds of
+    /// on-policy correction (each followed by half as many training steps on both kinds of
+    /// example and a new choice of learning rate), and writes the optimiser folder; returns it loaded.
     public func train(progress: (LearnedOptimizerProgress) -> Void = { _ in }, log: (String) -> Void = { _ in }) throws -> LearnedOptimizer {
         let began = Date()
         let network = UpdateRuleNetwork(features: features.width, configuration: configuration, seed: seed)
         let optimizer = Adam.adamW(groups: [ParameterGroup(network.namedParameters(), weightDecay: 0)], learningRate: configuration.learningRate)
         var rng = SeededGenerator(seed: seed &+ 1)
+        let roundSteps = configuration.trainingSteps / 2
+        let totalSteps = configuration.trainingSteps + configuration.corrections * roundSteps
+        var description = self.description
+        try fit(network, optimizer, steps: configuration.trainingSteps, peak: configuration.learningRate, corrections: [], rng: &rng,
+                description: &description, totalSteps: totalSteps, progress: progress)
+        let trained = try LearnedOptimizer(description: description, network: network)
+        trained.description.learningRate = try chooseLearningRate(trained, progress: log)
+        let correction = OnPolicyCorrection(recipes: recipes, patchSize: description.patchSize, evaluators: evaluators)
+        corrections = []
+        for round in 0..<configuration.corrections {
+            corrections += try correction.examples(for: trained, round: round)
+            log("on-policy correction \(round + 1)/\(configuration.corrections): \(corrections.count) examples from generations, training beside the zoo's \(examples.count)")
+            // A lower peak: the rule is refined, not retrained.
+            try fit(network, optimizer, steps: roundSteps, peak: configuration.learningRate * 0.3, corrections: corrections, rng: &rng,
+                    description: &trained.description, totalSteps: totalSteps, progress: progress)
+            trained.description.learningRate = try chooseLearningRate(trained, progress: log)
+        }
+        trained.description.seconds = Date().timeIntervalSince(began)
+        try LearnedOptimizerStore.write(trained.description, network: network, to: folder)
+        return trained
+    }
+
+    /// `steps` steps of mean squared error on feature rows of random parameters of random
+    /// examples (half the examples drawn from `corrections` when there are any), the rate
+    /// decaying by a cosine from `peak` to a tenth of it; the loss history and step count go
+    /// into `description`.
+    private func fit(_ network: UpdateRuleNetwork, _ optimizer: Adam, steps: Int, peak: Float, corrections: [DistillationExample],
+                     rng: inout SeededGenerator, description: inout LearnedOptimizerDescription, totalSteps: Int,
+                     progress: (LearnedOptimizerProgress) -> Void) throws {
         let entries = features.normalizer.layout.entries, parameterCount = features.normalizer.layout.parameterCount
         let tensorOf = features.tensorOfParameter, width = features.width, batch = configuration.batchSize
-        var description = self.description, interval: [Float] = []
-        for step in 0..<configuration.trainingSteps {
+        var interval: [Float] = []
+        for step in 0..<steps {
             var rows = [Float](repeating: 0, count: batch * width), targets = [Float](repeating: 0, count: batch)
             rows.withUnsafeMutableBufferPointer { buffer in
                 for b in 0..<batch {
-                    let example = examples[Int(rng.next() % UInt64(examples.count))]
+                    let source = corrections.isEmpty || rng.next() % 2 == 0 ? examples : corrections
+                    let example = source[Int(rng.next() % UInt64(source.count))]
                     let index: Int
                     if rng.next() % 2 == 0 {
                         index = Int(rng.next() % UInt64(parameterCount))
@@ -172,9 +213,7 @@ public final class LearnedOptimizerTrainer {
                     targets[b] = example.move[index]
                 }
             }
-            // Cosine decay to a tenth of the peak rate.
-            let progressFraction = Float(step) / Float(configuration.trainingSteps)
-            optimizer.learningRate = configuration.learningRate * (0.55 + 0.45 * cosf(.pi * progressFraction))
+            optimizer.learningRate = peak * (0.55 + 0.45 * cosf(.pi * Float(step) / Float(steps)))
             network.zeroGrad()
             let predicted = try network(try Tensor(shape: [batch, width], values: rows))
             let loss = try SegmentationLoss.meanSquaredError(predicted, try Tensor(shape: [batch, 1], values: targets))
@@ -182,19 +221,14 @@ public final class LearnedOptimizerTrainer {
             try optimizer.step()
             // Reported relative to predicting no move on the same rows.
             interval.append(loss.scalars[0] / max(targets.reduce(0) { $0 + $1 * $1 } / Float(batch), 1e-12))
-            if interval.count == 50 || step == configuration.trainingSteps - 1 {
+            if interval.count == 50 || step == steps - 1 {
                 let mean = interval.reduce(0, +) / Float(interval.count)
                 description.lossHistory.append(mean)
                 interval = []
-                progress(LearnedOptimizerProgress(step: step + 1, steps: configuration.trainingSteps, loss: mean))
+                progress(LearnedOptimizerProgress(step: description.step + step + 1, steps: totalSteps, loss: mean))
             }
         }
-        description.step = configuration.trainingSteps
-        let trained = try LearnedOptimizer(description: description, network: network)
-        trained.description.learningRate = try chooseLearningRate(trained, progress: log)
-        trained.description.seconds = Date().timeIntervalSince(began)
-        try LearnedOptimizerStore.write(trained.description, network: network, to: folder)
-        return trained
+        description.step += steps
     }
 
     /// The learning rate whose generations from fresh initialisations reach the best validation

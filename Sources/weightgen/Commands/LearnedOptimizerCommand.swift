@@ -32,6 +32,8 @@ struct LearnedOptimizerTrain: ParsableCommand {
     @Option(help: "The most calls one generation may make.") var maximumCalls = LearnedOptimizerConfiguration.standard.maximumCalls
     @Option(help: "What a call reads of the call before: none or previous-move.") var memory = LearnedOptimizerConfiguration.standard.memory
     @Option(help: "Learning rate over a generation's calls: constant or poly.") var schedule = LearnedOptimizerConfiguration.standard.schedule
+    @Option(help: "Rounds of on-policy correction: generate from fresh starts and learn the zoo's recipe's move from every network visited.")
+    var corrections = LearnedOptimizerConfiguration.standard.corrections
     @Option(help: "Seed of the network and the example stream.") var seed: UInt64 = 0
 
     func run() throws {
@@ -44,6 +46,7 @@ struct LearnedOptimizerTrain: ParsableCommand {
         configuration.maximumCalls = maximumCalls
         configuration.memory = memory
         configuration.schedule = schedule
+        configuration.corrections = corrections
         let opened = try Zoo.open(URL(fileURLWithPath: zoo))
         let trainer = try LearnedOptimizerTrainer(zoo: opened, folder: URL(fileURLWithPath: out), configuration: configuration,
                                                   tasks: tasks?.split(separator: ",").map(String.init), seed: seed, progress: { log($0) })

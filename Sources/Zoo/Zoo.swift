@@ -60,9 +60,7 @@ public final class Zoo {
         let splits = try datasets.map { try plan.split($0.trainingCases.map(\.identifier)) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let database = try ZooDatabase(folder: folder, create: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let planText = String(decoding: try encoder.encode(plan), as: UTF8.self)
+        let planText = try plan.storedText()
         // One transaction: a zoo either has its plan, tasks and split, or nothing at all.
         try database.queue.write { db in
             try db.execute(sql: "INSERT INTO zoo (id, plan, shard_index, shard_count, created_at) VALUES (1, ?, ?, ?, ?)",

@@ -124,6 +124,32 @@ final class ZooBuildTests: PhantomZooTestCase {
         XCTAssertThrowsError(try Zoo.create(at: whole.folder, plan: other), "a different plan cannot reuse a zoo")
     }
 
+    func testAGrownZooHoldsTheRunsOfAZooCreatedAtItsSize() throws {
+        let small = try Zoo.create(at: newFolder(), plan: ZooFixture.plan(dataset: dataset, runs: 1))
+        _ = try ZooBuilder(zoo: small, workers: 1).build()
+        let builtFirst = try ZooFixture.checksums(small)
+        let grown = try Zoo.grow(small.folder, toRunsPerTask: 2)
+        XCTAssertEqual(grown.plan, ZooFixture.plan(dataset: dataset, runs: 2))
+        XCTAssertEqual(try ZooBuilder(zoo: grown, workers: 1).build().runsTrained, 1, "only the new run is trained")
+        XCTAssertEqual(try ZooFixture.checksums(grown).filter { builtFirst[$0.key] != nil }, builtFirst, "the first run is kept as it was")
+        let whole = try Zoo.create(at: newFolder(), plan: ZooFixture.plan(dataset: dataset, runs: 2))
+        _ = try ZooBuilder(zoo: whole, workers: 1).build()
+        XCTAssertTrue(try grown.compare(with: whole).isIdentical)
+        let report = try grown.verify()
+        XCTAssertTrue(report.isSound, "\(report.problems)")
+        XCTAssertEqual(report.runsMissing, 0)
+
+        XCTAssertThrowsError(try Zoo.grow(grown.folder, toRunsPerTask: 1), "a zoo never shrinks") {
+            XCTAssertTrue("\($0)".contains("never shrinks"), "\($0)")
+        }
+        let shard = try Zoo.create(at: newFolder(), plan: ZooFixture.plan(dataset: dataset, tasks: ["cord", "canal"], runs: 2),
+                                   shard: Shard(parsing: "0/2"))
+        XCTAssertThrowsError(try Zoo.grow(shard.folder, toRunsPerTask: 3), "runs of the later task would change shards") {
+            XCTAssertTrue("\($0)".contains("move runs between shards"), "\($0)")
+        }
+        XCTAssertEqual(try Zoo.open(shard.folder).plan.runsPerTask, 2, "a refused growth leaves the plan as it was")
+    }
+
     func testDivergedRunsAreMarkedFailedAndLeftOutOfPairs() throws {
         let plan = ZooFixture.plan(dataset: dataset, runs: 2, learningRate: .logUniform(1e4, 1e5))
         let zoo = try Zoo.create(at: newFolder(), plan: plan)

@@ -88,13 +88,21 @@ struct ZooCreate: ParsableCommand {
 
 /// `weightgen zoo resume`: continues an interrupted build with the zoo's own plan.
 struct ZooResume: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Continue building a zoo where it stopped.")
+    static let configuration = CommandConfiguration(
+        commandName: "resume", abstract: "Continue building a zoo where it stopped, or grow it to more runs per task.",
+        discussion: """
+        With --runs N the zoo first grows to N runs per task: the runs built so far are kept (a run depends on its \
+        index alone), and the new ones are those a zoo created with N runs holds, so one zoo serves a scaling \
+        study from its first runs to all of them (`generator train --runs`, `learned-optimizer train --runs`).
+        """)
 
     @Argument(help: "Zoo folder.") var zoo: String
+    @Option(help: "Grow the zoo to this many runs per task first (at least its planned runs).") var runs: Int?
     @Option(help: "Runs trained at once (default: one per core).") var workers = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws {
-        try buildZoo(try Zoo.open(URL(fileURLWithPath: zoo)), workers: workers)
+        let folder = URL(fileURLWithPath: zoo)
+        try buildZoo(try runs.map { try Zoo.grow(folder, toRunsPerTask: $0) } ?? Zoo.open(folder), workers: workers)
     }
 }
 

@@ -103,10 +103,12 @@ struct LearnedOptimizerGenerate: ParsableCommand {
     @Option(help: "Output folder: a weightgen checkpoint, with an nnU-Net v2 model folder in OUT/nnunet.") var out: String
     @Option(help: "The most calls the generation may make (default: the one set in training).") var maximumCalls: Int?
     @Option(help: "Learning rate over the calls: constant or poly (default: the one set in training).") var schedule: CallSchedule?
+    @Option(help: "Learning rate of a call (default: the one chosen in training).") var learningRate: Float?
 
     func run() throws {
         let began = Date()
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
+        if let learningRate { loaded.description.learningRate = learningRate }
         if let maximumCalls { loaded.description.configuration.maximumCalls = maximumCalls }
         if let schedule { loaded.description.configuration.schedule = schedule }
         let d = loaded.description
@@ -129,5 +131,7 @@ struct LearnedOptimizerGenerate: ParsableCommand {
         log(String(format: "generated %@ (and %@) for %@: validation Dice %.4f after %d of %d calls (prompt %.4f, start %.4f) in %.1f s", out,
                    nnUNetFolder.path, task, trajectory.validationDice[answer], answer, trajectory.networks.count - 1, prompt,
                    trajectory.validationDice[0], Date().timeIntervalSince(began)))
+        // Whether the calls settle or wander is what decides the answer; show it.
+        log("validation Dice per call: " + trajectory.validationDice.map { String(format: "%.3f", $0) }.joined(separator: " "))
     }
 }

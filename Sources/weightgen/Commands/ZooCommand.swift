@@ -86,7 +86,7 @@ struct ZooCreate: ParsableCommand {
     }
 }
 
-/// `weightgen zoo resume`: continues an interrupted build with the zoo's own plan.
+/// `weightgen zoo resume`: continues an interrupted build with the zoo's own plan, after growing it with `--runs`.
 struct ZooResume: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resume", abstract: "Continue building a zoo where it stopped, or grow it to more runs per task.",

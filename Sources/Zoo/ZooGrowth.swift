@@ -1,15 +1,6 @@
 import Foundation
 import GRDB
 
-extension ZooPlan {
-    /// The plan as the zoo's index stores it (keys sorted, so equal plans are equal text).
-    func storedText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
-}
-
 extension Zoo {
     /// Raises the zoo in `folder` to `runsPerTask` runs per task and reopens it; nothing is
     /// trained here (`ZooBuilder` adds the new runs). Every recorded run is kept as it is: a

@@ -140,6 +140,13 @@ public struct ZooPlan: Codable, Sendable, Equatable {
         try c.encode(trainingLossCases, forKey: .trainingLossCases)
     }
 
+    /// The plan as the zoo's index stores it (keys sorted, so equal plans are equal text).
+    func storedText() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
     /// Checks counts and ranges before any work starts.
     public func validate() throws {
         guard !tasks.isEmpty, Set(tasks).count == tasks.count else {

@@ -6,7 +6,7 @@
 # default preset and the learned optimiser learn from all of its runs; then every one of them is
 # evaluated against the largest zoo (one prompt, one named checkpoint, the same unseen starts),
 # with the memorisation audit, into OUT/METHOD-SIZE.json. Every stage resumes.
-# On 2 cores beside each other: about 16-23 head runs per minute, `gpt` about 30 min, the
+# On 2 cores beside each other: 13-23 head runs per minute, `gpt` about 30 min, the
 # default about 25 min, the learned optimiser 10-20 min, each evaluation 10-25 min.
 # Usage: scripts/experiments/head_scale_study.sh [OUT] ["200 1000"]
 set -euo pipefail

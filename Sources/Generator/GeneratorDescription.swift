@@ -38,6 +38,10 @@ public struct GeneratorDescription: Codable, Sendable {
     public var runsPerTask: Int?
     /// Run indices per task held out of training for the periodic evaluation.
     public var heldOutRuns: [Int]
+    /// Per task, the zoo indices of the runs the generator learns from, recorded when training
+    /// starts: a zoo grown later changes neither what a resumed training reads nor what the
+    /// audit compares with. Nil in generators saved before it was recorded.
+    public var trainingRuns: [String: [Int]]?
     /// The rows of the run embedding, in order (nil without one).
     public var learnedRuns: [LearnedRun]?
     public var seed: UInt64
@@ -52,6 +56,15 @@ public struct GeneratorDescription: Codable, Sendable {
 
     /// Rows of the run embedding (0 without one).
     public var runCount: Int { learnedRuns?.count ?? 0 }
+
+    /// The zoo runs the generator learned for `task`: the recorded ones, or, for a generator
+    /// saved before they were recorded, those its configuration selects from `zoo` now.
+    public func learnedRunRecords(task: String, zoo: Zoo) throws -> [RunRecord] {
+        if let indices = trainingRuns?[task] { return try RunPool.recordedRuns(zoo: zoo, task: task, indices: indices) }
+        let data = configuration.data
+        return try RunPool.trainingRuns(zoo: zoo, task: task, runsPerTask: data.runsPerTask, selection: data.runSelection,
+                                        metric: data.metric, excluding: Set(heldOutRuns))
+    }
 }
 
 /// A zoo run a generator with a run embedding learned from: one row of the embedding.

@@ -91,9 +91,7 @@ extension WeightGenerator {
             let best = bestCheckpoint?.validationDice ?? 0, bestTest = bestCheckpoint?.testDice ?? 0
             let unseenStarts = try unseenInitialisationSeeds(count: seeds, avoiding: runs).map { try layout.flatten(try PlainConvUNet(description.architecture, seed: $0)) }
             let unseenMetrics = try unseenStarts.map { try evaluator.selectionMetrics(try network(from: $0)).validationDice }
-            let c = description.configuration
-            let training = try RunPool.trainingRuns(zoo: zoo, task: task, runsPerTask: c.data.runsPerTask, selection: c.data.runSelection,
-                                                    metric: c.data.metric, excluding: Set(description.heldOutRuns)).prefix(seeds)
+            let training = try description.learnedRunRecords(task: task, zoo: zoo).prefix(seeds)
             var seenStarts: [[Float]] = [], seenMetrics: [Double] = [], seenFinals: [[Float]] = []
             for run in training {
                 let checkpoints = try zoo.parameters(of: run)

@@ -65,8 +65,13 @@ public final class GeneratorTrainer {
             let network = try assembly.network(parameters)
             return Float(configuration.data.metric.value(of: try evaluators[task].selectionMetrics(network)))
         }
-        pool = try RunPool(zoo: zoo, tasks: tasks, runsPerTask: configuration.data.runsPerTask, selection: configuration.data.runSelection,
-                           metric: configuration.data.metric, excluding: Set(heldOut),
+        // A resumed training reads the runs it recorded, however the zoo has grown since.
+        let selected = try tasks.map { task in
+            try resumed?.learnedRunRecords(task: task, zoo: zoo)
+                ?? RunPool.trainingRuns(zoo: zoo, task: task, runsPerTask: configuration.data.runsPerTask, selection: configuration.data.runSelection,
+                                        metric: configuration.data.metric, excluding: Set(heldOut))
+        }
+        pool = try RunPool(zoo: zoo, tasks: tasks, selected: selected, metric: configuration.data.metric,
                            startGradient: startGradient, alignment: configuration.data.alignment == .canonical ? channelGroups : nil,
                            paths: (configuration.data.pathTargets, measure))
         let tokenizer = ParameterTokenizer(layout: layout, chunkSize: configuration.architecture.chunkSize)
@@ -86,6 +91,7 @@ public final class GeneratorTrainer {
             configuration: configuration, architecture: architecture, partial: zoo.plan.partial, patchSize: zoo.plan.patchSize, spacing: spacing, tokenizer: tokenizer,
             normalizer: normalizer, tasks: tasks, initialMetric: initial, bestMetric: best,
             zoo: zoo.folder.standardizedFileURL.path, runsPerTask: configuration.data.runsPerTask, heldOutRuns: heldOut,
+            trainingRuns: pool.recordedRunIndices(tasks: tasks),
             learnedRuns: configuration.data.runEmbedding ? pool.learnedRuns(higherIsBetter: configuration.data.metric.higherIsBetter) : nil,
             seed: seed, step: 0,
             lossHistory: [], seconds: 0)

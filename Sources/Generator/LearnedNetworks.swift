@@ -23,12 +23,10 @@ public struct LearnedNetworks {
     }
 
     /// The networks `description`'s generator learned for `task` from `zoo`: the same runs its
-    /// trainer chose (`RunPool.trainingRuns`) and, with path targets, the same path networks.
+    /// trainer read (`GeneratorDescription.learnedRunRecords`) and, with path targets, the same path networks.
     public static func of(_ description: GeneratorDescription, task: String, zoo: Zoo) throws -> LearnedNetworks {
-        let c = description.configuration
-        let records = try RunPool.trainingRuns(zoo: zoo, task: task, runsPerTask: c.data.runsPerTask, selection: c.data.runSelection,
-                                               metric: c.data.metric, excluding: Set(description.heldOutRuns))
-        return try of(records, task: task, zoo: zoo, pathTargets: c.data.pathTargets)
+        try of(try description.learnedRunRecords(task: task, zoo: zoo), task: task, zoo: zoo,
+               pathTargets: description.configuration.data.pathTargets)
     }
 
     /// The networks of `records` (runs of `task` in `zoo`), each run's recorded checkpoints

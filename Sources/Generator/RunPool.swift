@@ -19,19 +19,17 @@ struct RunPool {
 
     let runs: [Run]
 
-    /// Loads the done runs of `tasks` in the plan's architecture, `runsPerTask` of each task
-    /// when given (chosen by `selection`), skipping runs with fewer than two checkpoints.
+    /// Loads `selected[i]`, runs of `tasks[i]` (as `trainingRuns` or `recordedRuns` give them),
+    /// skipping runs with fewer than two checkpoints.
     /// With `alignment`, each run is permuted into the channel order of its task's reference
     /// run (the one with the best final validation Dice), all its checkpoints alike.
     /// With `paths`, each run also gets a path run (`pathRun`) whose networks `measure` scores.
-    init(zoo: Zoo, tasks: [String], runsPerTask: Int?, selection: RunSelection = .first, metric: PromptMetric, excluding excluded: Set<Int> = [],
+    init(zoo: Zoo, tasks: [String], selected: [[RunRecord]], metric: PromptMetric,
          startGradient: StartGradient? = nil, alignment: UNetPermutation? = nil,
          paths: (count: Int, measure: (_ parameters: [Float], _ task: Int) throws -> Float)? = nil) throws {
         var runs: [Run] = [], recordedCount = 0
-        for (taskIndex, task) in tasks.enumerated() {
-            let selected = try Self.trainingRuns(zoo: zoo, task: task, runsPerTask: runsPerTask, selection: selection, metric: metric,
-                                                 excluding: excluded)
-            let loaded = try selected.map { ($0, try zoo.parameters(of: $0)) }.filter { $0.1.count >= 2 }
+        for taskIndex in tasks.indices {
+            let loaded = try selected[taskIndex].map { ($0, try zoo.parameters(of: $0)) }.filter { $0.1.count >= 2 }
             let reference = loaded.max { $0.1.last!.record.validationDice < $1.1.last!.record.validationDice }?.1.last!.values
             for (run, checkpoints) in loaded {
                 var parameters = checkpoints.map(\.values)
@@ -75,6 +73,27 @@ struct RunPool {
             candidates = zip(candidates, finals).sorted { $0.1 > $1.1 }.map(\.0)
         }
         return Array(candidates.prefix(runsPerTask ?? candidates.count))
+    }
+
+    /// The finished runs of `task` with the zoo indices `indices`, in that order: the runs a
+    /// generator recorded when it started learning, whatever the zoo has grown to since.
+    static func recordedRuns(zoo: Zoo, task: String, indices: [Int]) throws -> [RunRecord] {
+        let done = Dictionary(try zoo.runs(task: task, status: .done).filter(\.source.hasTrajectory).map { ($0.runIndex, $0) },
+                              uniquingKeysWith: { first, _ in first })
+        return try indices.map { index in
+            guard let run = done[index] else {
+                throw GeneratorError.incompatible("the zoo at \(zoo.folder.path) has no finished run \(index) of \(task), which the generator learned from")
+            }
+            return run
+        }
+    }
+
+    /// Per task, the zoo indices of the recorded runs this pool holds, in pool order.
+    func recordedRunIndices(tasks: [String]) -> [String: [Int]] {
+        var indices: [String: [Int]] = Dictionary(uniqueKeysWithValues: tasks.map { ($0, []) })
+        var seen = Set<Int>()
+        for run in runs where seen.insert(run.trajectory).inserted { indices[tasks[run.task], default: []].append(run.runIndex) }
+        return indices
     }
 
     /// The straight path from a run's initialisation to its final checkpoint as a run of its

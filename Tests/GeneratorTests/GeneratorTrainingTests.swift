@@ -127,6 +127,36 @@ final class GeneratorTrainingTests: XCTestCase {
         XCTAssertNil(actual.description.unloggedLosses)
     }
 
+    /// A generator records the runs it learns from: after the zoo grows, a resumed training reads
+    /// the same runs and the audit compares with the same networks, not with the runs added since.
+    func testAGrownZooChangesNeitherTheRunsAResumedTrainingReadsNorTheAuditsReference() throws {
+        let zoo = try makeGeneratorTestZoo()
+        let folder = temporaryGeneratorFolder()
+        var configuration = tiny
+        configuration.schedule.trainingSteps = 4
+        let trainer = try GeneratorTrainer(zoo: zoo, folder: folder, configuration: configuration, heldOutRunsPerTask: 1)
+        try trainer.train()
+        XCTAssertEqual(trainer.description.trainingRuns, ["cord": [0, 1, 2], "canal": [0, 1, 2]], "run 3 of each task is held out")
+
+        let grown = try Zoo.grow(zoo.folder, toRunsPerTask: 5)
+        _ = try ZooBuilder(zoo: grown, workers: 2).build()
+        XCTAssertEqual(try grown.runs(task: "cord", status: .done).count, 5)
+        let generator = try WeightGenerator(folder: folder)
+        XCTAssertEqual(try generator.description.learnedRunRecords(task: "cord", zoo: grown).map(\.runIndex), [0, 1, 2])
+        XCTAssertEqual(try LearnedNetworks.of(generator.description, task: "cord", zoo: grown).runs.count, 3)
+        let resumed = try GeneratorTrainer(zoo: grown, folder: folder, configuration: configuration, heldOutRunsPerTask: 1)
+        XCTAssertEqual(Set(resumed.pool.runs.map(\.runIndex)), [0, 1, 2])
+        XCTAssertEqual(resumed.pool.runs.count, trainer.pool.runs.count)
+
+        // A generator saved before runs were recorded selects them again, from the zoo as it is now.
+        var unrecorded = generator.description
+        unrecorded.trainingRuns = nil
+        XCTAssertEqual(try unrecorded.learnedRunRecords(task: "cord", zoo: grown).map(\.runIndex), [0, 1, 2, 4])
+        XCTAssertThrowsError(try RunPool.recordedRuns(zoo: grown, task: "cord", indices: [0, 7])) { error in
+            XCTAssertTrue("\(error)".contains("no finished run 7 of cord"), "\(error)")
+        }
+    }
+
     /// The weights file alone is a consistent state: a kill between it and `generator.json` leaves a
     /// stale description beside newer weights, and training resumes from the weights file's own.
     func testResumeReadsTheDescriptionSavedWithTheWeights() throws {
@@ -219,10 +249,15 @@ final class GeneratorTrainingTests: XCTestCase {
         let runs = try zoo.runs(task: "cord", status: .done)
         let finals = try runs.map { (run: $0.runIndex, dice: try XCTUnwrap(try zoo.checkpoints(run: $0.id!).last).validationDice) }
         let dice = Dictionary(uniqueKeysWithValues: finals.map { ($0.run, $0.dice) })
-        let selected = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: 2, selection: .bestValidation, metric: .validationDice)
+        func pool(_ selection: RunSelection) throws -> RunPool {
+            try RunPool(zoo: zoo, tasks: ["cord"], selected: [try RunPool.trainingRuns(zoo: zoo, task: "cord", runsPerTask: 2, selection: selection,
+                                                                                       metric: .validationDice, excluding: [])],
+                        metric: .validationDice)
+        }
+        let selected = try pool(.bestValidation)
         XCTAssertEqual(selected.runs.map { dice[$0.runIndex]! }, Array(finals.map(\.dice).sorted(by: >).prefix(2)),
                        "compared by value: runs of equal validation Dice may come in either order")
-        let first = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: 2, selection: .first, metric: .validationDice)
+        let first = try pool(.first)
         XCTAssertEqual(first.runs.map(\.runIndex), Array(runs.map(\.runIndex).prefix(2)))
     }
 
@@ -233,8 +268,9 @@ final class GeneratorTrainingTests: XCTestCase {
         let zoo = try makeGeneratorTestZoo()
         let (architecture, layout) = try zoo.architecture(try zoo.planArchitectureID())
         let permutation = try UNetPermutation(configuration: architecture, layout: layout)
-        let plain = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: nil, metric: .validationDice)
-        let aligned = try RunPool(zoo: zoo, tasks: ["cord"], runsPerTask: nil, metric: .validationDice, alignment: permutation)
+        let all = [try RunPool.trainingRuns(zoo: zoo, task: "cord", runsPerTask: nil, selection: .first, metric: .validationDice, excluding: [])]
+        let plain = try RunPool(zoo: zoo, tasks: ["cord"], selected: all, metric: .validationDice)
+        let aligned = try RunPool(zoo: zoo, tasks: ["cord"], selected: all, metric: .validationDice, alignment: permutation)
         let finals = try zoo.runs(task: "cord", status: .done).map { try zoo.parameters(of: $0).last! }
         let reference = finals.max { $0.record.validationDice < $1.record.validationDice }!.values
         func distance(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) }

@@ -15,8 +15,8 @@ enum TaskStudy {
         _ = try context.generate([context.unseenStarts[0]], startDice: [context.unseenStartDice[0]], prompts: [context.bestPrompt])
         let secondsPerGeneration = Date().timeIntervalSince(timer)
 
-        let heldOut = Set(context.generator.description.heldOutRuns)
-        let seenRuns = context.runs.filter { !heldOut.contains($0.record.runIndex) }.prefix(c.seeds)
+        let learned = Set(try context.generator.description.learnedRunRecords(task: task, zoo: context.zoo).map(\.runIndex))
+        let seenRuns = context.runs.filter { learned.contains($0.record.runIndex) }.prefix(c.seeds)
         let seenStarts = seenRuns.map { $0.checkpoints[0].values }
         let seenGenerated = try context.generate(Array(seenStarts), startDice: seenRuns.map { $0.checkpoints[0].record.validationDice },
                                                  prompts: seenStarts.map { _ in context.bestPrompt })

@@ -21,6 +21,9 @@ public struct LearnedOptimizerDescription: Codable, Sendable {
     public var zoo: String
     /// Run indices per task left out of distillation.
     public var heldOutRuns: [Int]
+    /// Per task, the zoo indices of the runs distilled, in order: a zoo grown later does not
+    /// change what the audit compares with. Nil in optimisers saved before it was recorded.
+    public var distilledRuns: [String: [Int]]?
     /// RMS of the distilled moves per unit learning rate in normalised units: the network's output is in these units.
     public var moveScale: Float
     /// The learning rate a call moves at, chosen after training on validation cases.

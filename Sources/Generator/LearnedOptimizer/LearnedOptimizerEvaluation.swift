@@ -21,8 +21,10 @@ extension LearnedOptimizer {
             // The prompt and the reference checkpoint are chosen by validation Dice; the test cases only report.
             let bestCheckpoint = try bestCheckpointByValidation(of: runs, in: zoo)
             let prompt = bestCheckpoint?.validationDice ?? 0, bestTest = bestCheckpoint?.testDice ?? 0
-            let training = try LearnedOptimizerTrainer.distilledRuns(zoo: zoo, task: task, configuration: description.configuration,
-                                                                     heldOut: description.heldOutRuns)
+            // The runs it was distilled from, however the zoo has grown since (re-selected for an optimiser saved without them).
+            let training = try description.distilledRuns?[task].map { try RunPool.recordedRuns(zoo: zoo, task: task, indices: $0) }
+                ?? LearnedOptimizerTrainer.distilledRuns(zoo: zoo, task: task, configuration: description.configuration,
+                                                         heldOut: description.heldOutRuns)
             let unseenStarts = try unseenInitialisationSeeds(count: seeds, avoiding: runs).map {
                 try layout.flatten(try PlainConvUNet(description.architecture, seed: $0))
             }

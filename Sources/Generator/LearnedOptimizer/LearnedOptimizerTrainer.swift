@@ -90,9 +90,10 @@ public final class LearnedOptimizerTrainer {
         let assembly = try zoo.assembly(architectureID)
         let heldOut = Array((0..<zoo.plan.runsPerTask).suffix(heldOutRunsPerTask))
         var pairs: [(task: Int, next: CheckpointStep, previous: CheckpointStep?)] = [], all: [[Float]] = [], learningRates: [Double] = []
-        var recipes: [RunHyperparameters] = []
+        var recipes: [RunHyperparameters] = [], distilled: [String: [Int]] = [:]
         for (taskIndex, task) in tasks.enumerated() {
             let runs = try Self.distilledRuns(zoo: zoo, task: task, configuration: configuration, heldOut: heldOut)
+            distilled[task] = runs.map(\.runIndex)
             guard let first = runs.first else { throw GeneratorError.incompatible("the zoo at \(zoo.folder.path) has no \(configuration.optimizer) runs of \(task) to learn from") }
             let best = try bestCheckpointByValidation(of: runs, in: zoo)
             recipes.append((runs.first { $0.id == best?.runId } ?? first).hyperparameters)
@@ -142,7 +143,7 @@ public final class LearnedOptimizerTrainer {
         description = LearnedOptimizerDescription(
             configuration: configuration, architecture: architecture, partial: zoo.plan.partial, patchSize: zoo.plan.patchSize,
             spacing: evaluators[0].medianSpacing, normalizer: normalizer, tasks: tasks,
-            zoo: zoo.folder.standardizedFileURL.path, heldOutRuns: heldOut, moveScale: moveScale, learningRate: medianLearningRate, examples: measured.count,
+            zoo: zoo.folder.standardizedFileURL.path, heldOutRuns: heldOut, distilledRuns: distilled, moveScale: moveScale, learningRate: medianLearningRate, examples: measured.count,
             step: 0, lossHistory: [], seconds: 0)
     }
 

@@ -86,6 +86,37 @@ final class NIfTITests: XCTestCase {
         XCTAssertEqual(try volume.makeTensor().shape.dims, [52, 55, 60])
     }
 
+    /// A slab keeps its voxels and their world positions, as nibabel's `img.slicer[:, :, 3:6]`
+    /// of the same file (its affine, qform and voxel sum below), through a write and a read.
+    func testASlabOfSlicesKeepsItsVoxelsWorldPositionsLikeNibabel() throws {
+        let volume = try NIfTIReader.read(try SharedFixtures.url("data/sct_testing_data/t2s/t2s.nii.gz"))
+        let slab = try NIfTIReader.read(bytes: try NIfTIWriter.encode(try volume.slices(3...5)))
+        XCTAssertEqual(slab.dims, [49, 54, 3])
+        let nibabelAffine = [-0.4999968707561493, -8.495162262533995e-08, 0.026536772027611732, 9.50421187095344,
+                             -3.100670437561348e-05, 0.49992361664772034, -0.13108888268470764, -13.613955467939377,
+                             0.0017688466468825936, 0.00873931497335434, 7.498806476593018, 25.07664155960083]
+        let nibabelQform = [-0.49999687021045447, -8.495130312095213e-08, 0.02653677190291116, 9.50421142578125,
+                            -3.100670429013995e-05, 0.4999236185322864, -0.13108888918550865, -13.6139554977417,
+                            0.001768846611280117, 0.008739315395255902, 7.498806384869211, 25.076641082763672]
+        // Millimetres, against a field of view of tens of millimetres; the header stores float32.
+        for (actual, wanted) in zip(Array(slab.affine.rows.prefix(3).joined()), nibabelAffine) { XCTAssertEqual(actual, wanted, accuracy: 1e-5) }
+        for (actual, wanted) in zip(Array(slab.header.qformAffine.rows.prefix(3).joined()), nibabelQform) { XCTAssertEqual(actual, wanted, accuracy: 1e-5) }
+        XCTAssertEqual(slab.values.reduce(0.0) { $0 + Double($1) }, 2_359_607.8603458405, accuracy: 2_359_607.86 * 1e-9)
+        let plane = 49 * 54
+        XCTAssertEqual(slab.values, Array(volume.values[(3 * plane)..<(6 * plane)]))
+        for (i, j, k) in [(0, 0, 0), (48, 53, 2), (20, 7, 1)] {
+            let inSlab = slab.affine.rows.prefix(3).map { $0[0] * Double(i) + $0[1] * Double(j) + $0[2] * Double(k) + $0[3] }
+            let inVolume = volume.affine.rows.prefix(3).map { $0[0] * Double(i) + $0[1] * Double(j) + $0[2] * Double(k + 3) + $0[3] }
+            for (a, b) in zip(inSlab, inVolume) { XCTAssertEqual(a, b, accuracy: 1e-4, "voxel (\(i), \(j), \(k))") }
+        }
+        XCTAssertThrowsError(try volume.slices(7...9)) { error in
+            XCTAssertTrue("\(error)".contains("slices 7-9 lie outside the 9 slices"), "\(error)")
+        }
+        XCTAssertThrowsError(try volume.slices(-1...2))
+        let flat = try NIfTIVolume(dims: [4, 5], affine: .identity, values: [Float](repeating: 0, count: 20))
+        XCTAssertThrowsError(try flat.slices(0...0)) { error in XCTAssertTrue("\(error)".contains("three spatial axes"), "\(error)") }
+    }
+
     func testRoundTripsFloatAndMaskVolumesExactly() throws {
         let folder = try temporaryFolder()
         let image = try NIfTIReader.read(try SharedFixtures.url("data/sct_testing_data/t2s/t2s.nii.gz"))

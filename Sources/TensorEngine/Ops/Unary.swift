@@ -39,9 +39,19 @@ extension Tensor {
     /// max(x, 0).
     public func relu() -> Tensor { unary(op: "relu", { max($0, 0) }, derivative: { x, _ in x > 0 ? 1 : 0 }) }
 
-    /// x for x > 0, slope·x otherwise (nnU-Net uses slope 0.01).
+    /// x for x > 0, slope·x otherwise (nnU-Net uses slope 0.01). Written out rather than
+    /// through `unary`: it follows every convolution of a U-Net, and a select per element in
+    /// the backward pass vectorises where a call to a derivative closure does not.
     public func leakyReLU(slope: Float = 0.01) -> Tensor {
-        unary(op: "leaky_relu", { $0 > 0 ? $0 : $0 * slope }, derivative: { x, _ in x > 0 ? 1 : slope })
+        let result = Storage(uninitializedCount: count)
+        let x = pointer, y = result.pointer
+        parallelFor(count, grain: 1 << 15) { r in for i in r { y[i] = x[i] > 0 ? x[i] : x[i] * slope } }
+        return Tensor.record(result, shape, op: "leaky_relu", inputs: [self]) { grad in
+            let gx = Tensor.uninitialized(grad.shape)
+            let g = grad.pointer, dx = gx.pointer
+            parallelFor(grad.count, grain: 1 << 15) { r in for i in r { dx[i] = x[i] > 0 ? g[i] : g[i] * slope } }
+            return [gx]
+        }
     }
 
     /// GELU in its exact form, x·Φ(x) with Φ through erf (PyTorch's approximate="none").

@@ -28,9 +28,11 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .systemLibrary(name: "SystemZlib", path: "Sources/SystemZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Direct convolution kernels in C, compiled per instruction-set level and chosen at run time.
+        .target(name: "ConvolutionKernels", exclude: ["ShiftedCorrelation.inc"]),
         .target(
             name: "TensorEngine",
-            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))]
+            dependencies: ["ConvolutionKernels", .target(name: "CBLAS", condition: .when(platforms: [.linux]))]
         ),
         .target(name: "NeuralNetwork", dependencies: ["TensorEngine"]),
         .target(

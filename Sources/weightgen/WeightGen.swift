@@ -15,5 +15,5 @@ struct WeightGenCommand: AsyncParsableCommand {
 /// The release version and the BLAS kernel in use, printed by `weightgen --version`.
 enum WeightGenVersion {
     static let current = "0.1.0"
-    static var description: String { "\(current)\nBLAS: \(BLASLibrary.summary)" }
+    static var description: String { "\(current)\nBLAS: \(BLASLibrary.summary)\nconvolution kernels: \(ConvolutionKernelLevel.current)" }
 }

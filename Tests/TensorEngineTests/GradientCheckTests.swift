@@ -17,8 +17,10 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
-    /// Stride-1 "same" layers take the contiguous-stretch im2col/col2im; these cover its edges:
-    /// a 5-wide kernel (two wrapped positions per row), an unpadded y axis, a strided depth.
+    /// Row-length-preserving layers take the contiguous-stretch im2col/col2im; these cover its
+    /// edges: a 5-wide kernel (two wrapped positions per row), an unpadded y axis, a strided depth,
+    /// and, with more output channels than the direct kernels take (`ShiftedConvolutionTests`),
+    /// images smaller than the kernel.
     func testRowLengthPreservingConvolutions() throws {
         try assertGradientsMatchFiniteDifferences([random([2, 2, 5, 4], 20), random([2, 2, 3, 5], 21), random([2], 22)], "conv2d 3×5 same") {
             try $0[0].convolution(weight: $0[1], bias: $0[2], stride: [1, 1], padding: [0, 2])
@@ -31,6 +33,12 @@ final class GradientCheckTests: XCTestCase {
         }
         // Padding wider than the image: some kernel rows see no input at all.
         try assertGradientsMatchFiniteDifferences([random([1, 1, 1, 2], 28), random([1, 1, 5, 5], 29)], "conv2d padding beyond the image") {
+            try $0[0].convolution(weight: $0[1], stride: [1, 1], padding: [2, 2])
+        }
+        try assertGradientsMatchFiniteDifferences([random([1, 1, 2, 1], 30), random([17, 1, 3, 3], 31)], "im2col: smaller than kernel") {
+            try $0[0].convolution(weight: $0[1], stride: [1, 1], padding: [1, 1])
+        }
+        try assertGradientsMatchFiniteDifferences([random([1, 1, 1, 2], 32), random([17, 1, 5, 5], 33)], "im2col: padding beyond the image") {
             try $0[0].convolution(weight: $0[1], stride: [1, 1], padding: [2, 2])
         }
     }

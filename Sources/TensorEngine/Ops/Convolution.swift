@@ -1,6 +1,8 @@
 /// Convolution (2D and 3D, stride, zero padding, optional bias) as im2col + BLAS, one image
 /// at a time: each image's column matrix stays in cache, and its GEMM writes straight into
 /// the NCHW output, so no batch-sized column buffer or layout transposes are needed.
+/// Stride-1 "same" convolutions with few channels take the direct kernels instead
+/// (`ShiftedLayout`), where the column matrix would cost more than the arithmetic.
 extension Tensor {
     /// Cross-correlation as PyTorch's `conv2d`/`conv3d`: input [N, C, (D,) H, W], weight
     /// [C_out, C, (kD,) kH, kW], bias [C_out].
@@ -11,24 +13,39 @@ extension Tensor {
         }
         let result = Storage(uninitializedCount: g.outputShape.count)
         let x = pointer, w = weight.pointer, y = result.pointer, b = bias?.pointer
-        forEachImageChunk(g) { _, images, col, gemm in
-            for n in images {
-                im2col(x + n * g.inChannels * g.inputPlane, col, g)
-                let out = y + n * g.outChannels * g.outputPlane
-                if let b {
-                    for c in 0..<g.outChannels { (out + c * g.outputPlane).update(repeating: b[c], count: g.outputPlane) }
-                }
-                gemm(false, false, g.outChannels, g.outputPlane, g.patchSize,
-                     w, g.patchSize, col, g.outputPlane, b == nil ? 0 : 1, out, g.outputPlane)
-            }
+        let direct = ShiftedLayout.applies(to: g)
+        if direct {
+            shiftedConvolutionForward(g, weight: w, bias: b, into: y)
+        } else {
+            im2colConvolutionForward(g, x: x, weight: w, bias: b, into: y)
         }
         let inputs = [self, weight] + (bias.map { [$0] } ?? [])
         return Tensor.record(result, g.outputShape, op: "convolution", inputs: inputs) { grad in
             let gx = self.requiresGrad ? Tensor.uninitialized(self.shape) : nil
             let gw = weight.requiresGrad ? Tensor.zeros(weight.shape) : nil
-            convolutionBackward(g, x: x, weight: w, grad: grad.pointer, gx: gx?.pointer, gw: gw?.pointer)
+            if direct {
+                shiftedConvolutionBackward(g, x: x, weight: w, grad: grad.pointer, gx: gx?.pointer, gw: gw?.pointer)
+            } else {
+                convolutionBackward(g, x: x, weight: w, grad: grad.pointer, gx: gx?.pointer, gw: gw?.pointer)
+            }
             let gb = bias.flatMap { $0.requiresGrad ? channelSums(grad, channels: g.outChannels) : nil }
             return [gx, gw, gb]
+        }
+    }
+}
+
+/// Forward pass as im2col + GEMM, one image at a time, into `y` [N, C_out, spatial].
+func im2colConvolutionForward(_ g: ConvolutionGeometry, x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
+                                      bias b: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
+    forEachImageChunk(g) { _, images, col, gemm in
+        for n in images {
+            im2col(x + n * g.inChannels * g.inputPlane, col, g)
+            let out = y + n * g.outChannels * g.outputPlane
+            if let b {
+                for c in 0..<g.outChannels { (out + c * g.outputPlane).update(repeating: b[c], count: g.outputPlane) }
+            }
+            gemm(false, false, g.outChannels, g.outputPlane, g.patchSize,
+                 w, g.patchSize, col, g.outputPlane, b == nil ? 0 : 1, out, g.outputPlane)
         }
     }
 }
@@ -70,7 +87,7 @@ private func imageChunks(_ g: ConvolutionGeometry) -> Int {
 /// overwritten. Each worker accumulates the transposed weight gradient of its images;
 /// the partials are summed in worker order, so the result is deterministic for a given
 /// thread count.
-private func convolutionBackward(_ g: ConvolutionGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+func convolutionBackward(_ g: ConvolutionGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                  grad: UnsafePointer<Float>, gx: UnsafeMutablePointer<Float>?,
                                  gw: UnsafeMutablePointer<Float>?) {
     let chunks = imageChunks(g)

@@ -43,11 +43,23 @@ extension Tensor {
                 let inv = Float(1 / (squares / Double(groupSize) + Double(eps)).squareRoot())
                 istd[group] = inv
                 let p = parameterIndex(group), m = Float(mean)
+                // Pointers offset once, outside the loops: an index sum inside would be overflow-checked
+                // per element, which keeps the loop from vectorising.
+                let xs = x + base, hs = xhat + base, ys = y + base
+                if parameterStride == 0 {
+                    let scale = w[p], shift = b[p]
+                    for i in 0..<groupSize {
+                        let h = (xs[i] - m) * inv
+                        hs[i] = h
+                        ys[i] = h * scale + shift
+                    }
+                    continue
+                }
+                let ws = w + p, bs = b + p
                 for i in 0..<groupSize {
-                    let h = (x[base + i] - m) * inv
-                    xhat[base + i] = h
-                    let j = p + i * parameterStride
-                    y[base + i] = h * w[j] + b[j]
+                    let h = (xs[i] - m) * inv
+                    hs[i] = h
+                    ys[i] = h * ws[i] + bs[i]
                 }
             }
         }
@@ -84,9 +96,8 @@ extension Tensor {
                                     let scale = w[p]
                                     let meanDy = scale * Float(sg[group] / Double(groupSize))
                                     let meanDyXhat = scale * Float(sgx[group] / Double(groupSize))
-                                    for i in 0..<groupSize {
-                                        dx[base + i] = inv * (g[base + i] * scale - meanDy - xhat[base + i] * meanDyXhat)
-                                    }
+                                    let gs = g + base, hs = xhat + base, dxs = dx + base
+                                    for i in 0..<groupSize { dxs[i] = inv * (gs[i] * scale - meanDy - hs[i] * meanDyXhat) }
                                     continue
                                 }
                                 var sumDy = 0.0, sumDyXhat = 0.0

@@ -14,17 +14,55 @@ struct AxisView {
 
 /// Numerically stable softmax of `x` along the view's axis into `y`.
 func softmaxKernel(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ v: AxisView) {
-    parallelFor(v.outer * v.inner, grain: max(1, 4096 / max(v.extent, 1))) { range in
-        for position in range {
-            let base = v.base(position / v.inner, position % v.inner)
+    if v.inner > 1 { return softmaxAcrossPlanes(x, y, v) }
+    parallelFor(v.outer, grain: max(1, 4096 / max(v.extent, 1))) { range in
+        for row in range {
+            let xs = x + row * v.extent, ys = y + row * v.extent
             var peak = -Float.infinity
-            for c in 0..<v.extent { peak = max(peak, x[base + c * v.inner]) }
+            for c in 0..<v.extent { peak = max(peak, xs[c]) }
             // Exponentials in a loop of their own, which vectorises; the sum would keep it scalar.
-            for c in 0..<v.extent { y[base + c * v.inner] = vectorExp(x[base + c * v.inner] - peak) }
+            for c in 0..<v.extent { ys[c] = vectorExp(xs[c] - peak) }
             var total: Float = 0
-            for c in 0..<v.extent { total += y[base + c * v.inner] }
+            for c in 0..<v.extent { total += ys[c] }
             let scale = 1 / total
-            for c in 0..<v.extent { y[base + c * v.inner] *= scale }
+            for c in 0..<v.extent { ys[c] *= scale }
+        }
+    }
+}
+
+/// Positions handled together when the classes are planes apart (softmax over channels).
+private let planeBlock = 256
+
+/// Softmax over an axis whose entries are `inner` apart: the same arithmetic per position as
+/// along a contiguous axis, in loops that run along the planes over a block of positions,
+/// so they vectorise where one position at a time would stride across planes.
+private func softmaxAcrossPlanes(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ v: AxisView) {
+    let blocks = (v.inner + planeBlock - 1) / planeBlock
+    parallelFor(v.outer * blocks, grain: max(1, 16 / max(v.extent, 1))) { range in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * planeBlock) { scratch in
+            let peak = scratch.baseAddress!, total = peak + planeBlock
+            for job in range {
+                let first = (job % blocks) * planeBlock, count = min(planeBlock, v.inner - first)
+                let base = v.base(job / blocks, first)
+                for i in 0..<count { peak[i] = -Float.infinity; total[i] = 0 }
+                for c in 0..<v.extent {
+                    let xs = x + base + c * v.inner
+                    for i in 0..<count { peak[i] = max(peak[i], xs[i]) }
+                }
+                for c in 0..<v.extent {
+                    let xs = x + base + c * v.inner, ys = y + base + c * v.inner
+                    for i in 0..<count { ys[i] = vectorExp(xs[i] - peak[i]) }
+                }
+                for c in 0..<v.extent {
+                    let ys = y + base + c * v.inner
+                    for i in 0..<count { total[i] += ys[i] }
+                }
+                for i in 0..<count { total[i] = 1 / total[i] }
+                for c in 0..<v.extent {
+                    let ys = y + base + c * v.inner
+                    for i in 0..<count { ys[i] *= total[i] }
+                }
+            }
         }
     }
 }

@@ -13,6 +13,15 @@ final class LearnedOptimizerTests: XCTestCase {
     static let quick = LearnedOptimizerConfiguration(width: 16, depth: 2, horizon: 2, trainingSteps: 200, batchSize: 512,
                                                      learningRate: 3e-3, maximumCalls: 3)
 
+    /// An optimiser trained for 20 steps on `zoo`: enough for tests of how it moves a network.
+    private func brieflyTrained(_ zoo: Zoo, folder: URL? = nil, schedule: CallSchedule? = nil) throws -> LearnedOptimizer {
+        var configuration = Self.quick
+        configuration.trainingSteps = 20
+        if let schedule { configuration.schedule = schedule }
+        return try LearnedOptimizerTrainer(zoo: zoo, folder: folder ?? temporaryGeneratorFolder(), configuration: configuration,
+                                           heldOutRunsPerTask: 1).train()
+    }
+
     func testItLearnsTheZoosMovesAndLoadsAsSaved() throws {
         let zoo = try makeGeneratorTestZoo()
         let folder = temporaryGeneratorFolder()
@@ -23,21 +32,24 @@ final class LearnedOptimizerTests: XCTestCase {
         XCTAssertGreaterThan(trained.description.examples, 0)
         // Predicting no move scores 1; the moves of a run follow its gradient, so the network must do better.
         XCTAssertLessThan(losses.last!, 0.9, "relative loss \(losses)")
-        XCTAssertTrue(trained.description.learningRate > 0)
+        // One rate per task, each from the grid of multiples of the distilled runs' median.
+        XCTAssertEqual(trained.description.learningRates.count, 2)
+        let grid = LearnedOptimizerTrainer.learningRateMultiples.map { $0 * trainer.medianLearningRate }
+        XCTAssertTrue(trained.description.learningRates.allSatisfy { grid.contains($0) }, "\(trained.description.learningRates)")
         // Memory: a checkpoint a horizon or more into its run reads the move that led there; the first reads none.
         XCTAssertTrue(trainer.examples.contains { $0.previousMove.contains { $0 != 0 } }, "later checkpoints read their previous move")
         XCTAssertTrue(trainer.examples.contains { $0.previousMove.allSatisfy { $0 == 0 } }, "a run's first checkpoint reads no previous move")
 
         let loaded = try LearnedOptimizer(folder: folder)
-        XCTAssertEqual(loaded.description.learningRate, trained.description.learningRate)
+        XCTAssertEqual(loaded.description.learningRates, trained.description.learningRates)
         XCTAssertEqual(loaded.description.normalizer, trained.description.normalizer)
         let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
         let start = try loaded.assembly.layout.flatten(try PlainConvUNet(loaded.description.architecture, seed: 5))
-        let first = try trained.update(start, evaluator: evaluator)
-        XCTAssertEqual(try loaded.update(start, evaluator: evaluator).values, first.values,
+        let first = try trained.update(start, task: 0, evaluator: evaluator)
+        XCTAssertEqual(try loaded.update(start, task: 0, evaluator: evaluator).values, first.values,
                        "the loaded optimiser moves a network exactly as the trained one")
-        XCTAssertEqual(try loaded.update(first.values, evaluator: evaluator, call: 1, previousMove: first.move).values,
-                       try trained.update(first.values, evaluator: evaluator, call: 1, previousMove: first.move).values,
+        XCTAssertEqual(try loaded.update(first.values, task: 0, evaluator: evaluator, call: 1, previousMove: first.move).values,
+                       try trained.update(first.values, task: 0, evaluator: evaluator, call: 1, previousMove: first.move).values,
                        "and reads its previous move exactly as the trained one")
     }
 
@@ -53,13 +65,45 @@ final class LearnedOptimizerTests: XCTestCase {
         }
     }
 
+    /// Each task moves at its own rate: the same network and gradient moved for a task whose rate
+    /// is twice another's moves twice as far.
+    func testEachTaskMovesAtItsOwnLearningRate() throws {
+        let zoo = try makeGeneratorTestZoo()
+        let optimizer = try brieflyTrained(zoo)
+        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
+        let values = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 8))
+        let gradient = try optimizer.gradient(values, evaluator: evaluator, call: 0)
+        optimizer.description.learningRates = [1e-3, 2e-3]
+        let moves = try (0..<2).map { task in
+            zip(try optimizer.step(values, gradient: gradient, task: task, call: 0, previousMove: nil).values, values).map { $0 - $1 }
+        }
+        XCTAssertGreaterThan(maximumMagnitude(try Tensor(shape: [values.count], values: moves[0])), 0, "the optimiser moves the network")
+        let doubled = try Tensor(shape: [values.count], values: moves[0].map { 2 * $0 })
+        let rounding = 4 * Float.ulpOfOne * values.map(abs).max()!
+        assertClose(try Tensor(shape: [values.count], values: moves[1]), doubled, rtol: 0,
+                    atol: 1e-3 * maximumMagnitude(doubled) + rounding, "task 1 at twice task 0's rate")
+    }
+
+    /// An optimiser saved with one learning rate for all tasks (format 1) loads with that rate for each task.
+    func testAnOptimiserSavedWithOneRateLoadsWithItForEveryTask() throws {
+        let folder = temporaryGeneratorFolder()
+        let trained = try brieflyTrained(try makeGeneratorTestZoo(), folder: folder)
+        let url = folder.appendingPathComponent(LearnedOptimizerStore.descriptionFile)
+        var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: try Data(contentsOf: url)) as? [String: Any])
+        object["formatVersion"] = 1
+        object["learningRates"] = nil
+        object["learningRate"] = 0.0125
+        try JSONSerialization.data(withJSONObject: object).write(to: url)
+        let loaded = try LearnedOptimizer(folder: folder)
+        XCTAssertEqual(loaded.description.learningRates, [0.0125, 0.0125])
+        XCTAssertEqual(loaded.description.tasks, trained.description.tasks)
+        XCTAssertEqual(loaded.description.formatVersion, 2)
+    }
+
     /// Reordering a network's hidden channels (and the previous move with them) reorders the optimiser's moves the same way.
     func testTheUpdateIsPermutationEquivariant() throws {
         let zoo = try makeGeneratorTestZoo()
-        var configuration = Self.quick
-        configuration.trainingSteps = 20
-        let optimizer = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration,
-                                                    heldOutRunsPerTask: 1).train()
+        let optimizer = try brieflyTrained(zoo)
         let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
         let layout = optimizer.assembly.layout
         let permutation = try UNetPermutation(configuration: optimizer.description.architecture, layout: layout)
@@ -69,8 +113,8 @@ final class LearnedOptimizerTests: XCTestCase {
         let permuted = permutation.apply(order, to: values)
         XCTAssertNotEqual(permuted, values)
         let previousMove = (0..<values.count).map { _ in Float.random(in: -1...1, using: &rng) }
-        let move = zip(try optimizer.update(values, evaluator: evaluator, previousMove: previousMove).values, values).map { $0 - $1 }
-        let movePermuted = zip(try optimizer.update(permuted, evaluator: evaluator,
+        let move = zip(try optimizer.update(values, task: 0, evaluator: evaluator, previousMove: previousMove).values, values).map { $0 - $1 }
+        let movePermuted = zip(try optimizer.update(permuted, task: 0, evaluator: evaluator,
                                                     previousMove: permutation.apply(order, to: previousMove)).values, permuted).map { $0 - $1 }
         XCTAssertGreaterThan(maximumMagnitude(try Tensor(shape: [move.count], values: move)), 0, "the optimiser moves the network")
         assertClose(try Tensor(shape: [move.count], values: movePermuted), try Tensor(shape: [move.count], values: permutation.apply(order, to: move)),
@@ -103,17 +147,13 @@ final class LearnedOptimizerTests: XCTestCase {
         XCTAssertEqual(CallSchedule.poly.fraction(call: 10, of: 10), 0)
         XCTAssertEqual(CallSchedule.constant.fraction(call: 9, of: 10), 1)
         let zoo = try makeGeneratorTestZoo()
-        var configuration = Self.quick
-        configuration.trainingSteps = 20
-        configuration.schedule = .constant
-        let optimizer = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration,
-                                                    heldOutRunsPerTask: 1).train()
+        let optimizer = try brieflyTrained(zoo, schedule: .constant)
         let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
         let values = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 7))
         let call = 2, calls = optimizer.description.configuration.maximumCalls
-        let constant = zip(try optimizer.update(values, evaluator: evaluator, call: call).values, values).map { $0 - $1 }
+        let constant = zip(try optimizer.update(values, task: 0, evaluator: evaluator, call: call).values, values).map { $0 - $1 }
         optimizer.description.configuration.schedule = .poly
-        let decayed = zip(try optimizer.update(values, evaluator: evaluator, call: call).values, values).map { $0 - $1 }
+        let decayed = zip(try optimizer.update(values, task: 0, evaluator: evaluator, call: call).values, values).map { $0 - $1 }
         XCTAssertGreaterThan(maximumMagnitude(try Tensor(shape: [constant.count], values: constant)), 0, "the optimiser moves the network")
         let fraction = CallSchedule.poly.fraction(call: call, of: calls)
         let expected = try Tensor(shape: [constant.count], values: constant.map { $0 * fraction })

@@ -8,7 +8,8 @@ import Zoo
 /// reads them in, the zoo runs it was distilled from and how far its training got. Stored as
 /// `optimizer.json` beside `optimizer.safetensors`.
 public struct LearnedOptimizerDescription: Codable, Sendable {
-    public var formatVersion = 1
+    /// 2: one learning rate per task (`learningRates`); version 1 files had one for all tasks and are read as such.
+    public var formatVersion = 2
     public var configuration: LearnedOptimizerConfiguration
     public var architecture: PlainConvUNetConfiguration
     /// For a partial zoo: the base and the subset the optimiser updates. Nil for whole networks.
@@ -26,8 +27,9 @@ public struct LearnedOptimizerDescription: Codable, Sendable {
     public var distilledRuns: [String: [Int]]?
     /// RMS of the distilled moves per unit learning rate in normalised units: the network's output is in these units.
     public var moveScale: Float
-    /// The learning rate a call moves at, chosen after training on validation cases.
-    public var learningRate: Float
+    /// The learning rate a call moves at, per task in `tasks` order, each chosen after training
+    /// on that task's validation cases.
+    public var learningRates: [Float]
     /// Distillation examples (checkpoint pairs) and training steps completed.
     public var examples: Int
     public var step: Int
@@ -89,12 +91,14 @@ public final class LearnedOptimizer {
         return index
     }
 
-    /// One call: the gradient on call `call`'s group of `evaluator`'s training cases, then every
-    /// parameter of `values` moved by the network's prediction. Returns the moved parameters and
-    /// the prediction (the rule's output units), which the next call reads as `previousMove`
-    /// (nil: none, as at a generation's first call).
-    public func update(_ values: [Float], evaluator: TaskEvaluator, call: Int = 0, previousMove: [Float]? = nil) throws -> (values: [Float], move: [Float]) {
-        try step(values, gradient: try gradient(values, evaluator: evaluator, call: call), call: call, previousMove: previousMove)
+    /// One call for task `task` (an index into `tasks`): the gradient on call `call`'s group of
+    /// `evaluator`'s training cases, then every parameter of `values` moved by the network's
+    /// prediction at the task's learning rate. Returns the moved parameters and the prediction
+    /// (the rule's output units), which the next call reads as `previousMove` (nil: none, as at a
+    /// generation's first call).
+    public func update(_ values: [Float], task: Int, evaluator: TaskEvaluator, call: Int = 0,
+                       previousMove: [Float]? = nil) throws -> (values: [Float], move: [Float]) {
+        try step(values, gradient: try gradient(values, evaluator: evaluator, call: call), task: task, call: call, previousMove: previousMove)
     }
 
     /// The training-loss gradient call `call` reads: on group `call` of the task's training cases (cycling).
@@ -105,12 +109,12 @@ public final class LearnedOptimizer {
     }
 
     /// The move of call `call` from `values` with `gradient` already measured there (see `update`).
-    func step(_ values: [Float], gradient: [Float], call: Int, previousMove: [Float]?) throws -> (values: [Float], move: [Float]) {
+    func step(_ values: [Float], gradient: [Float], task: Int, call: Int, previousMove: [Float]?) throws -> (values: [Float], move: [Float]) {
         let moves = try predictedMoves(values: values, gradient: gradient, previousMove: previousMove ?? [Float](repeating: 0, count: values.count))
         let tensorOf = features.tensorOfParameter
         let deviations = description.normalizer.deviations
         let configuration = description.configuration
-        let rate = description.learningRate * configuration.schedule.fraction(call: call, of: configuration.maximumCalls)
+        let rate = description.learningRates[task] * configuration.schedule.fraction(call: call, of: configuration.maximumCalls)
         let moved = values.indices.map { values[$0] + moves[$0] * description.moveScale * rate * deviations[tensorOf[$0]] }
         return (moved, moves)
     }
@@ -130,14 +134,15 @@ public final class LearnedOptimizer {
         return try withNoGrad { try network(try Tensor(shape: [values.count, width], values: rows)).scalars }
     }
 
-    /// Calls from `start` until the validation Dice reaches `target` or `calls` (the
-    /// configuration's maximum by default) are spent; every network on the way is kept.
-    public func trajectory(from start: [Float], evaluator: TaskEvaluator, stopAt target: Double, calls: Int? = nil) throws -> UpdateTrajectory {
+    /// Calls for task `task` from `start` until the validation Dice reaches `target` or `calls`
+    /// (the configuration's maximum by default) are spent; every network on the way is kept.
+    public func trajectory(from start: [Float], task: Int, evaluator: TaskEvaluator, stopAt target: Double,
+                           calls: Int? = nil) throws -> UpdateTrajectory {
         let began = Date()
         var values = start, move: [Float]?
         var trajectory = UpdateTrajectory(networks: [start], validationDice: [try validationDice(start, evaluator)], seconds: [0])
         for call in 0..<(calls ?? description.configuration.maximumCalls) where trajectory.validationDice.last! < target {
-            (values, move) = try update(values, evaluator: evaluator, call: call, previousMove: move)
+            (values, move) = try update(values, task: task, evaluator: evaluator, call: call, previousMove: move)
             trajectory.networks.append(values)
             trajectory.validationDice.append(try validationDice(values, evaluator))
             trajectory.seconds.append(Date().timeIntervalSince(began))
@@ -173,10 +178,21 @@ enum LearnedOptimizerStore {
             throw GeneratorError.corrupt(path: url.path, reason: "no learned optimiser description (is this a learned optimiser folder?)")
         }
         do {
-            return try JSONDecoder().decode(LearnedOptimizerDescription.self, from: data)
+            return try JSONDecoder().decode(LearnedOptimizerDescription.self, from: try migrated(data))
         } catch {
             throw GeneratorError.corrupt(path: url.path, reason: "unreadable learned optimiser description: \(error)")
         }
+    }
+
+    /// A version 1 description (one `learningRate` for every task) as version 2: that rate for each task.
+    static func migrated(_ data: Data) throws -> Data {
+        guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              (object["formatVersion"] as? Int ?? 1) < 2, let rate = object["learningRate"] as? Double,
+              let tasks = object["tasks"] as? [Any] else { return data }
+        object["learningRates"] = [Double](repeating: rate, count: tasks.count)
+        object["learningRate"] = nil
+        object["formatVersion"] = 2
+        return try JSONSerialization.data(withJSONObject: object)
     }
 
     static func readTensors(_ folder: URL) throws -> [String: Tensor] {

@@ -15,7 +15,7 @@ extension LearnedOptimizer {
         let began = Date()
         let layout = assembly.layout
         var results: [TaskGenerationResult] = []
-        for task in description.tasks {
+        for (taskIndex, task) in description.tasks.enumerated() {
             let evaluator = try TaskEvaluator(zoo: zoo, task: task)
             let runs = try zoo.runs(task: task, status: .done).filter { $0.source.hasTrajectory }
             // The prompt and the reference checkpoint are chosen by validation Dice; the test cases only report.
@@ -32,7 +32,7 @@ extension LearnedOptimizer {
             let seenStarts = seenRuns.map { $0[0].values }
             progress("\(task): \(unseenStarts.count + seenStarts.count) generations, prompt \(String(format: "%.4f", prompt))")
             let starts = unseenStarts + seenStarts
-            let trajectories = try parallelMap(starts.count) { try trajectory(from: starts[$0], evaluator: evaluator, stopAt: prompt) }
+            let trajectories = try parallelMap(starts.count) { try trajectory(from: starts[$0], task: taskIndex, evaluator: evaluator, stopAt: prompt) }
             let generated = trajectories.map { $0.networks[$0.answer(prompt: prompt)] }
             let dice = try parallelMap(generated.count) { try evaluator.testDice(try assembly.network(generated[$0])) }
             let unseen = Array(dice.prefix(unseenStarts.count)), seen = Array(dice.dropFirst(unseenStarts.count))

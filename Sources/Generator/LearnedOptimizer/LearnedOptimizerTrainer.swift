@@ -143,7 +143,8 @@ public final class LearnedOptimizerTrainer {
         description = LearnedOptimizerDescription(
             configuration: configuration, architecture: architecture, partial: zoo.plan.partial, patchSize: zoo.plan.patchSize,
             spacing: evaluators[0].medianSpacing, normalizer: normalizer, tasks: tasks,
-            zoo: zoo.folder.standardizedFileURL.path, heldOutRuns: heldOut, distilledRuns: distilled, moveScale: moveScale, learningRate: medianLearningRate, examples: measured.count,
+            zoo: zoo.folder.standardizedFileURL.path, heldOutRuns: heldOut, distilledRuns: distilled, moveScale: moveScale,
+            learningRates: [Float](repeating: medianLearningRate, count: tasks.count), examples: measured.count,
             step: 0, lossHistory: [], seconds: 0)
     }
 
@@ -170,7 +171,7 @@ public final class LearnedOptimizerTrainer {
         try fit(network, optimizer, steps: configuration.trainingSteps, peak: configuration.learningRate, corrections: [], rng: &rng,
                 description: &description, totalSteps: totalSteps, progress: progress)
         let trained = try LearnedOptimizer(description: description, network: network)
-        trained.description.learningRate = try chooseLearningRate(trained, progress: log)
+        trained.description.learningRates = try chooseLearningRates(trained, progress: log)
         let correction = OnPolicyCorrection(recipes: recipes, patchSize: description.patchSize, evaluators: evaluators)
         corrections = []
         for round in 0..<configuration.corrections {
@@ -179,7 +180,7 @@ public final class LearnedOptimizerTrainer {
             // A lower peak: the rule is refined, not retrained.
             try fit(network, optimizer, steps: roundSteps, peak: configuration.learningRate * 0.3, corrections: corrections, rng: &rng,
                     description: &trained.description, totalSteps: totalSteps, progress: progress)
-            trained.description.learningRate = try chooseLearningRate(trained, progress: log)
+            trained.description.learningRates = try chooseLearningRates(trained, progress: log)
         }
         trained.description.seconds = Date().timeIntervalSince(began)
         try LearnedOptimizerStore.write(trained.description, network: network, to: folder)
@@ -232,24 +233,29 @@ public final class LearnedOptimizerTrainer {
         description.step += steps
     }
 
-    /// The learning rate whose generations from fresh initialisations reach the best validation
-    /// Dice, averaged over tasks and starts (the smaller rate on a tie): chosen on validation
-    /// cases, never test cases.
-    func chooseLearningRate(_ optimizer: LearnedOptimizer, progress: (String) -> Void) throws -> Float {
+    /// Per task, the learning rate whose generations from fresh initialisations of that task
+    /// reach the best validation Dice, averaged over its starts (the smaller rate on a tie): one
+    /// optimiser serving several tasks moves each at its own rate. Chosen on validation cases,
+    /// never test cases.
+    func chooseLearningRates(_ optimizer: LearnedOptimizer, progress: (String) -> Void) throws -> [Float] {
         let architecture = description.architecture, layout = optimizer.assembly.layout
         let starts = try (0..<Self.calibrationStarts).map { try layout.flatten(try PlainConvUNet(architecture, seed: 8_000_000 + UInt64($0))) }
-        var best: (rate: Float, dice: Double)?
+        var best = [(rate: Float, dice: Double)?](repeating: nil, count: evaluators.count)
         for rate in Self.learningRateMultiples.map({ $0 * medianLearningRate }) {
-            optimizer.description.learningRate = rate
+            optimizer.description.learningRates = [Float](repeating: rate, count: evaluators.count)
             let jobs = evaluators.indices.flatMap { task in starts.map { (task, $0) } }
             let reached = try parallelMap(jobs.count) { index -> Double in
                 let (task, start) = jobs[index]
-                return try optimizer.trajectory(from: start, evaluator: evaluators[task], stopAt: .infinity).validationDice.max()!
+                return try optimizer.trajectory(from: start, task: task, evaluator: evaluators[task], stopAt: .infinity).validationDice.max()!
             }
-            let mean = reached.reduce(0, +) / Double(reached.count)
-            progress(String(format: "learning rate %.4g: best validation Dice %.4f (mean over %d fresh starts)", rate, mean, reached.count))
-            if mean > (best?.dice ?? -1) + 1e-4 { best = (rate, mean) }
+            let means = evaluators.indices.map { task in
+                zip(jobs, reached).filter { $0.0.0 == task }.map(\.1).reduce(0, +) / Double(starts.count)
+            }
+            progress(String(format: "learning rate %.4g: best validation Dice ", rate)
+                     + zip(description.tasks, means).map { String(format: "%@ %.4f", $0, $1) }.joined(separator: ", ")
+                     + " (mean over \(starts.count) fresh starts)")
+            for task in evaluators.indices where means[task] > (best[task]?.dice ?? -1) + 1e-4 { best[task] = (rate, means[task]) }
         }
-        return best!.rate
+        return best.map { $0!.rate }
     }
 }

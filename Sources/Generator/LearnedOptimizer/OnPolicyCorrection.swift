@@ -33,7 +33,7 @@ struct OnPolicyCorrection {
             for call in 0..<d.configuration.maximumCalls where values.allSatisfy(\.isFinite) {
                 let gradient = try optimizer.gradient(values, evaluator: evaluators[task], call: call)
                 states.append(VisitedNetwork(task: task, values: values, gradient: gradient, previousMove: previousMove))
-                (values, previousMove) = try optimizer.step(values, gradient: gradient, call: call, previousMove: previousMove)
+                (values, previousMove) = try optimizer.step(values, gradient: gradient, task: task, call: call, previousMove: previousMove)
             }
             return states
         }.flatMap { $0 }

@@ -53,8 +53,9 @@ struct LearnedOptimizerTrain: ParsableCommand {
         let trained = try trainer.train(progress: { p in
             if p.step % 500 == 0 || p.step == p.steps { log(String(format: "step %d/%d  relative loss %.4f (1: no better than no move)", p.step, p.steps, p.loss)) }
         }, log: { log($0) })
-        log(String(format: "saved %@ (%d examples, learning rate %.4g, %@ of training)", out, trained.description.examples,
-                   trained.description.learningRate, formatDuration(trained.description.seconds)))
+        let rates = zip(trained.description.tasks, trained.description.learningRates).map { String(format: "%@ %.4g", $0, $1) }
+        log(String(format: "saved %@ (%d examples, learning rate %@, %@ of training)", out, trained.description.examples,
+                   rates.joined(separator: ", "), formatDuration(trained.description.seconds)))
     }
 }
 
@@ -71,13 +72,13 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
     @Option(help: "Starts per kind and task for prompt alignment (20 prompts each).") var alignmentStarts = 4
     @Option(help: "Unseen starts per task trained with the zoo's recipe (start fidelity and the time comparison).") var fidelityStarts = 4
     @Option(help: "Write the results as JSON to this file.") var json: String?
-    @Option(help: "Learning rate of a call (default: the one chosen in training).") var learningRate: Float?
+    @Option(help: "Learning rate of a call, for every task (default: each task's, chosen in training).") var learningRate: Float?
     @Option(help: "The most calls one generation may make (default: the one set in training).") var maximumCalls: Int?
     @Option(help: "Learning rate over a generation's calls: constant or poly (default: the one set in training).") var schedule: CallSchedule?
 
     func run() throws {
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
-        if let learningRate { loaded.description.learningRate = learningRate }
+        if let learningRate { loaded.description.learningRates = loaded.description.tasks.map { _ in learningRate } }
         if let maximumCalls { loaded.description.configuration.maximumCalls = maximumCalls }
         if let schedule { loaded.description.configuration.schedule = schedule }
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
@@ -103,16 +104,16 @@ struct LearnedOptimizerGenerate: ParsableCommand {
     @Option(help: "Output folder: a weightgen checkpoint, with an nnU-Net v2 model folder in OUT/nnunet.") var out: String
     @Option(help: "The most calls the generation may make (default: the one set in training).") var maximumCalls: Int?
     @Option(help: "Learning rate over the calls: constant or poly (default: the one set in training).") var schedule: CallSchedule?
-    @Option(help: "Learning rate of a call (default: the one chosen in training).") var learningRate: Float?
+    @Option(help: "Learning rate of a call (default: the task's, chosen in training).") var learningRate: Float?
 
     func run() throws {
         let began = Date()
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
-        if let learningRate { loaded.description.learningRate = learningRate }
+        let taskIndex = try loaded.taskIndex(task)
+        if let learningRate { loaded.description.learningRates[taskIndex] = learningRate }
         if let maximumCalls { loaded.description.configuration.maximumCalls = maximumCalls }
         if let schedule { loaded.description.configuration.schedule = schedule }
         let d = loaded.description
-        _ = try loaded.taskIndex(task)
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? d.zoo))
         let start: [Float]
         if let from, from != "random" {
@@ -124,7 +125,7 @@ struct LearnedOptimizerGenerate: ParsableCommand {
         }
         let runs = try opened.runs(task: task, status: .done)
         let prompt = try targetDice ?? runs.flatMap { try opened.checkpoints(run: $0.id!) }.map(\.validationDice).max() ?? 1
-        let trajectory = try loaded.trajectory(from: start, evaluator: try TaskEvaluator(zoo: opened, task: task), stopAt: prompt)
+        let trajectory = try loaded.trajectory(from: start, task: taskIndex, evaluator: try TaskEvaluator(zoo: opened, task: task), stopAt: prompt)
         let answer = trajectory.answer(prompt: prompt)
         let nnUNetFolder = try writeGenerated(try loaded.assembly.network(trajectory.networks[answer]), architecture: d.architecture,
                                               partial: d.partial, patchSize: d.patchSize, spacing: d.spacing, task: task, prompt: prompt, out: out)

@@ -44,15 +44,20 @@ public final class ZooBuilder {
         self.workers = max(1, workers)
     }
 
-    /// Builds what is missing and returns what this invocation did. Safe to interrupt at any
-    /// moment: a run is recorded only after its file is complete, and an interrupted run is
-    /// retrained from scratch next time (with the same seed, so to the same result).
-    public func build(progress: (ZooBuildProgress) -> Void = { _ in }) throws -> ZooBuildSummary {
-        try zoo.removeUnreferencedFiles()
+    /// Builds what is missing — of `tasks` alone when given, so a grown zoo can fill some tasks
+    /// first — and returns what this invocation did. Safe to interrupt at any moment: a run is
+    /// recorded only after its file is complete, and an interrupted run is retrained from scratch
+    /// next time (with the same seed, so to the same result).
+    public func build(tasks: Set<String>? = nil, progress: (ZooBuildProgress) -> Void = { _ in }) throws -> ZooBuildSummary {
         let plan = zoo.plan
+        if let unknown = tasks?.subtracting(plan.tasks), !unknown.isEmpty {
+            throw ZooError.invalidPlan("the zoo at \(zoo.folder.path) has tasks \(plan.tasks.joined(separator: ", ")), not \(unknown.sorted().joined(separator: ", "))")
+        }
+        try zoo.removeUnreferencedFiles()
         let planned = plan.runs(in: zoo.shard)
         let recorded = try zoo.recordedRuns()
-        let pending = planned.filter { !recorded.contains(RunKey(task: $0.task, index: $0.index)) }
+        let missing = planned.filter { !recorded.contains(RunKey(task: $0.task, index: $0.index)) }
+        let pending = missing.filter { tasks?.contains($0.task) != false }
         var failedSoFar = try zoo.runs(status: .failed).count
         guard !pending.isEmpty else { return ZooBuildSummary(runsTrained: 0, runsFailed: 0, checkpointsSaved: 0, seconds: 0) }
 
@@ -78,7 +83,7 @@ public final class ZooBuilder {
             let elapsed = Date().timeIntervalSince(start)
             let rate = Double(trained) / max(elapsed, 1e-9)
             progress(ZooBuildProgress(
-                runsRecorded: planned.count - pending.count + trained, runsPlanned: planned.count,
+                runsRecorded: planned.count - missing.count + trained, runsPlanned: planned.count,
                 runsFailed: failedSoFar, checkpointsPerSecond: Double(saved) / max(elapsed, 1e-9),
                 secondsRemaining: Double(pending.count - trained) / max(rate, 1e-9), task: specification.task,
                 runIndex: specification.index, finalTestDice: outcome.finalTestDice,

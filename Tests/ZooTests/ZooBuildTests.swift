@@ -150,6 +150,23 @@ final class ZooBuildTests: PhantomZooTestCase {
         XCTAssertEqual(try Zoo.open(shard.folder).plan.runsPerTask, 2, "a refused growth leaves the plan as it was")
     }
 
+    /// A build restricted to some tasks trains only their missing runs; the rest follow later,
+    /// and the zoo ends as one built whole; an unknown task is refused by name.
+    func testABuildOfSomeTasksTrainsTheirRunsAlone() throws {
+        let plan = ZooFixture.plan(dataset: dataset, tasks: ["cord", "canal"], runs: 1)
+        let zoo = try Zoo.create(at: newFolder(), plan: plan)
+        XCTAssertThrowsError(try ZooBuilder(zoo: zoo, workers: 1).build(tasks: ["canal", "spleen"])) {
+            XCTAssertTrue("\($0)".contains("spleen") && "\($0)".contains("cord, canal"), "\($0)")
+        }
+        XCTAssertEqual(try ZooBuilder(zoo: zoo, workers: 1).build(tasks: ["canal"]).runsTrained, 1)
+        XCTAssertEqual(try zoo.runs(task: "canal", status: .done).count, 1)
+        XCTAssertEqual(try zoo.runs(task: "cord").count, 0, "no run of the other task")
+        XCTAssertEqual(try ZooBuilder(zoo: zoo, workers: 1).build().runsTrained, 1, "the other task's run follows")
+        let whole = try Zoo.create(at: newFolder(), plan: plan)
+        _ = try ZooBuilder(zoo: whole, workers: 1).build()
+        XCTAssertTrue(try zoo.compare(with: whole).isIdentical)
+    }
+
     func testDivergedRunsAreMarkedFailedAndLeftOutOfPairs() throws {
         let plan = ZooFixture.plan(dataset: dataset, runs: 2, learningRate: .logUniform(1e4, 1e5))
         let zoo = try Zoo.create(at: newFolder(), plan: plan)

@@ -99,19 +99,21 @@ struct ZooResume: ParsableCommand {
     @Argument(help: "Zoo folder.") var zoo: String
     @Option(help: "Grow the zoo to this many runs per task first (at least its planned runs).") var runs: Int?
     @Option(help: "Runs trained at once (default: one per core).") var workers = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Build only these tasks' missing runs, comma-separated (default: every task's, in the plan's order).") var tasks: String?
 
     func run() throws {
         let folder = URL(fileURLWithPath: zoo)
-        try buildZoo(try runs.map { try Zoo.grow(folder, toRunsPerTask: $0) } ?? Zoo.open(folder), workers: workers)
+        try buildZoo(try runs.map { try Zoo.grow(folder, toRunsPerTask: $0) } ?? Zoo.open(folder), workers: workers,
+                     tasks: tasks.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) })
     }
 }
 
-/// Builds the missing runs of `zoo`, printing a line per run and a summary.
-func buildZoo(_ zoo: Zoo, workers: Int) throws {
+/// Builds the missing runs of `zoo` (of `tasks` alone when given), printing a line per run and a summary.
+func buildZoo(_ zoo: Zoo, workers: Int, tasks: Set<String>? = nil) throws {
     let plan = zoo.plan
     log("zoo \(zoo.folder.path): \(plan.tasks.joined(separator: ",")) × \(plan.runsPerTask) runs × \(plan.checkpointsPerRun) checkpoints, "
         + "\(plan.architectureName)\(plan.partial.map { " (trains \($0.subset))" } ?? "")\(zoo.shard.map { ", shard \($0)" } ?? ""), \(workers) workers")
-    let summary = try ZooBuilder(zoo: zoo, workers: workers).build { p in
+    let summary = try ZooBuilder(zoo: zoo, workers: workers).build(tasks: tasks) { p in
         let dice = p.finalTestDice.map { String(format: "test Dice %.3f", $0) } ?? "no checkpoint"
         let empty = p.finalEmptyPredictions?.problem.map { " — warning: \($0) (kept in the zoo with its measured Dice)" } ?? ""
         log(String(format: "runs %d/%d (%d failed)  %.1f checkpoints/s  ETA %@  · %@ run %d: %@%@%@", p.runsRecorded, p.runsPlanned,

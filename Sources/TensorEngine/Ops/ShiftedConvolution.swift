@@ -112,7 +112,8 @@ public enum ConvolutionKernelLevel: Int, CaseIterable, Comparable, Sendable, Cus
 
     /// The level in use: `best`, or lower where `WEIGHTGEN_KERNELS` (portable, avx2, avx512) asks
     /// for it, as when the kernel test matrix runs another CPU family's path, or a benchmark holds
-    /// both sides to AVX2. A level above the CPU's or an unknown name is refused at start-up.
+    /// both sides to AVX2. A level above the CPU's or an unknown name stops the process with a
+    /// message naming the setting, at the first convolution (or `weightgen --version`).
     public static let current: ConvolutionKernelLevel = {
         guard let name = ProcessInfo.processInfo.environment["WEIGHTGEN_KERNELS"], !name.isEmpty else { return best }
         guard let asked = allCases.first(where: { $0.description == name }) else {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The generator issue's scaling table: trains a generator on the first N runs per task of a
+# The generator scaling table: trains a generator on the first N runs per task of a
 # zoo for each variant and evaluates each from unseen and seen initialisations (median test
 # Dice, ratio to the best zoo checkpoint, prompt alignment).
 # Usage: scripts/experiments/generator_scaling.sh ZOO OUT [CONFIG] [STEPS] ["16 32 64 128"] [SEEDS]

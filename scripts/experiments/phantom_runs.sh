@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Trains the tiny 2D preset from scratch on each phantom task with eight seeds and learning
 # rates, and prints every run's held-out Dice with the median and spread per task: the
-# segmentation issue's check that the phantom is learnable yet does not saturate.
+# acceptance check that the phantom is learnable yet does not saturate.
 # Usage: scripts/experiments/phantom_runs.sh [OUT_DIR] [ITERATIONS] [CASES] [TASKS]
 set -euo pipefail
 out=${1:-runs/phantom}

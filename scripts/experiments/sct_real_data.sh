@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The segmentation issue's real-data check: the `small` preset on the cord masks of
+# The real-data check of the segmentation pipeline: the `small` preset on the cord masks of
 # ../shared/data/sct_testing_data, leave-one-contrast-out: each fold holds out one acquisition
 # (t2, t1w, t2s, or the MT pair) and trains on the rest, with contrast augmentation, and is
 # evaluated with test-time mirroring, with and without largest-component post-processing.

@@ -129,11 +129,15 @@ extension WeightGenerator {
             if let fidelityStarts {
                 progress("\(task): memorisation audit (training \(min(fidelityStarts, unseenStarts.count)) unseen starts with the zoo's recipe)")
                 let recipeRun = runs.first { $0.id == bestCheckpoint?.runId } ?? runs[0]
-                let trained = try trainedWithRecipe(Array(unseenStarts.prefix(fidelityStarts)), recipe: recipeRun.hyperparameters,
-                                                    patchSize: zoo.plan.patchSize, evaluator: evaluator, assembly: assembly).map(\.final)
+                func recipeTrained(_ order: RecipeDataOrder) throws -> [[Float]] {
+                    try trainedWithRecipe(Array(unseenStarts.prefix(fidelityStarts)), recipe: recipeRun.hyperparameters,
+                                          patchSize: zoo.plan.patchSize, evaluator: evaluator, assembly: assembly, order: order).map(\.final)
+                }
+                let trained = try recipeTrained(.trained), retrained = try recipeTrained(.retrained)
                 let auditor = try MemorisationAuditor(generator: self, task: task, zoo: zoo, evaluator: evaluator)
                 audit = try auditor.audit(
-                    unseen: AuditedStarts(starts: unseenStarts, generated: unseenGenerated.networks, dice: unseen, trained: trained),
+                    unseen: AuditedStarts(starts: unseenStarts, generated: unseenGenerated.networks, dice: unseen, trained: trained,
+                                          retrained: retrained),
                     seen: AuditedStarts(starts: seenStarts, generated: seenGenerated.networks, dice: seen, trained: seenFinals))
                 progress(audit!.conclusion)
             }
@@ -173,13 +177,20 @@ public struct RecipeTraining: Sendable {
     }
 }
 
-/// Each start trained with a zoo run's recipe on the task's training cases (seeds
-/// 7,100,000 + k, as the experiment's training baseline): the network each start really
-/// leads to, which start fidelity compares a generated network with. With `measureEvery`,
-/// the validation Dice is measured every that many iterations, its time left out of the
-/// training time.
+/// Data seeds of start k's recipe training: `trained` (7,100,000 + k, as the experiment's
+/// training baseline) is the network start fidelity compares with; `retrained` (7,300,000 + k)
+/// draws other batches, for the fidelity training itself scores.
+public enum RecipeDataOrder: UInt64, Sendable {
+    case trained = 7_100_000
+    case retrained = 7_300_000
+}
+
+/// Each start trained with a zoo run's recipe on the task's training cases, batches drawn in
+/// `order`: the network each start really leads to, which start fidelity compares a generated
+/// network with. With `measureEvery`, the validation Dice is measured every that many
+/// iterations, its time left out of the training time.
 public func trainedWithRecipe(_ starts: [[Float]], recipe: RunHyperparameters, patchSize: [Int], evaluator: TaskEvaluator,
-                              assembly: NetworkAssembly, measureEvery: Int? = nil) throws -> [RecipeTraining] {
+                              assembly: NetworkAssembly, order: RecipeDataOrder = .trained, measureEvery: Int? = nil) throws -> [RecipeTraining] {
     let layout = assembly.layout
     let snapshots = Set(measureEvery.map { Array(stride(from: 0, through: recipe.iterations, by: $0)) } ?? []).union([recipe.iterations])
     return try parallelMap(starts.count) { index in
@@ -187,7 +198,7 @@ public func trainedWithRecipe(_ starts: [[Float]], recipe: RunHyperparameters, p
         let began = Date()
         var measuring = 0.0
         try evaluator.train(try assembly.network(starts[index]), hyperparameters: recipe, patchSize: patchSize,
-                            seed: 7_100_000 + UInt64(index), snapshotIterations: snapshots) { snapshot in
+                            seed: order.rawValue + UInt64(index), snapshotIterations: snapshots) { snapshot in
             let entered = Date()
             if measureEvery != nil {
                 result.curve.append((snapshot.iteration, entered.timeIntervalSince(began) - measuring,

@@ -13,12 +13,17 @@ public struct AuditedStarts {
     public var dice: [Double]
     /// The network trained from each of the first starts with the zoo's recipe, when known (start fidelity).
     public var trained: [[Float]]?
+    /// The same starts trained once more with the same recipe on another order of the data:
+    /// their fidelity is what training itself scores, the floor for a generator that cannot
+    /// know which batches the recipe drew.
+    public var retrained: [[Float]]?
 
-    public init(starts: [[Float]], generated: [[Float]], dice: [Double], trained: [[Float]]? = nil) {
+    public init(starts: [[Float]], generated: [[Float]], dice: [Double], trained: [[Float]]? = nil, retrained: [[Float]]? = nil) {
         self.starts = starts
         self.generated = generated
         self.dice = dice
         self.trained = trained
+        self.retrained = retrained
     }
 }
 
@@ -100,19 +105,25 @@ public struct MemorisationAuditor {
         let dependence = generated.count < 2 ? [] : try parallelMap(generated.count) {
             distance(generated[$0], generated[($0 + 1) % generated.count]) / reference.median
         }
-        var fidelityToStart: Estimate?, fidelityAgainstOthers: Estimate?
-        if let trained = kind.trained, !trained.isEmpty, trained.count <= generated.count {
-            let fidelity = try parallelMap(trained.count) { index -> (Double, Double) in
-                let own = distance(generated[index], trained[index])
-                let startToOwn = distance(kind.starts[index], trained[index])
-                let others = trained.indices.filter { $0 != index }.map { distance(generated[index], trained[$0]) }
-                return (own / startToOwn, others.isEmpty ? .nan : own / others.min()!)
-            }
-            fidelityToStart = Estimate(fidelity.map(\.0))
-            if trained.count > 1 { fidelityAgainstOthers = Estimate(fidelity.map(\.1)) }
-        }
+        let fidelity = try startFidelity(of: generated, kind), retrained = try kind.retrained.map { try startFidelity(of: $0, kind) }
         return StartKindAudit(novelty: Estimate(novelties), behaviouralOverlap: Estimate(overlaps), startDependence: Estimate(dependence),
-                              fidelityToStart: fidelityToStart, fidelityAgainstOthers: fidelityAgainstOthers, dice: Estimate(kind.dice))
+                              fidelityToStart: fidelity.toStart, fidelityAgainstOthers: fidelity.againstOthers,
+                              retrainedFidelityToStart: retrained?.toStart, retrainedFidelityAgainstOthers: retrained?.againstOthers,
+                              dice: Estimate(kind.dice))
+    }
+
+    /// Start fidelity (a) and (b) of `networks` (one per start, in the starts' order) against
+    /// the networks `kind`'s starts were trained to; nil where none were trained ((b) also
+    /// where only one was).
+    private func startFidelity(of networks: [[Float]], _ kind: AuditedStarts) throws -> (toStart: Estimate?, againstOthers: Estimate?) {
+        guard let trained = kind.trained, !trained.isEmpty, trained.count <= networks.count else { return (nil, nil) }
+        let fidelity = try parallelMap(trained.count) { index -> (Double, Double) in
+            let own = distance(networks[index], trained[index])
+            let startToOwn = distance(kind.starts[index], trained[index])
+            let others = trained.indices.filter { $0 != index }.map { distance(networks[index], trained[$0]) }
+            return (own / startToOwn, others.isEmpty ? .nan : own / others.min()!)
+        }
+        return (Estimate(fidelity.map(\.0)), trained.count > 1 ? Estimate(fidelity.map(\.1)) : nil)
     }
 
     /// The whole audit: both kinds of start, the zoo's own behavioural overlap, the baselines'

@@ -93,11 +93,43 @@ final class LearnedOptimizerTests: XCTestCase {
         object["formatVersion"] = 1
         object["learningRates"] = nil
         object["learningRate"] = 0.0125
+        var configuration = try XCTUnwrap(object["configuration"] as? [String: Any])
+        configuration["moveUnit"] = nil
+        object["configuration"] = configuration
         try JSONSerialization.data(withJSONObject: object).write(to: url)
         let loaded = try LearnedOptimizer(folder: folder)
         XCTAssertEqual(loaded.description.learningRates, [0.0125, 0.0125])
         XCTAssertEqual(loaded.description.tasks, trained.description.tasks)
-        XCTAssertEqual(loaded.description.formatVersion, 2)
+        XCTAssertEqual(loaded.description.formatVersion, 3)
+        XCTAssertEqual(loaded.description.configuration.moveUnit, .currentRate)
+    }
+
+    /// Per unit of the runs' peak rate, a distilled move keeps the decay the current rate divides
+    /// out: each example's move is the current-rate move times (rate in effect) / (peak rate), one
+    /// factor for every parameter, at most 1, and below 1 late in a run.
+    func testPeakRateMovesKeepTheRunsDecay() throws {
+        let zoo = try makeGeneratorTestZoo()
+        func trainer(_ unit: MoveUnit) throws -> LearnedOptimizerTrainer {
+            var configuration = Self.quick
+            configuration.moveUnit = unit
+            return try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration, heldOutRunsPerTask: 1)
+        }
+        let current = try trainer(.currentRate), peak = try trainer(.peakRate)
+        XCTAssertEqual(current.examples.count, peak.examples.count)
+        var factors: [Double] = []
+        for (a, b) in zip(current.examples, peak.examples) {
+            XCTAssertEqual(a.values, b.values, "the same checkpoints in the same order")
+            let moveA = a.move.map { Double($0 * current.description.moveScale) }, moveB = b.move.map { Double($0 * peak.description.moveScale) }
+            let dot = zip(moveA, moveB).reduce(0) { $0 + $1.0 * $1.1 }, squares = moveA.reduce(0) { $0 + $1 * $1 }
+            guard squares > 0 else { continue }
+            let factor = dot / squares
+            factors.append(factor)
+            let residual = zip(moveA, moveB).reduce(0) { $0 + pow($1.1 - factor * $1.0, 2) }
+            XCTAssertLessThan(residual.squareRoot(), 1e-4 * (factor * factor * squares).squareRoot(), "one factor for every parameter")
+        }
+        XCTAssertFalse(factors.isEmpty)
+        XCTAssertTrue(factors.allSatisfy { $0 <= 1 + 1e-5 }, "never above the peak: \(factors)")
+        XCTAssertLessThan(factors.min()!, 0.9, "late moves shrink with the decayed rate: \(factors)")
     }
 
     /// Reordering a network's hidden channels (and the previous move with them) reorders the optimiser's moves the same way.
@@ -133,6 +165,12 @@ final class LearnedOptimizerTests: XCTestCase {
             let audit = try XCTUnwrap(task.audit)
             XCTAssertEqual(audit.unseen.novelty.values.count, 2)
             XCTAssertNotNil(audit.unseen.fidelityToStart, "start fidelity from the recipe's trainings")
+            // The recipe on another data order lands elsewhere than the recipe did (on this zoo's
+            // 10-iteration runs, farther from it than the start was).
+            let floor = try XCTUnwrap(audit.unseen.retrainedFidelityToStart, "the recipe's own fidelity, retrained on another data order")
+            XCTAssertEqual(floor.values.count, 2)
+            XCTAssertTrue(floor.values.allSatisfy { $0 > 0.01 && $0.isFinite }, "\(floor.values)")
+            XCTAssertNil(audit.seen.retrainedFidelityToStart, "seen starts are not retrained")
             let speed = try XCTUnwrap(task.speed)
             XCTAssertEqual(speed.target, 0.9 * task.prompt, accuracy: 1e-12)
             XCTAssertEqual(speed.trainingSeconds.count, 2)

@@ -68,6 +68,14 @@ final class MemorisationAuditTests: XCTestCase {
         let moved = try auditor.measure(AuditedStarts(starts: starts, generated: mostly, dice: [0, 0, 0], trained: trained))
         XCTAssertLessThan(try XCTUnwrap(moved.fidelityToStart).upper, 0.5)
         XCTAssertLessThan(try XCTUnwrap(moved.fidelityAgainstOthers).upper, 1)
+        XCTAssertNil(moved.retrainedFidelityToStart, "no retrained networks, no floor")
+        // Retrained networks are scored as generated ones are, beside them: here the starts themselves (a) = 1 and the trained (a) = 0.
+        let withFloor = try auditor.measure(AuditedStarts(starts: starts, generated: mostly, dice: [0, 0, 0], trained: trained, retrained: starts))
+        XCTAssertEqual(withFloor.retrainedFidelityToStart?.mean ?? .nan, 1, accuracy: 1e-12)
+        XCTAssertEqual(withFloor.fidelityToStart?.mean ?? .nan, moved.fidelityToStart?.mean ?? .nan, accuracy: 1e-12)
+        let exact = try auditor.measure(AuditedStarts(starts: starts, generated: mostly, dice: [0, 0, 0], trained: trained, retrained: trained))
+        XCTAssertEqual(exact.retrainedFidelityToStart?.mean ?? .nan, 0, accuracy: 1e-12)
+        XCTAssertLessThan(try XCTUnwrap(exact.retrainedFidelityAgainstOthers).upper, 1)
     }
 
     func testTheFrontierIsTheBestDiceAtOrBeyondANovelty() throws {

@@ -17,7 +17,12 @@ extension HTMLReport {
                   audit.unseen.fidelityToStart, audit.seen.fidelityToStart),
             cells("Start fidelity (b): to its trained network ÷ to the nearest other (< 1 = nearer its own)",
                   audit.unseen.fidelityAgainstOthers, audit.seen.fidelityAgainstOthers),
-        ]
+        ] + (audit.unseen.retrainedFidelityToStart == nil ? [] : [
+            cells("Start fidelity (a) of the recipe itself on another data order (the floor)",
+                  audit.unseen.retrainedFidelityToStart, audit.seen.retrainedFidelityToStart),
+            cells("Start fidelity (b) of the recipe itself on another data order",
+                  audit.unseen.retrainedFidelityAgainstOthers, audit.seen.retrainedFidelityAgainstOthers),
+        ])
         return "<h3>Memorisation audit</h3>\n"
             + HTML.paragraph("Conclusion: " + audit.conclusion + ".", className: "conclusion")
             + HTML.paragraph("Distances are aligned by weight matching and measured in per-tensor standard deviations, over every "

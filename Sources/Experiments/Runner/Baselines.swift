@@ -73,7 +73,7 @@ enum Baselines {
             let network = try context.generator.network(from: context.unseenStarts[index])
             var dice: [Double] = [], evaluationSeconds = 0.0, trained: [Float] = []
             let start = Date()
-            try context.evaluator.train(network, hyperparameters: recipe, patchSize: patchSize, seed: 7_100_000 + UInt64(index),
+            try context.evaluator.train(network, hyperparameters: recipe, patchSize: patchSize, seed: RecipeDataOrder.trained.rawValue + UInt64(index),
                                         snapshotIterations: Set(snapshots)) { snapshot in
                 let began = Date()
                 dice.append(try context.evaluator.testDice(snapshot.network))

@@ -34,6 +34,9 @@ enum TaskStudy {
         let (trainedRow, curve, trained) = try Baselines.trainingCurve(context, generatedDice: Estimate(oneStepDice).mean,
                                                               secondsPerGeneration: secondsPerGeneration)
         baselines.append(trainedRow)
+        // The same starts trained again on another data order: the start fidelity training itself scores.
+        let retrained = try trainedWithRecipe(context.unseenStarts, recipe: context.best.run.hyperparameters, patchSize: context.zoo.plan.patchSize,
+                                              evaluator: context.evaluator, assembly: context.generator.assembly, order: .retrained).map(\.final)
 
         log("\(task): beyond the best (recursive prompting, prompting above the best, fine-tuning)")
         let beyond = try BeyondTheBest.rows(context, oneStep: oneStep, oneStepDice: oneStepDice)
@@ -44,7 +47,7 @@ enum TaskStudy {
         log("\(task): memorisation audit (novelty, start dependence, start fidelity, the baselines' frontier)")
         let auditStart = Date()
         let audit = try MemorisationAuditor(generator: context.generator, task: task, zoo: context.zoo, evaluator: context.evaluator).audit(
-            unseen: AuditedStarts(starts: context.unseenStarts, generated: oneStep, dice: oneStepDice, trained: trained),
+            unseen: AuditedStarts(starts: context.unseenStarts, generated: oneStep, dice: oneStepDice, trained: trained, retrained: retrained),
             seen: AuditedStarts(starts: Array(seenStarts), generated: seenGenerated, dice: seenDice,
                                 trained: seenRuns.map { $0.checkpoints[$0.checkpoints.count - 1].values }))
         log(String(format: "%@ (audit: %.0f s)", audit.conclusion, Date().timeIntervalSince(auditStart)))

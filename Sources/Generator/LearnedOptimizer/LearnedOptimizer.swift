@@ -8,8 +8,9 @@ import Zoo
 /// reads them in, the zoo runs it was distilled from and how far its training got. Stored as
 /// `optimizer.json` beside `optimizer.safetensors`.
 public struct LearnedOptimizerDescription: Codable, Sendable {
+    /// 3: the configuration names its move unit; version 2 files divided by the current rate.
     /// 2: one learning rate per task (`learningRates`); version 1 files had one for all tasks and are read as such.
-    public var formatVersion = 2
+    public var formatVersion = 3
     public var configuration: LearnedOptimizerConfiguration
     public var architecture: PlainConvUNetConfiguration
     /// For a partial zoo: the base and the subset the optimiser updates. Nil for whole networks.
@@ -184,14 +185,21 @@ enum LearnedOptimizerStore {
         }
     }
 
-    /// A version 1 description (one `learningRate` for every task) as version 2: that rate for each task.
+    /// An earlier description as version 3: version 1's one `learningRate` becomes that rate for
+    /// each task; before version 3 every move was per unit of the current rate.
     static func migrated(_ data: Data) throws -> Data {
-        guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              (object["formatVersion"] as? Int ?? 1) < 2, let rate = object["learningRate"] as? Double,
-              let tasks = object["tasks"] as? [Any] else { return data }
-        object["learningRates"] = [Double](repeating: rate, count: tasks.count)
-        object["learningRate"] = nil
-        object["formatVersion"] = 2
+        guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { return data }
+        let version = object["formatVersion"] as? Int ?? 1
+        guard version < 3 else { return data }
+        if version < 2, let rate = object["learningRate"] as? Double, let tasks = object["tasks"] as? [Any] {
+            object["learningRates"] = [Double](repeating: rate, count: tasks.count)
+            object["learningRate"] = nil
+        }
+        if var configuration = object["configuration"] as? [String: Any] {
+            configuration["moveUnit"] = MoveUnit.currentRate.rawValue
+            object["configuration"] = configuration
+        }
+        object["formatVersion"] = 3
         return try JSONSerialization.data(withJSONObject: object)
     }
 

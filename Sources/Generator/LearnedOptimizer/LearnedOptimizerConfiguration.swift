@@ -13,6 +13,8 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
     /// Iterations of zoo training one call stands for: a target is a run's move from a
     /// checkpoint to its first checkpoint at least this many iterations later, scaled to exactly this many.
     public var horizon: Int
+    /// The learning rate a target move is divided by.
+    public var moveUnit: MoveUnit
     /// Training steps of the per-parameter network.
     public var trainingSteps: Int
     /// Parameters (rows) per training step.
@@ -36,13 +38,14 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
     /// recipe makes from it, and trains on those examples beside the zoo's.
     public var corrections: Int
 
-    public init(width: Int = 64, depth: Int = 2, horizon: Int = 25, trainingSteps: Int = 3000, batchSize: Int = 8192,
+    public init(width: Int = 64, depth: Int = 2, horizon: Int = 25, moveUnit: MoveUnit = .currentRate, trainingSteps: Int = 3000, batchSize: Int = 8192,
                 learningRate: Float = 1e-3, optimizer: TrainingConfiguration.OptimizerKind = .adam, runsPerTask: Int? = nil,
                 maximumCalls: Int = 100, casesPerCall: Int = 16, memory: UpdateMemory = .previousMove,
                 schedule: CallSchedule = .constant, corrections: Int = 0) {
         self.width = width
         self.depth = depth
         self.horizon = horizon
+        self.moveUnit = moveUnit
         self.trainingSteps = trainingSteps
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -62,6 +65,25 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
         guard width > 0, depth > 0, horizon > 0, trainingSteps > 0, batchSize > 0, learningRate > 0, maximumCalls > 0, casesPerCall > 0,
               corrections >= 0, runsPerTask.map({ $0 >= 2 }) ?? true else {
             throw GeneratorError.invalidConfiguration("sizes, horizon, steps, batch, learning rate, calls and cases per call must be positive; corrections not negative; runs per task at least 2")
+        }
+    }
+}
+
+/// The learning rate a distilled move is divided by, which decides whether the rule learns the
+/// runs' learning-rate decay.
+public enum MoveUnit: String, Codable, Sendable, CaseIterable {
+    /// The rate in effect over the move: the decay is divided out, so a move late in a run
+    /// counts as much as an early one and the rule never learns to slow down.
+    case currentRate = "current-rate"
+    /// The run's initial (peak) rate: late moves stay as small as the decayed rate made them, so
+    /// the rule learns to move less where the runs moved less, and repeated calls can settle.
+    case peakRate = "peak-rate"
+
+    /// The rate a move is divided by, given the mean rate in effect over it and the run's initial rate.
+    func rate(meanOverMove: Double, peak: Double) -> Double {
+        switch self {
+        case .currentRate: meanOverMove
+        case .peakRate: peak
         }
     }
 }

@@ -54,6 +54,8 @@ extension LearnedOptimizer {
             let recipeRun = runs.first { $0.id == bestCheckpoint?.runId } ?? runs[0]
             let recipeTrainings = try trainedWithRecipe(Array(unseenStarts.prefix(fidelityStarts)), recipe: recipeRun.hyperparameters,
                                                         patchSize: zoo.plan.patchSize, evaluator: evaluator, assembly: assembly, measureEvery: 10)
+            let retrained = try trainedWithRecipe(Array(unseenStarts.prefix(fidelityStarts)), recipe: recipeRun.hyperparameters,
+                                                  patchSize: zoo.plan.patchSize, evaluator: evaluator, assembly: assembly, order: .retrained).map(\.final)
             let target = 0.9 * prompt
             let reached = trajectories.prefix(recipeTrainings.count).map { trajectory in trajectory.validationDice.firstIndex { $0 >= target } }
             let generatorSeconds = zip(trajectories, reached).map { trajectory, index in index.map { trajectory.seconds[$0] } }
@@ -70,7 +72,7 @@ extension LearnedOptimizer {
                                                   assembly: assembly, evaluator: evaluator)
             let audit = try auditor.audit(
                 unseen: AuditedStarts(starts: unseenStarts, generated: Array(generated.prefix(unseenStarts.count)), dice: unseen,
-                                      trained: recipeTrainings.map(\.final)),
+                                      trained: recipeTrainings.map(\.final), retrained: retrained),
                 seen: AuditedStarts(starts: seenStarts, generated: Array(generated.dropFirst(unseenStarts.count)), dice: seen,
                                     trained: seenRuns.map { $0[$0.count - 1].values }))
             progress(audit.conclusion)

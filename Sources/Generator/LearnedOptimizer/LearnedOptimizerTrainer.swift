@@ -26,10 +26,12 @@ struct CheckpointStep {
     let to: [Float]
     let scale: Float
 
-    /// The step from `checkpoint` to `later` over `horizon` iterations, or nil where no learning rate moved it.
-    init?(_ checkpoint: (record: CheckpointRecord, values: [Float]), _ later: (record: CheckpointRecord, values: [Float]), horizon: Int) {
-        // Per unit learning rate: the schedule's decay and the runs' different rates say nothing about the direction.
-        let learningRate = (checkpoint.record.learningRate + later.record.learningRate) / 2
+    /// The step from `checkpoint` to `later` over `horizon` iterations of a run whose initial rate
+    /// is `peak`, per unit of the rate `unit` names; nil where no learning rate moved it.
+    init?(_ checkpoint: (record: CheckpointRecord, values: [Float]), _ later: (record: CheckpointRecord, values: [Float]), horizon: Int,
+          unit: MoveUnit, peak: Double) {
+        // Per unit learning rate: the runs' different rates say nothing about the direction.
+        let learningRate = unit.rate(meanOverMove: (checkpoint.record.learningRate + later.record.learningRate) / 2, peak: peak)
         guard learningRate > 0, later.record.iteration > checkpoint.record.iteration else { return nil }
         from = checkpoint.values
         to = later.values
@@ -106,11 +108,14 @@ public final class LearnedOptimizerTrainer {
                     // The first checkpoint a horizon later; a shorter last gap is scaled up only when at least half a horizon.
                     guard let later = checkpoints[(k + 1)...].first(where: { $0.record.iteration >= iteration + configuration.horizon })
                             ?? checkpoints.last.flatMap({ 2 * ($0.record.iteration - iteration) >= configuration.horizon ? $0 : nil }),
-                          let next = CheckpointStep(checkpoint, later, horizon: configuration.horizon) else { continue }
+                          let next = CheckpointStep(checkpoint, later, horizon: configuration.horizon, unit: configuration.moveUnit,
+                                                    peak: run.learningRate) else { continue }
                     // The move that led here: from the last checkpoint a horizon or more before; none
                     // within the first horizon, as a generation's first call has none.
                     let earlier = checkpoints[..<k].last { $0.record.iteration <= iteration - configuration.horizon }
-                    pairs.append((taskIndex, next, earlier.flatMap { CheckpointStep($0, checkpoint, horizon: configuration.horizon) }))
+                    pairs.append((taskIndex, next, earlier.flatMap {
+                        CheckpointStep($0, checkpoint, horizon: configuration.horizon, unit: configuration.moveUnit, peak: run.learningRate)
+                    }))
                 }
             }
         }

@@ -44,8 +44,11 @@ struct OnPolicyCorrection {
             try evaluators[state.task].train(try optimizer.assembly.network(state.values), hyperparameters: recipe, patchSize: patchSize,
                                              seed: 8_200_000 + 100_000 * UInt64(round) + UInt64(index), iterations: horizon,
                                              snapshotIterations: [horizon]) { trained = try layout.flatten($0.network) }
-            // As a zoo move: per horizon and per unit of the learning rate the recipe moved at.
-            let scale = 1 / (Float(recipe.learningRate) * Self.meanPolyFraction(horizon) * d.moveScale)
+            // As a zoo move: per horizon and per unit of the rate the optimiser's unit names (the
+            // horizon-long recipe run decays from its peak: its mean rate, or that peak).
+            let rate = d.configuration.moveUnit.rate(meanOverMove: recipe.learningRate * Double(Self.meanPolyFraction(horizon)),
+                                                     peak: recipe.learningRate)
+            let scale = 1 / (Float(rate) * d.moveScale)
             let move = state.values.indices.map { (trained[$0] - state.values[$0]) * scale / deviations[tensorOf[$0]] }
             return DistillationExample(values: state.values, gradient: state.gradient, move: move, previousMove: state.previousMove,
                                        state: optimizer.features.state(values: state.values, gradient: state.gradient))

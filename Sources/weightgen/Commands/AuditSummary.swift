@@ -12,7 +12,9 @@ func printAudit(_ audit: MemorisationAudit) {
     for (kind, measures) in [("unseen", audit.unseen), ("seen", audit.seen)] {
         log("  \(kind) starts: Dice \(estimate(measures.dice)); novelty \(estimate(measures.novelty)); "
             + "error overlap \(estimate(measures.behaviouralOverlap)); start dependence \(estimate(measures.startDependence)); "
-            + "fidelity (a) \(estimate(measures.fidelityToStart)), (b) \(estimate(measures.fidelityAgainstOthers))")
+            + "fidelity (a) \(estimate(measures.fidelityToStart)), (b) \(estimate(measures.fidelityAgainstOthers))"
+            + (measures.retrainedFidelityToStart == nil ? "" : "; the recipe on another data order: fidelity (a) "
+                + "\(estimate(measures.retrainedFidelityToStart)), (b) \(estimate(measures.retrainedFidelityAgainstOthers))"))
     }
     for point in audit.frontier.points {
         log("  baseline \(point.family.rawValue) \(point.setting): Dice \(estimate(point.dice)); novelty \(estimate(point.novelty))")

@@ -7,6 +7,7 @@ import Zoo
 
 extension UpdateMemory: ExpressibleByArgument {}
 extension CallSchedule: ExpressibleByArgument {}
+extension MoveUnit: ExpressibleByArgument {}
 
 /// `weightgen learned-optimizer`: distils a per-parameter update rule from a zoo's trajectories and evaluates it as a generator.
 struct LearnedOptimizerCommand: ParsableCommand {
@@ -27,6 +28,8 @@ struct LearnedOptimizerTrain: ParsableCommand {
     @Option(help: "Use only the first N runs of each task trained with the optimiser (default: all).") var runs: Int?
     @Option(help: "Distil the runs trained with this optimiser: adam or sgd.") var optimizer = LearnedOptimizerConfiguration.standard.optimizer
     @Option(help: "Iterations of zoo training one call stands for.") var horizon = LearnedOptimizerConfiguration.standard.horizon
+    @Option(help: "The rate a distilled move is divided by: current-rate (the runs' decay divided out) or peak-rate (the decay learned).")
+    var moveUnit = LearnedOptimizerConfiguration.standard.moveUnit
     @Option(help: "Training steps.") var steps = LearnedOptimizerConfiguration.standard.trainingSteps
     @Option(help: "Hidden width of the per-parameter network.") var width = LearnedOptimizerConfiguration.standard.width
     @Option(help: "The most calls one generation may make.") var maximumCalls = LearnedOptimizerConfiguration.standard.maximumCalls
@@ -41,6 +44,7 @@ struct LearnedOptimizerTrain: ParsableCommand {
         configuration.runsPerTask = runs
         configuration.optimizer = optimizer
         configuration.horizon = horizon
+        configuration.moveUnit = moveUnit
         configuration.trainingSteps = steps
         configuration.width = width
         configuration.maximumCalls = maximumCalls

@@ -111,6 +111,17 @@ struct CheckpointEvaluator {
         return layout.entries.flatMap { gradients[$0.name]?.grad?.scalars ?? [Float](repeating: 0, count: $0.count) }
     }
 
+    /// The training loss's gradient on one batch of training patches (images and labels as a
+    /// trainer's batch), with per-sample Dice as the zoos' runs train: through the whole network,
+    /// since the head inputs of fresh patches are not cached.
+    func batchLossGradient(_ network: PlainConvUNet, layout: ParameterLayout, batch: TrainingBatch) throws -> [Float] {
+        network.zeroGrad()
+        defer { network.zeroGrad() }
+        try SegmentationLoss.diceCrossEntropy(logits: network(batch.images), target: batch.labels, batchDice: false).backward()
+        let gradients = Dictionary(network.namedParameters().map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
+        return layout.entries.flatMap { gradients[$0.name]?.grad?.scalars ?? [Float](repeating: 0, count: $0.count) }
+    }
+
     /// The network's argmax on each test case (z-score normalised image, reference and prediction), for overlays.
     func testPredictions(_ network: PlainConvUNet) throws -> [(item: SegmentationCase, prediction: [UInt8])] {
         try predictions(network, on: try testCases.cases())

@@ -56,8 +56,18 @@ public struct TaskEvaluator {
 
     /// The training loss's gradient on training-case group `group` of `size` (see `trainingGroupCount`).
     public func lossGradient(_ network: PlainConvUNet, layout: ParameterLayout, group: Int, size: Int) throws -> [Float] {
-        let cases = data.training[(group * size)..<min((group + 1) * size, data.training.count)]
-        return try data.evaluator.lossGradient(network, layout: layout, cases: cases.map { $0.zScoreNormalized() })
+        let cases = data.normalizedTraining[(group * size)..<min((group + 1) * size, data.training.count)]
+        return try data.evaluator.lossGradient(network, layout: layout, cases: Array(cases))
+    }
+
+    /// The training loss's gradient on `patches` un-augmented training patches of `patchSize`
+    /// drawn as a trainer draws a batch (a third centred on foreground) with `seed`: the
+    /// gradient of the loss the zoo's runs descend, where `lossGradient` reads whole cases.
+    public func patchLossGradient(_ network: PlainConvUNet, layout: ParameterLayout, patchSize: [Int], patches: Int, seed: UInt64) throws -> [Float] {
+        var rng = SeededGenerator(seed: seed)
+        let batch = PatchSampler(patchSize: patchSize, augmentation: .none)
+            .batch(from: data.normalizedTraining, size: patches, spatialRank: network.configuration.spatialRank, using: &rng)
+        return try data.evaluator.batchLossGradient(network, layout: layout, batch: batch)
     }
 
     /// Each test case (z-score normalised) with the network's argmax segmentation of it, for reports.

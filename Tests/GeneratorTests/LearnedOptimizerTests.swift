@@ -95,6 +95,7 @@ final class LearnedOptimizerTests: XCTestCase {
         object["learningRate"] = 0.0125
         var configuration = try XCTUnwrap(object["configuration"] as? [String: Any])
         configuration["moveUnit"] = nil
+        configuration["gradient"] = nil
         object["configuration"] = configuration
         try JSONSerialization.data(withJSONObject: object).write(to: url)
         let loaded = try LearnedOptimizer(folder: folder)
@@ -102,6 +103,7 @@ final class LearnedOptimizerTests: XCTestCase {
         XCTAssertEqual(loaded.description.tasks, trained.description.tasks)
         XCTAssertEqual(loaded.description.formatVersion, 3)
         XCTAssertEqual(loaded.description.configuration.moveUnit, .currentRate)
+        XCTAssertEqual(loaded.description.configuration.gradient, .wholeCases)
     }
 
     /// Per unit of the runs' peak rate, a distilled move keeps the decay the current rate divides
@@ -130,6 +132,38 @@ final class LearnedOptimizerTests: XCTestCase {
         XCTAssertFalse(factors.isEmpty)
         XCTAssertTrue(factors.allSatisfy { $0 <= 1 + 1e-5 }, "never above the peak: \(factors)")
         XCTAssertLessThan(factors.min()!, 0.9, "late moves shrink with the decayed rate: \(factors)")
+    }
+
+    /// A call's gradient on training patches: fixed by its draw, another draw another batch, not
+    /// the whole cases' gradient; an optimiser set to read them reads exactly those of its call.
+    func testTrainingPatchGradientsAreDrawnPerCall() throws {
+        let zoo = try makeGeneratorTestZoo()
+        var configuration = Self.quick
+        configuration.trainingSteps = 20
+        configuration.gradient = .trainingPatches
+        configuration.casesPerCall = 6
+        let optimizer = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration,
+                                                    heldOutRunsPerTask: 1).train()
+        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
+        let layout = optimizer.assembly.layout
+        let values = try layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 12))
+        func patches(_ seed: UInt64) throws -> [Float] {
+            try evaluator.patchLossGradient(try optimizer.assembly.network(values), layout: layout, patchSize: zoo.plan.patchSize,
+                                            patches: 6, seed: seed)
+        }
+        let first = try patches(9_000_003)
+        XCTAssertTrue(first.allSatisfy(\.isFinite))
+        XCTAssertGreaterThan(first.map(abs).max()!, 0)
+        XCTAssertEqual(try patches(9_000_003), first, "one draw, one batch")
+        XCTAssertNotEqual(try patches(9_000_004), first, "another draw, another batch")
+        XCTAssertEqual(try optimizer.gradient(values, evaluator: evaluator, call: 3), first, "call 3 reads draw 3")
+        let whole = try evaluator.lossGradient(try optimizer.assembly.network(values), layout: layout, group: 0, size: 6)
+        let cosine = zip(first, whole).reduce(0) { $0 + Double($1.0 * $1.1) }
+            / (first.reduce(0) { $0 + Double($1 * $1) }.squareRoot() * whole.reduce(0) { $0 + Double($1 * $1) }.squareRoot())
+        XCTAssertLessThan(cosine, 0.9999, "patches are not the whole cases")
+        let moved = try optimizer.update(values, task: 0, evaluator: evaluator).values
+        XCTAssertTrue(moved.allSatisfy(\.isFinite))
+        XCTAssertNotEqual(moved, values)
     }
 
     /// Reordering a network's hidden channels (and the previous move with them) reorders the optimiser's moves the same way.

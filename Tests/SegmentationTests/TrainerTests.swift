@@ -25,6 +25,22 @@ final class TrainerTests: XCTestCase {
         }
     }
 
+    /// A sampler's batch is the batch loader's for the same seed: the loader only runs it ahead on a thread.
+    func testASamplersBatchIsTheLoadersForTheSameSeed() throws {
+        let cases = try Self.discCases(count: 5, seed: 8)
+        let sampler = PatchSampler(patchSize: [1, 16, 16])
+        let loader = try BatchLoader(cases: cases, sampler: sampler, batchSize: 6, spatialRank: 2, seed: 11)
+        defer { loader.stop() }
+        let fromLoader = loader.next()
+        var rng = SeededGenerator(seed: 11)
+        let direct = sampler.batch(from: cases, size: 6, spatialRank: 2, using: &rng)
+        XCTAssertEqual(direct.images.shape.dims, [6, 1, 16, 16])
+        XCTAssertEqual(direct.labels.shape.dims, [6, 1, 16, 16])
+        XCTAssertEqual(direct.images.scalars, fromLoader.images.scalars)
+        XCTAssertEqual(direct.labels.scalars, fromLoader.labels.scalars)
+        XCTAssertGreaterThan(direct.labels.scalars.reduce(0, +), 0, "a third of the patches centred on foreground")
+    }
+
     func testTinyUNetLearnsDiscs() throws {
         let network = try PlainConvUNet(.standard(features: [4, 8, 16], spatialRank: 2), seed: 1)
         let configuration = TrainingConfiguration(iterations: 120, batchSize: 8, patchSize: [1, 32, 32], seed: 2)

@@ -8,7 +8,8 @@ import Zoo
 /// reads them in, the zoo runs it was distilled from and how far its training got. Stored as
 /// `optimizer.json` beside `optimizer.safetensors`.
 public struct LearnedOptimizerDescription: Codable, Sendable {
-    /// 3: the configuration names its move unit; version 2 files divided by the current rate.
+    /// 3: the configuration names its move unit and call gradient; version 2 files divided by
+    /// the current rate and read whole cases.
     /// 2: one learning rate per task (`learningRates`); version 1 files had one for all tasks and are read as such.
     public var formatVersion = 3
     public var configuration: LearnedOptimizerConfiguration
@@ -102,11 +103,24 @@ public final class LearnedOptimizer {
         try step(values, gradient: try gradient(values, evaluator: evaluator, call: call), task: task, call: call, previousMove: previousMove)
     }
 
-    /// The training-loss gradient call `call` reads: on group `call` of the task's training cases (cycling).
+    /// The training-loss gradient call `call` reads: on group `call` of the task's training
+    /// cases (cycling), or on the patches of draw `call`.
     public func gradient(_ values: [Float], evaluator: TaskEvaluator, call: Int) throws -> [Float] {
-        let size = description.configuration.casesPerCall
-        return try evaluator.lossGradient(try assembly.network(values), layout: assembly.layout,
-                                          group: call % evaluator.trainingGroupCount(size: size), size: size)
+        try Self.gradient(try assembly.network(values), layout: assembly.layout, evaluator: evaluator,
+                          configuration: description.configuration, patchSize: description.patchSize, draw: UInt64(call))
+    }
+
+    /// The gradient of `configuration`'s kind at `network`: whole cases, group `draw` (cycling),
+    /// or a batch of patches drawn with seed 9,000,000 + `draw`.
+    static func gradient(_ network: PlainConvUNet, layout: ParameterLayout, evaluator: TaskEvaluator,
+                         configuration: LearnedOptimizerConfiguration, patchSize: [Int], draw: UInt64) throws -> [Float] {
+        let size = configuration.casesPerCall
+        switch configuration.gradient {
+        case .wholeCases:
+            return try evaluator.lossGradient(network, layout: layout, group: Int(draw % UInt64(evaluator.trainingGroupCount(size: size))), size: size)
+        case .trainingPatches:
+            return try evaluator.patchLossGradient(network, layout: layout, patchSize: patchSize, patches: size, seed: 9_000_000 &+ draw)
+        }
     }
 
     /// The move of call `call` from `values` with `gradient` already measured there (see `update`).
@@ -186,7 +200,8 @@ enum LearnedOptimizerStore {
     }
 
     /// An earlier description as version 3: version 1's one `learningRate` becomes that rate for
-    /// each task; before version 3 every move was per unit of the current rate.
+    /// each task; before version 3 every move was per unit of the current rate and every
+    /// gradient on whole cases.
     static func migrated(_ data: Data) throws -> Data {
         guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { return data }
         let version = object["formatVersion"] as? Int ?? 1
@@ -197,6 +212,7 @@ enum LearnedOptimizerStore {
         }
         if var configuration = object["configuration"] as? [String: Any] {
             configuration["moveUnit"] = MoveUnit.currentRate.rawValue
+            configuration["gradient"] = CallGradient.wholeCases.rawValue
             object["configuration"] = configuration
         }
         object["formatVersion"] = 3

@@ -26,8 +26,11 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
     public var runsPerTask: Int?
     /// The most calls one generation may make.
     public var maximumCalls: Int
-    /// Training cases per gradient: call k reads group k of the task's training cases in groups
-    /// of this size (cycling), as training reads mini-batches; each example reads a random group.
+    /// What the gradient a call reads is taken on.
+    public var gradient: CallGradient
+    /// Training cases (whole cases) or patches (training patches) per gradient: with whole
+    /// cases call k reads group k of the task's training cases in groups of this size
+    /// (cycling), as training reads mini-batches; each example reads a random group.
     public var casesPerCall: Int
     /// What a call remembers of the calls before it.
     public var memory: UpdateMemory
@@ -40,7 +43,7 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
 
     public init(width: Int = 64, depth: Int = 2, horizon: Int = 25, moveUnit: MoveUnit = .currentRate, trainingSteps: Int = 3000, batchSize: Int = 8192,
                 learningRate: Float = 1e-3, optimizer: TrainingConfiguration.OptimizerKind = .adam, runsPerTask: Int? = nil,
-                maximumCalls: Int = 100, casesPerCall: Int = 16, memory: UpdateMemory = .previousMove,
+                maximumCalls: Int = 100, gradient: CallGradient = .wholeCases, casesPerCall: Int = 16, memory: UpdateMemory = .previousMove,
                 schedule: CallSchedule = .constant, corrections: Int = 0) {
         self.width = width
         self.depth = depth
@@ -52,6 +55,7 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
         self.optimizer = optimizer
         self.runsPerTask = runsPerTask
         self.maximumCalls = maximumCalls
+        self.gradient = gradient
         self.casesPerCall = casesPerCall
         self.memory = memory
         self.schedule = schedule
@@ -86,6 +90,16 @@ public enum MoveUnit: String, Codable, Sendable, CaseIterable {
         case .peakRate: peak
         }
     }
+}
+
+/// The training loss a call's gradient is taken on.
+public enum CallGradient: String, Codable, Sendable, CaseIterable {
+    /// Whole training cases through the network (slices of a volume as one batch), a fixed group per call.
+    case wholeCases = "whole-cases"
+    /// A batch of training patches drawn as the zoo's runs drew theirs (a third centred on
+    /// foreground, no augmentation), fresh for every call: the loss the runs descended, whose
+    /// balance of foreground and background whole images of a small structure do not have.
+    case trainingPatches = "training-patches"
 }
 
 /// What the learned optimiser carries from one call to the next.

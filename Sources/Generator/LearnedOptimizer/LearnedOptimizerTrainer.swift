@@ -129,14 +129,12 @@ public final class LearnedOptimizerTrainer {
         self.evaluators = evaluators
         progress("\(pairs.count) checkpoint pairs from \(tasks.count) task(s); measuring their gradients")
         let tensorOf = features.tensorOfParameter
-        let size = configuration.casesPerCall
         let measured = try parallelMap(pairs.count) { index -> DistillationExample in
             let pair = pairs[index]
             var rng = SeededGenerator(seed: seed &+ UInt64(index))
-            let evaluator = evaluators[pair.task]
-            let group = Int(rng.next() % UInt64(evaluator.trainingGroupCount(size: size)))
             let values = pair.next.from
-            let gradient = try evaluator.lossGradient(try assembly.network(values), layout: assembly.layout, group: group, size: size)
+            let gradient = try LearnedOptimizer.gradient(try assembly.network(values), layout: assembly.layout, evaluator: evaluators[pair.task],
+                                                         configuration: configuration, patchSize: zoo.plan.patchSize, draw: rng.next())
             let previousMove = configuration.memory == .none ? []
                 : pair.previous?.move(deviations: normalizer.deviations, tensorOf: tensorOf) ?? [Float](repeating: 0, count: values.count)
             return DistillationExample(values: values, gradient: gradient, move: pair.next.move(deviations: normalizer.deviations, tensorOf: tensorOf),

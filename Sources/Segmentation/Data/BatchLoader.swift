@@ -78,20 +78,6 @@ public final class BatchLoader: @unchecked Sendable {
 
     /// Samples one batch (called only from the worker thread).
     func makeBatch() -> TrainingBatch {
-        let channels = cases[0].channels
-        let patch = sampler.patchSize
-        let patchVoxels = patch.reduce(1, *)
-        let images = Tensor.zeros(Shape([batchSize, channels] + spatialDims(patch)))
-        let labels = Tensor.zeros(Shape([batchSize, 1] + spatialDims(patch)))
-        for b in 0..<batchSize {
-            let item = cases[Int(rng.next() % UInt64(cases.count))]
-            let forced = sampler.forcesForeground(index: b, batchSize: batchSize)
-            let (image, label) = sampler.sample(from: item, forceForeground: forced, using: &rng)
-            for i in 0..<image.count { images.pointer[b * channels * patchVoxels + i] = image[i] }
-            for i in 0..<label.count { labels.pointer[b * patchVoxels + i] = Float(label[i]) }
-        }
-        return TrainingBatch(images: images, labels: labels)
+        sampler.batch(from: cases, size: batchSize, spatialRank: spatialRank, using: &rng)
     }
-
-    private func spatialDims(_ patch: [Int]) -> [Int] { spatialRank == 2 ? Array(patch.suffix(2)) : patch }
 }

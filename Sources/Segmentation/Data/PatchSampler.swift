@@ -28,6 +28,24 @@ public struct PatchSampler: Sendable {
         index >= batchSize - Int((foregroundFraction * Double(batchSize)).rounded(.up))
     }
 
+    /// One batch of `size` patches, each from a case drawn at random, the last ⌈fraction · size⌉
+    /// centred on foreground (`forcesForeground`): images [B, C, (pz,) py, px] and labels
+    /// [B, 1, (pz,) py, px], where `spatialRank` 2 drops the z axis of (1, py, px) patches.
+    public func batch(from cases: [SegmentationCase], size: Int, spatialRank: Int, using rng: inout SeededGenerator) -> TrainingBatch {
+        let channels = cases[0].channels
+        let patchVoxels = patchSize.reduce(1, *)
+        let spatial = spatialRank == 2 ? Array(patchSize.suffix(2)) : patchSize
+        let images = Tensor.zeros(Shape([size, channels] + spatial))
+        let labels = Tensor.zeros(Shape([size, 1] + spatial))
+        for b in 0..<size {
+            let item = cases[Int(rng.next() % UInt64(cases.count))]
+            let (image, label) = sample(from: item, forceForeground: forcesForeground(index: b, batchSize: size), using: &rng)
+            for i in 0..<image.count { images.pointer[b * channels * patchVoxels + i] = image[i] }
+            for i in 0..<label.count { labels.pointer[b * patchVoxels + i] = Float(label[i]) }
+        }
+        return TrainingBatch(images: images, labels: labels)
+    }
+
     /// Samples one augmented patch: image [channels, pz, py, px] and label [pz, py, px].
     public func sample(from item: SegmentationCase, forceForeground: Bool,
                        using rng: inout SeededGenerator) -> (image: [Float], label: [UInt8]) {

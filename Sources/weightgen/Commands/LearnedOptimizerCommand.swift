@@ -8,6 +8,7 @@ import Zoo
 extension UpdateMemory: ExpressibleByArgument {}
 extension CallSchedule: ExpressibleByArgument {}
 extension MoveUnit: ExpressibleByArgument {}
+extension CallGradient: ExpressibleByArgument {}
 
 /// `weightgen learned-optimizer`: distils a per-parameter update rule from a zoo's trajectories and evaluates it as a generator.
 struct LearnedOptimizerCommand: ParsableCommand {
@@ -30,6 +31,8 @@ struct LearnedOptimizerTrain: ParsableCommand {
     @Option(help: "Iterations of zoo training one call stands for.") var horizon = LearnedOptimizerConfiguration.standard.horizon
     @Option(help: "The rate a distilled move is divided by: current-rate (the runs' decay divided out) or peak-rate (the decay learned).")
     var moveUnit = LearnedOptimizerConfiguration.standard.moveUnit
+    @Option(help: "What a call's gradient is taken on: whole-cases (16 training cases) or training-patches (16 patches drawn as the zoo's runs drew theirs).")
+    var gradient = LearnedOptimizerConfiguration.standard.gradient
     @Option(help: "Training steps.") var steps = LearnedOptimizerConfiguration.standard.trainingSteps
     @Option(help: "Hidden width of the per-parameter network.") var width = LearnedOptimizerConfiguration.standard.width
     @Option(help: "The most calls one generation may make.") var maximumCalls = LearnedOptimizerConfiguration.standard.maximumCalls
@@ -45,6 +48,7 @@ struct LearnedOptimizerTrain: ParsableCommand {
         configuration.optimizer = optimizer
         configuration.horizon = horizon
         configuration.moveUnit = moveUnit
+        configuration.gradient = gradient
         configuration.trainingSteps = steps
         configuration.width = width
         configuration.maximumCalls = maximumCalls

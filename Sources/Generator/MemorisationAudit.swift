@@ -21,8 +21,8 @@ public struct StartKindAudit: Codable, Sendable {
     /// start: < 1 = nearer its own than any other. Met by returning the start, so read with (a).
     public var fidelityAgainstOthers: Estimate?
     /// (a) and (b) of the starts trained once more with the recipe on another order of the data
-    /// (nil where they were not): what training itself scores, the floor a generator that
-    /// cannot know the recipe's batches can hope to approach.
+    /// (nil where they were not): what training itself scores, the scale for a generator that
+    /// cannot know the recipe's batches.
     public var retrainedFidelityToStart: Estimate?
     public var retrainedFidelityAgainstOthers: Estimate?
     /// Test Dice of the generated networks (the y axis of the accuracy-vs-novelty plot).

@@ -14,7 +14,7 @@ public struct AuditedStarts {
     /// The network trained from each of the first starts with the zoo's recipe, when known (start fidelity).
     public var trained: [[Float]]?
     /// The same starts trained once more with the same recipe on another order of the data:
-    /// their fidelity is what training itself scores, the floor for a generator that cannot
+    /// their fidelity is what training itself scores, the scale for a generator that cannot
     /// know which batches the recipe drew.
     public var retrained: [[Float]]?
 

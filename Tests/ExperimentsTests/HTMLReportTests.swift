@@ -54,7 +54,7 @@ final class HTMLReportTests: XCTestCase {
             XCTAssertTrue(html.contains("Conclusion: \(Markup.escape(audit.conclusion))."), task.task)
             XCTAssertTrue(html.contains(Markup.interval(audit.unseen.startDependence)))
             XCTAssertTrue(html.contains(Markup.interval(try! XCTUnwrap(audit.seen.fidelityToStart))))
-            XCTAssertTrue(html.contains("of the recipe itself on another data order"), "the floor training itself scores")
+            XCTAssertTrue(html.contains("of the recipe itself on another data order"), "what training itself scores")
             XCTAssertTrue(html.contains(Markup.interval(try! XCTUnwrap(audit.unseen.retrainedFidelityToStart))))
         }
     }

@@ -68,7 +68,7 @@ final class MemorisationAuditTests: XCTestCase {
         let moved = try auditor.measure(AuditedStarts(starts: starts, generated: mostly, dice: [0, 0, 0], trained: trained))
         XCTAssertLessThan(try XCTUnwrap(moved.fidelityToStart).upper, 0.5)
         XCTAssertLessThan(try XCTUnwrap(moved.fidelityAgainstOthers).upper, 1)
-        XCTAssertNil(moved.retrainedFidelityToStart, "no retrained networks, no floor")
+        XCTAssertNil(moved.retrainedFidelityToStart, "no retrained networks, no figure for them")
         // Retrained networks are scored as generated ones are, beside them: here the starts themselves (a) = 1 and the trained (a) = 0.
         let withFloor = try auditor.measure(AuditedStarts(starts: starts, generated: mostly, dice: [0, 0, 0], trained: trained, retrained: starts))
         XCTAssertEqual(withFloor.retrainedFidelityToStart?.mean ?? .nan, 1, accuracy: 1e-12)

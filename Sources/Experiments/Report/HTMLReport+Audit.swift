@@ -18,7 +18,7 @@ extension HTMLReport {
             cells("Start fidelity (b): to its trained network ÷ to the nearest other (< 1 = nearer its own)",
                   audit.unseen.fidelityAgainstOthers, audit.seen.fidelityAgainstOthers),
         ] + (audit.unseen.retrainedFidelityToStart == nil ? [] : [
-            cells("Start fidelity (a) of the recipe itself on another data order (the floor)",
+            cells("Start fidelity (a) of the recipe itself on another data order (what training scores)",
                   audit.unseen.retrainedFidelityToStart, audit.seen.retrainedFidelityToStart),
             cells("Start fidelity (b) of the recipe itself on another data order",
                   audit.unseen.retrainedFidelityAgainstOthers, audit.seen.retrainedFidelityAgainstOthers),

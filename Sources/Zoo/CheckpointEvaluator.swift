@@ -107,8 +107,7 @@ struct CheckpointEvaluator {
             let loss = try SegmentationLoss.diceCrossEntropy(logits: logits(network, images), target: target, batchDice: true)
             try (loss * (1 / total)).backward()
         }
-        let gradients = Dictionary(network.namedParameters().map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
-        return layout.entries.flatMap { gradients[$0.name]?.grad?.scalars ?? [Float](repeating: 0, count: $0.count) }
+        return flatGradients(network, layout: layout)
     }
 
     /// The training loss's gradient on one batch of training patches (images and labels as a
@@ -118,8 +117,13 @@ struct CheckpointEvaluator {
         network.zeroGrad()
         defer { network.zeroGrad() }
         try SegmentationLoss.diceCrossEntropy(logits: network(batch.images), target: batch.labels, batchDice: false).backward()
-        let gradients = Dictionary(network.namedParameters().map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
-        return layout.entries.flatMap { gradients[$0.name]?.grad?.scalars ?? [Float](repeating: 0, count: $0.count) }
+        return flatGradients(network, layout: layout)
+    }
+
+    /// The gradients `backward` left on `network`'s parameters, flat in `layout` (zero for a parameter without one).
+    private func flatGradients(_ network: PlainConvUNet, layout: ParameterLayout) -> [Float] {
+        let parameters = network.stateDict()
+        return layout.entries.flatMap { parameters[$0.name]?.grad?.scalars ?? [Float](repeating: 0, count: $0.count) }
     }
 
     /// The network's argmax on each test case (z-score normalised image, reference and prediction), for overlays.

@@ -83,7 +83,7 @@ public enum MoveUnit: String, Codable, Sendable, CaseIterable {
     /// counts as much as an early one and the rule never learns to slow down.
     case currentRate = "current-rate"
     /// The run's initial (peak) rate: late moves stay as small as the decayed rate made them, so
-    /// the rule learns to move less where the runs moved less, and repeated calls can settle.
+    /// the rule learns to move less where the runs moved less (measured: less, not to a stop).
     case peakRate = "peak-rate"
 
     /// The rate a move is divided by, given the mean rate in effect over it and the run's initial rate.

@@ -9,8 +9,6 @@ struct TaskData {
     let classes: Int
     let channels: Int
     let training: [SegmentationCase]
-    /// The training cases z-score normalised, as trainers and the evaluator read them.
-    let normalizedTraining: [SegmentationCase]
     let evaluator: CheckpointEvaluator
 
     init(zoo: Zoo, task: String) throws {
@@ -30,7 +28,6 @@ struct TaskData {
         self.taskID = taskID
         channels = first.channels
         self.training = training
-        normalizedTraining = training.map { $0.zScoreNormalized() }
         // Test cases are read only when a test metric is asked for (reporting), never for training or selection.
         let testRole = roles[2]
         evaluator = CheckpointEvaluator(training: Array(training.prefix(zoo.plan.trainingLossCases)), validation: validation,

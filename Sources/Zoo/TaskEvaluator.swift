@@ -6,9 +6,12 @@ import TensorEngine
 /// compared with the zoo on equal terms.
 public struct TaskEvaluator {
     private let data: TaskData
+    /// The training cases z-score normalised, as trainers and the evaluator read them.
+    private let normalizedTraining: [SegmentationCase]
 
     public init(zoo: Zoo, task: String) throws {
         data = try TaskData(zoo: zoo, task: task)
+        normalizedTraining = data.training.map { $0.zScoreNormalized() }
     }
 
     /// Median voxel spacing (z, y, x) of the task's training cases.
@@ -56,7 +59,7 @@ public struct TaskEvaluator {
 
     /// The training loss's gradient on training-case group `group` of `size` (see `trainingGroupCount`).
     public func lossGradient(_ network: PlainConvUNet, layout: ParameterLayout, group: Int, size: Int) throws -> [Float] {
-        let cases = data.normalizedTraining[(group * size)..<min((group + 1) * size, data.training.count)]
+        let cases = normalizedTraining[(group * size)..<min((group + 1) * size, data.training.count)]
         return try data.evaluator.lossGradient(network, layout: layout, cases: Array(cases))
     }
 
@@ -66,7 +69,7 @@ public struct TaskEvaluator {
     public func patchLossGradient(_ network: PlainConvUNet, layout: ParameterLayout, patchSize: [Int], patches: Int, seed: UInt64) throws -> [Float] {
         var rng = SeededGenerator(seed: seed)
         let batch = PatchSampler(patchSize: patchSize, augmentation: .none)
-            .batch(from: data.normalizedTraining, size: patches, spatialRank: network.configuration.spatialRank, using: &rng)
+            .batch(from: normalizedTraining, size: patches, spatialRank: network.configuration.spatialRank, using: &rng)
         return try data.evaluator.batchLossGradient(network, layout: layout, batch: batch)
     }
 

@@ -120,6 +120,16 @@ struct CheckpointEvaluator {
         return flatGradients(network, layout: layout)
     }
 
+    /// The training loss's gradient on one batch of cached head inputs and their labels, with
+    /// the loss head runs train on (`CachedHeadTrainer`: batch Dice, full-resolution output alone).
+    func headBatchLossGradient(_ network: PlainConvUNet, layout: ParameterLayout, inputs: Tensor, labels: Tensor) throws -> [Float] {
+        network.zeroGrad()
+        defer { network.zeroGrad() }
+        // Batch Dice: nnU-Net's default, which every head run of a zoo trains with.
+        _ = try CachedHeadTrainer.lossAndGradients(network, inputs: inputs, labels: labels, batchDice: true)
+        return flatGradients(network, layout: layout)
+    }
+
     /// The gradients `backward` left on `network`'s parameters, flat in `layout` (zero for a parameter without one).
     private func flatGradients(_ network: PlainConvUNet, layout: ParameterLayout) -> [Float] {
         let parameters = network.stateDict()

@@ -131,6 +131,13 @@ public final class NetworkAssembly: @unchecked Sendable {
         return network
     }
 
+    /// Sets the parameters of `network` (one this assembly made) that `layout` holds to
+    /// `values`, the frozen part left as it is: what a loop over many parameter vectors does
+    /// instead of making a network each time, whose fresh initialisation would be overwritten.
+    public func setParameters(of network: PlainConvUNet, to values: [Float]) throws {
+        try network.loadStateDict(try layout.stateDict(values), strict: partial == nil)
+    }
+
     /// The network a run starts from: every trainable parameter drawn from `seed` as a fresh
     /// network's, the frozen part the base's.
     public func initialNetwork(seed: UInt64) throws -> PlainConvUNet {

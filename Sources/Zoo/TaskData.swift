@@ -10,6 +10,8 @@ struct TaskData {
     let channels: Int
     let training: [SegmentationCase]
     let evaluator: CheckpointEvaluator
+    /// For a zoo whose runs train on cached head inputs: the task's pool they draw from.
+    let headInputPool: TaskHeadInputPool?
 
     init(zoo: Zoo, task: String) throws {
         let (taskID, folder) = try zoo.task(named: task)
@@ -33,6 +35,31 @@ struct TaskData {
         evaluator = CheckpointEvaluator(training: Array(training.prefix(zoo.plan.trainingLossCases)), validation: validation,
                                         test: { try load(testRole) }, patchSize: zoo.plan.patchSize,
                                         headInputs: try zoo.plan.partial?.liesInHead() == true ? HeadInputCache() : nil)
+        headInputPool = TaskHeadInputPool(plan: zoo.plan, task: task, training: training,
+                                          architecture: try zoo.plan.architecture(channels: first.channels, classes: classes))
+    }
+
+    /// Trains `network` in place as the zoo's runs train: a head zoo's on the task's head input
+    /// pool (`CachedHeadTrainer`), any other with `Trainer` on the training cases, for
+    /// `iterations` (the recipe's by default), calling `onSnapshot` at `snapshotIterations`.
+    func train(_ network: PlainConvUNet, hyperparameters: RunHyperparameters, patchSize: [Int], seed: UInt64, iterations: Int? = nil,
+               snapshotIterations: Set<Int>, onSnapshot: (TrainingSnapshot) throws -> Void) throws {
+        let iterations = iterations ?? hyperparameters.iterations
+        if let headInputPool {
+            let trainer = try CachedHeadTrainer(network: network, configuration: HeadRunConfiguration(
+                iterations: iterations, batchSize: hyperparameters.batchSize, optimizer: hyperparameters.optimizer,
+                learningRate: Float(hyperparameters.learningRate), weightDecay: Float(hyperparameters.weightDecay), seed: seed),
+                pool: try headInputPool.pool())
+            _ = try trainer.run(snapshotIterations: snapshotIterations, onSnapshot: onSnapshot)
+        } else {
+            var configuration = TrainingConfiguration(
+                iterations: iterations, batchSize: hyperparameters.batchSize, patchSize: patchSize,
+                optimizer: hyperparameters.optimizer, learningRate: Float(hyperparameters.learningRate),
+                weightDecay: Float(hyperparameters.weightDecay), seed: seed)
+            configuration.augmentation.strength = hyperparameters.augmentationStrength
+            let trainer = Trainer(network: network, configuration: configuration, trainingCases: training, validationCases: [])
+            _ = try trainer.run(snapshotIterations: snapshotIterations, onSnapshot: onSnapshot)
+        }
     }
 
     /// The plan's architecture for the first task's channels and classes, read from its dataset description.

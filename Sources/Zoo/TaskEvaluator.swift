@@ -38,6 +38,15 @@ public struct TaskEvaluator {
         try data.evaluator.validationDice(network)
     }
 
+    /// Computes now what a head zoo caches of the frozen part — its head input pool and the
+    /// validation cases' head inputs (through `network`, one of the zoo's assembly) — so that
+    /// later timings measure the head alone, as the zoo's runs were timed. Nothing for other zoos.
+    public func precomputeFrozenPart(_ network: PlainConvUNet) throws {
+        guard let headInputPool = data.headInputPool else { return }
+        _ = try headInputPool.pool()
+        _ = try validationDice(network)
+    }
+
     /// Test Dice alone, for reports.
     public func testDice(_ network: PlainConvUNet) throws -> Double {
         try data.evaluator.testDice(network)
@@ -63,10 +72,18 @@ public struct TaskEvaluator {
         return try data.evaluator.lossGradient(network, layout: layout, cases: Array(cases))
     }
 
-    /// The training loss's gradient on `patches` un-augmented training patches of `patchSize`
-    /// drawn as a trainer draws a batch (a third centred on foreground) with `seed`: the
+    /// The training loss's gradient on a batch of `patches` training patches drawn with `seed`
+    /// as the zoo's runs draw theirs: in a head zoo, from the task's head input pool the runs
+    /// train on (the head's forward and backward alone); otherwise un-augmented patches of
+    /// `patchSize` drawn as a trainer draws a batch (a third centred on foreground). The
     /// gradient of the loss the zoo's runs descend, where `lossGradient` reads whole cases.
     public func patchLossGradient(_ network: PlainConvUNet, layout: ParameterLayout, patchSize: [Int], patches: Int, seed: UInt64) throws -> [Float] {
+        if let headInputPool = data.headInputPool {
+            let pool = try headInputPool.pool()
+            var rng = SeededGenerator(seed: seed)
+            let batch = try pool.batch((0..<patches).map { _ in Int(rng.next() % UInt64(pool.count)) })
+            return try data.evaluator.headBatchLossGradient(network, layout: layout, inputs: batch.inputs, labels: batch.labels)
+        }
         var rng = SeededGenerator(seed: seed)
         let batch = PatchSampler(patchSize: patchSize, augmentation: .none)
             .batch(from: normalizedTraining, size: patches, spatialRank: network.configuration.spatialRank, using: &rng)
@@ -84,17 +101,13 @@ public struct TaskEvaluator {
     }
 
     /// Trains `network` in place with a zoo run's recipe (`hyperparameters`, the plan's patch
-    /// size) on the task's training cases, calling `onSnapshot` at `snapshotIterations`
-    /// (0 is the network before training): the baseline a generated network is measured against.
+    /// size) as the zoo's runs train (a head zoo's on its head input pool), calling `onSnapshot`
+    /// at `snapshotIterations` (0 is the network before training): the baseline a generated
+    /// network is measured against.
     public func train(_ network: PlainConvUNet, hyperparameters: RunHyperparameters, patchSize: [Int], seed: UInt64,
                       iterations: Int? = nil, snapshotIterations: Set<Int>,
                       onSnapshot: (TrainingSnapshot) throws -> Void) throws {
-        var training = TrainingConfiguration(
-            iterations: iterations ?? hyperparameters.iterations, batchSize: hyperparameters.batchSize, patchSize: patchSize,
-            optimizer: hyperparameters.optimizer, learningRate: Float(hyperparameters.learningRate),
-            weightDecay: Float(hyperparameters.weightDecay), seed: seed)
-        training.augmentation.strength = hyperparameters.augmentationStrength
-        let trainer = Trainer(network: network, configuration: training, trainingCases: data.training, validationCases: [])
-        _ = try trainer.run(snapshotIterations: snapshotIterations, onSnapshot: onSnapshot)
+        try data.train(network, hyperparameters: hyperparameters, patchSize: patchSize, seed: seed, iterations: iterations,
+                       snapshotIterations: snapshotIterations, onSnapshot: onSnapshot)
     }
 }

@@ -65,7 +65,6 @@ public final class ZooBuilder {
         let configuration = try data.values.first!.architecture(of: plan)
         let assembly = try NetworkAssembly(architecture: configuration, partial: plan.partial)
         let architectureID = try zoo.architectureID(for: configuration, name: plan.architectureName, layout: assembly.layout)
-        let pools = try headInputPools(tasks: Set(pending.map(\.task)), data: data, assembly: assembly)
 
         // Progress is reported under a lock, so the callback sees one run at a time.
         let lock = NSLock()
@@ -73,8 +72,7 @@ public final class ZooBuilder {
         let start = Date()
         _ = try parallelMap(pending.count, workers: workers) { index in
             let specification = pending[index]
-            let outcome = try train(specification, data: data[specification.task]!, assembly: assembly,
-                                    pool: pools[specification.task], architectureID: architectureID)
+            let outcome = try train(specification, data: data[specification.task]!, assembly: assembly, architectureID: architectureID)
             lock.lock()
             defer { lock.unlock() }
             trained += 1
@@ -93,51 +91,20 @@ public final class ZooBuilder {
                                seconds: Date().timeIntervalSince(start))
     }
 
-    /// The head input pool of every task, for a partial zoo whose runs train on cached head
-    /// inputs: drawn with nnU-Net's augmentation from a seed of the plan and the task alone (so
-    /// every shard and worker trains on the same pool).
-    private func headInputPools(tasks: Set<String>, data: [String: TaskData], assembly: NetworkAssembly) throws -> [String: HeadInputPool] {
-        guard case let .onCachedHeadInputs(patches)? = zoo.plan.partial?.runs else { return [:] }
-        let network = try assembly.initialNetwork(seed: 0)
-        var pools: [String: HeadInputPool] = [:]
-        for (index, task) in zoo.plan.tasks.enumerated() where tasks.contains(task) {
-            pools[task] = try HeadInputPool(network: network, cases: data[task]!.training,
-                                            sampler: PatchSampler(patchSize: zoo.plan.patchSize), count: patches,
-                                            seed: mix(zoo.plan.seed, UInt64(index), 0x9001))
-        }
-        return pools
-    }
-
     /// Trains one run (on its task's head input pool when there is one), writes its file and records it.
-    private func train(_ specification: RunSpecification, data: TaskData, assembly: NetworkAssembly, pool: HeadInputPool?,
-                       architectureID: Int64) throws
+    private func train(_ specification: RunSpecification, data: TaskData, assembly: NetworkAssembly, architectureID: Int64) throws
         -> (checkpoints: Int, finalTestDice: Double?, finalEmptyPredictions: EmptyPredictions?, failure: String?) {
         let hyperparameters = specification.hyperparameters
         let layout = assembly.layout
         let network = try assembly.initialNetwork(seed: specification.seed)
-        let runTraining: (Set<Int>, (TrainingSnapshot) throws -> Void) throws -> Void
-        if let pool {
-            let trainer = try CachedHeadTrainer(network: network, configuration: HeadRunConfiguration(
-                iterations: hyperparameters.iterations, batchSize: hyperparameters.batchSize, optimizer: hyperparameters.optimizer,
-                learningRate: Float(hyperparameters.learningRate), weightDecay: Float(hyperparameters.weightDecay),
-                seed: specification.seed), pool: pool)
-            runTraining = { _ = try trainer.run(snapshotIterations: $0, onSnapshot: $1) }
-        } else {
-            var training = TrainingConfiguration(
-                iterations: hyperparameters.iterations, batchSize: hyperparameters.batchSize, patchSize: zoo.plan.patchSize,
-                optimizer: hyperparameters.optimizer, learningRate: Float(hyperparameters.learningRate),
-                weightDecay: Float(hyperparameters.weightDecay), seed: specification.seed)
-            training.augmentation.strength = hyperparameters.augmentationStrength
-            let trainer = Trainer(network: network, configuration: training, trainingCases: data.training, validationCases: [])
-            runTraining = { _ = try trainer.run(snapshotIterations: $0, onSnapshot: $1) }
-        }
         var saved: [CheckpointParameters] = [], metrics: [CheckpointMetrics] = [], rates: [Double] = []
         var failure: String?
         var finalEmptyPredictions: EmptyPredictions?
         let finalIteration = specification.checkpointIterations.max()
         let start = Date()
         do {
-            try runTraining(Set(specification.checkpointIterations)) { snapshot in
+            try data.train(network, hyperparameters: hyperparameters, patchSize: zoo.plan.patchSize, seed: specification.seed,
+                           snapshotIterations: Set(specification.checkpointIterations)) { snapshot in
                 let values = try layout.flatten(snapshot.network)
                 if let problem = Self.divergence(values) { throw RunDiverged(iteration: snapshot.iteration, reason: problem) }
                 metrics.append(try data.evaluator.evaluate(snapshot.network))
@@ -161,7 +128,7 @@ public final class ZooBuilder {
             id: nil, taskId: data.taskID, architectureId: architectureID, runIndex: specification.index,
             seed: Int64(bitPattern: specification.seed), optimizer: hyperparameters.optimizer.rawValue,
             learningRate: hyperparameters.learningRate, batchSize: hyperparameters.batchSize,
-            weightDecay: hyperparameters.weightDecay, augmentationStrength: pool == nil ? hyperparameters.augmentationStrength : 1,
+            weightDecay: hyperparameters.weightDecay, augmentationStrength: data.headInputPool == nil ? hyperparameters.augmentationStrength : 1,
             iterations: hyperparameters.iterations, status: failure == nil ? .done : .failed, failure: failure, file: file,
             seconds: Date().timeIntervalSince(start), source: .trained)
         let checkpoints = zip(saved.indices, saved).map { position, checkpoint in

@@ -103,10 +103,17 @@ final class MemorisationAuditTests: XCTestCase {
         XCTAssertEqual(Set(baselines.points.map(\.family)), Set(BaselineFamily.allCases))
         let noise = baselines.points.filter { $0.family == .noise }.map(\.novelty.mean)
         XCTAssertEqual(noise, noise.sorted(), "more noise, more novelty")
-        // 8 networks per random setting, drawn from the best runs; 4 runs give their 6 pairs.
+        // At least 8 networks per random setting, drawn from the best runs; 4 runs give their 6 pairs.
         let counts = Dictionary(grouping: baselines.points, by: \.family).mapValues { Set($0.map(\.dice.values.count)) }
         XCTAssertEqual(counts[.noise], [8])
         XCTAssertEqual(counts[.gaussian], [8])
         XCTAssertEqual(counts[.interpolation], [6])
+        // As many as the unseen starts audited when they are more: intervals on equal samples.
+        let starts = try (0..<12).map { try network(seed: 20 + UInt64($0)) }
+        let more = Dictionary(grouping: try auditor.baselines(initialisations: starts, seed: 1).points, by: \.family)
+            .mapValues { Set($0.map(\.dice.values.count)) }
+        XCTAssertEqual(more[.noise], [12])
+        XCTAssertEqual(more[.gaussian], [12])
+        XCTAssertEqual(more[.interpolation], [6])
     }
 }

@@ -70,6 +70,38 @@ final class PartialGenerationTests: XCTestCase {
         }
     }
 
+    /// What the audit retrains and a learned optimiser reads in a head zoo are its runs' own:
+    /// the recipe retrained from a run's start with its seed gives its checkpoints (on the run's
+    /// head input pool; up to float rounding), and a patch gradient reads that pool, fixed by its seed.
+    func testAHeadZoosRecipeAndPatchGradientsAreItsRunsOwn() throws {
+        let (zoo, _) = try makePartialZoo(runs: .onCachedHeadInputs(patches: 24))
+        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
+        let run = try zoo.runs(task: "cord", status: .done)[0]
+        let stored = try zoo.parameters(of: run)
+        let assembly = try NetworkAssembly(architecture: try TaskData.planArchitecture(of: zoo), partial: zoo.plan.partial)
+        var retrained: [Int: [Float]] = [:]
+        try evaluator.train(try assembly.initialNetwork(seed: UInt64(bitPattern: run.seed)), hyperparameters: run.hyperparameters, patchSize: zoo.plan.patchSize,
+                            seed: UInt64(bitPattern: run.seed), snapshotIterations: Set(stored.map(\.record.iteration))) {
+            retrained[$0.iteration] = try assembly.layout.flatten($0.network)
+        }
+        // The same run up to float rounding: the build's workers and this thread split the convolutions differently.
+        for checkpoint in stored {
+            let again = try XCTUnwrap(retrained[checkpoint.record.iteration])
+            let difference = zip(again, checkpoint.values).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
+            let scale = checkpoint.values.map { $0 * $0 }.reduce(0, +).squareRoot()
+            XCTAssertLessThan(difference, 1e-5 * scale, "iteration \(checkpoint.record.iteration)")
+        }
+        let network = try assembly.network(stored[0].values)
+        func gradient(seed: UInt64) throws -> [Float] {
+            try evaluator.patchLossGradient(network, layout: assembly.layout, patchSize: zoo.plan.patchSize, patches: 4, seed: seed)
+        }
+        let first = try gradient(seed: 5)
+        XCTAssertEqual(first.count, assembly.layout.parameterCount)
+        XCTAssertEqual(try gradient(seed: 5), first)
+        XCTAssertNotEqual(try gradient(seed: 6), first, "another seed draws other patches of the pool")
+        XCTAssertGreaterThan(first.map { $0 * $0 }.reduce(0, +), 0)
+    }
+
     func testAChangedBaseIsRefused() throws {
         let (zoo, baseFolder) = try makePartialZoo(runs: .onCachedHeadInputs(patches: 24))
         let changed = try PlainConvUNet(UNetPreset.tiny.configuration(spatialRank: 2), seed: 78)

@@ -154,20 +154,26 @@ public final class LearnedOptimizer {
     public func trajectory(from start: [Float], task: Int, evaluator: TaskEvaluator, stopAt target: Double,
                            calls: Int? = nil) throws -> UpdateTrajectory {
         let began = Date()
+        // One network holds each call's parameters in turn: making one per call would draw a fresh initialisation each time.
+        let network = try assembly.network(start)
         var values = start, move: [Float]?
-        var trajectory = UpdateTrajectory(networks: [start], validationDice: [try validationDice(start, evaluator)], seconds: [0])
+        var trajectory = UpdateTrajectory(networks: [start], validationDice: [try validationDice(start, network, evaluator)], seconds: [0])
         for call in 0..<(calls ?? description.configuration.maximumCalls) where trajectory.validationDice.last! < target {
-            (values, move) = try update(values, task: task, evaluator: evaluator, call: call, previousMove: move)
+            let gradient = try Self.gradient(network, layout: assembly.layout, evaluator: evaluator, configuration: description.configuration,
+                                             patchSize: description.patchSize, draw: UInt64(call))
+            (values, move) = try step(values, gradient: gradient, task: task, call: call, previousMove: move)
             trajectory.networks.append(values)
-            trajectory.validationDice.append(try validationDice(values, evaluator))
+            trajectory.validationDice.append(try validationDice(values, network, evaluator))
             trajectory.seconds.append(Date().timeIntervalSince(began))
         }
         return trajectory
     }
 
-    private func validationDice(_ values: [Float], _ evaluator: TaskEvaluator) throws -> Double {
+    /// The validation Dice of `values`, set into `network` (0 for a non-finite vector).
+    private func validationDice(_ values: [Float], _ network: PlainConvUNet, _ evaluator: TaskEvaluator) throws -> Double {
         guard values.allSatisfy(\.isFinite) else { return 0 }
-        return try evaluator.validationDice(try assembly.network(values))
+        try assembly.setParameters(of: network, to: values)
+        return try evaluator.validationDice(network)
     }
 }
 

@@ -43,7 +43,7 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
 
     public init(width: Int = 64, depth: Int = 2, horizon: Int = 25, moveUnit: MoveUnit = .currentRate, trainingSteps: Int = 3000, batchSize: Int = 8192,
                 learningRate: Float = 1e-3, optimizer: TrainingConfiguration.OptimizerKind = .adam, runsPerTask: Int? = nil,
-                maximumCalls: Int = 32, gradient: CallGradient = .trainingPatches, casesPerCall: Int = 16, memory: UpdateMemory = .previousMove,
+                maximumCalls: Int = 64, gradient: CallGradient = .trainingPatches, casesPerCall: Int = 16, memory: UpdateMemory = .previousMove,
                 schedule: CallSchedule = .poly, corrections: Int = 0) {
         self.width = width
         self.depth = depth
@@ -63,9 +63,10 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
     }
 
     /// The preset `weightgen learned-optimizer train` starts from: gradients on training patches,
-    /// at most 32 calls under poly decay (four zoo runs' worth of 25-iteration calls). On the
+    /// at most 64 calls under poly decay (eight zoo runs' worth of 25-iteration calls). On the
     /// cord and gray-matter head zoos it beats whole-case gradients over 100 constant calls on
-    /// the validation Dice its rate is chosen by and on unseen starts' test Dice (docs/results/GENERATOR.md).
+    /// the validation Dice its rate is chosen by and on unseen starts' test Dice, and 32 calls on
+    /// both (docs/results/GENERATOR.md).
     public static let standard = LearnedOptimizerConfiguration()
 
     func validate() throws {

@@ -32,6 +32,8 @@ extension LearnedOptimizer {
             let seenStarts = seenRuns.map { $0[0].values }
             progress("\(task): \(unseenStarts.count + seenStarts.count) generations, prompt \(String(format: "%.4f", prompt))")
             let starts = unseenStarts + seenStarts
+            // Generations and the recipe's trainings are timed on the head alone, as the zoo's runs were.
+            try evaluator.precomputeFrozenPart(try assembly.network(starts[0]))
             let trajectories = try parallelMap(starts.count) { try trajectory(from: starts[$0], task: taskIndex, evaluator: evaluator, stopAt: prompt) }
             let generated = trajectories.map { $0.networks[$0.answer(prompt: prompt)] }
             let dice = try parallelMap(generated.count) { try evaluator.testDice(try assembly.network(generated[$0])) }

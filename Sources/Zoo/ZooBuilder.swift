@@ -66,6 +66,9 @@ public final class ZooBuilder {
         let assembly = try NetworkAssembly(architecture: configuration, partial: plan.partial)
         let architectureID = try zoo.architectureID(for: configuration, name: plan.architectureName, layout: assembly.layout)
 
+        // A head zoo's pools are computed before any run is timed.
+        for task in data.values { _ = try task.headInputPool?.pool() }
+
         // Progress is reported under a lock, so the callback sees one run at a time.
         let lock = NSLock()
         var trained = 0, failed = 0, saved = 0

@@ -47,8 +47,9 @@ test-nnunet: build
 bench: build
 	.build/release/weightgen bench engine
 
-# The main job: phantom → zoo → generators → evaluation against baselines → HTML report
-# (DEMO/report/index.html), at demo size (about 9 minutes on a slow 2-core machine after a 5-minute build).
+# The main job: phantom → zoo → a diffusion generator and a learned optimiser → evaluation against
+# baselines and the memorisation audit → HTML report (DEMO/report/index.html), at demo size
+# (11.5 minutes on a 2-core Xeon after a 5–7-minute build).
 # `make demo SIZE=full` runs the acceptance scale (hours); re-running resumes.
 DEMO ?= runs/demo
 SIZE ?= demo

@@ -9,7 +9,7 @@ final class ExperimentRunnerTests: XCTestCase {
         var c = ExperimentConfiguration.demo
         c.phantomCases = 24
         c.tasks = ["cord", "canal"]
-        c.runsPerTask = 4
+        c.runsPerTask = 6
         c.checkpointsPerRun = 3
         c.runIterations = [12, 16]
         c.validationCases = 4
@@ -22,6 +22,8 @@ final class ExperimentRunnerTests: XCTestCase {
         c.fineTuneIterations = 3
         c.recursiveDepth = 2
         c.perTaskGenerators = true
+        c.learnedOptimizerSteps = 20
+        c.learnedOptimizerCalls = 3
         return c
     }
 
@@ -57,7 +59,14 @@ final class ExperimentRunnerTests: XCTestCase {
         XCTAssertEqual(multiTask.rows.count, 2)
         XCTAssertEqual(multiTask.crossTask.count, 4)
         XCTAssertFalse(results.conclusions.isEmpty)
-        XCTAssertEqual(results.stages.map(\.stage), ["data", "zoo", "generators", "evaluation"])
+        XCTAssertEqual(results.stages.map(\.stage), ["data", "zoo", "generators", "evaluation", "learned optimiser"])
+        let optimizer = try XCTUnwrap(results.learnedOptimizer)
+        XCTAssertEqual(optimizer.evaluation.tasks.map(\.task), ["cord", "canal"])
+        XCTAssertEqual(optimizer.trainingSteps, 20)
+        for task in optimizer.evaluation.tasks {
+            XCTAssertEqual(task.unseen.count, 2)
+            XCTAssertNotNil(task.audit, "the learned optimiser is audited like the diffusion generator")
+        }
 
         let report = folder.appendingPathComponent("report")
         let html = try String(contentsOf: report.appendingPathComponent("index.html"), encoding: .utf8)
@@ -70,6 +79,8 @@ final class ExperimentRunnerTests: XCTestCase {
         let again = try runner.run()
         XCTAssertTrue(lines.contains { $0.contains("keeping the phantom") })
         XCTAssertTrue(lines.contains { $0.contains("trained 0 runs") })
+        XCTAssertEqual(again.learnedOptimizer?.evaluation.tasks.map(\.unseen), optimizer.evaluation.tasks.map(\.unseen),
+                       "the learned optimiser is kept, its generations reproduced")
         XCTAssertEqual(again.tasks.map(\.generatedUnseen.values), results.tasks.map(\.generatedUnseen.values))
     }
 }

@@ -41,10 +41,26 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertTrue(html.contains("class=\"num diagonal\""))
     }
 
-    /// Per task: two bar charts, a scatter, a training curve and the accuracy-vs-novelty plot.
+    /// Per task: two bar charts, a scatter, a training curve and the accuracy-vs-novelty plot; and
+    /// the learned optimiser's accuracy-vs-novelty plot per task.
     func testOneSVGPerPlot() {
         let (results, html) = render()
-        XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, 5 * results.tasks.count)
+        XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, 5 * results.tasks.count + results.learnedOptimizer!.evaluation.tasks.count)
+    }
+
+    func testTheLearnedOptimizerSectionShowsItsNetworksSpeedAndAudits() throws {
+        let (results, html) = render()
+        let optimizer = try XCTUnwrap(results.learnedOptimizer)
+        XCTAssertTrue(html.contains("<a href=\"#learned-optimizer\">"))
+        XCTAssertTrue(html.contains("distilled from 182 checkpoint pairs"))
+        for task in optimizer.evaluation.tasks {
+            XCTAssertTrue(html.contains(Markup.interval(Estimate(task.unseen))), task.task)
+            XCTAssertTrue(html.contains(Markup.escape("Conclusion: \(try XCTUnwrap(task.audit).conclusion).")), task.task)
+        }
+        XCTAssertTrue(html.contains(Markup.interval(Estimate([0.5]))), "the speed ratio")
+        var without = results
+        without.learnedOptimizer = nil
+        XCTAssertFalse(HTMLReport.render(without) { _ in nil }.contains("id=\"learned-optimizer\""))
     }
 
     func testTheAuditShowsItsConclusionAndMeasures() {

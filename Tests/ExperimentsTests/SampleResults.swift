@@ -28,7 +28,7 @@ enum SampleResults {
         return ExperimentResults(setup: setup, stages: stages,
                                  tasks: [task("liver", level: 0.84, overlays: [Overlay(file: overlayFile, caption: "liver, case 3 <slice 31>", dice: 0.83)]),
                                          task("spleen", level: 0.74, overlays: [Overlay(file: missingOverlayFile, caption: "spleen, case 1", dice: 0.71)])],
-                                 multiTask: multiTask, conclusions: conclusions)
+                                 multiTask: multiTask, learnedOptimizer: learnedOptimizer(), conclusions: conclusions)
     }
 
     static func task(_ name: String, level: Double, overlays: [Overlay]) -> TaskExperiment {
@@ -59,11 +59,30 @@ enum SampleResults {
                               novelty: novelty, overlays: overlays, audit: audit(name, level: level))
     }
 
-    /// An audit whose generated networks are near-copies (novelty 0.05) on the frontier of noise baselines.
-    static func audit(_ name: String, level: Double) -> MemorisationAudit {
+    /// A learned optimiser for both tasks whose networks are new (novelty 0.7), the start's own
+    /// (start dependence 0.6) and nearer the start's trained network than the start (fidelity (a) 0.8).
+    static func learnedOptimizer() -> LearnedOptimizerExperiment {
+        let tasks = [("liver", 0.84), ("spleen", 0.74)].map { name, level -> TaskGenerationResult in
+            let unseen = [-0.02, 0.01, 0.0, 0.015, -0.005].map { level - 0.05 + $0 }
+            return TaskGenerationResult(
+                task: name, prompt: level + 0.05, bestCheckpointTestDice: level - 0.01, generatorBestDice: nil, unseen: unseen,
+                seen: unseen.map { $0 + 0.01 }, unseenMedian: level - 0.05, seenMedian: level - 0.04, unseenRatio: (level - 0.05) / (level - 0.01),
+                promptAlignmentUnseen: 0.81, promptAlignmentSeen: 0.77, alignmentCurvesUnseen: [], alignmentCurvesSeen: [],
+                audit: audit(name, level: level - 0.05, novelty: 0.7, startDependence: 0.6, fidelity: 0.8),
+                speed: GenerationSpeed(target: 0.9 * (level + 0.05), generatorSeconds: [1.5, nil], generatorCalls: [12, nil],
+                                       trainingSeconds: [3.0, 2.5], ratio: Estimate([0.5])))
+        }
+        return LearnedOptimizerExperiment(examples: 182, trainingSteps: 1500, maximumCalls: 32, learningRates: [0.0179, 0.00895],
+                                          trainingSeconds: 79, evaluation: GeneratorEvaluation(
+                                              tasks: tasks, seeds: 5, sampler: "learned optimiser, at most 32 calls", extrapolated: false, seconds: 90))
+    }
+
+    /// An audit of networks at `level`; by default near-copies (novelty 0.05) that ignore their start, on the frontier of noise baselines.
+    static func audit(_ name: String, level: Double, novelty: Double = 0.05, startDependence: Double = 0.02,
+                      fidelity: Double = 1.1) -> MemorisationAudit {
         func around(_ centre: Double) -> Estimate { Estimate([-0.02, 0.01, 0.0, 0.015, -0.005].map { centre + $0 }) }
-        let kind = StartKindAudit(novelty: around(0.05), behaviouralOverlap: around(0.9), startDependence: around(0.02),
-                                  fidelityToStart: around(1.1), fidelityAgainstOthers: around(0.95),
+        let kind = StartKindAudit(novelty: around(novelty), behaviouralOverlap: around(0.9), startDependence: around(startDependence),
+                                  fidelityToStart: around(fidelity), fidelityAgainstOthers: around(0.95),
                                   retrainedFidelityToStart: around(0.55), retrainedFidelityAgainstOthers: around(0.25), dice: around(level - 0.03))
         let frontier = MemorisationFrontier(points: [
             BaselinePoint(family: .noise, setting: "σ 0.05", dice: around(level - 0.02), novelty: around(0.06)),

@@ -67,6 +67,15 @@ final class LearnedOptimizerTests: XCTestCase {
 
     /// Each task moves at its own rate: the same network and gradient moved for a task whose rate
     /// is twice another's moves twice as far.
+    /// The rate with the best mean score over the calibration's starts, the smaller on a tie.
+    func testTheChosenRateHasTheBestMeanAndTheSmallerOnATie() {
+        let peaked = [[0.60, 0.62], [0.70, 0.71], [0.64, 0.65], [0.58, 0.60], [0.50, 0.52], [0.40, 0.44]]
+        XCTAssertEqual(LearnedOptimizerTrainer.chosenRate(peaked), 1)
+        XCTAssertEqual(LearnedOptimizerTrainer.chosenRate([[0.5, 0.5], [0.9, 0.9], [0.1, 0.3], [0.90005, 0.9]]), 1,
+                       "a mean better by less than 1e-4 is a tie")
+        XCTAssertEqual(LearnedOptimizerTrainer.chosenRate([[0.5, 0.5], [0.9, 0.9], [0.95, 0.95]]), 2)
+    }
+
     func testEachTaskMovesAtItsOwnLearningRate() throws {
         let zoo = try makeGeneratorTestZoo()
         let optimizer = try brieflyTrained(zoo)

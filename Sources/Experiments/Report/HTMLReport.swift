@@ -37,6 +37,9 @@ public enum HTMLReport {
         if let multiTask = results.multiTask {
             page += multiTaskSection(multiTask)
         }
+        if let learnedOptimizer = results.learnedOptimizer {
+            page += learnedOptimizerSection(learnedOptimizer)
+        }
         page += "</main>\n</body>\n</html>\n"
         return page
     }
@@ -82,6 +85,9 @@ public enum HTMLReport {
         }
         if results.multiTask != nil {
             links.append("<li><a href=\"#multi-task\">One generator for all tasks</a></li>")
+        }
+        if results.learnedOptimizer != nil {
+            links.append("<li><a href=\"#learned-optimizer\">The learned optimiser</a></li>")
         }
         return "<nav><ul>\n\(links.joined(separator: "\n"))\n</ul></nav>\n"
     }

@@ -6,22 +6,49 @@ import Generator
 public struct ExperimentResults: Codable, Sendable {
     /// What was run: the command line, data, zoo and generator settings, and when.
     public var setup: ExperimentSetup
-    /// Wall time of each stage, in order (data, zoo, generators (or generator, when only the shared one trains), evaluation).
+    /// Wall time of each stage, in order (data, zoo, generators (the diffusion generators and the learned optimiser), evaluation, learned optimiser).
     public var stages: [StageTiming]
     /// One entry per task of the zoo.
     public var tasks: [TaskExperiment]
     /// One generator for all tasks against one generator per task, and one parameter set prompted for every task.
     public var multiTask: MultiTaskComparison?
+    /// The learned optimiser distilled from the same zoo, evaluated and audited by the same protocol
+    /// (nil in reports written before it was part of the experiment).
+    public var learnedOptimizer: LearnedOptimizerExperiment?
     /// The conclusions stated plainly, each derived from the numbers above by the experiment.
     public var conclusions: [String]
 
     public init(setup: ExperimentSetup, stages: [StageTiming], tasks: [TaskExperiment], multiTask: MultiTaskComparison?,
-                conclusions: [String]) {
+                learnedOptimizer: LearnedOptimizerExperiment?, conclusions: [String]) {
         self.setup = setup
         self.stages = stages
         self.tasks = tasks
         self.multiTask = multiTask
+        self.learnedOptimizer = learnedOptimizer
         self.conclusions = conclusions
+    }
+}
+
+/// The learned optimiser of the experiment: what it learned from and how it was run, and its
+/// evaluation (unseen and seen starts, prompt alignment, speed, the memorisation audit per task).
+public struct LearnedOptimizerExperiment: Codable, Sendable {
+    /// Checkpoint pairs it was distilled from, over all tasks.
+    public var examples: Int
+    public var trainingSteps: Int
+    public var maximumCalls: Int
+    /// The learning rate of each task's calls, chosen on validation cases, in `evaluation.tasks` order.
+    public var learningRates: [Float]
+    public var trainingSeconds: Double
+    public var evaluation: GeneratorEvaluation
+
+    public init(examples: Int, trainingSteps: Int, maximumCalls: Int, learningRates: [Float], trainingSeconds: Double,
+                evaluation: GeneratorEvaluation) {
+        self.examples = examples
+        self.trainingSteps = trainingSteps
+        self.maximumCalls = maximumCalls
+        self.learningRates = learningRates
+        self.trainingSeconds = trainingSeconds
+        self.evaluation = evaluation
     }
 }
 

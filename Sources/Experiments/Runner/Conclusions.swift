@@ -53,14 +53,51 @@ enum Conclusions {
                 return "\(row.task) \(verdict) (\(format(row.shared)) vs \(format(row.perTask)))"
             }.joined(separator: "; ") + ".")
         }
-        let audits = tasks.compactMap(\.audit)
-        if !audits.isEmpty {
-            lines.append("Invented or retrieved? " + audits.map { audit in
-                String(format: "%@ (novelty %.2f [%.2f, %.2f] from unseen starts, start dependence %.2f)", audit.conclusion,
-                       audit.unseen.novelty.mean, audit.unseen.novelty.lower, audit.unseen.novelty.upper, audit.unseen.startDependence.mean)
-            }.joined(separator: "; ") + ".")
+        if let optimizer = results.learnedOptimizer {
+            lines.append("The learned optimiser (distilled from the zoo's runs; at most \(optimizer.maximumCalls) calls) from the same unseen "
+                + "initialisations: " + optimizer.evaluation.tasks.map { task in
+                    String(format: "%@ %@ (median %.2f× the best checkpoint's %.3f)", task.task, format(Estimate(task.unseen)), task.unseenRatio,
+                           task.bestCheckpointTestDice)
+                }.joined(separator: "; ") + ". Against the diffusion generator's one-step networks (95% intervals apart): "
+                + optimizer.evaluation.tasks.compactMap { task in
+                    tasks.first { $0.task == task.task }.map { compare(optimizer: Estimate(task.unseen), diffusion: $0.generatedUnseen, task: task.task) }
+                }.joined(separator: "; ") + ".")
+        }
+        let audits = tasks.compactMap(\.audit), optimizerAudits = results.learnedOptimizer?.evaluation.tasks.compactMap(\.audit) ?? []
+        if !audits.isEmpty || !optimizerAudits.isEmpty {
+            let generators = [("the diffusion generator", audits), ("the learned optimiser", optimizerAudits)].filter { !$0.1.isEmpty }
+            lines.append("New, the start's own, above the memorisation frontier? (new: novelty ≥ 0.5, where 1 is as new as another training "
+                + "run; the start's own: start dependence ≥ 0.5; from unseen starts) "
+                + generators.map { name, audits in
+                    name.prefix(1).uppercased() + name.dropFirst() + " — " + audits.map(character).joined(separator: "; ")
+                }.joined(separator: ". ") + ".")
         }
         return lines
+    }
+
+    /// Whether one generator's networks from unseen starts are new, the start's own and above the
+    /// frontier, and how near the network their start trains to, in the audit's numbers; their
+    /// Dice first, since new networks of a start's own are worth nothing untrained.
+    static func character(_ audit: MemorisationAudit) -> String {
+        let unseen = audit.unseen
+        var parts = [
+            "test Dice \(format(unseen.dice))",
+            "\(unseen.novelty.mean >= 0.5 ? "new" : "not new") (novelty \(format(unseen.novelty)))",
+            "\(unseen.startDependence.mean >= 0.5 ? "the start's own" : "not the start's own") (start dependence \(format(unseen.startDependence)))",
+        ]
+        if let fidelity = unseen.fidelityToStart {
+            let nearer = fidelity.upper < 1 ? "nearer the network its start trains to than the start was"
+                : "no nearer the network its start trains to than the start was"
+            parts.append("\(nearer) (start fidelity (a) \(format(fidelity)))")
+        }
+        return "\(audit.task): " + parts.joined(separator: ", ") + ", \(audit.position.rawValue) the memorisation frontier"
+    }
+
+    /// Which of two generators' unseen-start test Dice is higher, when their 95% intervals do not overlap.
+    static func compare(optimizer: Estimate, diffusion: Estimate, task: String) -> String {
+        let verdict = optimizer.lower > diffusion.upper ? "the learned optimiser is better"
+            : optimizer.upper < diffusion.lower ? "the diffusion generator is better" : "indistinguishable"
+        return "\(task) \(verdict) (\(format(optimizer)) vs \(format(diffusion)))"
     }
 
     static func format(_ estimate: Estimate) -> String {

@@ -35,22 +35,30 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
     public var recursiveDepth: Int
     /// Train one generator per task as well, for the multi-task comparison.
     public var perTaskGenerators: Bool
+    /// The learned optimiser distilled from the zoo's runs beside the diffusion generator, and
+    /// evaluated and audited by the same protocol: its training steps and the most calls one
+    /// generation may make.
+    public var learnedOptimizerSteps: Int
+    public var learnedOptimizerCalls: Int
 
-    /// About 9 minutes on a slow 2-core machine after the build: 3 tasks × 10 runs of 300 iterations,
+    /// About 12 minutes on a 2-core machine after the build: 3 tasks × 10 runs of 300 iterations,
     /// one small generator for all tasks (the per-task generators of the multi-task comparison
-    /// are `full`'s, or `--per-task-generators`).
+    /// are `full`'s, or `--per-task-generators`) and a learned optimiser of 1,500 steps and at most 32 calls.
     public static let demo = ExperimentConfiguration(
         phantomCases: 96, phantomSeed: 1, tasks: ["cord", "canal", "lesion"], preset: .tiny, runsPerTask: 10, zooSeed: 0, checkpointsPerRun: 10,
         runIterations: [300], validationCases: 8, testCases: 24, generatorPreset: .small, generatorSteps: 600,
         generatorBatchSize: nil, permutationAugmentation: false, seeds: 8, alignmentStarts: 4, samplingSteps: 50,
-        fineTuneIterations: 50, recursiveDepth: 3, perTaskGenerators: false)
+        fineTuneIterations: 50, recursiveDepth: 3, perTaskGenerators: false,
+        learnedOptimizerSteps: 1500, learnedOptimizerCalls: 32)
 
     /// The acceptance scale: 3 tasks × 128 runs × 20 checkpoints, the default generator (hours on 2 cores).
     public static let full = ExperimentConfiguration(
         phantomCases: 200, phantomSeed: 1, tasks: ["cord", "canal", "lesion"], preset: .tiny, runsPerTask: 128, zooSeed: 0, checkpointsPerRun: 20,
         runIterations: [300, 600, 1200], validationCases: 16, testCases: 32, generatorPreset: .default, generatorSteps: 10000,
         generatorBatchSize: nil, permutationAugmentation: false, seeds: 16, alignmentStarts: 16, samplingSteps: 50,
-        fineTuneIterations: 100, recursiveDepth: 5, perTaskGenerators: true)
+        fineTuneIterations: 100, recursiveDepth: 5, perTaskGenerators: true,
+        learnedOptimizerSteps: LearnedOptimizerConfiguration.standard.trainingSteps,
+        learnedOptimizerCalls: LearnedOptimizerConfiguration.standard.maximumCalls)
 
     /// The generator configuration these sizes ask for.
     public func generatorConfiguration() throws -> GeneratorConfiguration {
@@ -59,6 +67,14 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
         if let generatorBatchSize { configuration.schedule.batchSize = generatorBatchSize }
         // A size's own canonical alignment stays; otherwise this configuration picks augmentation or none.
         if configuration.data.alignment != .canonical { configuration.data.alignment = permutationAugmentation ? .permutationAugmentation : .none }
+        return configuration
+    }
+
+    /// The learned optimiser configuration these sizes ask for: the standard one at this size's steps and calls.
+    public func learnedOptimizerConfiguration() -> LearnedOptimizerConfiguration {
+        var configuration = LearnedOptimizerConfiguration.standard
+        configuration.trainingSteps = learnedOptimizerSteps
+        configuration.maximumCalls = learnedOptimizerCalls
         return configuration
     }
 
@@ -73,6 +89,11 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
         }
         guard checkpointsPerRun >= 2, fineTuneIterations >= 1, recursiveDepth >= 1 else {
             throw ExperimentError.invalidConfiguration("checkpoints per run ≥ 2, fine-tuning iterations ≥ 1 and recursive depth ≥ 1")
+        }
+        do {
+            try learnedOptimizerConfiguration().validate()
+        } catch {
+            throw ExperimentError.invalidConfiguration("learned optimiser: \(error)")
         }
     }
 }

@@ -4,9 +4,9 @@ import Segmentation
 import TensorEngine
 import Zoo
 
-/// phantom → zoo → generator(s) → evaluation → report, in one folder:
+/// phantom → zoo → generator(s) and learned optimiser → evaluation → report, in one folder:
 /// OUT/data (the phantom, unless a dataset is given), OUT/zoo, OUT/generator (all tasks),
-/// OUT/generator-TASK (one per task, for the multi-task comparison), OUT/report
+/// OUT/generator-TASK (one per task, for the multi-task comparison), OUT/learned-optimizer, OUT/report
 /// (index.html, results.json, overlays). Every stage resumes: a zoo or generator already
 /// (partly) built in OUT is continued, not rebuilt.
 public struct ExperimentRunner {
@@ -46,15 +46,21 @@ public struct ExperimentRunner {
         let data = try stage("data") { try prepareData() }
         let zoo = try stage("zoo") { try buildZoo(data) }
         let generatorConfiguration = try configuration.generatorConfiguration()
-        // The shared generator and the per-task ones train side by side, one single-threaded
-        // engine each: a small transformer's step gains less from a second thread than a
-        // second training does from a core of its own.
+        // The shared generator, the per-task ones and the learned optimiser train side by side,
+        // one single-threaded engine each: a small transformer's step gains less from a second
+        // thread than a second training does from a core of its own.
         let perTaskTasks = configuration.perTaskGenerators && configuration.tasks.count > 1 ? configuration.tasks : []
         let jobs = [(tasks: configuration.tasks, folder: folder.appendingPathComponent("generator"))]
             + perTaskTasks.map { (tasks: [$0], folder: folder.appendingPathComponent("generator-\($0)")) }
-        let generators = try stage(perTaskTasks.isEmpty ? "generator" : "generators") {
-            try parallelMap(jobs.count) { try trainGenerator(zoo, tasks: jobs[$0].tasks, folder: jobs[$0].folder, configuration: generatorConfiguration) }
+        let trained = try stage("generators") {
+            try parallelMap(jobs.count + 1) { index -> TrainedModel in
+                index < jobs.count
+                    ? .generator(try trainGenerator(zoo, tasks: jobs[index].tasks, folder: jobs[index].folder, configuration: generatorConfiguration))
+                    : .optimizer(try trainLearnedOptimizer(zoo, folder: folder.appendingPathComponent("learned-optimizer")))
+            }
         }
+        let generators = trained.compactMap(\.generator)
+        guard let optimizer = trained.compactMap(\.optimizer).first else { preconditionFailure("the last job trains the learned optimiser") }
         let shared = generators[0]
         let perTask = Dictionary(uniqueKeysWithValues: zip(perTaskTasks, generators.dropFirst()))
         let report = folder.appendingPathComponent("report")
@@ -72,12 +78,22 @@ public struct ExperimentRunner {
                 : nil
             return (tasks, multiTask)
         }
+        let learnedOptimizer = try stage("learned optimiser") { () -> LearnedOptimizerExperiment in
+            let evaluation = try optimizer.evaluate(on: zoo, seeds: configuration.seeds, alignmentStarts: configuration.alignmentStarts,
+                                                    fidelityStarts: min(Self.learnedOptimizerFidelityStarts, configuration.seeds),
+                                                    progress: { detail("learned optimiser: " + $0) })
+            for task in evaluation.tasks { log("learned optimiser: " + (task.audit?.conclusion ?? task.task)) }
+            let d = optimizer.description
+            return LearnedOptimizerExperiment(examples: d.examples, trainingSteps: d.step, maximumCalls: d.configuration.maximumCalls,
+                                              learningRates: d.learningRates, trainingSeconds: d.seconds, evaluation: evaluation)
+        }
         let setup = ExperimentSetup(
             command: command, date: ISO8601DateFormatter().string(from: Date()), dataset: data.path, tasks: configuration.tasks,
             preset: configuration.preset.rawValue, zooRuns: configuration.runsPerTask, checkpointsPerRun: configuration.checkpointsPerRun,
             generatorConfiguration: describe(generatorConfiguration), generatorSteps: generatorConfiguration.schedule.trainingSteps,
             seeds: configuration.seeds, testCases: configuration.testCases)
-        var results = ExperimentResults(setup: setup, stages: stages, tasks: tasks, multiTask: multiTask, conclusions: [])
+        var results = ExperimentResults(setup: setup, stages: stages, tasks: tasks, multiTask: multiTask, learnedOptimizer: learnedOptimizer,
+                                        conclusions: [])
         results.conclusions = Conclusions.state(results)
         try ReportWriter.write(results, to: report)
         log("report: \(report.appendingPathComponent("index.html").path)")
@@ -145,9 +161,47 @@ public struct ExperimentRunner {
         return try WeightGenerator(folder: folder)
     }
 
+    /// Unseen starts the learned optimiser's audit trains with the zoo's recipe (start fidelity, time to target), as `learned-optimizer evaluate` does by default.
+    static let learnedOptimizerFidelityStarts = 4
+
+    /// OUT/learned-optimizer: kept when it holds an optimiser of this size's configuration,
+    /// otherwise distilled from the zoo's runs (the learned optimiser's own training does not resume).
+    func trainLearnedOptimizer(_ zoo: Zoo, folder: URL) throws -> LearnedOptimizer {
+        let wanted = configuration.learnedOptimizerConfiguration()
+        if LearnedOptimizer.isSaved(in: folder) {
+            let kept = try LearnedOptimizer(folder: folder)
+            guard kept.description.configuration == wanted, kept.description.tasks == configuration.tasks else {
+                throw ExperimentError.invalidConfiguration("\(folder.path) holds a learned optimiser of another configuration; choose another --out")
+            }
+            detail("learned optimiser: keeping \(folder.path)")
+            return kept
+        }
+        let trainer = try LearnedOptimizerTrainer(zoo: zoo, folder: folder, configuration: wanted, tasks: configuration.tasks,
+                                                  progress: { detail("learned optimiser: " + $0) })
+        return try trainer.train(progress: { p in
+            if p.step == p.steps { detail(String(format: "learned optimiser: step %d/%d, relative loss %.4f", p.step, p.steps, p.loss)) }
+        }, log: { detail("learned optimiser: " + $0) })
+    }
+
     func describe(_ c: GeneratorConfiguration) -> String {
         "width \(c.architecture.width), depth \(c.architecture.depth), \(c.architecture.heads) heads, chunk \(c.architecture.chunkSize), "
             + "batch \(c.schedule.batchSize), lr \(c.schedule.learningRate), "
             + c.optionSummary.joined(separator: ", ")
+    }
+}
+
+/// What one job of the generators stage trained.
+private enum TrainedModel {
+    case generator(WeightGenerator)
+    case optimizer(LearnedOptimizer)
+
+    var generator: WeightGenerator? {
+        if case let .generator(generator) = self { return generator }
+        return nil
+    }
+
+    var optimizer: LearnedOptimizer? {
+        if case let .optimizer(optimizer) = self { return optimizer }
+        return nil
     }
 }

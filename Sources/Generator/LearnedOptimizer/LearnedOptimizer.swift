@@ -85,6 +85,11 @@ public final class LearnedOptimizer {
         try self.init(description: description, network: network)
     }
 
+    /// Whether `folder` holds a saved learned optimiser (its description file).
+    public static func isSaved(in folder: URL) -> Bool {
+        FileManager.default.fileExists(atPath: folder.appendingPathComponent(LearnedOptimizerStore.descriptionFile).path)
+    }
+
     /// The task's index, or an error listing the known ones.
     public func taskIndex(_ task: String) throws -> Int {
         guard let index = description.tasks.firstIndex(of: task) else {
@@ -100,7 +105,20 @@ public final class LearnedOptimizer {
     /// generation's first call).
     public func update(_ values: [Float], task: Int, evaluator: TaskEvaluator, call: Int = 0,
                        previousMove: [Float]? = nil) throws -> (values: [Float], move: [Float]) {
-        try step(values, gradient: try gradient(values, evaluator: evaluator, call: call), task: task, call: call, previousMove: previousMove)
+        let result = try update(values, on: try assembly.network(values), task: task, evaluator: evaluator, call: call, previousMove: previousMove)
+        return (result.values, result.move)
+    }
+
+    /// One call (see `update`) measured on `network`, whose parameters are set to `values` first:
+    /// a generation reuses one network, since making one per call draws a fresh initialisation
+    /// each time. Also returns the gradient the call read.
+    func update(_ values: [Float], on network: PlainConvUNet, task: Int, evaluator: TaskEvaluator, call: Int,
+                previousMove: [Float]?) throws -> (values: [Float], move: [Float], gradient: [Float]) {
+        try assembly.setParameters(of: network, to: values)
+        let gradient = try Self.gradient(network, layout: assembly.layout, evaluator: evaluator, configuration: description.configuration,
+                                         patchSize: description.patchSize, draw: UInt64(call))
+        let (moved, move) = try step(values, gradient: gradient, task: task, call: call, previousMove: previousMove)
+        return (moved, move, gradient)
     }
 
     /// The training-loss gradient call `call` reads: on group `call` of the task's training
@@ -154,14 +172,11 @@ public final class LearnedOptimizer {
     public func trajectory(from start: [Float], task: Int, evaluator: TaskEvaluator, stopAt target: Double,
                            calls: Int? = nil) throws -> UpdateTrajectory {
         let began = Date()
-        // One network holds each call's parameters in turn: making one per call would draw a fresh initialisation each time.
         let network = try assembly.network(start)
         var values = start, move: [Float]?
         var trajectory = UpdateTrajectory(networks: [start], validationDice: [try validationDice(start, network, evaluator)], seconds: [0])
         for call in 0..<(calls ?? description.configuration.maximumCalls) where trajectory.validationDice.last! < target {
-            let gradient = try Self.gradient(network, layout: assembly.layout, evaluator: evaluator, configuration: description.configuration,
-                                             patchSize: description.patchSize, draw: UInt64(call))
-            (values, move) = try step(values, gradient: gradient, task: task, call: call, previousMove: move)
+            (values, move, _) = try update(values, on: network, task: task, evaluator: evaluator, call: call, previousMove: move)
             trajectory.networks.append(values)
             trajectory.validationDice.append(try validationDice(values, network, evaluator))
             trajectory.seconds.append(Date().timeIntervalSince(began))

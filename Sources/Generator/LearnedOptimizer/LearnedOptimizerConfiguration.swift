@@ -69,7 +69,8 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
     /// both (docs/results/GENERATOR.md).
     public static let standard = LearnedOptimizerConfiguration()
 
-    func validate() throws {
+    /// Throws when a size, rate or count is out of range.
+    public func validate() throws {
         guard width > 0, depth > 0, horizon > 0, trainingSteps > 0, batchSize > 0, learningRate > 0, maximumCalls > 0, casesPerCall > 0,
               corrections >= 0, runsPerTask.map({ $0 >= 2 }) ?? true else {
             throw GeneratorError.invalidConfiguration("sizes, horizon, steps, batch, learning rate, calls and cases per call must be positive; corrections not negative; runs per task at least 2")

@@ -238,29 +238,40 @@ public final class LearnedOptimizerTrainer {
         description.step += steps
     }
 
-    /// Per task, the learning rate whose generations from fresh initialisations of that task
-    /// reach the best validation Dice, averaged over its starts (the smaller rate on a tie): one
-    /// optimiser serving several tasks moves each at its own rate. Chosen on validation cases,
-    /// never test cases.
+    /// Per task, the learning rate its generations from fresh initialisations train best with,
+    /// by the best validation Dice each generation reaches, averaged over its starts (`chosenRate`;
+    /// each start's is logged, to show how flat the curve is). One optimiser serving
+    /// several tasks moves each at its own rate. Chosen on validation cases, never test cases.
     func chooseLearningRates(_ optimizer: LearnedOptimizer, progress: (String) -> Void) throws -> [Float] {
         let architecture = description.architecture, layout = optimizer.assembly.layout
         let starts = try (0..<Self.calibrationStarts).map { try layout.flatten(try PlainConvUNet(architecture, seed: 8_000_000 + UInt64($0))) }
-        var best = [(rate: Float, dice: Double)?](repeating: nil, count: evaluators.count)
-        for rate in Self.learningRateMultiples.map({ $0 * medianLearningRate }) {
+        let rates = Self.learningRateMultiples.map { $0 * medianLearningRate }
+        // reached[task][rate][start]: the best validation Dice of that generation.
+        var reached = [[[Double]]](repeating: [], count: evaluators.count)
+        for rate in rates {
             optimizer.description.learningRates = [Float](repeating: rate, count: evaluators.count)
-            let jobs = evaluators.indices.flatMap { task in starts.map { (task, $0) } }
-            let reached = try parallelMap(jobs.count) { index -> Double in
+            let jobs = evaluators.indices.flatMap { task in starts.indices.map { (task: task, start: $0) } }
+            let best = try parallelMap(jobs.count) { index -> Double in
                 let (task, start) = jobs[index]
-                return try optimizer.trajectory(from: start, task: task, evaluator: evaluators[task], stopAt: .infinity).validationDice.max()!
+                return try optimizer.trajectory(from: starts[start], task: task, evaluator: evaluators[task], stopAt: .infinity).validationDice.max()!
             }
-            let means = evaluators.indices.map { task in
-                zip(jobs, reached).filter { $0.0.0 == task }.map(\.1).reduce(0, +) / Double(starts.count)
-            }
+            for task in evaluators.indices { reached[task].append(zip(jobs, best).filter { $0.0.task == task }.map(\.1)) }
             progress(String(format: "learning rate %.4g: best validation Dice ", rate)
-                     + zip(description.tasks, means).map { String(format: "%@ %.4f", $0, $1) }.joined(separator: ", ")
-                     + " (mean over \(starts.count) fresh starts)")
-            for task in evaluators.indices where means[task] > (best[task]?.dice ?? -1) + 1e-4 { best[task] = (rate, means[task]) }
+                     + zip(description.tasks, reached).map { task, values in
+                         String(format: "%@ %.4f (%@)", task, Estimate(values.last!).mean, values.last!.map { String(format: "%.3f", $0) }.joined(separator: " "))
+                     }.joined(separator: ", ")
+                     + " (mean over \(starts.count) fresh starts, then each start)")
         }
-        return best.map { $0!.rate }
+        return reached.map { rates[Self.chosenRate($0)] }
+    }
+
+    /// The index of the rate a calibration chooses, given each rate's best validation Dice per
+    /// start (`reached[rate][start]`, rates ascending): the best mean, the smaller rate on a tie
+    /// (within 1e-4).
+    static func chosenRate(_ reached: [[Double]]) -> Int {
+        let means = reached.map { Estimate($0).mean }
+        var best = 0
+        for index in means.indices where means[index] > means[best] + 1e-4 { best = index }
+        return best
     }
 }

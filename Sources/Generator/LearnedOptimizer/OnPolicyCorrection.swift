@@ -28,12 +28,14 @@ struct OnPolicyCorrection {
         let jobs = evaluators.indices.flatMap { task in (0..<Self.startsPerTask).map { (task: task, start: $0) } }
         let visited = try parallelMap(jobs.count) { index -> [VisitedNetwork] in
             let (task, start) = jobs[index]
-            var values = try layout.flatten(try PlainConvUNet(d.architecture, seed: 8_100_000 + 1_000 * UInt64(round) + UInt64(start)))
+            let network = try optimizer.assembly.initialNetwork(seed: 8_100_000 + 1_000 * UInt64(round) + UInt64(start))
+            var values = try layout.flatten(network)
             var previousMove = [Float](repeating: 0, count: values.count), states: [VisitedNetwork] = []
             for call in 0..<d.configuration.maximumCalls where values.allSatisfy(\.isFinite) {
-                let gradient = try optimizer.gradient(values, evaluator: evaluators[task], call: call)
+                let (moved, move, gradient) = try optimizer.update(values, on: network, task: task, evaluator: evaluators[task], call: call,
+                                                                   previousMove: previousMove)
                 states.append(VisitedNetwork(task: task, values: values, gradient: gradient, previousMove: previousMove))
-                (values, previousMove) = try optimizer.step(values, gradient: gradient, task: task, call: call, previousMove: previousMove)
+                (values, previousMove) = (moved, move)
             }
             return states
         }.flatMap { $0 }

@@ -5,11 +5,11 @@ import Foundation
 /// `weightgen experiment`: the whole pipeline and its report.
 struct Experiment: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run phantom (or your dataset) → zoo → generators → evaluation against baselines → HTML report.",
+        abstract: "Run phantom (or your dataset) → zoo → generators and a learned optimiser → evaluation against baselines → HTML report.",
         discussion: """
-        Writes OUT/data (the phantom, unless --dataset is given), OUT/zoo, OUT/generator, OUT/generator-TASK \
-        and OUT/report/index.html with results.json. Re-running the same command resumes: finished stages \
-        (zoo runs, generator steps) are kept. --size demo finishes in about 10 minutes on a slow 2-core machine; \
+        Writes OUT/data (the phantom, unless --dataset is given), OUT/zoo, OUT/generator, OUT/generator-TASK, \
+        OUT/learned-optimizer and OUT/report/index.html with results.json. Re-running the same command resumes: finished \
+        stages (zoo runs, generator steps, the learned optimiser) are kept. --size demo finishes in about 12 minutes on a 2-core machine; \
         --size full is the acceptance scale: 3 × 128 runs × 20 checkpoints (hours). `weightgen experiment report OUT/report` \
         re-renders the HTML from results.json.
         """,

@@ -1,0 +1,34 @@
+import XCTest
+@testable import Experiments
+import Generator
+
+/// The conclusions state, from the numbers alone, whether each generator's networks are new, the
+/// start's own and above the frontier, and which generator trains unseen starts better.
+final class ConclusionsTests: XCTestCase {
+    func testNewOwnAndFrontierAreReadFromEachGeneratorsAudit() throws {
+        let results = SampleResults.make()
+        let line = try XCTUnwrap(Conclusions.state(results).first { $0.hasPrefix("New, the start's own") })
+        let diffusion = try XCTUnwrap(results.tasks[0].audit), optimizer = try XCTUnwrap(results.learnedOptimizer?.evaluation.tasks[0].audit)
+        XCTAssertTrue(line.contains("The diffusion generator — liver: test Dice \(Conclusions.format(diffusion.unseen.dice)), not new (novelty \(Conclusions.format(diffusion.unseen.novelty))), "
+                                    + "not the start's own"), line)
+        XCTAssertTrue(line.contains("The learned optimiser — liver: test Dice \(Conclusions.format(optimizer.unseen.dice)), new (novelty \(Conclusions.format(optimizer.unseen.novelty))), "
+                                    + "the start's own (start dependence \(Conclusions.format(optimizer.unseen.startDependence))), "
+                                    + "nearer the network its start trains to than the start was"), line)
+        XCTAssertTrue(line.contains("\(optimizer.position.rawValue) the memorisation frontier"))
+    }
+
+    func testABetterGeneratorIsNamedOnlyWhenIntervalsDoNotOverlap() {
+        let high = Estimate([0.80, 0.81, 0.79, 0.80]), low = Estimate([0.10, 0.12, 0.11, 0.10]), wide = Estimate([0.2, 0.9, 0.5, 0.7])
+        XCTAssertTrue(Conclusions.compare(optimizer: high, diffusion: low, task: "cord").contains("the learned optimiser is better"))
+        XCTAssertTrue(Conclusions.compare(optimizer: low, diffusion: high, task: "cord").contains("the diffusion generator is better"))
+        XCTAssertTrue(Conclusions.compare(optimizer: high, diffusion: wide, task: "cord").contains("indistinguishable"))
+    }
+
+    func testTheLearnedOptimizersLineNamesItsDiceAgainstTheBestCheckpoint() throws {
+        let results = SampleResults.make()
+        let line = try XCTUnwrap(Conclusions.state(results).first { $0.hasPrefix("The learned optimiser") })
+        let liver = try XCTUnwrap(results.learnedOptimizer?.evaluation.tasks[0])
+        XCTAssertTrue(line.contains("liver \(Conclusions.format(Estimate(liver.unseen)))"), line)
+        XCTAssertTrue(line.contains("at most 32 calls"), line)
+    }
+}

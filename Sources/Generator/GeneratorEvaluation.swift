@@ -75,9 +75,10 @@ extension WeightGenerator {
     /// starts of each kind. `extrapolate` passes prompts above the generator's training data
     /// on unchanged (see `attainablePrompt`).
     /// With `fidelityStarts` (nil: no audit) it also audits memorisation (`MemorisationAuditor`),
-    /// training that many unseen starts with the recipe of the best checkpoint's run for start fidelity.
+    /// training that many unseen starts with the recipe of the best checkpoint's run for start
+    /// fidelity (in `recipeTrainings`, which keeps them for other evaluations of the same starts).
     public func evaluate(on zoo: Zoo, seeds: Int = 16, alignmentStarts: Int = 4, sampler: DiffusionSampler = .ddim(steps: 50),
-                         extrapolate: Bool = false, fidelityStarts: Int? = 4,
+                         extrapolate: Bool = false, fidelityStarts: Int? = 4, recipeTrainings: RecipeTrainings = RecipeTrainings(),
                          progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
         let start = Date()
         let layout = description.normalizer.layout
@@ -130,8 +131,8 @@ extension WeightGenerator {
                 progress("\(task): memorisation audit (training \(min(fidelityStarts, unseenStarts.count)) unseen starts with the zoo's recipe)")
                 let recipeRun = runs.first { $0.id == bestCheckpoint?.runId } ?? runs[0]
                 func recipeTrained(_ order: RecipeDataOrder) throws -> [[Float]] {
-                    try trainedWithRecipe(Array(unseenStarts.prefix(fidelityStarts)), recipe: recipeRun.hyperparameters,
-                                          patchSize: zoo.plan.patchSize, evaluator: evaluator, assembly: assembly, order: order).map(\.final)
+                    try recipeTrainings.train(Array(unseenStarts.prefix(fidelityStarts)), task: task, run: recipeRun, order: order,
+                                              patchSize: zoo.plan.patchSize, evaluator: evaluator, assembly: assembly).map(\.final)
                 }
                 let trained = try recipeTrained(.trained), retrained = try recipeTrained(.retrained)
                 let auditor = try MemorisationAuditor(generator: self, task: task, zoo: zoo, evaluator: evaluator)
@@ -161,53 +162,6 @@ extension WeightGenerator {
         }
         return GeneratorEvaluation(tasks: results, seeds: seeds, sampler: samplerName, extrapolated: extrapolate,
                                    seconds: Date().timeIntervalSince(start))
-    }
-}
-
-/// A start trained with a zoo run's recipe: the final network and, when asked for, the
-/// validation Dice along the way with the training time spent to reach it.
-public struct RecipeTraining: Sendable {
-    public var final: [Float]
-    /// (iteration, seconds of training alone, validation Dice), from iteration 0 on.
-    public var curve: [(iteration: Int, seconds: Double, validationDice: Double)]
-
-    /// Seconds of training until the validation Dice first reached `target` (nil: never).
-    public func secondsToReach(_ target: Double) -> Double? {
-        curve.first { $0.validationDice >= target }?.seconds
-    }
-}
-
-/// Data seeds of start k's recipe training: `trained` (7,100,000 + k, as the experiment's
-/// training baseline) is the network start fidelity compares with; `retrained` (7,300,000 + k)
-/// draws other batches, for the fidelity training itself scores.
-public enum RecipeDataOrder: UInt64, Sendable {
-    case trained = 7_100_000
-    case retrained = 7_300_000
-}
-
-/// Each start trained with a zoo run's recipe on the task's training cases, batches drawn in
-/// `order`: the network each start really leads to, which start fidelity compares a generated
-/// network with. With `measureEvery`, the validation Dice is measured every that many
-/// iterations, its time left out of the training time.
-public func trainedWithRecipe(_ starts: [[Float]], recipe: RunHyperparameters, patchSize: [Int], evaluator: TaskEvaluator,
-                              assembly: NetworkAssembly, order: RecipeDataOrder = .trained, measureEvery: Int? = nil) throws -> [RecipeTraining] {
-    let layout = assembly.layout
-    let snapshots = Set(measureEvery.map { Array(stride(from: 0, through: recipe.iterations, by: $0)) } ?? []).union([recipe.iterations])
-    return try parallelMap(starts.count) { index in
-        var result = RecipeTraining(final: [], curve: [])
-        let began = Date()
-        var measuring = 0.0
-        try evaluator.train(try assembly.network(starts[index]), hyperparameters: recipe, patchSize: patchSize,
-                            seed: order.rawValue + UInt64(index), snapshotIterations: snapshots) { snapshot in
-            let entered = Date()
-            if measureEvery != nil {
-                result.curve.append((snapshot.iteration, entered.timeIntervalSince(began) - measuring,
-                                     try evaluator.validationDice(snapshot.network)))
-            }
-            if snapshot.iteration == recipe.iterations { result.final = try layout.flatten(snapshot.network) }
-            measuring += Date().timeIntervalSince(entered)
-        }
-        return result
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Experiments
+import Zoo
 
 /// The whole pipeline at toy size: phantom → zoo → shared and per-task generators →
 /// evaluation → report, then the same command again resumes instead of rebuilding.
@@ -82,5 +83,39 @@ final class ExperimentRunnerTests: XCTestCase {
         XCTAssertEqual(again.learnedOptimizer?.evaluation.tasks.map(\.unseen), optimizer.evaluation.tasks.map(\.unseen),
                        "the learned optimiser is kept, its generations reproduced")
         XCTAssertEqual(again.tasks.map(\.generatedUnseen.values), results.tasks.map(\.generatedUnseen.values))
+    }
+
+    /// A plan that leaves a task fewer than two Adam runs outside the held-out ones (likely at
+    /// 4 runs per task) is refused before the zoo trains, with advice, not after the generators.
+    func testAPlanTooSmallForTheLearnedOptimizersAuditIsRefusedBeforeAnythingTrains() throws {
+        var configuration = toy
+        configuration.runsPerTask = 4
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("experiment-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        func adamRunsToLearn(_ plan: ZooPlan, _ task: String) -> Int {
+            plan.runs.filter { $0.task == task && $0.index < plan.runsPerTask - 2 && $0.hyperparameters.optimizer == .adam }.count
+        }
+        let data = folder.appendingPathComponent("data")
+        let seed = try XCTUnwrap((UInt64(0)..<64).first { seed in
+            configuration.zooSeed = seed
+            let plan = ExperimentRunner(configuration: configuration, folder: folder, dataset: nil, command: "test", log: { _ in }, detail: { _ in })
+                .zooPlan(data)
+            return configuration.tasks.contains { adamRunsToLearn(plan, $0) < 2 }
+        }, "some zoo seed draws an SGD run among two")
+        configuration.zooSeed = seed
+        let runner = ExperimentRunner(configuration: configuration, folder: folder, dataset: nil, command: "test", log: { _ in }, detail: { _ in })
+        XCTAssertThrowsError(try runner.run()) { error in
+            XCTAssertTrue("\(error)".contains("--runs"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("zoo").path), "no zoo was created")
+
+        configuration.zooSeed = try XCTUnwrap((UInt64(0)..<64).first { seed in
+            configuration.zooSeed = seed
+            let plan = ExperimentRunner(configuration: configuration, folder: folder, dataset: nil, command: "test", log: { _ in }, detail: { _ in })
+                .zooPlan(data)
+            return configuration.tasks.allSatisfy { adamRunsToLearn(plan, $0) == 2 }
+        })
+        let accepted = ExperimentRunner(configuration: configuration, folder: folder, dataset: nil, command: "test", log: { _ in }, detail: { _ in })
+        XCTAssertNoThrow(try accepted.requireRunsForTheLearnedOptimizer(accepted.zooPlan(data)))
     }
 }

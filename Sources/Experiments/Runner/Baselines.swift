@@ -66,23 +66,9 @@ enum Baselines {
     static func trainingCurve(_ context: TaskContext, generatedDice: Double, secondsPerGeneration: Double)
         throws -> (row: ComparisonRow, curve: TrainingCurve, trained: [[Float]]) {
         let recipe = context.best.run.hyperparameters
-        let snapshots = logSpacedIterations(upTo: recipe.iterations)
-        let patchSize = context.zoo.plan.patchSize
-        let layout = context.generator.description.normalizer.layout
-        let measured = try parallelMap(context.unseenStarts.count) { index -> (dice: [Double], seconds: Double, trained: [Float]) in
-            let network = try context.generator.network(from: context.unseenStarts[index])
-            var dice: [Double] = [], evaluationSeconds = 0.0, trained: [Float] = []
-            let start = Date()
-            try context.evaluator.train(network, hyperparameters: recipe, patchSize: patchSize, seed: RecipeDataOrder.trained.rawValue + UInt64(index),
-                                        snapshotIterations: Set(snapshots)) { snapshot in
-                let began = Date()
-                dice.append(try context.evaluator.testDice(snapshot.network))
-                if snapshot.iteration == recipe.iterations { trained = try layout.flatten(snapshot.network) }
-                evaluationSeconds += Date().timeIntervalSince(began)
-            }
-            return (dice, Date().timeIntervalSince(start) - evaluationSeconds, trained)
-        }
-        let estimates = snapshots.indices.map { k in Estimate(measured.map { $0.dice[k] }) }
+        let snapshots = RecipeTraining.testIterations(upTo: recipe.iterations)
+        let measured = try context.recipeTrained(.trained)
+        let estimates = snapshots.indices.map { k in Estimate(measured.map { $0.testDice[k] }) }
         let secondsPerIteration = measured.map(\.seconds).reduce(0, +) / Double(measured.count) / Double(max(recipe.iterations, 1))
         let match = zip(snapshots, estimates).first { $0.1.mean >= generatedDice }?.0
         let iterations = match.flatMap { $0 > 0 ? $0 : nil }
@@ -95,19 +81,7 @@ enum Baselines {
             detail: "the same unseen initialisations trained with the best run's recipe (\(recipe.optimizer.rawValue), "
                 + String(format: "lr %.3g, batch %d, %d iterations)", recipe.learningRate, recipe.batchSize, recipe.iterations),
             dice: estimates.last!)
-        return (row, curve, measured.map(\.trained))
-    }
-
-    /// 0, then roughly doubling steps up to `last`, always ending at `last`.
-    static func logSpacedIterations(upTo last: Int) -> [Int] {
-        var points = [0]
-        var next = 10
-        while next < last {
-            points.append(next)
-            next *= 2
-        }
-        points.append(last)
-        return points
+        return (row, curve, measured.map(\.final))
     }
 
     static func bestValidation(_ checkpoints: [(record: CheckpointRecord, values: [Float])]) -> Double {

@@ -65,10 +65,13 @@ public struct ExperimentRunner {
         let perTask = Dictionary(uniqueKeysWithValues: zip(perTaskTasks, generators.dropFirst()))
         let report = folder.appendingPathComponent("report")
         try FileManager.default.createDirectory(at: report, withIntermediateDirectories: true)
+        // Both generators are judged against the same recipe trainings of the same unseen starts, trained once.
+        let recipeTrainings = RecipeTrainings()
         let (tasks, multiTask) = try stage("evaluation") { () -> ([TaskExperiment], MultiTaskComparison?) in
             let evaluators = try shared.description.tasks.map { try TaskEvaluator(zoo: zoo, task: $0) }
             let contexts = try configuration.tasks.map {
-                try TaskContext(task: $0, zoo: zoo, generator: shared, evaluators: evaluators, configuration: configuration, log: log)
+                try TaskContext(task: $0, zoo: zoo, generator: shared, evaluators: evaluators, configuration: configuration,
+                                recipeTrainings: recipeTrainings, log: log)
             }
             let studies = try contexts.map { try TaskStudy.run($0, reportFolder: report) }
             let tasks = studies.map(\.experiment)
@@ -81,7 +84,7 @@ public struct ExperimentRunner {
         let learnedOptimizer = try stage("learned optimiser") { () -> LearnedOptimizerExperiment in
             let evaluation = try optimizer.evaluate(on: zoo, seeds: configuration.seeds, alignmentStarts: configuration.alignmentStarts,
                                                     fidelityStarts: min(Self.learnedOptimizerFidelityStarts, configuration.seeds),
-                                                    progress: { detail("learned optimiser: " + $0) })
+                                                    recipeTrainings: recipeTrainings, progress: { detail("learned optimiser: " + $0) })
             for task in evaluation.tasks { log("learned optimiser: " + (task.audit?.conclusion ?? task.task)) }
             let d = optimizer.description
             return LearnedOptimizerExperiment(examples: d.examples, trainingSteps: d.step, maximumCalls: d.configuration.maximumCalls,
@@ -128,14 +131,34 @@ public struct ExperimentRunner {
         return data
     }
 
-    /// OUT/zoo, created with this configuration's plan or resumed.
-    func buildZoo(_ data: URL) throws -> Zoo {
+    /// The zoo this configuration asks for over the dataset `data`.
+    func zooPlan(_ data: URL) -> ZooPlan {
         var distribution = HyperparameterDistribution.standard
         distribution.iterations = configuration.runIterations
-        let plan = ZooPlan(datasetPath: data.standardizedFileURL.path, tasks: configuration.tasks, network: .preset(configuration.preset, spatialRank: 2),
-                           runsPerTask: configuration.runsPerTask, checkpointsPerRun: configuration.checkpointsPerRun,
-                           distribution: distribution, seed: configuration.zooSeed, validationCases: configuration.validationCases,
-                           testCases: configuration.testCases)
+        return ZooPlan(datasetPath: data.standardizedFileURL.path, tasks: configuration.tasks, network: .preset(configuration.preset, spatialRank: 2),
+                       runsPerTask: configuration.runsPerTask, checkpointsPerRun: configuration.checkpointsPerRun,
+                       distribution: distribution, seed: configuration.zooSeed, validationCases: configuration.validationCases,
+                       testCases: configuration.testCases)
+    }
+
+    /// Refuses, before anything trains, a plan whose runs leave the learned optimiser fewer than
+    /// two runs of a task to learn from: its audit, the last stage, would fail on that task.
+    func requireRunsForTheLearnedOptimizer(_ plan: ZooPlan) throws {
+        let optimizer = configuration.learnedOptimizerConfiguration()
+        let counts = LearnedOptimizerTrainer.plannedRunsToDistil(plan, configuration: optimizer)
+        let short = plan.tasks.filter { counts[$0, default: 0] < 2 }
+        guard short.isEmpty else {
+            let detail = short.map { "\($0) \(counts[$0, default: 0])" }.joined(separator: ", ")
+            throw ExperimentError.invalidConfiguration(
+                "the learned optimiser learns from \(optimizer.optimizer) runs outside the 2 held out and its audit needs two per task; "
+                    + "this plan (\(plan.runsPerTask) runs per task, zoo seed \(plan.seed)) draws \(detail): pass more --runs or another --zoo-seed")
+        }
+    }
+
+    /// OUT/zoo, created with this configuration's plan or resumed.
+    func buildZoo(_ data: URL) throws -> Zoo {
+        let plan = zooPlan(data)
+        try requireRunsForTheLearnedOptimizer(plan)
         let location = folder.appendingPathComponent("zoo")
         let zoo = FileManager.default.fileExists(atPath: location.appendingPathComponent("zoo.sqlite").path)
             ? try Zoo.open(location) : try Zoo.create(at: location, plan: plan)

@@ -32,11 +32,14 @@ final class TaskContext {
     /// Their test Dice, for the report.
     let unseenStartTestDice: [Double]
     let sampler: DiffusionSampler
+    /// The unseen starts trained with the best run's recipe, kept for the learned optimiser's evaluation.
+    let recipeTrainings: RecipeTrainings
     let log: (String) -> Void
 
     init(task: String, zoo: Zoo, generator: WeightGenerator, evaluators: [TaskEvaluator], configuration: ExperimentConfiguration,
-         log: @escaping (String) -> Void) throws {
+         recipeTrainings: RecipeTrainings, log: @escaping (String) -> Void) throws {
         self.task = task
+        self.recipeTrainings = recipeTrainings
         self.zoo = zoo
         self.generator = generator
         self.configuration = configuration
@@ -65,6 +68,12 @@ final class TaskContext {
         let evaluator = evaluators[taskIndex]
         unseenStartDice = try parallelMap(starts.count) { try evaluator.selectionMetrics(try generator.network(from: starts[$0])).validationDice }
         unseenStartTestDice = try parallelMap(starts.count) { try evaluator.testDice(try generator.network(from: starts[$0])) }
+    }
+
+    /// The unseen starts trained with the best checkpoint's run's recipe, batches drawn in `order`.
+    func recipeTrained(_ order: RecipeDataOrder) throws -> [RecipeTraining] {
+        try recipeTrainings.train(unseenStarts, task: task, run: best.run, order: order, patchSize: zoo.plan.patchSize,
+                                  evaluator: evaluator, assembly: generator.assembly)
     }
 
     /// The prompt for the best network: the best checkpoint's validation Dice.

@@ -35,8 +35,7 @@ enum TaskStudy {
                                                               secondsPerGeneration: secondsPerGeneration)
         baselines.append(trainedRow)
         // The same starts trained again on another data order: the start fidelity training itself scores.
-        let retrained = try trainedWithRecipe(context.unseenStarts, recipe: context.best.run.hyperparameters, patchSize: context.zoo.plan.patchSize,
-                                              evaluator: context.evaluator, assembly: context.generator.assembly, order: .retrained).map(\.final)
+        let retrained = try context.recipeTrained(.retrained).map(\.final)
 
         log("\(task): beyond the best (recursive prompting, prompting above the best, fine-tuning)")
         let beyond = try BeyondTheBest.rows(context, oneStep: oneStep, oneStepDice: oneStepDice)

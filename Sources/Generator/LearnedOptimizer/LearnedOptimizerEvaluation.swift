@@ -9,8 +9,10 @@ extension LearnedOptimizer {
     /// validation Dice (test Dice reported), prompt alignment over 20 prompts on `alignmentStarts`
     /// starts of each kind (one trajectory per start answers every prompt), the memorisation
     /// audit against the runs it was distilled from with `fidelityStarts` unseen starts trained
-    /// by the best run's recipe, and the time to 0.9 × the prompt against that training.
+    /// by the best run's recipe, and the time to 0.9 × the prompt against that training (both
+    /// from `recipeTrainings`, which trains what it has not trained before).
     public func evaluate(on zoo: Zoo, seeds: Int = 16, alignmentStarts: Int = 4, fidelityStarts: Int = 4,
+                         recipeTrainings: RecipeTrainings = RecipeTrainings(),
                          progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
         let began = Date()
         let layout = assembly.layout
@@ -54,14 +56,15 @@ extension LearnedOptimizer {
             let curvesSeen = try alignment(trajectories.dropFirst(unseenStarts.count))
             progress("\(task): training \(min(fidelityStarts, unseenStarts.count)) unseen starts with the zoo's recipe (start fidelity, time to target)")
             let recipeRun = runs.first { $0.id == bestCheckpoint?.runId } ?? runs[0]
-            let recipeTrainings = try trainedWithRecipe(Array(unseenStarts.prefix(fidelityStarts)), recipe: recipeRun.hyperparameters,
-                                                        patchSize: zoo.plan.patchSize, evaluator: evaluator, assembly: assembly, measureEvery: 10)
-            let retrained = try trainedWithRecipe(Array(unseenStarts.prefix(fidelityStarts)), recipe: recipeRun.hyperparameters,
-                                                  patchSize: zoo.plan.patchSize, evaluator: evaluator, assembly: assembly, order: .retrained).map(\.final)
+            func recipeTrained(_ order: RecipeDataOrder) throws -> [RecipeTraining] {
+                try recipeTrainings.train(Array(unseenStarts.prefix(fidelityStarts)), task: task, run: recipeRun, order: order,
+                                          patchSize: zoo.plan.patchSize, evaluator: evaluator, assembly: assembly)
+            }
+            let trained = try recipeTrained(.trained), retrained = try recipeTrained(.retrained).map(\.final)
             let target = 0.9 * prompt
-            let reached = trajectories.prefix(recipeTrainings.count).map { trajectory in trajectory.validationDice.firstIndex { $0 >= target } }
+            let reached = trajectories.prefix(trained.count).map { trajectory in trajectory.validationDice.firstIndex { $0 >= target } }
             let generatorSeconds = zip(trajectories, reached).map { trajectory, index in index.map { trajectory.seconds[$0] } }
-            let trainingSeconds = recipeTrainings.map { $0.secondsToReach(target) }
+            let trainingSeconds = trained.map { $0.secondsToReach(target) }
             let ratios = zip(generatorSeconds, trainingSeconds).compactMap { g, t -> Double? in
                 guard let g, let t, t > 0 else { return nil }
                 return g / t
@@ -74,7 +77,7 @@ extension LearnedOptimizer {
                                                   assembly: assembly, evaluator: evaluator)
             let audit = try auditor.audit(
                 unseen: AuditedStarts(starts: unseenStarts, generated: Array(generated.prefix(unseenStarts.count)), dice: unseen,
-                                      trained: recipeTrainings.map(\.final), retrained: retrained),
+                                      trained: trained.map(\.final), retrained: retrained),
                 seen: AuditedStarts(starts: seenStarts, generated: Array(generated.dropFirst(unseenStarts.count)), dice: seen,
                                     trained: seenRuns.map { $0[$0.count - 1].values }))
             progress(audit.conclusion)

@@ -92,7 +92,7 @@ public final class LearnedOptimizerTrainer {
         let architectureID = try zoo.planArchitectureID()
         let architecture = try zoo.architecture(architectureID).configuration
         let assembly = try zoo.assembly(architectureID)
-        let heldOut = Array((0..<zoo.plan.runsPerTask).suffix(heldOutRunsPerTask))
+        let heldOut = Self.heldOutRuns(plan: zoo.plan, count: heldOutRunsPerTask)
         var pairs: [(task: Int, next: CheckpointStep, previous: CheckpointStep?)] = [], all: [[Float]] = [], learningRates: [Double] = []
         var recipes: [RunHyperparameters] = [], distilled: [String: [Int]] = [:]
         for (taskIndex, task) in tasks.enumerated() {
@@ -151,6 +151,25 @@ public final class LearnedOptimizerTrainer {
             zoo: zoo.folder.standardizedFileURL.path, heldOutRuns: heldOut, distilledRuns: distilled, moveScale: moveScale,
             learningRates: [Float](repeating: medianLearningRate, count: tasks.count), examples: measured.count,
             step: 0, lossHistory: [], seconds: 0)
+    }
+
+    /// The run indices distillation holds out of every task: its last `count`.
+    static func heldOutRuns(plan: ZooPlan, count: Int) -> [Int] {
+        Array((0..<plan.runsPerTask).suffix(count))
+    }
+
+    /// Per task of `plan`, how many of its planned runs the optimiser would be distilled from:
+    /// runs of the configuration's optimiser outside the held-out ones. The evaluation's
+    /// memorisation audit needs two per task, which a plan of few runs per task may not draw
+    /// (the standard distribution trains a quarter of its runs with SGD).
+    public static func plannedRunsToDistil(_ plan: ZooPlan, configuration: LearnedOptimizerConfiguration,
+                                           heldOutRunsPerTask: Int = 2) -> [String: Int] {
+        let heldOut = Set(heldOutRuns(plan: plan, count: heldOutRunsPerTask))
+        var counts = Dictionary(uniqueKeysWithValues: plan.tasks.map { ($0, 0) })
+        for run in plan.runs where !heldOut.contains(run.index) && run.hyperparameters.optimizer == configuration.optimizer {
+            counts[run.task, default: 0] += 1
+        }
+        return counts.mapValues { min($0, configuration.runsPerTask ?? $0) }
     }
 
     /// The runs of `task` the optimiser is distilled from: finished, with a trajectory, trained

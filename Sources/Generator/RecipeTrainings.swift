@@ -1,0 +1,107 @@
+import Foundation
+import Segmentation
+import TensorEngine
+import Zoo
+
+/// A start trained with a zoo run's recipe: the network it really leads to and, for the
+/// `trained` data order, how it got there.
+public struct RecipeTraining: Sendable {
+    public var final: [Float]
+    /// (iteration, seconds of training alone, validation Dice) every
+    /// `RecipeTrainings.validationInterval` iterations from 0 and at the last (`trained` order only).
+    public var curve: [(iteration: Int, seconds: Double, validationDice: Double)]
+    /// Test Dice at `RecipeTraining.testIterations(upTo:)` of the recipe (`trained` order only): the report's training curve.
+    public var testDice: [Double]
+    /// Seconds of training alone, measurements left out.
+    public var seconds: Double
+
+    /// Seconds of training until the validation Dice first reached `target` (nil: never).
+    public func secondsToReach(_ target: Double) -> Double? {
+        curve.first { $0.validationDice >= target }?.seconds
+    }
+
+    /// The iterations test Dice is measured at: 0, then doubling from 10, ending at `last`.
+    public static func testIterations(upTo last: Int) -> [Int] {
+        var points = [0], next = 10
+        while next < last {
+            points.append(next)
+            next *= 2
+        }
+        return points + [last]
+    }
+}
+
+/// Data seeds of start k's recipe training: `trained` (7,100,000 + k, as the experiment's
+/// training baseline) is the network start fidelity compares with; `retrained` (7,300,000 + k)
+/// draws other batches, for the fidelity training itself scores.
+public enum RecipeDataOrder: UInt64, Sendable {
+    case trained = 7_100_000
+    case retrained = 7_300_000
+}
+
+/// Starts trained with a zoo run's recipe on a task's training cases: the networks start
+/// fidelity compares generated ones with, and the training a generator's time is measured
+/// against. Kept once trained, so that every generator an experiment evaluates is judged against
+/// the same trainings and none is repeated: one instance per experiment (or per evaluation).
+public final class RecipeTrainings: @unchecked Sendable {
+    /// A `trained`-order training's validation Dice is measured every this many iterations.
+    public static let validationInterval = 10
+
+    private struct Key: Hashable {
+        let task: String
+        let start: [Float]
+        let run: Int64?
+        let dataSeed: UInt64
+    }
+
+    private var kept: [Key: RecipeTraining] = [:]
+    private let lock = NSLock()
+
+    public init() {}
+
+    /// Start k of `starts` trained with `run`'s recipe (the zoo plan's `patchSize`) on
+    /// `evaluator`'s training cases, batches drawn with seed `order` + k; `trained`-order
+    /// trainings are measured along the way (`RecipeTraining`). Trains only what this instance has
+    /// not trained before, the starts side by side.
+    public func train(_ starts: [[Float]], task: String, run: RunRecord, order: RecipeDataOrder, patchSize: [Int],
+                      evaluator: TaskEvaluator, assembly: NetworkAssembly) throws -> [RecipeTraining] {
+        let keys = starts.indices.map { Key(task: task, start: starts[$0], run: run.id, dataSeed: order.rawValue + UInt64($0)) }
+        let missing = locked { keys.indices.filter { kept[keys[$0]] == nil } }
+        let trained = try parallelMap(missing.count) { k in
+            try Self.train(starts[missing[k]], recipe: run.hyperparameters, seed: keys[missing[k]].dataSeed, measured: order == .trained,
+                           patchSize: patchSize, evaluator: evaluator, assembly: assembly)
+        }
+        return locked {
+            for (index, training) in zip(missing, trained) { kept[keys[index]] = training }
+            return keys.map { kept[$0]! }
+        }
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
+
+    private static func train(_ start: [Float], recipe: RunHyperparameters, seed: UInt64, measured: Bool, patchSize: [Int],
+                              evaluator: TaskEvaluator, assembly: NetworkAssembly) throws -> RecipeTraining {
+        let validated = measured ? Set(stride(from: 0, through: recipe.iterations, by: validationInterval)).union([recipe.iterations]) : []
+        let tested = measured ? Set(RecipeTraining.testIterations(upTo: recipe.iterations)) : []
+        var result = RecipeTraining(final: [], curve: [], testDice: [], seconds: 0)
+        let began = Date()
+        var measuring = 0.0
+        try evaluator.train(try assembly.network(start), hyperparameters: recipe, patchSize: patchSize, seed: seed,
+                            snapshotIterations: validated.union(tested).union([recipe.iterations])) { snapshot in
+            let entered = Date()
+            if validated.contains(snapshot.iteration) {
+                result.curve.append((snapshot.iteration, entered.timeIntervalSince(began) - measuring,
+                                     try evaluator.validationDice(snapshot.network)))
+            }
+            if tested.contains(snapshot.iteration) { result.testDice.append(try evaluator.testDice(snapshot.network)) }
+            if snapshot.iteration == recipe.iterations { result.final = try assembly.layout.flatten(snapshot.network) }
+            measuring += Date().timeIntervalSince(entered)
+        }
+        result.seconds = Date().timeIntervalSince(began) - measuring
+        return result
+    }
+}

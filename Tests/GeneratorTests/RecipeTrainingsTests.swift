@@ -1,0 +1,55 @@
+import Foundation
+import Segmentation
+import TensorEngine
+import XCTest
+import Zoo
+@testable import Generator
+
+/// Recipe trainings are what start fidelity and the time to target compare generated networks
+/// with: measuring them along the way must not change them, and asking again must not train again.
+final class RecipeTrainingsTests: XCTestCase {
+    func testMeasuringLeavesATrainingUnchangedAndAskingAgainReturnsTheKeptOne() throws {
+        let zoo = try makeGeneratorTestZoo()
+        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
+        let run = try XCTUnwrap(try zoo.runs(task: "cord", status: .done).first)
+        let architectureID = try zoo.planArchitectureID()
+        let assembly = try zoo.assembly(architectureID)
+        let architecture = try zoo.architecture(architectureID).configuration
+        let starts = try [UInt64(7_000_000), 7_000_001].map { try assembly.layout.flatten(try PlainConvUNet(architecture, seed: $0)) }
+        let recipe = run.hyperparameters, patchSize = zoo.plan.patchSize
+        let trainings = RecipeTrainings()
+        func train(_ order: RecipeDataOrder) throws -> [RecipeTraining] {
+            try trainings.train(starts, task: "cord", run: run, order: order, patchSize: patchSize, evaluator: evaluator, assembly: assembly)
+        }
+
+        let measured = try train(.trained)
+        for (k, training) in measured.enumerated() {
+            let validated = Set(stride(from: 0, through: recipe.iterations, by: RecipeTrainings.validationInterval)).union([recipe.iterations])
+            XCTAssertEqual(training.curve.map(\.iteration), validated.sorted())
+            XCTAssertEqual(training.testDice.count, RecipeTraining.testIterations(upTo: recipe.iterations).count)
+            XCTAssertGreaterThan(training.seconds, 0)
+            // The same training unmeasured, on one engine thread as each training of the set runs
+            // (Adam turns the rounding noise of a bias's gradient before instance norm into full steps,
+            // so another thread count trains to another network).
+            let plain = try parallelMap(1) { _ -> [Float] in
+                var final: [Float] = []
+                try evaluator.train(try assembly.network(starts[k]), hyperparameters: recipe, patchSize: patchSize,
+                                    seed: RecipeDataOrder.trained.rawValue + UInt64(k), snapshotIterations: [recipe.iterations]) {
+                    final = try assembly.layout.flatten($0.network)
+                }
+                return final
+            }[0]
+            XCTAssertEqual(training.final, plain, "start \(k): the measured training ends where the same training without measurements does")
+        }
+        XCTAssertEqual(try train(.trained).map(\.seconds), measured.map(\.seconds), "asked again: the kept trainings, not new ones")
+
+        let retrained = try train(.retrained)
+        XCTAssertTrue(retrained.allSatisfy { $0.curve.isEmpty && $0.testDice.isEmpty }, "only the trained order is measured")
+        XCTAssertNotEqual(retrained[0].final, measured[0].final, "another data order trains to another network")
+    }
+
+    func testTestIterationsDoubleFromTenAndEndAtTheLast() {
+        XCTAssertEqual(RecipeTraining.testIterations(upTo: 300), [0, 10, 20, 40, 80, 160, 300])
+        XCTAssertEqual(RecipeTraining.testIterations(upTo: 10), [0, 10])
+    }
+}

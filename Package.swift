@@ -54,7 +54,7 @@ let package = Package(
             name: "Benchmarks",
             dependencies: ["TensorEngine", "NeuralNetwork", "Segmentation", "Zoo", "Generator"],
             resources: [.copy("Resources/engine_torch.py"), .copy("Resources/train_nnunet.py"), .copy("Resources/generator_torch.py"), .copy("Resources/peer_common.py"),
-                        .copy("Resources/head_torch.py")]
+                        .copy("Resources/head_torch.py"), .copy("Resources/learned_optimizer_torch.py")]
         ),
         .executableTarget(
             name: "weightgen",

@@ -73,21 +73,34 @@ public struct TaskEvaluator {
     }
 
     /// The training loss's gradient on a batch of `patches` training patches drawn with `seed`
-    /// as the zoo's runs draw theirs: in a head zoo, from the task's head input pool the runs
-    /// train on (the head's forward and backward alone); otherwise un-augmented patches of
-    /// `patchSize` drawn as a trainer draws a batch (a third centred on foreground). The
-    /// gradient of the loss the zoo's runs descend, where `lossGradient` reads whole cases.
+    /// as the zoo's runs draw theirs (`patchBatch`): the gradient of the loss the zoo's runs
+    /// descend, where `lossGradient` reads whole cases.
     public func patchLossGradient(_ network: PlainConvUNet, layout: ParameterLayout, patchSize: [Int], patches: Int, seed: UInt64) throws -> [Float] {
+        try patchLossGradient(network, layout: layout,
+                              batch: try patchBatch(patchSize: patchSize, patches: patches, seed: seed, spatialRank: network.configuration.spatialRank))
+    }
+
+    /// The batch of `patches` a patch gradient with `seed` reads: in a head zoo, cached head
+    /// inputs from the task's pool the runs train on; otherwise un-augmented training patches of
+    /// `patchSize` drawn as a trainer draws a batch (a third centred on foreground).
+    public func patchBatch(patchSize: [Int], patches: Int, seed: UInt64, spatialRank: Int) throws -> PatchBatch {
+        var rng = SeededGenerator(seed: seed)
         if let headInputPool = data.headInputPool {
             let pool = try headInputPool.pool()
-            var rng = SeededGenerator(seed: seed)
             let batch = try pool.batch((0..<patches).map { _ in Int(rng.next() % UInt64(pool.count)) })
-            return try data.evaluator.headBatchLossGradient(network, layout: layout, inputs: batch.inputs, labels: batch.labels)
+            return .headInputs(inputs: batch.inputs, labels: batch.labels)
         }
-        var rng = SeededGenerator(seed: seed)
-        let batch = PatchSampler(patchSize: patchSize, augmentation: .none)
-            .batch(from: normalizedTraining, size: patches, spatialRank: network.configuration.spatialRank, using: &rng)
-        return try data.evaluator.batchLossGradient(network, layout: layout, batch: batch)
+        return .patches(PatchSampler(patchSize: patchSize, augmentation: .none)
+            .batch(from: normalizedTraining, size: patches, spatialRank: spatialRank, using: &rng))
+    }
+
+    /// The training loss's gradient on `batch`: the head's forward and backward alone on cached
+    /// inputs, or the whole network's on patches.
+    public func patchLossGradient(_ network: PlainConvUNet, layout: ParameterLayout, batch: PatchBatch) throws -> [Float] {
+        switch batch {
+        case let .headInputs(inputs, labels): try data.evaluator.headBatchLossGradient(network, layout: layout, inputs: inputs, labels: labels)
+        case let .patches(batch): try data.evaluator.batchLossGradient(network, layout: layout, batch: batch)
+        }
     }
 
     /// Each test case (z-score normalised) with the network's argmax segmentation of it, for reports.
@@ -110,4 +123,12 @@ public struct TaskEvaluator {
         try data.train(network, hyperparameters: hyperparameters, patchSize: patchSize, seed: seed, iterations: iterations,
                        snapshotIterations: snapshotIterations, onSnapshot: onSnapshot)
     }
+}
+
+/// What one patch-loss gradient reads (`TaskEvaluator.patchBatch`).
+public enum PatchBatch {
+    /// Inputs of the head cached from the frozen part (a head zoo's pool), with their labels.
+    case headInputs(inputs: Tensor, labels: Tensor)
+    /// Training patches, through the whole network.
+    case patches(TrainingBatch)
 }

@@ -49,6 +49,16 @@ def dice_cross_entropy(torch, logits, target, batch_dice, smooth=1e-5):
     return ce - dice.mean()
 
 
+def head_forward(functional, p, x, stage, convs, seg, eps, slope):
+    """The head on inputs x as weightgen's PlainConvUNet.head runs it: per conv of the decoder
+    stage (names prefixed `stage`), conv, InstanceNorm and LeakyReLU; then the 1x1 segmentation layer `seg`."""
+    for c in convs:
+        x = functional.conv2d(x, p[f"{stage}{c}.conv.weight"], p[f"{stage}{c}.conv.bias"], padding=1)
+        x = functional.instance_norm(x, weight=p[f"{stage}{c}.norm.weight"], bias=p[f"{stage}{c}.norm.bias"], eps=eps)
+        x = functional.leaky_relu(x, slope)
+    return functional.conv2d(x, p[seg + "weight"], p[seg + "bias"])
+
+
 def main():
     started = start_peer(repeats=3, warmup=1)
     if started is None:
@@ -72,11 +82,7 @@ def main():
     eps, slope = spec["eps"], spec["negative_slope"]
 
     def head(p, x):
-        for c in convs:
-            x = functional.conv2d(x, p[f"{stage}{c}.conv.weight"], p[f"{stage}{c}.conv.bias"], padding=1)
-            x = functional.instance_norm(x, weight=p[f"{stage}{c}.norm.weight"], bias=p[f"{stage}{c}.norm.bias"], eps=eps)
-            x = functional.leaky_relu(x, slope)
-        return functional.conv2d(x, p[seg + "weight"], p[seg + "bias"])
+        return head_forward(functional, p, x, stage, convs, seg, eps, slope)
 
     losses = []
 

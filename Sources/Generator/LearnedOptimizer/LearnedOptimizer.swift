@@ -112,7 +112,7 @@ public final class LearnedOptimizer {
     /// One call (see `update`) measured on `network`, whose parameters are set to `values` first:
     /// a generation reuses one network, since making one per call draws a fresh initialisation
     /// each time. Also returns the gradient the call read.
-    func update(_ values: [Float], on network: PlainConvUNet, task: Int, evaluator: TaskEvaluator, call: Int,
+    public func update(_ values: [Float], on network: PlainConvUNet, task: Int, evaluator: TaskEvaluator, call: Int,
                 previousMove: [Float]?) throws -> (values: [Float], move: [Float], gradient: [Float]) {
         try assembly.setParameters(of: network, to: values)
         let gradient = try Self.gradient(network, layout: assembly.layout, evaluator: evaluator, configuration: description.configuration,
@@ -129,7 +129,7 @@ public final class LearnedOptimizer {
     }
 
     /// The gradient of `configuration`'s kind at `network`: whole cases, group `draw` (cycling),
-    /// or a batch of patches drawn with seed 9,000,000 + `draw`.
+    /// or a batch of patches drawn with `patchSeed(draw:)`.
     static func gradient(_ network: PlainConvUNet, layout: ParameterLayout, evaluator: TaskEvaluator,
                          configuration: LearnedOptimizerConfiguration, patchSize: [Int], draw: UInt64) throws -> [Float] {
         let size = configuration.casesPerCall
@@ -137,8 +137,13 @@ public final class LearnedOptimizer {
         case .wholeCases:
             return try evaluator.lossGradient(network, layout: layout, group: Int(draw % UInt64(evaluator.trainingGroupCount(size: size))), size: size)
         case .trainingPatches:
-            return try evaluator.patchLossGradient(network, layout: layout, patchSize: patchSize, patches: size, seed: 9_000_000 &+ draw)
+            return try evaluator.patchLossGradient(network, layout: layout, patchSize: patchSize, patches: size, seed: patchSeed(draw: draw))
         }
+    }
+
+    /// The seed of the training patches draw `draw` (call `draw` of a generation) reads: 9,000,000 + `draw`.
+    public static func patchSeed(draw: UInt64) -> UInt64 {
+        9_000_000 &+ draw
     }
 
     /// The move of call `call` from `values` with `gradient` already measured there (see `update`).

@@ -8,7 +8,8 @@ import TensorEngine
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks, side by side with PyTorch in the same run.",
-        subcommands: [EngineCommand.self, TrainCommand.self, GeneratorBenchCommand.self, ZooBenchCommand.self])
+        subcommands: [EngineCommand.self, TrainCommand.self, GeneratorBenchCommand.self, ZooBenchCommand.self,
+                      LearnedOptimizerBenchCommand.self])
 
     /// Options every bench subcommand shares.
     struct Options: ParsableArguments {
@@ -89,6 +90,23 @@ struct Bench: ParsableCommand {
             try options.run { progress in
                 try HeadRunBenchmark(repeats: max(options.repeats / 2, 3), warmup: min(options.warmup, 1),
                                      peer: options.noPytorch ? nil : PyTorchPeer(python: options.python)).run(progress: progress)
+            }
+        }
+    }
+
+    struct LearnedOptimizerBenchCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "learned-optimizer",
+            abstract: "Calls of a saved learned optimiser, as a generation makes them, against the same calls in PyTorch (a head optimiser's).")
+        @OptionGroup var options: Options
+        @Option(help: "The learned optimiser folder (`weightgen learned-optimizer train --out`).") var optimizer: String
+        @Option(help: "Its zoo (default: the path its description records).") var zoo: String?
+
+        func run() throws {
+            try options.run { progress in
+                try LearnedOptimizerBenchmark(optimizer: URL(fileURLWithPath: optimizer), zoo: zoo.map { URL(fileURLWithPath: $0) },
+                                              calls: options.repeats, warmup: options.warmup,
+                                              peer: options.noPytorch ? nil : PyTorchPeer(python: options.python)).run(progress: progress)
             }
         }
     }

@@ -1,0 +1,142 @@
+import Foundation
+import Formats
+import Generator
+import Segmentation
+import TensorEngine
+import Zoo
+
+/// `weightgen bench learned-optimizer`: calls of a saved learned optimiser from an unseen start of
+/// its zoo's first task, as a generation makes them (the training-loss gradient on the call's
+/// batch, the rule on every parameter, the move; not the validation check a generation adds
+/// after each call), against the same calls in PyTorch on the same batches and parameters. Each
+/// of PyTorch's calls starts from weightgen's parameters and previous move before that call, and
+/// both sides' moves are compared call by call, so the timings are of the same computation. The
+/// peer computes a head optimiser's calls (a head zoo's cached inputs); for an optimiser of whole
+/// networks only weightgen's side is timed.
+public struct LearnedOptimizerBenchmark {
+    public var calls: Int
+    public var warmup: Int
+    public var optimizer: URL
+    /// The zoo the optimiser was distilled from (nil: the path its description records).
+    public var zoo: URL?
+    public var peer: PyTorchPeer?
+
+    public init(optimizer: URL, zoo: URL?, calls: Int = 10, warmup: Int = 2, peer: PyTorchPeer?) {
+        self.optimizer = optimizer
+        self.zoo = zoo
+        self.calls = calls
+        self.warmup = warmup
+        self.peer = peer
+    }
+
+    /// The largest difference between the two sides' moves allowed, relative to the RMS of weightgen's move in that call.
+    static let tolerance = 1e-3
+
+    public func run(progress: (String) -> Void = { _ in }) throws -> BenchmarkReport {
+        let optimizer = try LearnedOptimizer(folder: self.optimizer)
+        let description = optimizer.description, assembly = optimizer.assembly
+        let zoo = try Zoo.open(zoo ?? URL(fileURLWithPath: description.zoo))
+        let task = description.tasks[0]
+        let evaluator = try TaskEvaluator(zoo: zoo, task: task)
+        let runs = try zoo.runs(task: task, status: .done)
+        let seed = unseenInitialisationSeeds(count: 1, avoiding: runs)[0]
+        let start = try assembly.layout.flatten(try PlainConvUNet(description.architecture, seed: seed))
+        let network = try assembly.network(start)
+        // As a generation is timed: a head zoo's frozen part computed once, beforehand.
+        try evaluator.precomputeFrozenPart(network)
+        let parameters = start.count
+        progress("weightgen: \(warmup + calls) calls of the optimiser for \(task) from unseen start \(seed) (\(parameters) parameters)")
+
+        var values = start, move: [Float]?
+        var inputs: [(values: [Float], previousMove: [Float])] = [], moved: [[Float]] = [], seconds: [Double] = []
+        for call in 0..<(warmup + calls) {
+            inputs.append((values, move ?? [Float](repeating: 0, count: parameters)))
+            let began = Date()
+            let result = try optimizer.update(values, on: network, task: 0, evaluator: evaluator, call: call, previousMove: move)
+            if call >= warmup { seconds.append(Date().timeIntervalSince(began)) }
+            (values, move) = (result.values, result.move)
+            moved.append(values)
+        }
+        let ours = Self.median(seconds)
+        let caseName = "optimiser call \(parameters) params B\(description.configuration.casesPerCall)"
+
+        var theirs: Double?, skipped: String?
+        if let peer {
+            let batches = try (0..<(warmup + calls)).map { call in
+                try evaluator.patchBatch(patchSize: description.patchSize, patches: description.configuration.casesPerCall,
+                                         seed: LearnedOptimizer.patchSeed(draw: UInt64(call)),
+                                         spatialRank: description.architecture.spatialRank)
+            }
+            if description.configuration.gradient != .trainingPatches {
+                skipped = "the PyTorch peer computes calls on training patches, this optimiser reads whole cases"
+            } else if case .patches = batches[0] {
+                skipped = "the PyTorch peer computes a head optimiser's calls; this one updates whole networks"
+            } else {
+                progress("pytorch: the same calls")
+                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("weightgen-bench-lo-\(UUID().uuidString)")
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: folder) }
+                let file = folder.appendingPathComponent("calls.safetensors")
+                var tensors: [NamedTensor] = []
+                for (call, batch) in batches.enumerated() {
+                    guard case let .headInputs(batchInputs, labels) = batch else { preconditionFailure("checked above") }
+                    tensors += [NamedTensor("inputs.\(call)", try StoredTensor(batchInputs)), NamedTensor("labels.\(call)", try StoredTensor(labels)),
+                                NamedTensor("values.\(call)", try StoredTensor(try Tensor(shape: [parameters], values: inputs[call].values))),
+                                NamedTensor("previous.\(call)", try StoredTensor(try Tensor(shape: [parameters], values: inputs[call].previousMove))),
+                                NamedTensor("moved.\(call)", try StoredTensor(try Tensor(shape: [parameters], values: moved[call])))]
+                }
+                try SafeTensors.write(SafeTensorsFile(tensors: tensors), to: file)
+                let spec: [String: Any] = ["file": file.path, "optimizer": self.optimizer.standardizedFileURL.path, "name": caseName,
+                                           "task": 0, "calls": calls, "warmup": warmup]
+                guard let script = Bundle.module.url(forResource: "learned_optimizer_torch", withExtension: "py") else {
+                    throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "learned_optimizer_torch.py resource is missing"])
+                }
+                switch peer.runReport(script: script, arguments: [
+                    "--threads", String(Engine.threadCount),
+                    "--spec", String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)]) {
+                case let .success(report):
+                    theirs = report.cases[caseName]
+                    let difference = report.extra["largest_difference"] as? Double ?? .infinity
+                    guard difference <= Self.tolerance else {
+                        throw BenchmarkError.peerDisagrees(String(format: "the two sides' moves differ by %.3g of a move's RMS (allowed %.0e)",
+                                                                  difference, Self.tolerance))
+                    }
+                    progress(String(format: "the two sides agree: moves within %.2g of a move's RMS in every call", difference))
+                case let .failure(reason): skipped = reason.reason
+                }
+            }
+        } else {
+            skipped = "--no-pytorch given"
+        }
+        let batch = try evaluator.patchBatch(patchSize: description.patchSize, patches: description.configuration.casesPerCall,
+                                             seed: LearnedOptimizer.patchSeed(draw: 0), spatialRank: description.architecture.spatialRank)
+        let result = BenchmarkResult(name: caseName, weightgenSeconds: ours, pytorchSeconds: theirs, ratio: theirs.map { ours / $0 },
+                                     gflops: Self.callFLOPs(optimizer, batch: batch) / ours / 1e9)
+        return BenchmarkReport(sgemmGflops: try EngineBenchmark.sgemmGflops(repeats: 3), cases: [result],
+                               pytorchSkipped: skipped, threads: Engine.threadCount)
+    }
+
+    /// FLOPs of one call: the gradient's convolutions (forward, and twice that backward) and the
+    /// rule's layers on every parameter. A head's convolutions all run at its inputs' resolution.
+    static func callFLOPs(_ optimizer: LearnedOptimizer, batch: PatchBatch) -> Double {
+        let gradient: Double
+        switch batch {
+        case let .headInputs(inputs, _):
+            let pixels = Double(inputs.shape.dims.dropFirst(2).reduce(inputs.shape[0], *))
+            let weights = optimizer.assembly.layout.entries.filter { $0.shape.count > 2 }.map { Double($0.count) }
+            gradient = 3 * 2 * pixels * weights.reduce(0, +)
+        case let .patches(patches):
+            let shape = patches.images.shape.dims
+            gradient = 3 * optimizer.description.architecture.forwardFLOPs(batch: shape[0], spatial: Array(shape.dropFirst(2)))
+        }
+        let c = optimizer.description.configuration
+        let widths = [optimizer.features.width] + [Int](repeating: c.width, count: c.depth) + [1]
+        let rule = zip(widths, widths.dropFirst()).map { 2 * Double($0 * $1) }.reduce(0, +)
+        return gradient + rule * Double(optimizer.assembly.layout.parameterCount)
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? .nan : (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
+    }
+}

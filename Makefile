@@ -49,7 +49,7 @@ bench: build
 
 # The main job: phantom → zoo → a diffusion generator and a learned optimiser → evaluation against
 # baselines and the memorisation audit → HTML report (DEMO/report/index.html), at demo size
-# (14 minutes from a fresh clone on a 2-core Xeon, a 5-minute build included).
+# (12 minutes from a fresh clone on a 2-core Xeon, a 5-minute build included).
 # `make demo SIZE=full` runs the acceptance scale (hours); re-running resumes.
 DEMO ?= runs/demo
 SIZE ?= demo

@@ -48,6 +48,12 @@ public struct GenerationSpeed: Codable, Sendable {
     public var trainingSeconds: [Double?]
     /// Generator seconds over training seconds, per start where both reached the target.
     public var ratio: Estimate
+    /// Seconds of the generator's calls alone per start, its validation checks left out as the
+    /// recipe's are (nil where it never reached the target; nil throughout in results written before it was measured).
+    public var generatorComputeSeconds: [Double?]? = nil
+    /// The calls' seconds over training seconds, per start where both reached the target: the
+    /// comparison with the checks on neither side.
+    public var computeRatio: Estimate? = nil
 }
 
 /// Achieved Dice of networks generated from one start at a range of prompts.

@@ -13,7 +13,9 @@ final class ConclusionsTests: XCTestCase {
                                     + "not the start's own"), line)
         XCTAssertTrue(line.contains("The learned optimiser — liver: test Dice \(Conclusions.format(optimizer.unseen.dice)), new (novelty \(Conclusions.format(optimizer.unseen.novelty))), "
                                     + "the start's own (start dependence \(Conclusions.format(optimizer.unseen.startDependence))), "
-                                    + "nearer the network its start trains to than the start was"), line)
+                                    + "nearer the network its start trains to than the start was (start fidelity (a) "
+                                    + "\(Conclusions.format(try XCTUnwrap(optimizer.unseen.fidelityToStart)))"
+                                    + "; the recipe rerun on other batches: \(Conclusions.format(try XCTUnwrap(optimizer.unseen.retrainedFidelityToStart))))"), line)
         XCTAssertTrue(line.contains("\(optimizer.position.rawValue) the memorisation frontier"))
     }
 

@@ -57,7 +57,8 @@ final class HTMLReportTests: XCTestCase {
             XCTAssertTrue(html.contains(Markup.interval(Estimate(task.unseen))), task.task)
             XCTAssertTrue(html.contains(Markup.escape("Conclusion: \(try XCTUnwrap(task.audit).conclusion).")), task.task)
         }
-        XCTAssertTrue(html.contains(Markup.interval(Estimate([0.5]))), "the speed ratio")
+        XCTAssertTrue(html.contains(Markup.interval(Estimate([0.5])) + " (calls alone " + Markup.interval(Estimate([0.2])) + ")"),
+                      "the speed ratio, with the checks and without")
         var without = results
         without.learnedOptimizer = nil
         XCTAssertFalse(HTMLReport.render(without) { _ in nil }.contains("id=\"learned-optimizer\""))

@@ -70,7 +70,8 @@ enum SampleResults {
                 promptAlignmentUnseen: 0.81, promptAlignmentSeen: 0.77, alignmentCurvesUnseen: [], alignmentCurvesSeen: [],
                 audit: audit(name, level: level - 0.05, novelty: 0.7, startDependence: 0.6, fidelity: 0.8),
                 speed: GenerationSpeed(target: 0.9 * (level + 0.05), generatorSeconds: [1.5, nil], generatorCalls: [12, nil],
-                                       trainingSeconds: [3.0, 2.5], ratio: Estimate([0.5])))
+                                       trainingSeconds: [3.0, 2.5], ratio: Estimate([0.5]), generatorComputeSeconds: [0.6, nil],
+                                       computeRatio: Estimate([0.2])))
         }
         return LearnedOptimizerExperiment(examples: 182, trainingSteps: 1500, maximumCalls: 32, learningRates: [0.0179, 0.00895],
                                           trainingSeconds: 79, evaluation: GeneratorEvaluation(

@@ -217,6 +217,11 @@ final class LearnedOptimizerTests: XCTestCase {
             let speed = try XCTUnwrap(task.speed)
             XCTAssertEqual(speed.target, 0.9 * task.prompt, accuracy: 1e-12)
             XCTAssertEqual(speed.trainingSeconds.count, 2)
+            let compute = try XCTUnwrap(speed.generatorComputeSeconds)
+            for (all, calls) in zip(speed.generatorSeconds, compute) {
+                XCTAssertEqual(all == nil, calls == nil, "the calls alone reach the target where the generation does")
+                if let all, let calls { XCTAssertTrue(calls >= 0 && calls <= all, "the calls alone take part of the generation: \(calls) of \(all) s") }
+            }
             XCTAssertEqual(task.alignmentCurvesUnseen.first?.prompts.count, 20)
         }
     }

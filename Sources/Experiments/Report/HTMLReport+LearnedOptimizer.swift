@@ -13,7 +13,8 @@ extension HTMLReport {
         let tasks = experiment.evaluation.tasks
         let rows = zip(tasks, experiment.learningRates).map { task, rate -> [HTML.Cell] in
             let speed = task.speed.map { speed in
-                speed.ratio.values.isEmpty ? "not reached" : Markup.interval(speed.ratio)
+                speed.ratio.values.isEmpty ? "not reached"
+                    : Markup.interval(speed.ratio) + (speed.computeRatio.map { " (calls alone " + Markup.interval($0) + ")" } ?? "")
             } ?? "—"
             return [HTML.Cell.text(task.task), .number(Markup.fixed(task.prompt)), .number(Markup.fixed(task.bestCheckpointTestDice)),
                     .number(Markup.interval(Estimate(task.unseen))), .number(Markup.fixed(task.unseenRatio, 2) + "×"),
@@ -21,7 +22,7 @@ extension HTMLReport {
                     .number(speed), .number(Markup.fixed(Double(rate), 5))]
         }
         html += HTML.table(headers: ["Task", "Prompt (validation)", "Best checkpoint's test Dice", "Unseen starts", "Median ÷ best",
-                                     "Seen starts", "R² unseen", "Time to 0.9 × prompt ÷ recipe's", "Learning rate"],
+                                     "Seen starts", "R² unseen", "Time to 0.9 × prompt ÷ recipe's (calls alone: the validation checks after each call left out, as the recipe's are)", "Learning rate"],
                            numeric: Set(1...8), rows: rows)
         for task in tasks {
             html += "<h3>\(Markup.escape(task.task))</h3>\n"

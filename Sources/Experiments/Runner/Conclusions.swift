@@ -76,8 +76,9 @@ enum Conclusions {
     }
 
     /// Whether one generator's networks from unseen starts are new, the start's own and above the
-    /// frontier, and how near the network their start trains to, in the audit's numbers; their
-    /// Dice first, since new networks of a start's own are worth nothing untrained.
+    /// frontier, and how near the network their start trains to (beside how near the same recipe
+    /// on other batches comes), in the audit's numbers; their Dice first, since new networks of a
+    /// start's own are worth nothing untrained.
     static func character(_ audit: MemorisationAudit) -> String {
         let unseen = audit.unseen
         var parts = [
@@ -88,7 +89,9 @@ enum Conclusions {
         if let fidelity = unseen.fidelityToStart {
             let nearer = fidelity.upper < 1 ? "nearer the network its start trains to than the start was"
                 : "no nearer the network its start trains to than the start was"
-            parts.append("\(nearer) (start fidelity (a) \(format(fidelity)))")
+            // The recipe rerun on other batches is the yardstick: how near training itself comes to its own network.
+            let rerun = unseen.retrainedFidelityToStart.map { "; the recipe rerun on other batches: \(format($0))" } ?? ""
+            parts.append("\(nearer) (start fidelity (a) \(format(fidelity))\(rerun))")
         }
         return "\(audit.task): " + parts.joined(separator: ", ") + ", \(audit.position.rawValue) the memorisation frontier"
     }

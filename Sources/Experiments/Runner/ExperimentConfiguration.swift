@@ -41,7 +41,7 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
     public var learnedOptimizerSteps: Int
     public var learnedOptimizerCalls: Int
 
-    /// About 9–11 minutes on a 2-core machine after the build: 3 tasks × 10 runs of 300 iterations,
+    /// About 7 minutes on a 2-core machine after the build: 3 tasks × 10 runs of 300 iterations,
     /// one small generator for all tasks (the per-task generators of the multi-task comparison
     /// are `full`'s, or `--per-task-generators`) and a learned optimiser of 1,500 steps and at most 32 calls.
     public static let demo = ExperimentConfiguration(

@@ -46,8 +46,11 @@ public struct UpdateTrajectory: Sendable {
     /// The start, then the network after each call.
     public var networks: [[Float]]
     public var validationDice: [Double]
-    /// Seconds from the start of the generation to each network (0 for the start).
+    /// Seconds from the start of the generation to each network, its validation check included (0 for the start).
     public var seconds: [Double]
+    /// Of `seconds`, those spent in validation checks up to each network (0 for the start): the
+    /// calls alone took the difference.
+    public var checkSeconds: [Double]
 
     /// The network that answers `prompt`: the first whose validation Dice reaches it, else the
     /// one with the best validation Dice (selection by validation cases alone).
@@ -178,13 +181,19 @@ public final class LearnedOptimizer {
                            calls: Int? = nil) throws -> UpdateTrajectory {
         let began = Date()
         let network = try assembly.network(start)
-        var values = start, move: [Float]?
-        var trajectory = UpdateTrajectory(networks: [start], validationDice: [try validationDice(start, network, evaluator)], seconds: [0])
+        var values = start, move: [Float]?, checking = 0.0
+        func checked(_ values: [Float]) throws -> Double {
+            let entered = Date()
+            defer { checking += Date().timeIntervalSince(entered) }
+            return try validationDice(values, network, evaluator)
+        }
+        var trajectory = UpdateTrajectory(networks: [start], validationDice: [try checked(start)], seconds: [0], checkSeconds: [0])
         for call in 0..<(calls ?? description.configuration.maximumCalls) where trajectory.validationDice.last! < target {
             (values, move, _) = try update(values, on: network, task: task, evaluator: evaluator, call: call, previousMove: move)
             trajectory.networks.append(values)
-            trajectory.validationDice.append(try validationDice(values, network, evaluator))
+            trajectory.validationDice.append(try checked(values))
             trajectory.seconds.append(Date().timeIntervalSince(began))
+            trajectory.checkSeconds.append(checking)
         }
         return trajectory
     }

@@ -64,13 +64,19 @@ extension LearnedOptimizer {
             let target = 0.9 * prompt
             let reached = trajectories.prefix(trained.count).map { trajectory in trajectory.validationDice.firstIndex { $0 >= target } }
             let generatorSeconds = zip(trajectories, reached).map { trajectory, index in index.map { trajectory.seconds[$0] } }
+            let computeSeconds = zip(trajectories, reached).map { trajectory, index in
+                index.map { trajectory.seconds[$0] - trajectory.checkSeconds[$0] }
+            }
             let trainingSeconds = trained.map { $0.secondsToReach(target) }
-            let ratios = zip(generatorSeconds, trainingSeconds).compactMap { g, t -> Double? in
-                guard let g, let t, t > 0 else { return nil }
-                return g / t
+            func ratios(_ generator: [Double?]) -> Estimate {
+                Estimate(zip(generator, trainingSeconds).compactMap { g, t -> Double? in
+                    guard let g, let t, t > 0 else { return nil }
+                    return g / t
+                })
             }
             let speed = GenerationSpeed(target: target, generatorSeconds: generatorSeconds, generatorCalls: reached,
-                                        trainingSeconds: trainingSeconds, ratio: Estimate(ratios))
+                                        trainingSeconds: trainingSeconds, ratio: ratios(generatorSeconds),
+                                        generatorComputeSeconds: computeSeconds, computeRatio: ratios(computeSeconds))
             progress("\(task): memorisation audit")
             let auditor = try MemorisationAuditor(task: task, learned: try LearnedNetworks.of(training, task: task, zoo: zoo),
                                                   normalizer: description.normalizer, architecture: description.architecture,
@@ -88,9 +94,9 @@ extension LearnedOptimizer {
                 promptAlignmentUnseen: meanScore(curvesUnseen), promptAlignmentSeen: meanScore(curvesSeen),
                 alignmentCurvesUnseen: curvesUnseen, alignmentCurvesSeen: curvesSeen, audit: audit, speed: speed)
             progress(String(format: "%@: prompt %.4f; that checkpoint's test Dice %.4f; generated median unseen %.4f (%.2f×), seen %.4f; "
-                                + "R² unseen %.2f, seen %.2f; time to %.3f validation Dice %.2f× the recipe's",
+                                + "R² unseen %.2f, seen %.2f; time to %.3f validation Dice %.2f× the recipe's (the calls alone %.2f×)",
                             task, prompt, bestTest, result.unseenMedian, result.unseenRatio, result.seenMedian, result.promptAlignmentUnseen,
-                            result.promptAlignmentSeen, target, speed.ratio.mean))
+                            result.promptAlignmentSeen, target, speed.ratio.mean, speed.computeRatio?.mean ?? .nan))
             results.append(result)
         }
         return GeneratorEvaluation(tasks: results, seeds: seeds, sampler: "learned optimiser, at most \(description.configuration.maximumCalls) calls",

@@ -9,7 +9,7 @@ struct Experiment: ParsableCommand {
         discussion: """
         Writes OUT/data (the phantom, unless --dataset is given), OUT/zoo, OUT/generator, OUT/generator-TASK, \
         OUT/learned-optimizer and OUT/report/index.html with results.json. Re-running the same command resumes: finished \
-        stages (zoo runs, generator steps, the learned optimiser) are kept. --size demo finishes in about 10 minutes on a 2-core machine; \
+        stages (zoo runs, generator steps, the learned optimiser) are kept. --size demo finishes in about 7 minutes on a 2-core machine after the build; \
         --size full is the acceptance scale: 3 × 128 runs × 20 checkpoints (hours). `weightgen experiment report OUT/report` \
         re-renders the HTML from results.json.
         """,

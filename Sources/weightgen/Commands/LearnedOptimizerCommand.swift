@@ -31,8 +31,10 @@ struct LearnedOptimizerTrain: ParsableCommand {
     @Option(help: "Iterations of zoo training one call stands for.") var horizon = LearnedOptimizerConfiguration.standard.horizon
     @Option(help: "The rate a distilled move is divided by: current-rate (the runs' decay divided out) or peak-rate (the decay learned).")
     var moveUnit = LearnedOptimizerConfiguration.standard.moveUnit
-    @Option(help: "What a call's gradient is taken on: whole-cases (16 training cases) or training-patches (16 patches drawn as the zoo's runs drew theirs).")
+    @Option(help: "What a call's gradient is taken on: whole-cases (a group of training cases) or training-patches (patches drawn as the zoo's runs drew theirs).")
     var gradient = LearnedOptimizerConfiguration.standard.gradient
+    @Option(help: "Training cases (whole-cases) or patches (training-patches) per call's gradient: fewer make a call cheaper and its gradient noisier.")
+    var casesPerCall = LearnedOptimizerConfiguration.standard.casesPerCall
     @Option(help: "Training steps.") var steps = LearnedOptimizerConfiguration.standard.trainingSteps
     @Option(help: "Hidden width of the per-parameter network.") var width = LearnedOptimizerConfiguration.standard.width
     @Option(help: "The most calls one generation may make.") var maximumCalls = LearnedOptimizerConfiguration.standard.maximumCalls
@@ -49,6 +51,7 @@ struct LearnedOptimizerTrain: ParsableCommand {
         configuration.horizon = horizon
         configuration.moveUnit = moveUnit
         configuration.gradient = gradient
+        configuration.casesPerCall = casesPerCall
         configuration.trainingSteps = steps
         configuration.width = width
         configuration.maximumCalls = maximumCalls

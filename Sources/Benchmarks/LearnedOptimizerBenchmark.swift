@@ -36,6 +36,9 @@ public struct LearnedOptimizerBenchmark {
     public func run(progress: (String) -> Void = { _ in }) throws -> BenchmarkReport {
         let optimizer = try LearnedOptimizer(folder: self.optimizer)
         let description = optimizer.description, assembly = optimizer.assembly
+        guard description.configuration.gradient == .trainingPatches else {
+            throw GeneratorError.incompatible("\(self.optimizer.path) reads whole training cases per call; the benchmark times calls on training patches")
+        }
         let zoo = try Zoo.open(zoo ?? URL(fileURLWithPath: description.zoo))
         let task = description.tasks[0]
         let evaluator = try TaskEvaluator(zoo: zoo, task: task)
@@ -60,17 +63,15 @@ public struct LearnedOptimizerBenchmark {
         }
         let ours = Self.median(seconds)
         let caseName = "optimiser call \(parameters) params B\(description.configuration.casesPerCall)"
+        // The batch each call read, drawn again as the call drew it.
+        let batches = try (0..<(warmup + calls)).map { call in
+            try evaluator.patchBatch(patchSize: description.patchSize, patches: description.configuration.casesPerCall,
+                                     seed: LearnedOptimizer.patchSeed(draw: UInt64(call)), spatialRank: description.architecture.spatialRank)
+        }
 
         var theirs: Double?, skipped: String?
         if let peer {
-            let batches = try (0..<(warmup + calls)).map { call in
-                try evaluator.patchBatch(patchSize: description.patchSize, patches: description.configuration.casesPerCall,
-                                         seed: LearnedOptimizer.patchSeed(draw: UInt64(call)),
-                                         spatialRank: description.architecture.spatialRank)
-            }
-            if description.configuration.gradient != .trainingPatches {
-                skipped = "the PyTorch peer computes calls on training patches, this optimiser reads whole cases"
-            } else {
+            do { // the calls' file lives while the peer reads it
                 progress("pytorch: the same calls")
                 let folder = FileManager.default.temporaryDirectory.appendingPathComponent("weightgen-bench-lo-\(UUID().uuidString)")
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -113,10 +114,8 @@ public struct LearnedOptimizerBenchmark {
         } else {
             skipped = "--no-pytorch given"
         }
-        let batch = try evaluator.patchBatch(patchSize: description.patchSize, patches: description.configuration.casesPerCall,
-                                             seed: LearnedOptimizer.patchSeed(draw: 0), spatialRank: description.architecture.spatialRank)
         let result = BenchmarkResult(name: caseName, weightgenSeconds: ours, pytorchSeconds: theirs, ratio: theirs.map { ours / $0 },
-                                     gflops: Self.callFLOPs(optimizer, batch: batch) / ours / 1e9)
+                                     gflops: Self.callFLOPs(optimizer, batch: batches[0]) / ours / 1e9)
         return BenchmarkReport(sgemmGflops: try EngineBenchmark.sgemmGflops(repeats: 3), cases: [result],
                                pytorchSkipped: skipped, threads: Engine.threadCount)
     }

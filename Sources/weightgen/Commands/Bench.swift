@@ -97,7 +97,7 @@ struct Bench: ParsableCommand {
     struct LearnedOptimizerBenchCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "learned-optimizer",
-            abstract: "Calls of a saved learned optimiser, as a generation makes them, against the same calls in PyTorch (a head optimiser's).")
+            abstract: "Calls of a saved learned optimiser, as a generation makes them, against the same calls in PyTorch.")
         @OptionGroup var options: Options
         @Option(help: "The learned optimiser folder (`weightgen learned-optimizer train --out`).") var optimizer: String
         @Option(help: "Its zoo (default: the path its description records).") var zoo: String?

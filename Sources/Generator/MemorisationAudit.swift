@@ -32,10 +32,11 @@ public struct StartKindAudit: Codable, Sendable {
 /// The memorisation audit of one task.
 public struct MemorisationAudit: Codable, Sendable {
     public var task: String
-    /// The zoo's reference distance (median over learned runs of a final's aligned distance to
-    /// the nearest network of another run), in per-tensor standard deviations.
+    /// The zoo's reference distance (median over the reference runs, at most 256 of the learned
+    /// runs, of a final's aligned distance to the nearest network of another run), in per-tensor
+    /// standard deviations.
     public var referenceDistance: Double
-    /// The largest error overlap of each learned run's final with any other run's networks:
+    /// The largest error overlap of each reference run's final with any other run's networks:
     /// what behavioural overlap looks like between independent training runs.
     public var zooBehaviouralOverlap: Estimate
     public var unseen: StartKindAudit

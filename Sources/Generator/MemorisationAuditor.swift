@@ -34,7 +34,7 @@ public struct MemorisationAuditor {
     public let task: String
     public let learned: LearnedNetworks
     public let distance: AlignedDistance
-    /// The zoo's reference distance and each run's own.
+    /// The zoo's reference distance and each reference run's own (`LearnedNetworks.referenceRuns`).
     public let reference: (median: Double, perRun: [Double])
     /// Error voxels (validation cases) of a flat parameter vector.
     let errors: ([Float]) throws -> [Bool]
@@ -130,7 +130,7 @@ public struct MemorisationAuditor {
     /// frontier (with the unseen starts as the initialisation baseline) and the verdict.
     public func audit(unseen: AuditedStarts, seen: AuditedStarts, seed: UInt64 = 0) throws -> MemorisationAudit {
         let unseenAudit = try measure(unseen), seenAudit = try measure(seen)
-        let zooOverlap = learned.runs.indices.map { run in
+        let zooOverlap = learned.referenceRuns().map { run in
             behaviouralOverlap(learnedErrors[run][learned.final[run]], excludingRun: run)
         }
         let frontier = try baselines(initialisations: unseen.starts, seed: seed)

@@ -116,4 +116,18 @@ final class MemorisationAuditTests: XCTestCase {
         XCTAssertEqual(more[.gaussian], [12])
         XCTAssertEqual(more[.interpolation], [6])
     }
+
+    func testTheZoosOwnMeasuresReadEveryRunOfASmallZooAndAnEvenSampleOfALargeOne() throws {
+        let auditor = try auditor()
+        XCTAssertEqual(auditor.learned.referenceRuns(), [0, 1, 2, 3], "a zoo under the limit: every run")
+        XCTAssertEqual(auditor.reference.perRun.count, 4)
+        XCTAssertEqual(auditor.learned.referenceRuns(limit: 2), [0, 2], "evenly spaced in run order")
+        let large = LearnedNetworks(runs: Array(repeating: [[0], [1]], count: 1000), bestCheckpoint: Array(repeating: 1, count: 1000),
+                                    bestValidationDice: Array(repeating: 0.5, count: 1000), final: Array(repeating: 1, count: 1000))
+        let sampled = large.referenceRuns()
+        XCTAssertEqual(sampled.count, 256)
+        XCTAssertEqual(Set(sampled).count, 256, "no run twice")
+        XCTAssertEqual(sampled.first, 0)
+        XCTAssertEqual(sampled.last, 996, "the sample reaches the last runs")
+    }
 }

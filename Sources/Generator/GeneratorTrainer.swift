@@ -62,8 +62,7 @@ public final class GeneratorTrainer {
         let channelGroups = try UNetPermutation(configuration: architecture, layout: layout)
         // Path networks are scored like the zoo's checkpoints, by the prompt metric alone: never on a test case.
         let measure = { (parameters: [Float], task: Int) throws -> Float in
-            let network = try assembly.network(parameters)
-            return Float(configuration.data.metric.value(of: try evaluators[task].selectionMetrics(network)))
+            Float(try assembly.withNetwork(parameters) { try configuration.data.metric.measure($0, on: evaluators[task]) })
         }
         // A resumed training reads the runs it recorded, however the zoo has grown since.
         let selected = try tasks.map { task in

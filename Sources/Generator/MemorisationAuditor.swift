@@ -78,12 +78,12 @@ public struct MemorisationAuditor {
         let permutation = try UNetPermutation(configuration: architecture, layout: normalizer.layout)
         try self.init(task: task, learned: learned, distance: AlignedDistance(normalizer: normalizer, permutation: permutation),
                       errors: { values in
-                          try evaluator.validationPredictions(try assembly.network(values)).flatMap { item, prediction in
+                          try assembly.withNetwork(values) { try evaluator.validationPredictions($0) }.flatMap { item, prediction in
                               let reference = item.label ?? [UInt8](repeating: 0, count: prediction.count)
                               return zip(prediction, reference).map { $0 != $1 }
                           }
                       },
-                      testDice: { try evaluator.testDice(try assembly.network($0)) })
+                      testDice: { try assembly.withNetwork($0) { try evaluator.testDice($0) } })
     }
 
     /// A network's novelty: aligned distance to the nearest learned network over the reference distance.

@@ -27,7 +27,11 @@ struct RunPool {
     init(zoo: Zoo, tasks: [String], selected: [[RunRecord]], metric: PromptMetric,
          startGradient: StartGradient? = nil, alignment: UNetPermutation? = nil,
          paths: (count: Int, measure: (_ parameters: [Float], _ task: Int) throws -> Float)? = nil) throws {
-        var runs: [Run] = [], recordedCount = 0
+        // Start-gradient features of every checkpoint but the last (never a start).
+        func gradients(_ checkpoints: [[Float]], task: Int) throws -> [[Float]] {
+            try startGradient.map { feature in try checkpoints.dropLast().map { try feature.features($0, task: task) } } ?? []
+        }
+        var recorded: [Run] = []
         for taskIndex in tasks.indices {
             let loaded = try selected[taskIndex].map { ($0, try zoo.parameters(of: $0)) }.filter { $0.1.count >= 2 }
             let reference = loaded.max { $0.1.last!.record.validationDice < $1.1.last!.record.validationDice }?.1.last!.values
@@ -37,21 +41,23 @@ struct RunPool {
                     let permutations = alignment.alignment(of: parameters.last!, to: reference)
                     parameters = parameters.map { alignment.apply(permutations, to: $0) }
                 }
-                // Start-gradient features of every checkpoint but the last (never a start).
-                func gradients(_ checkpoints: [[Float]]) throws -> [[Float]] {
-                    try startGradient.map { feature in try checkpoints.dropLast().map { try feature.features($0, task: taskIndex) } } ?? []
-                }
-                let recorded = Run(task: taskIndex, runIndex: run.runIndex, parameters: parameters,
-                                   metrics: checkpoints.map { Float(metric.value(of: $0.record)) },
-                                   gradients: try gradients(parameters), trajectory: recordedCount)
-                recordedCount += 1
-                runs.append(recorded)
-                if let paths, paths.count > 0 {
-                    var path = try Self.pathRun(recorded, count: paths.count, measure: { try paths.measure($0, taskIndex) })
-                    path.gradients = try gradients(path.parameters)
-                    runs.append(path)
-                }
+                recorded.append(Run(task: taskIndex, runIndex: run.runIndex, parameters: parameters,
+                                    metrics: checkpoints.map { Float(metric.value(of: $0.record)) },
+                                    gradients: try gradients(parameters, task: taskIndex), trajectory: recorded.count))
             }
+        }
+        var runs: [Run] = []
+        if let paths, paths.count > 0 {
+            // Scoring the path networks is most of a pool's making: the runs' paths side by side.
+            let pathRuns = try parallelMap(recorded.count) { index in
+                let run = recorded[index]
+                var path = try Self.pathRun(run, count: paths.count, measure: { try paths.measure($0, run.task) })
+                path.gradients = try gradients(path.parameters, task: run.task)
+                return path
+            }
+            for (run, path) in zip(recorded, pathRuns) { runs += [run, path] }
+        } else {
+            runs = recorded
         }
         guard !runs.isEmpty else { throw GeneratorError.incompatible("the zoo at \(zoo.folder.path) has no finished runs for \(tasks)") }
         self.init(runs: runs)

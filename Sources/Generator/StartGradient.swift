@@ -10,8 +10,7 @@ struct StartGradient {
 
     func features(_ parameters: [Float], task: Int) throws -> [Float] {
         let layout = assembly.layout
-        let network = try assembly.network(parameters)
-        var gradient = try evaluators[task].lossGradient(network, layout: layout)
+        var gradient = try assembly.withNetwork(parameters) { try evaluators[task].lossGradient($0, layout: layout) }
         for entry in layout.entries {
             let range = entry.offset..<(entry.offset + entry.count)
             let rms = (gradient[range].reduce(0) { $0 + $1 * $1 } / Float(entry.count)).squareRoot()

@@ -72,6 +72,11 @@ struct CheckpointEvaluator {
         }
     }
 
+    /// Training loss alone (no validation pass): the other metric a generator may be prompted with.
+    func trainingLoss(_ network: PlainConvUNet) throws -> Double {
+        try withNoGrad { try measure(network, on: trainingCases).loss }
+    }
+
     /// Validation Dice alone (no training-loss pass): what a generator stops or selects by.
     func validationDice(_ network: PlainConvUNet) throws -> Double {
         try withNoGrad { try measure(network, on: validationCases).dice }

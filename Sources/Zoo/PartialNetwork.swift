@@ -101,6 +101,9 @@ public final class NetworkAssembly: @unchecked Sendable {
     private let base: BaseNetwork?
     /// The base's parameters outside the subset (empty for whole networks).
     private let frozen: [String: Tensor]
+    /// Networks `withNetwork` made and got back, free to lend again.
+    private var idle: [PlainConvUNet] = []
+    private let idleLock = NSLock()
 
     /// The assembly of `architecture`, whole or partial (the base is read and checked here).
     public init(architecture: PlainConvUNetConfiguration, partial: PartialNetwork?) throws {
@@ -129,6 +132,27 @@ public final class NetworkAssembly: @unchecked Sendable {
         let network = try PlainConvUNet(architecture, seed: 0)
         try load(values, into: network)
         return network
+    }
+
+    /// `body`'s result on a network holding `values`, as `network(_:)` makes it, lent from the
+    /// networks this assembly made for earlier calls (one per caller at a time): loading a
+    /// vector into a network made before skips the fresh initialisation a new network draws
+    /// only for the vector to overwrite, which costs about as much as measuring a head on a
+    /// validation volume. `body` may change the network's parameter values and gradients
+    /// (they are set or cleared at the next lending) and must not keep the network.
+    public func withNetwork<T>(_ values: [Float], _ body: (PlainConvUNet) throws -> T) throws -> T {
+        idleLock.lock()
+        let lent = idle.popLast()
+        idleLock.unlock()
+        let network = try lent ?? self.network(values)
+        defer {
+            network.zeroGrad()
+            idleLock.lock()
+            idle.append(network)
+            idleLock.unlock()
+        }
+        if lent != nil { try setParameters(of: network, to: values) }
+        return try body(network)
     }
 
     /// Sets the parameters of `network` (one this assembly made) that `layout` holds to

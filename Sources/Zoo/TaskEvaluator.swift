@@ -33,6 +33,11 @@ public struct TaskEvaluator {
         try data.evaluator.selectionMetrics(network)
     }
 
+    /// The recorded training loss alone (the training-loss cases, no validation pass).
+    public func trainingLoss(_ network: PlainConvUNet) throws -> Double {
+        try data.evaluator.trainingLoss(network)
+    }
+
     /// Validation Dice alone, for generators that stop or select by it as they go.
     public func validationDice(_ network: PlainConvUNet) throws -> Double {
         try data.evaluator.validationDice(network)

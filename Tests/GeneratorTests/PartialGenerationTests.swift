@@ -102,6 +102,36 @@ final class PartialGenerationTests: XCTestCase {
         XCTAssertGreaterThan(first.map { $0 * $0 }.reduce(0, +), 0)
     }
 
+    /// A network the assembly lends again holds what a fresh one of the same values holds, the
+    /// frozen part and which parameters train included, after another vector and a gradient
+    /// went through it; and a prompt metric measured alone equals the one read from all the
+    /// selection metrics. Both make path networks and audits cheap, so neither may change a value.
+    func testALentNetworkIsAFreshOneAndAPromptMetricAloneIsTheSame() throws {
+        let (zoo, _) = try makePartialZoo(runs: .onCachedHeadInputs(patches: 24))
+        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
+        let assembly = try NetworkAssembly(architecture: try TaskData.planArchitecture(of: zoo), partial: zoo.plan.partial)
+        let stored = try zoo.parameters(of: try zoo.runs(task: "cord", status: .done)[0])
+        let (first, last) = (stored.first!.values, stored.last!.values)
+        let lentFirst = try assembly.withNetwork(first) { network -> ObjectIdentifier in
+            _ = try evaluator.patchLossGradient(network, layout: assembly.layout, patchSize: zoo.plan.patchSize, patches: 4, seed: 1)
+            return ObjectIdentifier(network)
+        }
+        try assembly.withNetwork(last) { lent in
+            XCTAssertEqual(ObjectIdentifier(lent), lentFirst, "the network made for the first vector is lent again")
+            let fresh = try assembly.network(last)
+            let (lentState, freshState) = (lent.stateDict(), fresh.stateDict())
+            XCTAssertEqual(Set(lentState.keys), Set(freshState.keys))
+            for (name, tensor) in freshState {
+                XCTAssertEqual(lentState[name]?.scalars, tensor.scalars, name)
+                XCTAssertEqual(lentState[name]?.requiresGrad, tensor.requiresGrad, name)
+                XCTAssertNil(lentState[name]?.grad, "\(name): no gradient is left from the earlier lending")
+            }
+            for metric in PromptMetric.allCases {
+                XCTAssertEqual(try metric.measure(lent, on: evaluator), metric.value(of: try evaluator.selectionMetrics(fresh)), "\(metric)")
+            }
+        }
+    }
+
     func testAChangedBaseIsRefused() throws {
         let (zoo, baseFolder) = try makePartialZoo(runs: .onCachedHeadInputs(patches: 24))
         let changed = try PlainConvUNet(UNetPreset.tiny.configuration(spatialRank: 2), seed: 78)

@@ -108,7 +108,9 @@ public final class LearnedOptimizer {
     /// generation's first call).
     public func update(_ values: [Float], task: Int, evaluator: TaskEvaluator, call: Int = 0,
                        previousMove: [Float]? = nil) throws -> (values: [Float], move: [Float]) {
-        let result = try update(values, on: try assembly.network(values), task: task, evaluator: evaluator, call: call, previousMove: previousMove)
+        let result = try assembly.withNetwork(values) {
+            try update(values, on: $0, task: task, evaluator: evaluator, call: call, previousMove: previousMove)
+        }
         return (result.values, result.move)
     }
 
@@ -127,8 +129,10 @@ public final class LearnedOptimizer {
     /// The training-loss gradient call `call` reads: on group `call` of the task's training
     /// cases (cycling), or on the patches of draw `call`.
     public func gradient(_ values: [Float], evaluator: TaskEvaluator, call: Int) throws -> [Float] {
-        try Self.gradient(try assembly.network(values), layout: assembly.layout, evaluator: evaluator,
-                          configuration: description.configuration, patchSize: description.patchSize, draw: UInt64(call))
+        try assembly.withNetwork(values) {
+            try Self.gradient($0, layout: assembly.layout, evaluator: evaluator,
+                              configuration: description.configuration, patchSize: description.patchSize, draw: UInt64(call))
+        }
     }
 
     /// The gradient of `configuration`'s kind at `network`: whole cases, group `draw` (cycling),

@@ -38,13 +38,13 @@ extension LearnedOptimizer {
             try evaluator.precomputeFrozenPart(try assembly.network(starts[0]))
             let trajectories = try parallelMap(starts.count) { try trajectory(from: starts[$0], task: taskIndex, evaluator: evaluator, stopAt: prompt) }
             let generated = trajectories.map { $0.networks[$0.answer(prompt: prompt)] }
-            let dice = try parallelMap(generated.count) { try evaluator.testDice(try assembly.network(generated[$0])) }
+            let dice = try parallelMap(generated.count) { try assembly.withNetwork(generated[$0]) { try evaluator.testDice($0) } }
             let unseen = Array(dice.prefix(unseenStarts.count)), seen = Array(dice.dropFirst(unseenStarts.count))
             func alignment(_ kind: ArraySlice<UpdateTrajectory>) throws -> [AlignmentCurve] {
                 try kind.prefix(alignmentStarts).map { trajectory in
                     let startMetric = trajectory.validationDice[0]
                     let prompts = (0..<20).map { prompt - (prompt - startMetric) * Double($0) / 19 }
-                    let achieved = try prompts.map { try evaluator.testDice(try assembly.network(trajectory.networks[trajectory.answer(prompt: $0)])) }
+                    let achieved = try prompts.map { try assembly.withNetwork(trajectory.networks[trajectory.answer(prompt: $0)]) { try evaluator.testDice($0) } }
                     return AlignmentCurve(startMetric: startMetric, prompts: prompts, achieved: achieved,
                                           coefficientOfDetermination: coefficientOfDetermination(prompted: prompts, achieved: achieved))
                 }

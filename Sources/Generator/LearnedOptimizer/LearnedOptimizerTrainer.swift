@@ -135,8 +135,11 @@ public final class LearnedOptimizerTrainer {
             let pair = pairs[index]
             var rng = SeededGenerator(seed: seed &+ UInt64(index))
             let values = pair.next.from
-            let gradient = try LearnedOptimizer.gradient(try assembly.network(values), layout: assembly.layout, evaluator: evaluators[pair.task],
-                                                         configuration: configuration, patchSize: zoo.plan.patchSize, draw: rng.next())
+            let draw = rng.next()
+            let gradient = try assembly.withNetwork(values) {
+                try LearnedOptimizer.gradient($0, layout: assembly.layout, evaluator: evaluators[pair.task],
+                                              configuration: configuration, patchSize: zoo.plan.patchSize, draw: draw)
+            }
             let previousMove = configuration.memory == .none ? []
                 : pair.previous?.move(deviations: normalizer.deviations, tensorOf: tensorOf) ?? [Float](repeating: 0, count: values.count)
             return DistillationExample(values: values, gradient: gradient, move: pair.next.move(deviations: normalizer.deviations, tensorOf: tensorOf),

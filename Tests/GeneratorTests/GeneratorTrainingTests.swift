@@ -209,6 +209,14 @@ final class GeneratorTrainingTests: XCTestCase {
         XCTAssertEqual(paths.map(\.trajectory), recorded.map(\.trajectory), "each recorded run is followed by its path")
         XCTAssertEqual(Set(recorded.map(\.trajectory)).count, recorded.count)
         XCTAssertTrue(paths.allSatisfy { $0.parameters.count == 4 && $0.metrics.allSatisfy { (0...1).contains($0) } })
+        // Paths are scored side by side on lent networks: each score is still its own network's.
+        let evaluators = try zoo.plan.tasks.map { try TaskEvaluator(zoo: zoo, task: $0) }
+        let assembly = try zoo.assembly(try zoo.planArchitectureID())
+        for path in paths {
+            for k in 1..<(path.parameters.count - 1) {
+                XCTAssertEqual(path.metrics[k], Float(try evaluators[path.task].validationDice(try assembly.network(path.parameters[k]))))
+            }
+        }
         XCTAssertEqual(trainer.description.bestMetric["cord"], runs.filter { $0.task == 0 }.flatMap(\.metrics).max().map(Double.init))
         let learned = try XCTUnwrap(trainer.description.learnedRuns)
         XCTAssertEqual(learned.map(\.runIndex), recorded.map(\.runIndex))

@@ -106,12 +106,19 @@ extension WeightGenerator {
                 seenMetrics.append(checkpoints[0].record.validationDice)
                 seenFinals.append(checkpoints[checkpoints.count - 1].values)
             }
-            func generated(_ starts: [[Float]], _ metrics: [Double], prompts: [Double]) throws -> (networks: [[Float]], dice: [Double]) {
+            func networks(_ starts: [[Float]], _ metrics: [Double], prompts: [Double]) throws -> [[Float]] {
                 let tasks = starts.map { _ in taskIndex }
-                let outputs = try generate(starts: starts, tasks: tasks, startMetrics: metrics, targetMetrics: prompts,
-                                           startGradients: try startGradients(for: starts, tasks: tasks, evaluators: evaluators),
-                                           sampler: sampler, seed: 11, extrapolate: extrapolate)
-                return (outputs, try outputs.map { try evaluator.testDice(try network(from: $0)) })
+                return try generate(starts: starts, tasks: tasks, startMetrics: metrics, targetMetrics: prompts,
+                                    startGradients: try startGradients(for: starts, tasks: tasks, evaluators: evaluators),
+                                    sampler: sampler, seed: 11, extrapolate: extrapolate)
+            }
+            func generated(_ starts: [[Float]], _ metrics: [Double], prompts: [Double]) throws -> (networks: [[Float]], dice: [Double]) {
+                let outputs = try networks(starts, metrics, prompts: prompts)
+                return (outputs, try outputs.map { output in try assembly.withNetwork(output) { try evaluator.testDice($0) } })
+            }
+            // Each start's successor under the start's own noise, for start dependence.
+            func fromNextStarts(_ starts: [[Float]], _ metrics: [Double]) throws -> [[Float]]? {
+                starts.count < 2 ? nil : try networks(nextInRing(starts), nextInRing(metrics), prompts: starts.map { _ in best })
             }
             func achieved(_ starts: [[Float]], _ metrics: [Double], prompts: [Double]) throws -> [Double] {
                 try generated(starts, metrics, prompts: prompts).dice
@@ -144,8 +151,9 @@ extension WeightGenerator {
                 let auditor = try MemorisationAuditor(generator: self, task: task, zoo: zoo, evaluator: evaluator)
                 audit = try auditor.audit(
                     unseen: AuditedStarts(starts: unseenStarts, generated: unseenGenerated.networks, dice: unseen, trained: trained,
-                                          retrained: retrained),
-                    seen: AuditedStarts(starts: seenStarts, generated: seenGenerated.networks, dice: seen, trained: seenFinals))
+                                          retrained: retrained, fromNextStart: try fromNextStarts(unseenStarts, unseenMetrics)),
+                    seen: AuditedStarts(starts: seenStarts, generated: seenGenerated.networks, dice: seen, trained: seenFinals,
+                                        fromNextStart: try fromNextStarts(seenStarts, seenMetrics)))
                 progress(audit!.conclusion)
             }
             let result = TaskGenerationResult(

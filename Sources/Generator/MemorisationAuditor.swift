@@ -17,14 +17,29 @@ public struct AuditedStarts {
     /// their fidelity is what training itself scores, the scale for a generator that cannot
     /// know which batches the recipe drew.
     public var retrained: [[Float]]?
+    /// For a generator that draws sampling noise: the network generated from each start's
+    /// successor (`nextInRing`) with this start's noise. Start dependence compares each network
+    /// with it, so that only the start differs; without it (a deterministic generator), with the
+    /// successor's own network.
+    public var fromNextStart: [[Float]]?
 
-    public init(starts: [[Float]], generated: [[Float]], dice: [Double], trained: [[Float]]? = nil, retrained: [[Float]]? = nil) {
+    public init(starts: [[Float]], generated: [[Float]], dice: [Double], trained: [[Float]]? = nil, retrained: [[Float]]? = nil,
+                fromNextStart: [[Float]]? = nil) {
         self.starts = starts
         self.generated = generated
         self.dice = dice
         self.trained = trained
         self.retrained = retrained
+        self.fromNextStart = fromNextStart
     }
+}
+
+/// `values` moved one place along a ring: element i is element i + 1's, the last is the first's.
+/// A generator handed these starts with the seed it was handed `values` with draws each
+/// position's noise again (noise is drawn by position), so it pairs every start with the
+/// next one under one noise.
+public func nextInRing<T>(_ values: [T]) -> [T] {
+    values.isEmpty ? [] : Array(values.dropFirst()) + [values[0]]
 }
 
 /// Measures a task's generated networks against the networks its generator learned from:
@@ -101,9 +116,10 @@ public struct MemorisationAuditor {
         let generated = kind.generated
         let novelties = try parallelMap(generated.count) { novelty(generated[$0]) }
         let overlaps = try parallelMap(generated.count) { behaviouralOverlap(try errors(generated[$0])) }
-        // Each network against the next one's (a ring over the starts): pairs of different starts at one prompt.
+        // Each network against the next start's at one prompt (a ring), under one sampling noise where the generator draws any.
+        let successors = kind.fromNextStart ?? nextInRing(generated)
         let dependence = generated.count < 2 ? [] : try parallelMap(generated.count) {
-            distance(generated[$0], generated[($0 + 1) % generated.count]) / reference.median
+            distance(generated[$0], successors[$0]) / reference.median
         }
         let fidelity = try startFidelity(of: generated, kind), retrained = try kind.retrained.map { try startFidelity(of: $0, kind) }
         return StartKindAudit(novelty: Estimate(novelties), behaviouralOverlap: Estimate(overlaps), startDependence: Estimate(dependence),

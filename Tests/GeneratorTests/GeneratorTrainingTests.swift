@@ -193,6 +193,37 @@ final class GeneratorTrainingTests: XCTestCase {
         XCTAssertEqual(output[0].count, layout.parameterCount)
     }
 
+    /// Sampling noise is drawn by position in the batch: handed the starts moved one place
+    /// along a ring with the same seed, a generator that hides its start returns the same
+    /// networks (so the audit's start dependence, which compares each start with its successor
+    /// under one noise, is 0 for it), and one that reads its start returns others.
+    func testNoiseIsDrawnByPositionSoOneNoiseComparesTwoStarts() throws {
+        let zoo = try makeGeneratorTestZoo()
+        let (architecture, layout) = try zoo.architecture(try zoo.planArchitectureID())
+        let starts = try (0..<3).map { try layout.flatten(try PlainConvUNet(architecture, seed: 900 + $0)) }
+        for conditioning in [StartConditioning.hidden, .withStart(StartInputs())] {
+            let configuration = GeneratorConfiguration(
+                architecture: GeneratorArchitecture(chunkSize: 32, width: 32, depth: 1, heads: 2, frequencies: 8),
+                schedule: GeneratorSchedule(trainingSteps: 2, batchSize: 4, learningRate: 3e-3, warmupSteps: 1),
+                data: DataRecipe(), conditioning: conditioning)
+            let folder = temporaryGeneratorFolder()
+            try GeneratorTrainer(zoo: zoo, folder: folder, configuration: configuration, heldOutRunsPerTask: 1).train()
+            let generator = try WeightGenerator(folder: folder)
+            func generated(_ starts: [[Float]]) throws -> [[Float]] {
+                try generator.generate(starts: starts, tasks: [0, 0, 0], startMetrics: [0, 0.1, 0.2], targetMetrics: [0.9, 0.9, 0.9],
+                                       sampler: .ddim(steps: 3), seed: 11)
+            }
+            let first = try generated(starts), successors = try generated(nextInRing(starts))
+            if conditioning == .hidden {
+                for (a, b) in zip(first, successors) {
+                    XCTAssertEqual(zip(a, b).map { abs($0 - $1) }.max() ?? .nan, 0, accuracy: 1e-5 * (a.map(abs).max() ?? 1))
+                }
+            } else {
+                XCTAssertNotEqual(first, successors, "a generator that reads its start answers the next start otherwise")
+            }
+        }
+    }
+
     /// A generator with path targets and a run embedding: the path networks are measured and
     /// learned (the best metric covers them), every training run gets a row, and a start is
     /// answered from one fixed run of its task among those that reached the prompt.

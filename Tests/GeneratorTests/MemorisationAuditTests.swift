@@ -44,6 +44,29 @@ final class MemorisationAuditTests: XCTestCase {
         XCTAssertEqual(audit.behaviouralOverlap.values[0], 1, "a copy makes exactly the learned network's mistakes")
     }
 
+    /// A generator that ignores its start but draws its own noise per start gives different
+    /// networks from different starts; under one noise (the successor generated with each
+    /// start's noise) they are the same, and start dependence is 0. A generator that moves
+    /// each start keeps its dependence either way.
+    func testStartDependenceHoldsTheSamplingNoiseFixed() throws {
+        let auditor = try auditor()
+        let starts = try (0..<4).map { try network(seed: 600 + UInt64($0)) }
+        let noises = try (0..<4).map { try network(seed: 700 + UInt64($0)) }
+        let answer = auditor.learned.runs[0][2]
+        // Ignores the start: the network for noise k is the answer plus noise k, whichever start it came with.
+        let ignoring = noises.map { noise in zip(answer, noise).map { $0 + 0.3 * $1 } }
+        let noiseOnly = try auditor.measure(AuditedStarts(starts: starts, generated: ignoring, dice: [0, 0, 0, 0]))
+        XCTAssertGreaterThan(noiseOnly.startDependence.mean, 0.1, "without the successor under one noise, noise reads as dependence")
+        let heldFixed = try auditor.measure(AuditedStarts(starts: starts, generated: ignoring, dice: [0, 0, 0, 0], fromNextStart: ignoring))
+        XCTAssertEqual(heldFixed.startDependence.mean, 0, accuracy: 1e-9)
+        // Reads the start: start + noise; the successor under this noise is the next start + this noise.
+        let reading = zip(starts, noises).map { start, noise in zip(start, noise).map { $0 + 0.1 * $1 } }
+        let successors = zip(nextInRing(starts), noises).map { start, noise in zip(start, noise).map { $0 + 0.1 * $1 } }
+        let dependent = try auditor.measure(AuditedStarts(starts: starts, generated: reading, dice: [0, 0, 0, 0], fromNextStart: successors))
+        XCTAssertGreaterThan(dependent.startDependence.mean, 0.5)
+        XCTAssertEqual(nextInRing([1, 2, 3]), [2, 3, 1])
+    }
+
     func testNoiseOfSigmaHasTheNoveltyOfSigma() throws {
         let auditor = try auditor()
         for sigma in [0.02, 0.05] {

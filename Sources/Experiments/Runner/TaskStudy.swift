@@ -45,10 +45,17 @@ enum TaskStudy {
         let novelty = try NoveltyStudy.measure(context, generated: oneStep)
         log("\(task): memorisation audit (novelty, start dependence, start fidelity, the baselines' frontier)")
         let auditStart = Date()
+        // Each start's successor under the start's own sampling noise, for start dependence.
+        func fromNextStarts(_ starts: [[Float]], _ startDice: [Double], prompt: Double) throws -> [[Float]]? {
+            starts.count < 2 ? nil : try context.generate(nextInRing(starts), startDice: nextInRing(startDice), prompts: starts.map { _ in prompt })
+        }
         let audit = try MemorisationAuditor(generator: context.generator, task: task, zoo: context.zoo, evaluator: context.evaluator).audit(
-            unseen: AuditedStarts(starts: context.unseenStarts, generated: oneStep, dice: oneStepDice, trained: trained, retrained: retrained),
+            unseen: AuditedStarts(starts: context.unseenStarts, generated: oneStep, dice: oneStepDice, trained: trained, retrained: retrained,
+                                  fromNextStart: try fromNextStarts(context.unseenStarts, context.unseenStartDice, prompt: context.bestPrompt)),
             seen: AuditedStarts(starts: Array(seenStarts), generated: seenGenerated, dice: seenDice,
-                                trained: seenRuns.map { $0.checkpoints[$0.checkpoints.count - 1].values }))
+                                trained: seenRuns.map { $0.checkpoints[$0.checkpoints.count - 1].values },
+                                fromNextStart: try fromNextStarts(Array(seenStarts), seenRuns.map { $0.checkpoints[0].record.validationDice },
+                                                                  prompt: context.bestPrompt)))
         log(String(format: "%@ (audit: %.0f s)", audit.conclusion, Date().timeIntervalSince(auditStart)))
         let overlays = try OverlayFigures.write(context, generated: oneStep[0], folder: reportFolder)
         let experiment = TaskExperiment(

@@ -59,14 +59,31 @@ public enum FrontierPosition: String, Codable, Sendable {
     case below
 }
 
-/// The error overlap of two networks: Dice between the sets of voxels each gets wrong.
-/// Two networks with no errors at all overlap fully (1).
-public func errorOverlap(_ a: [Bool], _ b: [Bool]) -> Double {
-    var both = 0, either = 0
-    for i in a.indices where a[i] || b[i] {
-        either += 1
-        if a[i] && b[i] { both += 1 }
+/// The voxels a network gets wrong on the validation cases, one bit each, with their count:
+/// the audit compares every generated network's errors with those of every learned network
+/// (hundreds of thousands of masks at 10,000 runs), a word-wise AND and a popcount each.
+public struct ErrorMask: Sendable, Equatable {
+    /// The voxels the mask covers.
+    public let voxels: Int
+    private let words: [UInt64]
+    /// How many voxels are wrong.
+    public let count: Int
+
+    public init(_ wrong: [Bool]) {
+        voxels = wrong.count
+        var words = [UInt64](repeating: 0, count: (wrong.count + 63) / 64)
+        for (i, isWrong) in wrong.enumerated() where isWrong { words[i >> 6] |= 1 << UInt64(i & 63) }
+        self.words = words
+        count = words.reduce(0) { $0 + $1.nonzeroBitCount }
     }
-    let onlyOne = either - both
-    return either > 0 ? Double(2 * both) / Double(2 * both + onlyOne) : 1
+
+    /// The error overlap of two networks: Dice between the sets of voxels each gets wrong.
+    /// Two networks with no errors at all overlap fully (1).
+    public func overlap(with other: ErrorMask) -> Double {
+        precondition(voxels == other.voxels, "error masks of different cases")
+        var both = 0
+        for i in words.indices { both += (words[i] & other.words[i]).nonzeroBitCount }
+        let total = count + other.count
+        return total > 0 ? Double(2 * both) / Double(total) : 1
+    }
 }

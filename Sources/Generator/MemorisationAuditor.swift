@@ -56,7 +56,7 @@ public struct MemorisationAuditor {
     /// Test Dice of a flat parameter vector, for reporting.
     let testDice: ([Float]) throws -> Double
     /// Error voxels of every learned network, run by run.
-    let learnedErrors: [[[Bool]]]
+    let learnedErrors: [[ErrorMask]]
 
     /// An auditor over `learned` with the given measurements; computes the reference distance
     /// and the learned networks' errors once.
@@ -69,7 +69,7 @@ public struct MemorisationAuditor {
         self.testDice = testDice
         reference = try learned.referenceDistance(distance)
         let flat = learned.runs.flatMap { $0 }
-        let masks = try parallelMap(flat.count) { try errors(flat[$0]) }
+        let masks = try parallelMap(flat.count) { ErrorMask(try errors(flat[$0])) }
         var position = 0
         learnedErrors = learned.runs.map { run in
             defer { position += run.count }
@@ -107,15 +107,19 @@ public struct MemorisationAuditor {
     }
 
     /// The largest error overlap of a network with any learned network other than those of `excludedRun`.
-    func behaviouralOverlap(_ mask: [Bool], excludingRun excludedRun: Int? = nil) -> Double {
-        learnedErrors.enumerated().filter { $0.offset != excludedRun }.flatMap(\.element).map { errorOverlap(mask, $0) }.max() ?? .nan
+    func behaviouralOverlap(_ mask: ErrorMask, excludingRun excludedRun: Int? = nil) -> Double {
+        var largest: Double?
+        for (run, masks) in learnedErrors.enumerated() where run != excludedRun {
+            for other in masks { largest = max(largest ?? 0, mask.overlap(with: other)) }
+        }
+        return largest ?? .nan
     }
 
     /// The audit of one kind of start.
     public func measure(_ kind: AuditedStarts) throws -> StartKindAudit {
         let generated = kind.generated
         let novelties = try parallelMap(generated.count) { novelty(generated[$0]) }
-        let overlaps = try parallelMap(generated.count) { behaviouralOverlap(try errors(generated[$0])) }
+        let overlaps = try parallelMap(generated.count) { behaviouralOverlap(ErrorMask(try errors(generated[$0]))) }
         // Each network against the next start's at one prompt (a ring), under one sampling noise where the generator draws any.
         let successors = kind.fromNextStart ?? nextInRing(generated)
         let dependence = generated.count < 2 ? [] : try parallelMap(generated.count) {

@@ -67,6 +67,23 @@ final class MemorisationAuditTests: XCTestCase {
         XCTAssertEqual(nextInRing([1, 2, 3]), [2, 3, 1])
     }
 
+    /// The packed masks' overlap is Dice between the error sets, counted voxel by voxel, for
+    /// lengths that do not fill their last word; no errors on either side overlap fully.
+    func testErrorMaskOverlapIsDiceOfTheErrorSets() {
+        var rng = SeededGenerator(seed: 21)
+        for voxels in [1, 63, 64, 65, 1000] {
+            for density in [0.0, 0.1, 0.5] {
+                let a = (0..<voxels).map { _ in Double(rng.next() % 1000) / 1000 < density }
+                let b = (0..<voxels).map { i in i % 3 == 0 ? a[i] : Double(rng.next() % 1000) / 1000 < density }
+                let both = zip(a, b).filter { $0 && $1 }.count, total = a.filter { $0 }.count + b.filter { $0 }.count
+                let expected = total == 0 ? 1 : Double(2 * both) / Double(total)
+                XCTAssertEqual(ErrorMask(a).overlap(with: ErrorMask(b)), expected, accuracy: 1e-12, "\(voxels) voxels, density \(density)")
+                XCTAssertEqual(ErrorMask(a).count, a.filter { $0 }.count)
+            }
+        }
+        XCTAssertEqual(ErrorMask([true, false]).overlap(with: ErrorMask([false, false])), 0)
+    }
+
     func testNoiseOfSigmaHasTheNoveltyOfSigma() throws {
         let auditor = try auditor()
         for sigma in [0.02, 0.05] {

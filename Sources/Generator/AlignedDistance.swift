@@ -32,6 +32,26 @@ public struct AlignedDistance {
         return (squares / Double(max(a.count, 1))).squareRoot()
     }
 
+    /// `unaligned(a, permuted)` where `permuted[i]` is `b[sources[i]]`
+    /// (`UNetPermutation.sources`), without making the permuted copy.
+    public func unaligned(_ a: [Float], _ b: [Float], readAt sources: [Int]) -> Double {
+        var squares = 0.0
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                sources.withUnsafeBufferPointer { sources in
+                    for (index, entry) in normalizer.layout.entries.enumerated() {
+                        let deviation = Double(normalizer.deviations[index])
+                        for i in entry.offset..<(entry.offset + entry.count) {
+                            let difference = Double(a[i] - b[sources[i]]) / deviation
+                            squares += difference * difference
+                        }
+                    }
+                }
+            }
+        }
+        return (squares / Double(max(a.count, 1))).squareRoot()
+    }
+
     /// Gaussian noise of `sigma` standard deviations of each tensor (the normaliser's) added to
     /// `values`: Zeng et al.'s baseline, whose unaligned distance to `values` is about `sigma`.
     public func perturbed(_ values: [Float], sigma: Double, rng: inout SeededGenerator) -> [Float] {

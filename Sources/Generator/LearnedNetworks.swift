@@ -61,10 +61,10 @@ public struct LearnedNetworks {
         -> (distance: Double, run: Int, index: Int) {
         var perRun: [(distance: Double, run: Int, index: Int)] = []
         for (run, networks) in runs.enumerated() where run != excluded {
-            let permutations = distance.permutation.alignment(of: networks[final[run]], to: values)
+            let sources = distance.permutation.sources(distance.permutation.alignment(of: networks[final[run]], to: values))
             var best = (distance: Double.infinity, run: run, index: -1)
             for (index, network) in networks.enumerated() {
-                let d = distance.unaligned(values, distance.permutation.apply(permutations, to: network))
+                let d = distance.unaligned(values, network, readAt: sources)
                 if d < best.distance { best = (d, run, index) }
             }
             perRun.append(best)

@@ -91,6 +91,17 @@ public struct UNetPermutation {
     /// new channel i is old channel permutation[i]. Reorderings of one tensor along different
     /// axes (its outputs and its inputs) compose, so each reads the tensor as left by the last.
     public func apply(_ permutations: [[Int]], to values: [Float]) -> [Float] {
+        reordered(permutations, values)
+    }
+
+    /// Where `apply(permutations, to: values)` reads each parameter: its element i is
+    /// `values[sources[i]]`. One index map serves every network of a run (they share its
+    /// channel order), so comparing many networks need not copy each one.
+    public func sources(_ permutations: [[Int]]) -> [Int] {
+        reordered(permutations, Array(0..<layout.parameterCount))
+    }
+
+    private func reordered<T>(_ permutations: [[Int]], _ values: [T]) -> [T] {
         var result = values
         for (group, permutation) in zip(groups, permutations) {
             for member in group.members {

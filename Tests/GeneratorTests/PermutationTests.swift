@@ -23,6 +23,13 @@ final class PermutationTests: XCTestCase {
         let permuted = permutation.apply(permutation.sample(&rng), to: values)
         XCTAssertNotEqual(permuted, values, "the permutation should move parameters", file: file, line: line)
         XCTAssertEqual(permuted.sorted(), values.sorted(), "a permutation only reorders", file: file, line: line)
+        // The index map of a permutation reads what applying it writes, and a distance read through it is the same number.
+        let permutations = permutation.sample(&rng)
+        let sources = permutation.sources(permutations)
+        XCTAssertEqual(sources.map { values[$0] }, permutation.apply(permutations, to: values), file: file, line: line)
+        let distance = AlignedDistance(normalizer: ParameterNormalizer(layout: layout, checkpoints: [values, permuted]), permutation: permutation)
+        XCTAssertEqual(distance.unaligned(permuted, values, readAt: sources),
+                       distance.unaligned(permuted, permutation.apply(permutations, to: values)), file: file, line: line)
         let other = try PlainConvUNet(configuration, seed: 0)
         try other.loadStateDict(layout.stateDict(permuted))
         let x = Tensor.normal(Shape(shape), seed: 3)

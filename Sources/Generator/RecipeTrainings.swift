@@ -7,8 +7,8 @@ import Zoo
 /// `trained` data order, how it got there.
 public struct RecipeTraining: Sendable {
     public var final: [Float]
-    /// (iteration, seconds of training alone, validation Dice) every
-    /// `RecipeTrainings.validationInterval` iterations from 0 and at the last (`trained` order only).
+    /// (iteration, seconds of training alone, validation Dice) at every iteration from 0
+    /// (`trained` order only): the time to a target is read at the iteration that reaches it.
     public var curve: [(iteration: Int, seconds: Double, validationDice: Double)]
     /// Test Dice at `RecipeTraining.testIterations(upTo:)` of the recipe (`trained` order only): the report's training curve.
     public var testDice: [Double]
@@ -44,9 +44,6 @@ public enum RecipeDataOrder: UInt64, Sendable {
 /// against. Kept once trained, so that every generator an experiment evaluates is judged against
 /// the same trainings and none is repeated: one instance per experiment (or per evaluation).
 public final class RecipeTrainings: @unchecked Sendable {
-    /// A `trained`-order training's validation Dice is measured every this many iterations.
-    public static let validationInterval = 10
-
     private struct Key: Hashable {
         let task: String
         let start: [Float]
@@ -85,7 +82,8 @@ public final class RecipeTrainings: @unchecked Sendable {
 
     private static func train(_ start: [Float], recipe: RunHyperparameters, seed: UInt64, measured: Bool, patchSize: [Int],
                               evaluator: TaskEvaluator, assembly: NetworkAssembly) throws -> RecipeTraining {
-        let validated = measured ? Set(stride(from: 0, through: recipe.iterations, by: validationInterval)).union([recipe.iterations]) : []
+        // Every iteration: a sparser curve would credit the training with the iterations up to the next check.
+        let validated = measured ? Set(0...recipe.iterations) : []
         let tested = measured ? Set(RecipeTraining.testIterations(upTo: recipe.iterations)) : []
         var result = RecipeTraining(final: [], curve: [], testDice: [], seconds: 0)
         let began = Date()

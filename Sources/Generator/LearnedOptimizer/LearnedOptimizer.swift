@@ -45,8 +45,11 @@ public struct LearnedOptimizerDescription: Codable, Sendable {
 public struct UpdateTrajectory: Sendable {
     /// The start, then the network after each call.
     public var networks: [[Float]]
-    public var validationDice: [Double]
-    /// Seconds from the start of the generation to each network, its validation check included (0 for the start).
+    /// Each network's validation Dice. The start's is measured only when no call reaches the
+    /// target (nil otherwise): a generation that reaches its prompt never needs it.
+    public var validationDice: [Double?]
+    /// Seconds from the start of the generation to each network, its validation check included
+    /// (0 for the start; the last network's includes the start's check when that was made).
     public var seconds: [Double]
     /// Of `seconds`, those spent in validation checks up to each network (0 for the start): the
     /// calls alone took the difference.
@@ -55,7 +58,19 @@ public struct UpdateTrajectory: Sendable {
     /// The network that answers `prompt`: the first whose validation Dice reaches it, else the
     /// one with the best validation Dice (selection by validation cases alone).
     public func answer(prompt: Double) -> Int {
-        validationDice.firstIndex { $0 >= prompt } ?? validationDice.indices.max { validationDice[$0] < validationDice[$1] }!
+        validationDice.firstIndex { ($0 ?? -.infinity) >= prompt }
+            ?? validationDice.indices.max { (validationDice[$0] ?? -.infinity) < (validationDice[$1] ?? -.infinity) }!
+    }
+
+    /// The first call's network whose validation Dice reaches `target` (an index into
+    /// `networks`), nil where none does.
+    public func firstReaching(_ target: Double) -> Int? {
+        validationDice.indices.dropFirst().first { (validationDice[$0] ?? -.infinity) >= target }
+    }
+
+    /// The best validation Dice measured on the way.
+    public var bestValidationDice: Double {
+        validationDice.compactMap { $0 }.max() ?? 0
     }
 }
 
@@ -181,6 +196,8 @@ public final class LearnedOptimizer {
 
     /// Calls for task `task` from `start` until the validation Dice reaches `target` or `calls`
     /// (the configuration's maximum by default) are spent; every network on the way is kept.
+    /// Every generation makes at least one call, and the start is checked last, only when no
+    /// call reached the target (an answer then needs it).
     public func trajectory(from start: [Float], task: Int, evaluator: TaskEvaluator, stopAt target: Double,
                            calls: Int? = nil) throws -> UpdateTrajectory {
         let began = Date()
@@ -191,13 +208,21 @@ public final class LearnedOptimizer {
             defer { checking += Date().timeIntervalSince(entered) }
             return try validationDice(values, network, evaluator)
         }
-        var trajectory = UpdateTrajectory(networks: [start], validationDice: [try checked(start)], seconds: [0], checkSeconds: [0])
-        for call in 0..<(calls ?? description.configuration.maximumCalls) where trajectory.validationDice.last! < target {
+        var trajectory = UpdateTrajectory(networks: [start], validationDice: [nil], seconds: [0], checkSeconds: [0])
+        var reached = false
+        for call in 0..<max(1, calls ?? description.configuration.maximumCalls) where !reached {
             (values, move, _) = try update(values, on: network, task: task, evaluator: evaluator, call: call, previousMove: move)
+            let dice = try checked(values)
+            reached = dice >= target
             trajectory.networks.append(values)
-            trajectory.validationDice.append(try checked(values))
+            trajectory.validationDice.append(dice)
             trajectory.seconds.append(Date().timeIntervalSince(began))
             trajectory.checkSeconds.append(checking)
+        }
+        if !reached {
+            trajectory.validationDice[0] = try checked(start)
+            trajectory.seconds[trajectory.seconds.count - 1] = Date().timeIntervalSince(began)
+            trajectory.checkSeconds[trajectory.checkSeconds.count - 1] = checking
         }
         return trajectory
     }

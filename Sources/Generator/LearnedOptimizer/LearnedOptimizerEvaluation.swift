@@ -42,7 +42,9 @@ extension LearnedOptimizer {
             let unseen = Array(dice.prefix(unseenStarts.count)), seen = Array(dice.dropFirst(unseenStarts.count))
             func alignment(_ kind: ArraySlice<UpdateTrajectory>) throws -> [AlignmentCurve] {
                 try kind.prefix(alignmentStarts).map { trajectory in
-                    let startMetric = trajectory.validationDice[0]
+                    // A generation that reached its prompt never checked its start; the curve needs it.
+                    let startMetric = try trajectory.validationDice[0]
+                        ?? assembly.withNetwork(trajectory.networks[0]) { try evaluator.validationDice($0) }
                     let prompts = (0..<20).map { prompt - (prompt - startMetric) * Double($0) / 19 }
                     let achieved = try prompts.map { try assembly.withNetwork(trajectory.networks[trajectory.answer(prompt: $0)]) { try evaluator.testDice($0) } }
                     return AlignmentCurve(startMetric: startMetric, prompts: prompts, achieved: achieved,
@@ -62,7 +64,7 @@ extension LearnedOptimizer {
             }
             let trained = try recipeTrained(.trained), retrained = try recipeTrained(.retrained).map(\.final)
             let target = 0.9 * prompt
-            let reached = trajectories.prefix(trained.count).map { trajectory in trajectory.validationDice.firstIndex { $0 >= target } }
+            let reached = trajectories.prefix(trained.count).map { $0.firstReaching(target) }
             let generatorSeconds = zip(trajectories, reached).map { trajectory, index in index.map { trajectory.seconds[$0] } }
             let computeSeconds = zip(trajectories, reached).map { trajectory, index in
                 index.map { trajectory.seconds[$0] - trajectory.checkSeconds[$0] }

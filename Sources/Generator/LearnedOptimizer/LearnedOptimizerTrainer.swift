@@ -70,6 +70,9 @@ public final class LearnedOptimizerTrainer {
     let evaluators: [TaskEvaluator]
     /// Each task's recipe for on-policy correction: the distilled run of the best validation checkpoint.
     let recipes: [RunHyperparameters]
+    /// Each task's best validation Dice among the distilled runs' checkpoints: the prompt whose
+    /// 0.9 × the calibration counts calls to.
+    let bestValidationDice: [Double]
     /// Learning rates tried after training, as multiples of the distilled runs' median.
     public static let learningRateMultiples: [Float] = [0.125, 0.25, 0.5, 1, 2, 4]
     /// The distilled runs' median learning rate.
@@ -94,13 +97,14 @@ public final class LearnedOptimizerTrainer {
         let assembly = try zoo.assembly(architectureID)
         let heldOut = Self.heldOutRuns(plan: zoo.plan, count: heldOutRunsPerTask)
         var pairs: [(task: Int, next: CheckpointStep, previous: CheckpointStep?)] = [], all: [[Float]] = [], learningRates: [Double] = []
-        var recipes: [RunHyperparameters] = [], distilled: [String: [Int]] = [:]
+        var recipes: [RunHyperparameters] = [], bestValidationDice: [Double] = [], distilled: [String: [Int]] = [:]
         for (taskIndex, task) in tasks.enumerated() {
             let runs = try Self.distilledRuns(zoo: zoo, task: task, configuration: configuration, heldOut: heldOut)
             distilled[task] = runs.map(\.runIndex)
             guard let first = runs.first else { throw GeneratorError.incompatible("the zoo at \(zoo.folder.path) has no \(configuration.optimizer) runs of \(task) to learn from") }
             let best = try bestCheckpointByValidation(of: runs, in: zoo)
             recipes.append((runs.first { $0.id == best?.runId } ?? first).hyperparameters)
+            bestValidationDice.append(best?.validationDice ?? 0)
             for run in runs {
                 learningRates.append(run.learningRate)
                 let checkpoints = try zoo.parameters(of: run)
@@ -122,6 +126,7 @@ public final class LearnedOptimizerTrainer {
             }
         }
         self.recipes = recipes
+        self.bestValidationDice = bestValidationDice
         guard !pairs.isEmpty else { throw GeneratorError.incompatible("the zoo at \(zoo.folder.path) has no checkpoint pairs a horizon apart for \(tasks)") }
         medianLearningRate = Float(learningRates.sorted()[learningRates.count / 2])
         let normalizer = ParameterNormalizer(layout: assembly.layout, checkpoints: all)
@@ -260,40 +265,66 @@ public final class LearnedOptimizerTrainer {
         description.step += steps
     }
 
-    /// Per task, the learning rate its generations from fresh initialisations train best with,
-    /// by the best validation Dice each generation reaches, averaged over its starts (`chosenRate`;
-    /// each start's is logged, to show how flat the curve is). One optimiser serving
-    /// several tasks moves each at its own rate. Chosen on validation cases, never test cases.
+    /// Per task, the learning rate of `chosenRate` from generations of fresh initialisations:
+    /// each generation's best validation Dice and the calls it took to 0.9 × the distilled runs'
+    /// best validation Dice (each start's are logged, to show how flat the curve is). One
+    /// optimiser serving several tasks moves each at its own rate. Chosen on validation cases,
+    /// never test cases.
     func chooseLearningRates(_ optimizer: LearnedOptimizer, progress: (String) -> Void) throws -> [Float] {
         let architecture = description.architecture, layout = optimizer.assembly.layout
         let starts = try (0..<Self.calibrationStarts).map { try layout.flatten(try PlainConvUNet(architecture, seed: 8_000_000 + UInt64($0))) }
         let rates = Self.learningRateMultiples.map { $0 * medianLearningRate }
-        // reached[task][rate][start]: the best validation Dice of that generation.
-        var reached = [[[Double]]](repeating: [], count: evaluators.count)
+        let neverReached = optimizer.description.configuration.maximumCalls + 1
+        // calibrations[task][rate][start]
+        var calibrations = [[[RateCalibration]]](repeating: [], count: evaluators.count)
         for rate in rates {
             optimizer.description.learningRates = [Float](repeating: rate, count: evaluators.count)
             let jobs = evaluators.indices.flatMap { task in starts.indices.map { (task: task, start: $0) } }
-            let best = try parallelMap(jobs.count) { index -> Double in
+            let measured = try parallelMap(jobs.count) { index -> RateCalibration in
                 let (task, start) = jobs[index]
-                return try optimizer.trajectory(from: starts[start], task: task, evaluator: evaluators[task], stopAt: .infinity).validationDice.max()!
+                let trajectory = try optimizer.trajectory(from: starts[start], task: task, evaluator: evaluators[task], stopAt: .infinity)
+                return RateCalibration(bestDice: trajectory.bestValidationDice,
+                                       calls: trajectory.firstReaching(0.9 * bestValidationDice[task]) ?? neverReached)
             }
-            for task in evaluators.indices { reached[task].append(zip(jobs, best).filter { $0.0.task == task }.map(\.1)) }
+            for task in evaluators.indices { calibrations[task].append(zip(jobs, measured).filter { $0.0.task == task }.map(\.1)) }
             progress(String(format: "learning rate %.4g: best validation Dice ", rate)
-                     + zip(description.tasks, reached).map { task, values in
-                         String(format: "%@ %.4f (%@)", task, Estimate(values.last!).mean, values.last!.map { String(format: "%.3f", $0) }.joined(separator: " "))
-                     }.joined(separator: ", ")
+                     + zip(description.tasks, calibrations).map { task, values in
+                         let last = values.last!
+                         return String(format: "%@ %.4f (%@), calls to 0.9 × %.4f: %@", task, Estimate(last.map(\.bestDice)).mean,
+                                       last.map { String(format: "%.3f", $0.bestDice) }.joined(separator: " "),
+                                       bestValidationDice[description.tasks.firstIndex(of: task)!],
+                                       last.map { $0.calls == neverReached ? "none" : String($0.calls) }.joined(separator: " "))
+                     }.joined(separator: "; ")
                      + " (mean over \(starts.count) fresh starts, then each start)")
         }
-        return reached.map { rates[Self.chosenRate($0)] }
+        return calibrations.map { rates[Self.chosenRate($0)] }
     }
 
-    /// The index of the rate a calibration chooses, given each rate's best validation Dice per
-    /// start (`reached[rate][start]`, rates ascending): the best mean, the smaller rate on a tie
-    /// (within 1e-4).
-    static func chosenRate(_ reached: [[Double]]) -> Int {
-        let means = reached.map { Estimate($0).mean }
+    /// The index of the rate a calibration chooses, given each rate's generations
+    /// (`calibrations[rate][start]`, rates ascending): of the rates whose mean best validation
+    /// Dice lies within the 95% interval of the best mean (statistically as good), the one whose
+    /// generations reach 0.9 × the prompt in the fewest calls on average; on equal calls the
+    /// better Dice, then the smaller rate. On a flat validation curve speed decides; a rate that
+    /// trains worse is never chosen for speed.
+    static func chosenRate(_ calibrations: [[RateCalibration]]) -> Int {
+        let dice = calibrations.map { Estimate($0.map(\.bestDice)) }
+        let calls = calibrations.map { values in Double(values.map(\.calls).reduce(0, +)) / Double(max(values.count, 1)) }
         var best = 0
-        for index in means.indices where means[index] > means[best] + 1e-4 { best = index }
-        return best
+        for index in dice.indices where dice[index].mean > dice[best].mean + 1e-4 { best = index }
+        let floor = dice[best].lower
+        var chosen = best
+        for index in dice.indices where dice[index].mean >= floor {
+            if calls[index] < calls[chosen] || (calls[index] == calls[chosen] && dice[index].mean > dice[chosen].mean + 1e-4) {
+                chosen = index
+            }
+        }
+        return chosen
     }
+}
+
+/// One calibration generation: the best validation Dice it reached and the calls it took to
+/// 0.9 × the prompt (the configuration's maximum + 1 where it never did).
+struct RateCalibration {
+    let bestDice: Double
+    let calls: Int
 }

@@ -140,10 +140,10 @@ struct LearnedOptimizerGenerate: ParsableCommand {
         let answer = trajectory.answer(prompt: prompt)
         let nnUNetFolder = try writeGenerated(try loaded.assembly.network(trajectory.networks[answer]), architecture: d.architecture,
                                               partial: d.partial, patchSize: d.patchSize, spacing: d.spacing, task: task, prompt: prompt, out: out)
-        log(String(format: "generated %@ (and %@) for %@: validation Dice %.4f after %d of %d calls (prompt %.4f, start %.4f) in %.1f s", out,
-                   nnUNetFolder.path, task, trajectory.validationDice[answer], answer, trajectory.networks.count - 1, prompt,
-                   trajectory.validationDice[0], Date().timeIntervalSince(began)))
-        // Whether the calls settle or wander is what decides the answer; show it.
-        log("validation Dice per call: " + trajectory.validationDice.map { String(format: "%.3f", $0) }.joined(separator: " "))
+        let startDice = trajectory.validationDice[0].map { String(format: "%.4f", $0) } ?? "not checked: a call reached the prompt"
+        log(String(format: "generated %@ (and %@) for %@: validation Dice %.4f after %d of %d calls (prompt %.4f, start %@) in %.1f s", out,
+                   nnUNetFolder.path, task, trajectory.validationDice[answer] ?? .nan, answer, trajectory.networks.count - 1, prompt,
+                   startDice, Date().timeIntervalSince(began)))
+        log("validation Dice per call: " + trajectory.validationDice.map { $0.map { String(format: "%.3f", $0) } ?? "–" }.joined(separator: " "))
     }
 }

@@ -123,10 +123,9 @@ public final class LearnedOptimizer {
     /// generation's first call).
     public func update(_ values: [Float], task: Int, evaluator: TaskEvaluator, call: Int = 0,
                        previousMove: [Float]? = nil) throws -> (values: [Float], move: [Float]) {
-        let result = try assembly.withNetwork(values) {
-            try update(values, on: $0, task: task, evaluator: evaluator, call: call, previousMove: previousMove)
+        try assembly.withNetwork(values) {
+            try step(values, gradient: try gradient(holding: $0, evaluator: evaluator, call: call), task: task, call: call, previousMove: previousMove)
         }
-        return (result.values, result.move)
     }
 
     /// One call (see `update`) measured on `network`, whose parameters are set to `values` first:
@@ -135,19 +134,21 @@ public final class LearnedOptimizer {
     public func update(_ values: [Float], on network: PlainConvUNet, task: Int, evaluator: TaskEvaluator, call: Int,
                 previousMove: [Float]?) throws -> (values: [Float], move: [Float], gradient: [Float]) {
         try assembly.setParameters(of: network, to: values)
-        let gradient = try Self.gradient(network, layout: assembly.layout, evaluator: evaluator, configuration: description.configuration,
-                                         patchSize: description.patchSize, draw: UInt64(call))
+        let gradient = try gradient(holding: network, evaluator: evaluator, call: call)
         let (moved, move) = try step(values, gradient: gradient, task: task, call: call, previousMove: previousMove)
         return (moved, move, gradient)
+    }
+
+    /// The gradient call `call` reads at `network`, which already holds the parameters.
+    private func gradient(holding network: PlainConvUNet, evaluator: TaskEvaluator, call: Int) throws -> [Float] {
+        try Self.gradient(network, layout: assembly.layout, evaluator: evaluator, configuration: description.configuration,
+                          patchSize: description.patchSize, draw: UInt64(call))
     }
 
     /// The training-loss gradient call `call` reads: on group `call` of the task's training
     /// cases (cycling), or on the patches of draw `call`.
     public func gradient(_ values: [Float], evaluator: TaskEvaluator, call: Int) throws -> [Float] {
-        try assembly.withNetwork(values) {
-            try Self.gradient($0, layout: assembly.layout, evaluator: evaluator,
-                              configuration: description.configuration, patchSize: description.patchSize, draw: UInt64(call))
-        }
+        try assembly.withNetwork(values) { try gradient(holding: $0, evaluator: evaluator, call: call) }
     }
 
     /// The gradient of `configuration`'s kind at `network`: whole cases, group `draw` (cycling),

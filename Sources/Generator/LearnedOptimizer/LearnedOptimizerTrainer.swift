@@ -288,11 +288,10 @@ public final class LearnedOptimizerTrainer {
             }
             for task in evaluators.indices { calibrations[task].append(zip(jobs, measured).filter { $0.0.task == task }.map(\.1)) }
             progress(String(format: "learning rate %.4g: best validation Dice ", rate)
-                     + zip(description.tasks, calibrations).map { task, values in
-                         let last = values.last!
-                         return String(format: "%@ %.4f (%@), calls to 0.9 × %.4f: %@", task, Estimate(last.map(\.bestDice)).mean,
-                                       last.map { String(format: "%.3f", $0.bestDice) }.joined(separator: " "),
-                                       bestValidationDice[description.tasks.firstIndex(of: task)!],
+                     + description.tasks.indices.map { task in
+                         let last = calibrations[task].last!
+                         return String(format: "%@ %.4f (%@), calls to 0.9 × %.4f: %@", description.tasks[task], Estimate(last.map(\.bestDice)).mean,
+                                       last.map { String(format: "%.3f", $0.bestDice) }.joined(separator: " "), bestValidationDice[task],
                                        last.map { $0.calls == neverReached ? "none" : String($0.calls) }.joined(separator: " "))
                      }.joined(separator: "; ")
                      + " (mean over \(starts.count) fresh starts, then each start)")

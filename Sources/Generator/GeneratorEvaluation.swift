@@ -143,15 +143,15 @@ extension WeightGenerator {
             if let fidelityStarts {
                 progress("\(task): memorisation audit (training \(min(fidelityStarts, unseenStarts.count)) unseen starts with the zoo's recipe)")
                 let recipeRun = runs.first { $0.id == bestCheckpoint?.runId } ?? runs[0]
-                func recipeTrained(_ order: RecipeDataOrder) throws -> [[Float]] {
+                func recipeTrained(_ order: RecipeDataOrder) throws -> [RecipeTraining] {
                     try recipeTrainings.train(Array(unseenStarts.prefix(fidelityStarts)), task: task, run: recipeRun, order: order,
-                                              patchSize: zoo.plan.patchSize, evaluator: evaluator, assembly: assembly).map(\.final)
+                                              patchSize: zoo.plan.patchSize, evaluator: evaluator, assembly: assembly)
                 }
-                let trained = try recipeTrained(.trained), retrained = try recipeTrained(.retrained)
+                let measured = try recipeTrained(.trained), retrained = try recipeTrained(.retrained).map(\.final)
                 let auditor = try MemorisationAuditor(generator: self, task: task, zoo: zoo, evaluator: evaluator)
                 audit = try auditor.audit(
-                    unseen: AuditedStarts(starts: unseenStarts, generated: unseenGenerated.networks, dice: unseen, trained: trained,
-                                          retrained: retrained, fromNextStart: try fromNextStarts(unseenStarts, unseenMetrics)),
+                    unseen: AuditedStarts(starts: unseenStarts, generated: unseenGenerated.networks, dice: unseen, trained: measured.map(\.final),
+                                          retrained: retrained, earlyStopped: measured.compactMap(\.earlyStopped), fromNextStart: try fromNextStarts(unseenStarts, unseenMetrics)),
                     seen: AuditedStarts(starts: seenStarts, generated: seenGenerated.networks, dice: seen, trained: seenFinals,
                                         fromNextStart: try fromNextStarts(seenStarts, seenMetrics)))
                 progress(audit!.conclusion)

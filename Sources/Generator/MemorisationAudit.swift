@@ -25,6 +25,11 @@ public struct StartKindAudit: Codable, Sendable {
     /// cannot know the recipe's batches.
     public var retrainedFidelityToStart: Estimate?
     public var retrainedFidelityAgainstOthers: Estimate?
+    /// (a) and (b) of the recipe's own trainings stopped at their best validation Dice (nil where
+    /// not measured): the scale for a generator that answers its prompt with its best
+    /// validation network, where the recipe goes on past that point.
+    public var earlyStoppedFidelityToStart: Estimate?
+    public var earlyStoppedFidelityAgainstOthers: Estimate?
     /// Test Dice of the generated networks (the y axis of the accuracy-vs-novelty plot).
     public var dice: Estimate
 }

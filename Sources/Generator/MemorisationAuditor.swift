@@ -17,6 +17,9 @@ public struct AuditedStarts {
     /// their fidelity is what training itself scores, the scale for a generator that cannot
     /// know which batches the recipe drew.
     public var retrained: [[Float]]?
+    /// The same trainings as `trained`, stopped at their best validation Dice: the fidelity a
+    /// generator scores that follows the recipe exactly and answers with its best validation network.
+    public var earlyStopped: [[Float]]?
     /// For a generator that draws sampling noise: the network generated from each start's
     /// successor (`nextInRing`) with this start's noise. Start dependence compares each network
     /// with it, so that only the start differs; without it (a deterministic generator), with the
@@ -24,12 +27,13 @@ public struct AuditedStarts {
     public var fromNextStart: [[Float]]?
 
     public init(starts: [[Float]], generated: [[Float]], dice: [Double], trained: [[Float]]? = nil, retrained: [[Float]]? = nil,
-                fromNextStart: [[Float]]? = nil) {
+                earlyStopped: [[Float]]? = nil, fromNextStart: [[Float]]? = nil) {
         self.starts = starts
         self.generated = generated
         self.dice = dice
         self.trained = trained
         self.retrained = retrained
+        self.earlyStopped = earlyStopped
         self.fromNextStart = fromNextStart
     }
 }
@@ -126,9 +130,11 @@ public struct MemorisationAuditor {
             distance(generated[$0], successors[$0]) / reference.median
         }
         let fidelity = try startFidelity(of: generated, kind), retrained = try kind.retrained.map { try startFidelity(of: $0, kind) }
+        let earlyStopped = try kind.earlyStopped.map { try startFidelity(of: $0, kind) }
         return StartKindAudit(novelty: Estimate(novelties), behaviouralOverlap: Estimate(overlaps), startDependence: Estimate(dependence),
                               fidelityToStart: fidelity.toStart, fidelityAgainstOthers: fidelity.againstOthers,
                               retrainedFidelityToStart: retrained?.toStart, retrainedFidelityAgainstOthers: retrained?.againstOthers,
+                              earlyStoppedFidelityToStart: earlyStopped?.toStart, earlyStoppedFidelityAgainstOthers: earlyStopped?.againstOthers,
                               dice: Estimate(kind.dice))
     }
 

@@ -7,6 +7,10 @@ import Zoo
 /// `trained` data order, how it got there.
 public struct RecipeTraining: Sendable {
     public var final: [Float]
+    /// The network at the first iteration with the best validation Dice (`trained` order only):
+    /// the recipe stopped early by validation, what a generator that answers its prompt with the
+    /// best validation network would return if it followed the recipe exactly.
+    public var earlyStopped: [Float]?
     /// (iteration, seconds of training alone, validation Dice) at every iteration from 0
     /// (`trained` order only): the time to a target is read at the iteration that reaches it.
     public var curve: [(iteration: Int, seconds: Double, validationDice: Double)]
@@ -85,15 +89,20 @@ public final class RecipeTrainings: @unchecked Sendable {
         // Every iteration: a sparser curve would credit the training with the iterations up to the next check.
         let validated = measured ? Set(0...recipe.iterations) : []
         let tested = measured ? Set(RecipeTraining.testIterations(upTo: recipe.iterations)) : []
-        var result = RecipeTraining(final: [], curve: [], testDice: [], seconds: 0)
+        var result = RecipeTraining(final: [], earlyStopped: nil, curve: [], testDice: [], seconds: 0)
+        var bestDice = -Double.infinity
         let began = Date()
         var measuring = 0.0
         try evaluator.train(try assembly.network(start), hyperparameters: recipe, patchSize: patchSize, seed: seed,
                             snapshotIterations: validated.union(tested).union([recipe.iterations])) { snapshot in
             let entered = Date()
             if validated.contains(snapshot.iteration) {
-                result.curve.append((snapshot.iteration, entered.timeIntervalSince(began) - measuring,
-                                     try evaluator.validationDice(snapshot.network)))
+                let dice = try evaluator.validationDice(snapshot.network)
+                result.curve.append((snapshot.iteration, entered.timeIntervalSince(began) - measuring, dice))
+                if dice > bestDice {
+                    bestDice = dice
+                    result.earlyStopped = try assembly.layout.flatten(snapshot.network)
+                }
             }
             if tested.contains(snapshot.iteration) { result.testDice.append(try evaluator.testDice(snapshot.network)) }
             if snapshot.iteration == recipe.iterations { result.final = try assembly.layout.flatten(snapshot.network) }

@@ -15,7 +15,9 @@ final class ConclusionsTests: XCTestCase {
                                     + "the start's own (start dependence \(Conclusions.format(optimizer.unseen.startDependence))), "
                                     + "nearer the network its start trains to than the start was (start fidelity (a) "
                                     + "\(Conclusions.format(try XCTUnwrap(optimizer.unseen.fidelityToStart)))"
-                                    + "; the recipe rerun on other batches: \(Conclusions.format(try XCTUnwrap(optimizer.unseen.retrainedFidelityToStart))))"), line)
+                                    + "; the recipe rerun on other batches: \(Conclusions.format(try XCTUnwrap(optimizer.unseen.retrainedFidelityToStart)))"
+                                    + "; the recipe stopped at its best validation Dice: "
+                                    + "\(Conclusions.format(try XCTUnwrap(optimizer.unseen.earlyStoppedFidelityToStart))))"), line)
         XCTAssertTrue(line.contains("\(optimizer.position.rawValue) the memorisation frontier"))
     }
 

@@ -73,6 +73,8 @@ final class HTMLReportTests: XCTestCase {
             XCTAssertTrue(html.contains(Markup.interval(try! XCTUnwrap(audit.seen.fidelityToStart))))
             XCTAssertTrue(html.contains("of the recipe itself on another data order"), "what training itself scores")
             XCTAssertTrue(html.contains(Markup.interval(try! XCTUnwrap(audit.unseen.retrainedFidelityToStart))))
+            XCTAssertTrue(html.contains("of the recipe stopped at its best validation Dice"), "what an answer at the best validation network scores")
+            XCTAssertTrue(html.contains(Markup.interval(try! XCTUnwrap(audit.unseen.earlyStoppedFidelityToStart))))
         }
     }
 

@@ -226,6 +226,10 @@ final class LearnedOptimizerTests: XCTestCase {
             XCTAssertEqual(floor.values.count, 2)
             XCTAssertTrue(floor.values.allSatisfy { $0 > 0.01 && $0.isFinite }, "\(floor.values)")
             XCTAssertNil(audit.seen.retrainedFidelityToStart, "seen starts are not retrained")
+            // The recipe stopped at its best validation Dice lies on the way from the start to the recipe's network.
+            let stopped = try XCTUnwrap(audit.unseen.earlyStoppedFidelityToStart, "the recipe's own fidelity, stopped by validation")
+            XCTAssertEqual(stopped.values.count, 2)
+            XCTAssertTrue(stopped.values.allSatisfy { (0...1.0001).contains($0) }, "\(stopped.values)")
             let speed = try XCTUnwrap(task.speed)
             XCTAssertEqual(speed.target, 0.9 * task.prompt, accuracy: 1e-12)
             XCTAssertEqual(speed.trainingSeconds.count, 2)

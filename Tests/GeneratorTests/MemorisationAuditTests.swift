@@ -109,6 +109,7 @@ final class MemorisationAuditTests: XCTestCase {
         XCTAssertLessThan(try XCTUnwrap(moved.fidelityToStart).upper, 0.5)
         XCTAssertLessThan(try XCTUnwrap(moved.fidelityAgainstOthers).upper, 1)
         XCTAssertNil(moved.retrainedFidelityToStart, "no retrained networks, no figure for them")
+        XCTAssertNil(moved.earlyStoppedFidelityToStart, "no early-stopped networks, no figure for them")
         // Retrained networks are scored as generated ones are, beside them: here the starts themselves (a) = 1 and the trained (a) = 0.
         let withFloor = try auditor.measure(AuditedStarts(starts: starts, generated: mostly, dice: [0, 0, 0], trained: trained, retrained: starts))
         XCTAssertEqual(withFloor.retrainedFidelityToStart?.mean ?? .nan, 1, accuracy: 1e-12)
@@ -116,6 +117,14 @@ final class MemorisationAuditTests: XCTestCase {
         let exact = try auditor.measure(AuditedStarts(starts: starts, generated: mostly, dice: [0, 0, 0], trained: trained, retrained: trained))
         XCTAssertEqual(exact.retrainedFidelityToStart?.mean ?? .nan, 0, accuracy: 1e-12)
         XCTAssertLessThan(try XCTUnwrap(exact.retrainedFidelityAgainstOthers).upper, 1)
+        // Early-stopped networks are scored as generated ones are, each against its own start's trained network.
+        let halfway = zip(starts, trained).map { start, end in zip(start, end).map { $0 + 0.5 * ($1 - $0) } }
+        let stopped = try auditor.measure(AuditedStarts(starts: starts, generated: mostly, dice: [0, 0, 0], trained: trained, earlyStopped: halfway))
+        let asGenerated = try auditor.measure(AuditedStarts(starts: starts, generated: halfway, dice: [0, 0, 0], trained: trained))
+        XCTAssertEqual(stopped.earlyStoppedFidelityToStart?.mean ?? .nan, asGenerated.fidelityToStart?.mean ?? .nan, accuracy: 1e-12)
+        XCTAssertEqual(stopped.earlyStoppedFidelityAgainstOthers?.mean ?? .nan, asGenerated.fidelityAgainstOthers?.mean ?? .nan, accuracy: 1e-12)
+        XCTAssertLessThan(try XCTUnwrap(stopped.earlyStoppedFidelityToStart).upper, 0.75, "halfway there: well below the start's 1")
+        XCTAssertEqual(stopped.fidelityToStart?.mean ?? .nan, moved.fidelityToStart?.mean ?? .nan, accuracy: 1e-12, "the generated networks' figure is unchanged")
     }
 
     func testTheFrontierIsTheBestDiceAtOrBeyondANovelty() throws {

@@ -40,11 +40,18 @@ final class RecipeTrainingsTests: XCTestCase {
                 return final
             }[0]
             XCTAssertEqual(training.final, plain, "start \(k): the measured training ends where the same training without measurements does")
+            // Stopped early by validation: the network of the curve's first best validation Dice.
+            let best = try XCTUnwrap(training.curve.max { $0.validationDice < $1.validationDice })
+            let first = try XCTUnwrap(training.curve.first { $0.validationDice == best.validationDice })
+            let earlyStopped = try XCTUnwrap(training.earlyStopped, "start \(k): the measured order keeps its best validation network")
+            XCTAssertEqual(try assembly.withNetwork(earlyStopped) { try evaluator.validationDice($0) }, first.validationDice, accuracy: 1e-12,
+                           "start \(k): the kept network scores the curve's best")
+            XCTAssertEqual(earlyStopped == training.final, first.iteration == recipe.iterations, "start \(k): the final only when it is the best")
         }
         XCTAssertEqual(try train(.trained).map(\.seconds), measured.map(\.seconds), "asked again: the kept trainings, not new ones")
 
         let retrained = try train(.retrained)
-        XCTAssertTrue(retrained.allSatisfy { $0.curve.isEmpty && $0.testDice.isEmpty }, "only the trained order is measured")
+        XCTAssertTrue(retrained.allSatisfy { $0.curve.isEmpty && $0.testDice.isEmpty && $0.earlyStopped == nil }, "only the trained order is measured")
         XCTAssertNotEqual(retrained[0].final, measured[0].final, "another data order trains to another network")
     }
 

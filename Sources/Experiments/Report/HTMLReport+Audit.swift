@@ -22,6 +22,11 @@ extension HTMLReport {
                   audit.unseen.retrainedFidelityToStart, audit.seen.retrainedFidelityToStart),
             cells("Start fidelity (b) of the recipe itself on another data order",
                   audit.unseen.retrainedFidelityAgainstOthers, audit.seen.retrainedFidelityAgainstOthers),
+        ]) + (audit.unseen.earlyStoppedFidelityToStart == nil ? [] : [
+            cells("Start fidelity (a) of the recipe stopped at its best validation Dice (what an answer at the best validation network scores)",
+                  audit.unseen.earlyStoppedFidelityToStart, audit.seen.earlyStoppedFidelityToStart),
+            cells("Start fidelity (b) of the recipe stopped at its best validation Dice",
+                  audit.unseen.earlyStoppedFidelityAgainstOthers, audit.seen.earlyStoppedFidelityAgainstOthers),
         ])
         return "<h3>Memorisation audit</h3>\n"
             + HTML.paragraph("Conclusion: " + audit.conclusion + ".", className: "conclusion")

@@ -62,9 +62,9 @@ enum Baselines {
 
     /// Row (d) and the training curve: the unseen initialisations trained with the best run's
     /// recipe, test Dice at log-spaced iterations, and where one-step generation lands on that curve.
-    /// Also returns each start's trained network (the audit's start fidelity compares with them).
+    /// Also returns each start's training (the audit's start fidelity compares with them).
     static func trainingCurve(_ context: TaskContext, generatedDice: Double, secondsPerGeneration: Double)
-        throws -> (row: ComparisonRow, curve: TrainingCurve, trained: [[Float]]) {
+        throws -> (row: ComparisonRow, curve: TrainingCurve, trained: [RecipeTraining]) {
         let recipe = context.best.run.hyperparameters
         let snapshots = RecipeTraining.testIterations(upTo: recipe.iterations)
         let measured = try context.recipeTrained(.trained)
@@ -81,7 +81,7 @@ enum Baselines {
             detail: "the same unseen initialisations trained with the best run's recipe (\(recipe.optimizer.rawValue), "
                 + String(format: "lr %.3g, batch %d, %d iterations)", recipe.learningRate, recipe.batchSize, recipe.iterations),
             dice: estimates.last!)
-        return (row, curve, measured.map(\.final))
+        return (row, curve, measured)
     }
 
     static func bestValidation(_ checkpoints: [(record: CheckpointRecord, values: [Float])]) -> Double {

@@ -91,7 +91,9 @@ enum Conclusions {
                 : "no nearer the network its start trains to than the start was"
             // The recipe rerun on other batches is the yardstick: how near training itself comes to its own network.
             let rerun = unseen.retrainedFidelityToStart.map { "; the recipe rerun on other batches: \(format($0))" } ?? ""
-            parts.append("\(nearer) (start fidelity (a) \(format(fidelity))\(rerun))")
+            // An answer chosen at the best validation Dice is measured against the recipe stopped there too.
+            let stopped = unseen.earlyStoppedFidelityToStart.map { "; the recipe stopped at its best validation Dice: \(format($0))" } ?? ""
+            parts.append("\(nearer) (start fidelity (a) \(format(fidelity))\(rerun)\(stopped))")
         }
         return "\(audit.task): " + parts.joined(separator: ", ") + ", \(audit.position.rawValue) the memorisation frontier"
     }

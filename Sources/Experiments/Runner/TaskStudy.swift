@@ -50,7 +50,8 @@ enum TaskStudy {
             starts.count < 2 ? nil : try context.generate(nextInRing(starts), startDice: nextInRing(startDice), prompts: starts.map { _ in prompt })
         }
         let audit = try MemorisationAuditor(generator: context.generator, task: task, zoo: context.zoo, evaluator: context.evaluator).audit(
-            unseen: AuditedStarts(starts: context.unseenStarts, generated: oneStep, dice: oneStepDice, trained: trained, retrained: retrained,
+            unseen: AuditedStarts(starts: context.unseenStarts, generated: oneStep, dice: oneStepDice, trained: trained.map(\.final), retrained: retrained,
+                                  earlyStopped: trained.compactMap(\.earlyStopped),
                                   fromNextStart: try fromNextStarts(context.unseenStarts, context.unseenStartDice, prompt: context.bestPrompt)),
             seen: AuditedStarts(starts: Array(seenStarts), generated: seenGenerated, dice: seenDice,
                                 trained: seenRuns.map { $0.checkpoints[$0.checkpoints.count - 1].values },

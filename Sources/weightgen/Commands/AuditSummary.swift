@@ -10,11 +10,18 @@ func printAudit(_ audit: MemorisationAudit) {
     log(String(format: "%@ audit: reference distance %.3f per-tensor std; zoo finals' error overlap with other runs %@",
                audit.task, audit.referenceDistance, estimate(audit.zooBehaviouralOverlap)))
     for (kind, measures) in [("unseen", audit.unseen), ("seen", audit.seen)] {
-        log("  \(kind) starts: Dice \(estimate(measures.dice)); novelty \(estimate(measures.novelty)); "
+        var line = "  \(kind) starts: Dice \(estimate(measures.dice)); novelty \(estimate(measures.novelty)); "
             + "error overlap \(estimate(measures.behaviouralOverlap)); start dependence \(estimate(measures.startDependence)); "
             + "fidelity (a) \(estimate(measures.fidelityToStart)), (b) \(estimate(measures.fidelityAgainstOthers))"
-            + (measures.retrainedFidelityToStart == nil ? "" : "; the recipe on another data order: fidelity (a) "
-                + "\(estimate(measures.retrainedFidelityToStart)), (b) \(estimate(measures.retrainedFidelityAgainstOthers))"))
+        if measures.retrainedFidelityToStart != nil {
+            line += "; the recipe on another data order: fidelity (a) \(estimate(measures.retrainedFidelityToStart)), "
+                + "(b) \(estimate(measures.retrainedFidelityAgainstOthers))"
+        }
+        if measures.earlyStoppedFidelityToStart != nil {
+            line += "; the recipe stopped at its best validation Dice: fidelity (a) \(estimate(measures.earlyStoppedFidelityToStart)), "
+                + "(b) \(estimate(measures.earlyStoppedFidelityAgainstOthers))"
+        }
+        log(line)
     }
     for point in audit.frontier.points {
         log("  baseline \(point.family.rawValue) \(point.setting): Dice \(estimate(point.dice)); novelty \(estimate(point.novelty))")

@@ -14,7 +14,38 @@ extension CallGradient: ExpressibleByArgument {}
 struct LearnedOptimizerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "learned-optimizer", abstract: "Train or evaluate a learned optimiser distilled from a zoo's training trajectories.",
-        subcommands: [LearnedOptimizerTrain.self, LearnedOptimizerEvaluate.self, LearnedOptimizerGenerate.self])
+        subcommands: [LearnedOptimizerTrain.self, LearnedOptimizerEvaluate.self, LearnedOptimizerGenerate.self,
+                      LearnedOptimizerPredictability.self])
+}
+
+/// `weightgen learned-optimizer predictability`: the ceiling of distillation on a zoo.
+struct LearnedOptimizerPredictability: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predictability",
+        abstract: "Rerun the recipe from sampled checkpoints for one horizon on two data orders: how much of a move the network decides.",
+        discussion: "The cosine of the two reruns' moves is the share of a move's variance a perfect rule would explain; 1 − cosine is "
+            + "the least relative error distillation can reach (the trainer's relative loss) for moves from a fresh optimiser state. "
+            + "The run's own moves also depend on the optimiser state its checkpoints do not hold: the second figure, their cosine "
+            + "with a rerun, shows how much.")
+
+    @Option(help: "Zoo folder.") var zoo: String
+    @Option(help: "Task (default: the zoo's first).") var task: String?
+    @Option(help: "Iterations of one move, as the optimiser's horizon.") var horizon = LearnedOptimizerConfiguration.standard.horizon
+    @Option(help: "Sample the first N runs of the task trained with Adam (default: all).") var runs: Int?
+    @Option(help: "Checkpoints sampled.") var samples = 32
+
+    func run() throws {
+        let opened = try Zoo.open(URL(fileURLWithPath: zoo))
+        var configuration = LearnedOptimizerConfiguration.standard
+        configuration.horizon = horizon
+        configuration.runsPerTask = runs
+        let task = task ?? opened.plan.tasks[0]
+        let measured = try MovePredictability.measure(zoo: opened, task: task, configuration: configuration, samples: samples)
+        func estimate(_ value: Estimate) -> String { String(format: "%.3f [%.3f, %.3f]", value.mean, value.lower, value.upper) }
+        print("\(task): \(measured.rerunCosine.values.count) checkpoints rerun for \(horizon) iterations on two data orders: "
+              + "cosine of their moves \(estimate(measured.rerunCosine)) (least relative error of a rule: "
+              + String(format: "%.3f", 1 - measured.rerunCosine.mean) + "); the run's own move against a rerun: \(estimate(measured.zooCosine))")
+    }
 }
 
 /// `weightgen learned-optimizer train`.

@@ -1,0 +1,77 @@
+import Foundation
+import TensorEngine
+import Zoo
+
+/// How much of a run's move over one horizon any rule could predict from the network it starts
+/// at: the ceiling of distillation. The run's recipe is trained from a checkpoint for one horizon
+/// twice, on two orders of the data; what the two moves share is what the network decides, the
+/// rest is what the batches decide. For moves μ + n₁ and μ + n₂ with independent noise of equal
+/// size, their cosine is |μ|² / (|μ|² + |n|²): the share of a move's variance a perfect rule
+/// would explain, so 1 − cosine is the least relative error distillation can reach for moves
+/// from a fresh optimiser state (a checkpoint holds no Adam moments to resume from).
+public struct MovePredictability: Sendable {
+    /// Per sampled checkpoint, the cosine between the two reruns' moves (normalised units).
+    public var rerunCosine: Estimate
+    /// Per sampled checkpoint, the cosine between the run's own recorded move from it (the zoo's
+    /// next checkpoint a horizon or more later) and the first rerun's: how much a rerun that starts
+    /// Adam afresh resembles the run that carried its moments on.
+    public var zooCosine: Estimate
+
+    /// `samples` checkpoints (each with a later one at least a horizon on) of the runs `configuration`
+    /// distils for `task`, drawn with `seed`, each rerun for `configuration.horizon` iterations with
+    /// its run's recipe on data orders `orders`.
+    public static func measure(zoo: Zoo, task: String, configuration: LearnedOptimizerConfiguration, samples: Int, seed: UInt64 = 0,
+                               orders: (UInt64, UInt64) = (9_100_000, 9_200_000)) throws -> MovePredictability {
+        let heldOut = LearnedOptimizerTrainer.heldOutRuns(plan: zoo.plan, count: 2)
+        let runs = try LearnedOptimizerTrainer.distilledRuns(zoo: zoo, task: task, configuration: configuration, heldOut: heldOut)
+        guard !runs.isEmpty, samples > 0 else { throw GeneratorError.incompatible("no \(configuration.optimizer) runs of \(task) to sample") }
+        let architectureID = try zoo.planArchitectureID()
+        let assembly = try zoo.assembly(architectureID)
+        let evaluator = try TaskEvaluator(zoo: zoo, task: task)
+        var rng = SeededGenerator(seed: seed)
+        var chosen: [(run: RunRecord, from: [Float], to: [Float])] = []
+        var all: [[Float]] = []
+        for _ in 0..<samples {
+            let run = runs[Int(rng.next() % UInt64(runs.count))]
+            let checkpoints = try zoo.parameters(of: run)
+            all += checkpoints.map(\.values)
+            let starts = checkpoints.indices.filter { k in
+                checkpoints[(k + 1)...].contains { $0.record.iteration >= checkpoints[k].record.iteration + configuration.horizon }
+            }
+            guard !starts.isEmpty else { continue }
+            let k = starts[Int(rng.next() % UInt64(starts.count))]
+            let later = checkpoints[(k + 1)...].first { $0.record.iteration >= checkpoints[k].record.iteration + configuration.horizon }!
+            chosen.append((run, checkpoints[k].values, later.values))
+        }
+        guard !chosen.isEmpty else { throw GeneratorError.incompatible("no checkpoint of \(task) has another a horizon later") }
+        let normalizer = ParameterNormalizer(layout: assembly.layout, checkpoints: all)
+        let tensorOf = UpdateFeatures(normalizer: normalizer, memory: .none).tensorOfParameter
+        func normalisedMove(_ from: [Float], _ to: [Float]) -> [Double] {
+            from.indices.map { Double(to[$0] - from[$0]) / Double(normalizer.deviations[tensorOf[$0]]) }
+        }
+        let patchSize = zoo.plan.patchSize
+        let cosines = try parallelMap(chosen.count) { index -> (rerun: Double, zoo: Double) in
+            let sample = chosen[index]
+            let moves = try [orders.0, orders.1].map { order -> [Double] in
+                var trained: [Float] = []
+                try evaluator.train(try assembly.network(sample.from), hyperparameters: sample.run.hyperparameters, patchSize: patchSize,
+                                    seed: order &+ UInt64(index), iterations: configuration.horizon,
+                                    snapshotIterations: [configuration.horizon]) { trained = try assembly.layout.flatten($0.network) }
+                return normalisedMove(sample.from, trained)
+            }
+            return (cosine(moves[0], moves[1]), cosine(normalisedMove(sample.from, sample.to), moves[0]))
+        }
+        return MovePredictability(rerunCosine: Estimate(cosines.map(\.rerun)), zooCosine: Estimate(cosines.map(\.zoo)))
+    }
+
+    /// The cosine of two vectors (0 where either is zero).
+    static func cosine(_ a: [Double], _ b: [Double]) -> Double {
+        var ab = 0.0, aa = 0.0, bb = 0.0
+        for i in a.indices {
+            ab += a[i] * b[i]
+            aa += a[i] * a[i]
+            bb += b[i] * b[i]
+        }
+        return aa > 0 && bb > 0 ? ab / (aa * bb).squareRoot() : 0
+    }
+}

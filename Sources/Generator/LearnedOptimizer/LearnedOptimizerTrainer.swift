@@ -86,7 +86,7 @@ public final class LearnedOptimizerTrainer {
     /// Loads the runs and measures each example's gradient (the slow part: one training-loss
     /// gradient per checkpoint, on all cores).
     public init(zoo: Zoo, folder: URL, configuration: LearnedOptimizerConfiguration = .standard, tasks: [String]? = nil,
-                heldOutRunsPerTask: Int = 2, seed: UInt64 = 0, progress: (String) -> Void = { _ in }) throws {
+                heldOutRunsPerTask: Int = defaultHeldOutRunsPerTask, seed: UInt64 = 0, progress: (String) -> Void = { _ in }) throws {
         try configuration.validate()
         self.folder = folder
         self.configuration = configuration
@@ -161,6 +161,9 @@ public final class LearnedOptimizerTrainer {
             step: 0, lossHistory: [], seconds: 0)
     }
 
+    /// Runs per task distillation holds out by default (the last ones of the plan).
+    public static let defaultHeldOutRunsPerTask = 2
+
     /// The run indices distillation holds out of every task: its last `count`.
     static func heldOutRuns(plan: ZooPlan, count: Int) -> [Int] {
         Array((0..<plan.runsPerTask).suffix(count))
@@ -171,7 +174,7 @@ public final class LearnedOptimizerTrainer {
     /// memorisation audit needs two per task, which a plan of few runs per task may not draw
     /// (the standard distribution trains a quarter of its runs with SGD).
     public static func plannedRunsToDistil(_ plan: ZooPlan, configuration: LearnedOptimizerConfiguration,
-                                           heldOutRunsPerTask: Int = 2) -> [String: Int] {
+                                           heldOutRunsPerTask: Int = defaultHeldOutRunsPerTask) -> [String: Int] {
         let heldOut = Set(heldOutRuns(plan: plan, count: heldOutRunsPerTask))
         var counts = Dictionary(uniqueKeysWithValues: plan.tasks.map { ($0, 0) })
         for run in plan.runs where !heldOut.contains(run.index) && run.hyperparameters.optimizer == configuration.optimizer {

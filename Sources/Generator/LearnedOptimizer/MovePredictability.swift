@@ -22,7 +22,7 @@ public struct MovePredictability: Sendable {
     /// its run's recipe on data orders `orders`.
     public static func measure(zoo: Zoo, task: String, configuration: LearnedOptimizerConfiguration, samples: Int, seed: UInt64 = 0,
                                orders: (UInt64, UInt64) = (9_100_000, 9_200_000)) throws -> MovePredictability {
-        let heldOut = LearnedOptimizerTrainer.heldOutRuns(plan: zoo.plan, count: 2)
+        let heldOut = LearnedOptimizerTrainer.heldOutRuns(plan: zoo.plan, count: LearnedOptimizerTrainer.defaultHeldOutRunsPerTask)
         let runs = try LearnedOptimizerTrainer.distilledRuns(zoo: zoo, task: task, configuration: configuration, heldOut: heldOut)
         guard !runs.isEmpty, samples > 0 else { throw GeneratorError.incompatible("no \(configuration.optimizer) runs of \(task) to sample") }
         let architectureID = try zoo.planArchitectureID()
@@ -30,21 +30,24 @@ public struct MovePredictability: Sendable {
         let evaluator = try TaskEvaluator(zoo: zoo, task: task)
         var rng = SeededGenerator(seed: seed)
         var chosen: [(run: RunRecord, from: [Float], to: [Float])] = []
-        var all: [[Float]] = []
+        // Each sampled run read once; its checkpoints count once in the normaliser however often it is drawn.
+        var read: [Int: [(record: CheckpointRecord, values: [Float])]] = [:]
         for _ in 0..<samples {
-            let run = runs[Int(rng.next() % UInt64(runs.count))]
-            let checkpoints = try zoo.parameters(of: run)
-            all += checkpoints.map(\.values)
-            let starts = checkpoints.indices.filter { k in
-                checkpoints[(k + 1)...].contains { $0.record.iteration >= checkpoints[k].record.iteration + configuration.horizon }
+            let drawn = Int(rng.next() % UInt64(runs.count)), run = runs[drawn]
+            let checkpoints = try read[drawn] ?? zoo.parameters(of: run)
+            read[drawn] = checkpoints
+            // Each checkpoint with the first one at least a horizon later.
+            let steps = checkpoints.indices.compactMap { k in
+                checkpoints[(k + 1)...].firstIndex { $0.record.iteration >= checkpoints[k].record.iteration + configuration.horizon }
+                    .map { (from: k, to: $0) }
             }
-            guard !starts.isEmpty else { continue }
-            let k = starts[Int(rng.next() % UInt64(starts.count))]
-            let later = checkpoints[(k + 1)...].first { $0.record.iteration >= checkpoints[k].record.iteration + configuration.horizon }!
-            chosen.append((run, checkpoints[k].values, later.values))
+            guard !steps.isEmpty else { continue }
+            let step = steps[Int(rng.next() % UInt64(steps.count))]
+            chosen.append((run, checkpoints[step.from].values, checkpoints[step.to].values))
         }
         guard !chosen.isEmpty else { throw GeneratorError.incompatible("no checkpoint of \(task) has another a horizon later") }
-        let normalizer = ParameterNormalizer(layout: assembly.layout, checkpoints: all)
+        let normalizer = ParameterNormalizer(layout: assembly.layout,
+                                             checkpoints: read.keys.sorted().flatMap { read[$0]!.map(\.values) })
         let tensorOf = UpdateFeatures(normalizer: normalizer, memory: .none).tensorOfParameter
         func normalisedMove(_ from: [Float], _ to: [Float]) -> [Double] {
             from.indices.map { Double(to[$0] - from[$0]) / Double(normalizer.deviations[tensorOf[$0]]) }

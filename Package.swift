@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "TestSupport"]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "TestSupport"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "TestSupport"]),
-        .testTarget(name: "ZooTests", dependencies: ["Zoo", "Segmentation", "TestSupport"]),
+        .testTarget(name: "ZooTests", dependencies: ["Zoo", "Segmentation", "NeuralNetwork", "TestSupport"]),
         .testTarget(name: "GeneratorTests", dependencies: ["Generator", "Zoo", "Segmentation", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Generator", "Zoo", "Segmentation", "TestSupport"]),
         .target(name: "TestSupport", dependencies: ["TensorEngine"], path: "Tests/TestSupport"),

@@ -39,6 +39,9 @@ public struct LearnedOptimizerBenchmark {
         guard description.configuration.gradient == .trainingPatches else {
             throw GeneratorError.incompatible("\(self.optimizer.path) reads whole training cases per call; the benchmark times calls on training patches")
         }
+        guard description.configuration.history == .none else {
+            throw GeneratorError.incompatible("\(self.optimizer.path) reads the gradients' second moment; the benchmark's PyTorch peer reads the call's gradient alone")
+        }
         let zoo = try Zoo.open(zoo ?? URL(fileURLWithPath: description.zoo))
         let task = description.tasks[0]
         let evaluator = try TaskEvaluator(zoo: zoo, task: task)
@@ -51,14 +54,14 @@ public struct LearnedOptimizerBenchmark {
         let parameters = start.count
         progress("weightgen: \(warmup + calls) calls of the optimiser for \(task) from unseen start \(seed) (\(parameters) parameters)")
 
-        var values = start, move: [Float]?
+        var values = start, memory = CallMemory()
         var inputs: [(values: [Float], previousMove: [Float])] = [], moved: [[Float]] = [], seconds: [Double] = []
         for call in 0..<(warmup + calls) {
-            inputs.append((values, move ?? [Float](repeating: 0, count: parameters)))
+            inputs.append((values, memory.previousMove ?? [Float](repeating: 0, count: parameters)))
             let began = Date()
-            let result = try optimizer.update(values, on: network, task: 0, evaluator: evaluator, call: call, previousMove: move)
+            let result = try optimizer.update(values, on: network, task: 0, evaluator: evaluator, call: call, memory: memory)
             if call >= warmup { seconds.append(Date().timeIntervalSince(began)) }
-            (values, move) = (result.values, result.move)
+            (values, memory) = (result.values, result.memory)
             moved.append(values)
         }
         let ours = Self.median(seconds)

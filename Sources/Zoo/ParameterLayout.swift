@@ -51,6 +51,22 @@ public struct ParameterLayout: Codable, Sendable, Equatable {
         return values
     }
 
+    /// Per-parameter tensors keyed by parameter name (an optimiser's moments) in layout order;
+    /// zero for a name without a tensor.
+    public func flatten(_ named: [String: Tensor]) throws -> [Float] {
+        var values = [Float](repeating: 0, count: parameterCount)
+        for entry in entries {
+            guard let tensor = named[entry.name] else { continue }
+            guard tensor.shape.dims == entry.shape else {
+                throw ZooError.incompatible("the tensor for \(entry.name) has shape \(tensor.shape.dims), the layout \(entry.shape)")
+            }
+            values.withUnsafeMutableBufferPointer { buffer in
+                (buffer.baseAddress! + entry.offset).update(from: tensor.pointer, count: entry.count)
+            }
+        }
+        return values
+    }
+
     /// A state dict (name → tensor) cut from a flat vector.
     public func stateDict(_ values: [Float]) throws -> [String: Tensor] {
         guard values.count == parameterCount else {

@@ -1,28 +1,94 @@
 import Foundation
 import Formats
+import NeuralNetwork
 import SystemZlib
 
-/// One checkpoint's flat parameter vector as held in memory.
+/// One checkpoint's flat parameter vector as held in memory, with the optimiser state where
+/// the zoo keeps it.
 public struct CheckpointParameters: Sendable {
     public let iteration: Int
     public let values: [Float]
+    public var optimizerState: FlatOptimizerState? = nil
+}
+
+/// An optimiser's `OptimizerMoments` flattened in a parameter layout: zero where a parameter
+/// has not been stepped yet.
+public struct FlatOptimizerState: Sendable, Equatable {
+    public let first: [Float]
+    /// Nil for an optimiser that keeps no second moment (SGD).
+    public let second: [Float]?
+
+    public init(first: [Float], second: [Float]?) {
+        self.first = first
+        self.second = second
+    }
+}
+
+extension FlatOptimizerState {
+    /// The state keyed by parameter name, as an optimiser restores it.
+    public func moments(in layout: ParameterLayout) throws -> OptimizerMoments {
+        OptimizerMoments(first: try layout.stateDict(first), second: try second.map { try layout.stateDict($0) })
+    }
+}
+
+/// What `RunFile.write` wrote of one checkpoint: each tensor's CRC-32, and its byte count.
+public struct RunFileChecksums: Sendable {
+    public let crc32: UInt32
+    public let bytes: Int
+    /// The optimiser state tensor's CRC-32, where the checkpoint has one.
+    public let optimizerStateCRC32: UInt32?
 }
 
 /// A run's checkpoints in one safetensors file: tensor `iteration.NNNNNNNN` is the flat
-/// float32 parameter vector at that iteration. One file per run keeps the zoo to a few
-/// hundred files, and a run's checkpoints, which training pairs combine, are read together.
+/// float32 parameter vector at that iteration, and `optimizer-state.iteration.NNNNNNNN`, where
+/// kept, its optimiser state (rows: first moment, then second moment when there is one). One
+/// file per run keeps the zoo to a few hundred files, and a run's checkpoints, which training
+/// pairs combine, are read together.
 public enum RunFile {
     /// The tensor name of a checkpoint.
     public static func tensorName(iteration: Int) -> String { String(format: "iteration.%08d", iteration) }
 
-    /// Writes `checkpoints` to `url` atomically and returns each one's CRC-32 and byte count.
+    /// The tensor name of a checkpoint's optimiser state.
+    public static func optimizerStateTensorName(iteration: Int) -> String { "optimizer-state." + tensorName(iteration: iteration) }
+
+    /// Writes `checkpoints` to `url` atomically and returns what it wrote of each.
     public static func write(_ checkpoints: [CheckpointParameters], metadata: [String: String],
-                             to url: URL) throws -> [(crc32: UInt32, bytes: Int)] {
-        let tensors = try checkpoints.map {
+                             to url: URL) throws -> [RunFileChecksums] {
+        let parameters = try checkpoints.map {
             NamedTensor(tensorName(iteration: $0.iteration), try StoredTensor(float32: $0.values, shape: [$0.values.count]))
         }
-        try SafeTensors.write(SafeTensorsFile(tensors: tensors, metadata: metadata), to: url)
-        return tensors.map { (checksum($0.tensor.bytes), $0.tensor.bytes.count) }
+        let states = try checkpoints.map { checkpoint in
+            try checkpoint.optimizerState.map { state in
+                let rows = [state.first] + (state.second.map { [$0] } ?? [])
+                guard rows.allSatisfy({ $0.count == checkpoint.values.count }) else {
+                    throw ZooError.incompatible("the optimiser state at iteration \(checkpoint.iteration) does not match its \(checkpoint.values.count) parameters")
+                }
+                return NamedTensor(optimizerStateTensorName(iteration: checkpoint.iteration),
+                                   try StoredTensor(float32: rows.flatMap { $0 }, shape: [rows.count, checkpoint.values.count]))
+            }
+        }
+        try SafeTensors.write(SafeTensorsFile(tensors: parameters + states.compactMap { $0 }, metadata: metadata), to: url)
+        return zip(parameters, states).map { parameter, state in
+            RunFileChecksums(crc32: checksum(parameter.tensor.bytes), bytes: parameter.tensor.bytes.count,
+                             optimizerStateCRC32: state.map { checksum($0.tensor.bytes) })
+        }
+    }
+
+    /// Reads the optimiser states of `iterations` from `url`, each checked against its expected CRC-32.
+    public static func readOptimizerStates(_ url: URL, iterations: [Int], expectedCRC32: [UInt32]) throws -> [FlatOptimizerState] {
+        let file: SafeTensorsFile
+        do { file = try SafeTensors.read(url) } catch { throw ZooError.corrupt(path: url.path, reason: "unreadable run file: \(error)") }
+        return try zip(iterations, expectedCRC32).map { iteration, expected in
+            let name = optimizerStateTensorName(iteration: iteration)
+            guard let tensor = file.tensors[name], tensor.dtype == .float32, tensor.shape.count == 2, (1...2).contains(tensor.shape[0]) else {
+                throw ZooError.corrupt(path: url.path, reason: "optimiser state \(name) is missing or not one or two float32 rows")
+            }
+            guard checksum(tensor.bytes) == expected else {
+                throw ZooError.corrupt(path: url.path, reason: "optimiser state \(name) fails its CRC-32 check")
+            }
+            let values = tensor.floatValues(), count = tensor.shape[1]
+            return FlatOptimizerState(first: Array(values[..<count]), second: tensor.shape[0] == 2 ? Array(values[count...]) : nil)
+        }
     }
 
     /// Reads the checkpoints of `iterations` from `url`, checking each against its expected

@@ -41,16 +41,18 @@ struct TaskData {
 
     /// Trains `network` in place as the zoo's runs train: a head zoo's on the task's head input
     /// pool (`CachedHeadTrainer`), any other with `Trainer` on the training cases, for
-    /// `iterations` (the recipe's by default), calling `onSnapshot` at `snapshotIterations`.
+    /// `iterations` (the recipe's by default) or from `resuming`'s iteration on, calling
+    /// `onSnapshot` at `snapshotIterations`.
     func train(_ network: PlainConvUNet, hyperparameters: RunHyperparameters, patchSize: [Int], seed: UInt64, iterations: Int? = nil,
-               snapshotIterations: Set<Int>, onSnapshot: (TrainingSnapshot) throws -> Void) throws {
+               resuming resumption: RunResumption? = nil, snapshotIterations: Set<Int>,
+               onSnapshot: (TrainingSnapshot) throws -> Void) throws {
         let iterations = iterations ?? hyperparameters.iterations
         if let headInputPool {
             let trainer = try CachedHeadTrainer(network: network, configuration: HeadRunConfiguration(
                 iterations: iterations, batchSize: hyperparameters.batchSize, optimizer: hyperparameters.optimizer,
                 learningRate: Float(hyperparameters.learningRate), weightDecay: Float(hyperparameters.weightDecay), seed: seed),
                 pool: try headInputPool.pool())
-            _ = try trainer.run(snapshotIterations: snapshotIterations, onSnapshot: onSnapshot)
+            _ = try trainer.run(resuming: resumption, snapshotIterations: snapshotIterations, onSnapshot: onSnapshot)
         } else {
             var configuration = TrainingConfiguration(
                 iterations: iterations, batchSize: hyperparameters.batchSize, patchSize: patchSize,
@@ -58,7 +60,7 @@ struct TaskData {
                 weightDecay: Float(hyperparameters.weightDecay), seed: seed)
             configuration.augmentation.strength = hyperparameters.augmentationStrength
             let trainer = Trainer(network: network, configuration: configuration, trainingCases: training, validationCases: [])
-            _ = try trainer.run(snapshotIterations: snapshotIterations, onSnapshot: onSnapshot)
+            _ = try trainer.run(resuming: resumption, snapshotIterations: snapshotIterations, onSnapshot: onSnapshot)
         }
     }
 

@@ -121,12 +121,13 @@ public struct TaskEvaluator {
     /// Trains `network` in place with a zoo run's recipe (`hyperparameters`, the plan's patch
     /// size) as the zoo's runs train (a head zoo's on its head input pool), calling `onSnapshot`
     /// at `snapshotIterations` (0 is the network before training): the baseline a generated
-    /// network is measured against.
+    /// network is measured against. With `resuming`, the network holds a run's checkpoint and
+    /// training goes on from it with the run's optimiser state there.
     public func train(_ network: PlainConvUNet, hyperparameters: RunHyperparameters, patchSize: [Int], seed: UInt64,
-                      iterations: Int? = nil, snapshotIterations: Set<Int>,
+                      iterations: Int? = nil, resuming resumption: RunResumption? = nil, snapshotIterations: Set<Int>,
                       onSnapshot: (TrainingSnapshot) throws -> Void) throws {
         try data.train(network, hyperparameters: hyperparameters, patchSize: patchSize, seed: seed, iterations: iterations,
-                       snapshotIterations: snapshotIterations, onSnapshot: onSnapshot)
+                       resuming: resumption, snapshotIterations: snapshotIterations, onSnapshot: onSnapshot)
     }
 }
 

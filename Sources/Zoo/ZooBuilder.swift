@@ -114,7 +114,8 @@ public final class ZooBuilder {
                 if snapshot.iteration == finalIteration {
                     finalEmptyPredictions = try data.evaluator.validationEmptyPredictions(snapshot.network)
                 }
-                saved.append(CheckpointParameters(iteration: snapshot.iteration, values: values))
+                saved.append(CheckpointParameters(iteration: snapshot.iteration, values: values,
+                                                  optimizerState: try optimizerState(snapshot, layout: layout)))
                 rates.append(Double(snapshot.learningRate))
             }
         } catch let error as TrainingError {
@@ -137,10 +138,21 @@ public final class ZooBuilder {
         let checkpoints = zip(saved.indices, saved).map { position, checkpoint in
             CheckpointRecord(id: nil, runId: 0, iteration: checkpoint.iteration, tensorName: RunFile.tensorName(iteration: checkpoint.iteration),
                              byteCount: sums[position].bytes, crc32: Int64(sums[position].crc32), learningRate: rates[position],
-                             metrics: metrics[position])
+                             metrics: metrics[position], optimizerStateCRC32: sums[position].optimizerStateCRC32)
         }
         try zoo.commit(run, checkpoints: checkpoints)
         return (checkpoints.count, metrics.last?.testDice, finalEmptyPredictions, failure)
+    }
+
+    /// The snapshot's optimiser state in `layout`, where the plan keeps it.
+    private func optimizerState(_ snapshot: TrainingSnapshot, layout: ParameterLayout) throws -> FlatOptimizerState? {
+        switch zoo.plan.checkpointContent {
+        case .parameters:
+            return nil
+        case .parametersAndOptimizerState:
+            let moments = snapshot.optimizer.moments()
+            return FlatOptimizerState(first: try layout.flatten(moments.first), second: try moments.second.map { try layout.flatten($0) })
+        }
     }
 
     /// Why a parameter vector counts as diverged, or nil.
@@ -163,9 +175,10 @@ struct RunDiverged: Error, CustomStringConvertible {
 
 extension CheckpointRecord {
     init(id: Int64?, runId: Int64, iteration: Int, tensorName: String, byteCount: Int, crc32: Int64, learningRate: Double,
-         metrics: CheckpointMetrics) {
+         metrics: CheckpointMetrics, optimizerStateCRC32: UInt32? = nil) {
         self.init(id: id, runId: runId, iteration: iteration, tensorName: tensorName, byteCount: byteCount, crc32: crc32,
                   learningRate: learningRate, trainLoss: metrics.trainLoss, validationLoss: metrics.validationLoss,
-                  validationDice: metrics.validationDice, testLoss: metrics.testLoss, testDice: metrics.testDice)
+                  validationDice: metrics.validationDice, testLoss: metrics.testLoss, testDice: metrics.testDice,
+                  optimizerStateCrc32: optimizerStateCRC32.map(Int64.init))
     }
 }

@@ -18,7 +18,21 @@ final class ZooDatabase {
         configuration.busyMode = .timeout(30)
         configuration.label = "weightgen.zoo"
         queue = try DatabaseQueue(path: url.path, configuration: configuration)
-        try Self.migrator.migrate(queue)
+        try Self.migrate(queue, folder: folder)
+    }
+
+    /// Brings the schema up to date. Processes opening the same zoo at once (several
+    /// evaluations of one zoo) would each see a migration missing and apply it twice, so the
+    /// check and the migration happen under an exclusive lock on a file beside the index.
+    private static func migrate(_ queue: DatabaseQueue, folder: URL) throws {
+        guard try !queue.read({ try migrator.hasCompletedMigrations($0) }) else { return }
+        let lockPath = folder.appendingPathComponent(fileName + ".migration-lock").path
+        let descriptor = open(lockPath, O_CREAT | O_RDWR, 0o644)
+        guard descriptor >= 0 else { throw ZooError.corrupt(path: lockPath, reason: "cannot open the migration lock (errno \(errno))") }
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_EX) == 0 else { throw ZooError.corrupt(path: lockPath, reason: "cannot take the migration lock (errno \(errno))") }
+        defer { flock(descriptor, LOCK_UN) }
+        try migrator.migrate(queue)
     }
 
     private static var migrator: DatabaseMigrator {
@@ -88,6 +102,10 @@ final class ZooDatabase {
                 t.column("test_dice", .double).notNull()
                 t.uniqueKey(["run_id", "iteration"])
             }
+        }
+        migrator.registerMigration("v2: optimiser state") { db in
+            // NULL where the checkpoint keeps no optimiser state.
+            try db.alter(table: "checkpoints") { t in t.add(column: "optimizer_state_crc32", .integer) }
         }
         return migrator
     }

@@ -16,8 +16,8 @@ public struct ZooIntegrityReport: Codable, Sendable {
 }
 
 extension Zoo {
-    /// Checks the database and every checkpoint: each row's tensor is readable from its run
-    /// file and matches its CRC-32; each trained run holds exactly the checkpoints its plan
+    /// Checks the database and every checkpoint: each row's tensor (and optimiser state, where
+    /// kept) is readable from its run file and matches its CRC-32; each trained run holds exactly the checkpoints its plan
     /// schedules (or a prefix of them when it failed); no run outside the plan or shard.
     public func verify() throws -> ZooIntegrityReport {
         let integrity = try database.queue.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") }.joined(separator: "; ")
@@ -43,6 +43,7 @@ extension Zoo {
             }
             do {
                 _ = try parameters(of: run)
+                if records.contains(where: { $0.optimizerStateCrc32 != nil }) { _ = try optimizerStates(of: run) }
             } catch {
                 problems.append("\(name): \(error)")
             }

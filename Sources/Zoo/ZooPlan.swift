@@ -40,11 +40,14 @@ public struct ZooPlan: Codable, Sendable, Equatable {
     public var testCases: Int
     /// Training cases on which each checkpoint's training loss is measured.
     public var trainingLossCases: Int
+    /// What each checkpoint keeps.
+    public var checkpointContent: CheckpointContent
 
     public init(datasetPath: String, tasks: [String], network: ZooNetwork = .preset(.tiny, spatialRank: 2),
                 patchSize: [Int] = [1, 48, 48], runsPerTask: Int, checkpointsPerRun: Int,
                 schedule: CheckpointSchedule = .random, distribution: HyperparameterDistribution = .standard,
-                seed: UInt64 = 0, validationCases: Int = 16, testCases: Int = 32, trainingLossCases: Int = 16) {
+                seed: UInt64 = 0, validationCases: Int = 16, testCases: Int = 32, trainingLossCases: Int = 16,
+                checkpointContent: CheckpointContent = .parameters) {
         self.datasetPath = datasetPath
         self.tasks = tasks
         self.network = network
@@ -57,6 +60,7 @@ public struct ZooPlan: Codable, Sendable, Equatable {
         self.validationCases = validationCases
         self.testCases = testCases
         self.trainingLossCases = trainingLossCases
+        self.checkpointContent = checkpointContent
     }
 
     /// 2 (slices) or 3 (patches).
@@ -95,7 +99,7 @@ public struct ZooPlan: Codable, Sendable, Equatable {
     // zoos built before partial zoos existed open unchanged.
     enum CodingKeys: String, CodingKey {
         case datasetPath, tasks, preset, spatialRank, partial, patchSize, runsPerTask, checkpointsPerRun, schedule,
-             distribution, seed, validationCases, testCases, trainingLossCases
+             distribution, seed, validationCases, testCases, trainingLossCases, checkpointContent
     }
 
     public init(from decoder: Decoder) throws {
@@ -116,6 +120,7 @@ public struct ZooPlan: Codable, Sendable, Equatable {
         validationCases = try c.decode(Int.self, forKey: .validationCases)
         testCases = try c.decode(Int.self, forKey: .testCases)
         trainingLossCases = try c.decode(Int.self, forKey: .trainingLossCases)
+        checkpointContent = try c.decodeIfPresent(CheckpointContent.self, forKey: .checkpointContent) ?? .parameters
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -138,6 +143,8 @@ public struct ZooPlan: Codable, Sendable, Equatable {
         try c.encode(validationCases, forKey: .validationCases)
         try c.encode(testCases, forKey: .testCases)
         try c.encode(trainingLossCases, forKey: .trainingLossCases)
+        // Written only where it differs from the default, so the stored text of older plans is unchanged.
+        if checkpointContent != .parameters { try c.encode(checkpointContent, forKey: .checkpointContent) }
     }
 
     /// The plan as the zoo's index stores it (keys sorted, so equal plans are equal text).

@@ -72,6 +72,8 @@ public struct CheckpointRecord: Codable, Sendable, FetchableRecord, MutablePersi
     public var validationDice: Double
     public var testLoss: Double
     public var testDice: Double
+    /// CRC-32 of the checkpoint's optimiser state tensor; nil where the zoo keeps none.
+    public var optimizerStateCrc32: Int64? = nil
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

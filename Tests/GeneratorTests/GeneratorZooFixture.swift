@@ -5,7 +5,7 @@ import Zoo
 
 extension XCTestCase {
     /// A two-task zoo of four short runs each on a 32×32 phantom, removed after the test.
-    func makeGeneratorTestZoo() throws -> Zoo {
+    func makeGeneratorTestZoo(checkpointContent: CheckpointContent = .parameters) throws -> Zoo {
         let dataset = FileManager.default.temporaryDirectory.appendingPathComponent("gen-phantom-\(UUID().uuidString)")
         let zooFolder = FileManager.default.temporaryDirectory.appendingPathComponent("gen-zoo-\(UUID().uuidString)")
         addTeardownBlock { for url in [dataset, zooFolder] { try? FileManager.default.removeItem(at: url) } }
@@ -15,7 +15,8 @@ extension XCTestCase {
         distribution.iterations = [10]
         distribution.batchSizes = [4]
         let plan = ZooPlan(datasetPath: dataset.path, tasks: ["cord", "canal"], patchSize: [1, 32, 32], runsPerTask: 4,
-                           checkpointsPerRun: 4, distribution: distribution, validationCases: 4, testCases: 4, trainingLossCases: 4)
+                           checkpointsPerRun: 4, distribution: distribution, validationCases: 4, testCases: 4, trainingLossCases: 4,
+                           checkpointContent: checkpointContent)
         let zoo = try Zoo.create(at: zooFolder, plan: plan)
         _ = try ZooBuilder(zoo: zoo, workers: 2).build()
         return zoo

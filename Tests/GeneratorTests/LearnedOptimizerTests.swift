@@ -14,9 +14,11 @@ final class LearnedOptimizerTests: XCTestCase {
                                                      learningRate: 3e-3, maximumCalls: 3)
 
     /// An optimiser trained for 20 steps on `zoo`: enough for tests of how it moves a network.
-    private func brieflyTrained(_ zoo: Zoo, folder: URL? = nil, schedule: CallSchedule? = nil) throws -> LearnedOptimizer {
+    private func brieflyTrained(_ zoo: Zoo, folder: URL? = nil, schedule: CallSchedule? = nil,
+                                history: GradientHistory = .none) throws -> LearnedOptimizer {
         var configuration = Self.quick
         configuration.trainingSteps = 20
+        configuration.history = history
         if let schedule { configuration.schedule = schedule }
         return try LearnedOptimizerTrainer(zoo: zoo, folder: folder ?? temporaryGeneratorFolder(), configuration: configuration,
                                            heldOutRunsPerTask: 1).train()
@@ -48,8 +50,8 @@ final class LearnedOptimizerTests: XCTestCase {
         let first = try trained.update(start, task: 0, evaluator: evaluator)
         XCTAssertEqual(try loaded.update(start, task: 0, evaluator: evaluator).values, first.values,
                        "the loaded optimiser moves a network exactly as the trained one")
-        XCTAssertEqual(try loaded.update(first.values, task: 0, evaluator: evaluator, call: 1, previousMove: first.move).values,
-                       try trained.update(first.values, task: 0, evaluator: evaluator, call: 1, previousMove: first.move).values,
+        XCTAssertEqual(try loaded.update(first.values, task: 0, evaluator: evaluator, call: 1, memory: first.memory).values,
+                       try trained.update(first.values, task: 0, evaluator: evaluator, call: 1, memory: first.memory).values,
                        "and reads its previous move exactly as the trained one")
     }
 
@@ -96,7 +98,7 @@ final class LearnedOptimizerTests: XCTestCase {
         let gradient = try optimizer.gradient(values, evaluator: evaluator, call: 0)
         optimizer.description.learningRates = [1e-3, 2e-3]
         let moves = try (0..<2).map { task in
-            zip(try optimizer.step(values, gradient: gradient, task: task, call: 0, previousMove: nil).values, values).map { $0 - $1 }
+            zip(try optimizer.step(values, gradient: gradient, task: task, call: 0, memory: CallMemory()).values, values).map { $0 - $1 }
         }
         XCTAssertGreaterThan(maximumMagnitude(try Tensor(shape: [values.count], values: moves[0])), 0, "the optimiser moves the network")
         let doubled = try Tensor(shape: [values.count], values: moves[0].map { 2 * $0 })
@@ -117,6 +119,7 @@ final class LearnedOptimizerTests: XCTestCase {
         var configuration = try XCTUnwrap(object["configuration"] as? [String: Any])
         configuration["moveUnit"] = nil
         configuration["gradient"] = nil
+        configuration["history"] = nil
         object["configuration"] = configuration
         try JSONSerialization.data(withJSONObject: object).write(to: url)
         let loaded = try LearnedOptimizer(folder: folder)
@@ -125,6 +128,7 @@ final class LearnedOptimizerTests: XCTestCase {
         XCTAssertEqual(loaded.description.formatVersion, 3)
         XCTAssertEqual(loaded.description.configuration.moveUnit, .currentRate)
         XCTAssertEqual(loaded.description.configuration.gradient, .wholeCases)
+        XCTAssertEqual(loaded.description.configuration.history, GradientHistory.none, "a file written before histories existed reads none")
     }
 
     /// Per unit of the runs' peak rate, a distilled move keeps the decay the current rate divides
@@ -190,7 +194,16 @@ final class LearnedOptimizerTests: XCTestCase {
     /// Reordering a network's hidden channels (and the previous move with them) reorders the optimiser's moves the same way.
     func testTheUpdateIsPermutationEquivariant() throws {
         let zoo = try makeGeneratorTestZoo()
-        let optimizer = try brieflyTrained(zoo)
+        try assertPermutationEquivariant(try brieflyTrained(zoo), zoo: zoo)
+    }
+
+    /// So does an optimiser reading the gradients' second moment, reordered with the network.
+    func testTheUpdateReadingTheSecondMomentIsPermutationEquivariant() throws {
+        let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
+        try assertPermutationEquivariant(try brieflyTrained(zoo, history: .secondMoment), zoo: zoo)
+    }
+
+    private func assertPermutationEquivariant(_ optimizer: LearnedOptimizer, zoo: Zoo, file: StaticString = #filePath, line: UInt = #line) throws {
         let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
         let layout = optimizer.assembly.layout
         let permutation = try UNetPermutation(configuration: optimizer.description.architecture, layout: layout)
@@ -200,12 +213,15 @@ final class LearnedOptimizerTests: XCTestCase {
         let permuted = permutation.apply(order, to: values)
         XCTAssertNotEqual(permuted, values)
         let previousMove = (0..<values.count).map { _ in Float.random(in: -1...1, using: &rng) }
-        let move = zip(try optimizer.update(values, task: 0, evaluator: evaluator, previousMove: previousMove).values, values).map { $0 - $1 }
-        let movePermuted = zip(try optimizer.update(permuted, task: 0, evaluator: evaluator,
-                                                    previousMove: permutation.apply(order, to: previousMove)).values, permuted).map { $0 - $1 }
-        XCTAssertGreaterThan(maximumMagnitude(try Tensor(shape: [move.count], values: move)), 0, "the optimiser moves the network")
+        let secondMoment = SecondMomentEstimate(values: (0..<values.count).map { _ in Float.random(in: 0...1e-3, using: &rng) }, iterations: 10)
+        let memory = CallMemory(previousMove: previousMove, secondMoment: secondMoment)
+        let memoryPermuted = CallMemory(previousMove: permutation.apply(order, to: previousMove),
+                                        secondMoment: SecondMomentEstimate(values: permutation.apply(order, to: secondMoment.values), iterations: 10))
+        let move = zip(try optimizer.update(values, task: 0, evaluator: evaluator, memory: memory).values, values).map { $0 - $1 }
+        let movePermuted = zip(try optimizer.update(permuted, task: 0, evaluator: evaluator, memory: memoryPermuted).values, permuted).map { $0 - $1 }
+        XCTAssertGreaterThan(maximumMagnitude(try Tensor(shape: [move.count], values: move)), 0, "the optimiser moves the network", file: file, line: line)
         assertClose(try Tensor(shape: [move.count], values: movePermuted), try Tensor(shape: [move.count], values: permutation.apply(order, to: move)),
-                    rtol: 1e-4, "the permuted network's move")
+                    rtol: 1e-4, "the permuted network's move", file: file, line: line)
     }
 
     func testItsEvaluationAuditsAndTimesItAgainstTheRecipe() throws {

@@ -16,6 +16,19 @@ final class MovePredictabilityTests: XCTestCase {
         let two = try MovePredictability.measure(zoo: zoo, task: "cord", configuration: configuration, samples: 3)
         XCTAssertTrue(two.rerunCosine.values.allSatisfy { $0 < 0.9999 && $0 > -1 }, "\(two.rerunCosine.values)")
         XCTAssertTrue(two.zooCosine.values.allSatisfy { (-1...1).contains($0) && $0 != 0 }, "\(two.zooCosine.values)")
+        XCTAssertNil(two.resumedCosine, "a zoo that keeps no optimiser state cannot resume its runs")
+    }
+
+    /// Where the zoo keeps its runs' optimiser state, each sampled run is also resumed from the
+    /// checkpoint on another data order.
+    func testRunsResumedWithTheirStateAreComparedWhereTheZooKeepsIt() throws {
+        let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
+        var configuration = LearnedOptimizerConfiguration.standard
+        configuration.horizon = 4
+        let measured = try MovePredictability.measure(zoo: zoo, task: "cord", configuration: configuration, samples: 3)
+        let resumed = try XCTUnwrap(measured.resumedCosine)
+        XCTAssertEqual(resumed.values.count, 3)
+        XCTAssertTrue(resumed.values.allSatisfy { (-1...1).contains($0) && $0 != 0 }, "\(resumed.values)")
     }
 
     func testCosineIsScaleFreeAndSigned() {

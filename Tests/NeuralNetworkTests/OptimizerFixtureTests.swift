@@ -57,3 +57,52 @@ final class OptimizerFixtureTests: XCTestCase {
         XCTAssertEqual(a.scalars, [1, 1, 1], "no parameter changes when any gradient is non-finite")
     }
 }
+
+/// An optimiser's state as `moments()` reports it, and restored into a fresh optimiser.
+final class OptimizerMomentsTests: XCTestCase {
+    /// After steps with one constant gradient g, Adam's bias-corrected moments are exactly g and
+    /// g²: the correction divides out the zero start.
+    func testAdamsMomentsAreBiasCorrected() throws {
+        let parameter = try Tensor(shape: [3], values: [0.5, -1, 2])
+        let adam = Adam(groups: [ParameterGroup([("w", parameter)], weightDecay: 0)], learningRate: 1e-2)
+        let gradient: [Float] = [0.3, -2, 1e-3]
+        for _ in 0..<4 {
+            parameter.setGrad(try Tensor(shape: [3], values: gradient))
+            try adam.step()
+        }
+        let moments = adam.moments()
+        assertClose(try XCTUnwrap(moments.first["w"]), try Tensor(shape: [3], values: gradient), rtol: 1e-5, atol: 0, "first moment")
+        assertClose(try XCTUnwrap(moments.second?["w"]), try Tensor(shape: [3], values: gradient.map { $0 * $0 }), rtol: 1e-5, atol: 0, "second moment")
+    }
+
+    /// A fresh optimiser restored with another's moments after its steps takes the same next step.
+    func testARestoredOptimiserTakesTheSameNextStep() throws {
+        let makers: [(String, ([(name: String, tensor: Tensor)]) -> Optimizer)] = [
+            ("Adam", { Adam(groups: [ParameterGroup($0, weightDecay: 1e-3)], learningRate: 1e-2) }),
+            ("AdamW", { Adam.adamW(groups: [ParameterGroup($0, weightDecay: 1e-2)], learningRate: 1e-2) }),
+            ("SGD", { SGD(parameters: $0, learningRate: 1e-2, momentum: 0.9, nesterov: true, weightDecay: 1e-3) }),
+        ]
+        var rng = SeededGenerator(seed: 12)
+        let gradients = (0..<4).map { _ in (0..<5).map { _ in Float.random(in: -1...1, using: &rng) } }
+        for (name, make) in makers {
+            let original = try Tensor(shape: [5], values: [0.1, -0.2, 0.3, 0.4, -0.5])
+            let optimizer = make([("w", original)])
+            for gradient in gradients.prefix(3) {
+                original.setGrad(try Tensor(shape: [5], values: gradient))
+                try optimizer.step()
+            }
+            let copy = original.copy()
+            let restored = make([("w", copy)])
+            try restored.restore(optimizer.moments(), steps: 3)
+            for (parameter, stepper) in [(original, optimizer), (copy, restored)] {
+                parameter.setGrad(try Tensor(shape: [5], values: gradients[3]))
+                try stepper.step()
+            }
+            assertClose(copy, original, rtol: 1e-6, atol: 1e-7, "\(name)'s fourth step after a restore")
+        }
+        let sgd = SGD(parameters: [("w", Tensor.zeros([2]))], learningRate: 1, momentum: 0.9)
+        XCTAssertThrowsError(try sgd.restore(OptimizerMoments(first: [:], second: [:]), steps: 1), "SGD refuses Adam's state")
+        let adam = Adam(groups: [ParameterGroup([("w", Tensor.zeros([2]))], weightDecay: 0)])
+        XCTAssertThrowsError(try adam.restore(OptimizerMoments(first: [:], second: nil), steps: 1), "Adam refuses SGD's state")
+    }
+}

@@ -199,13 +199,7 @@ final class ZooBuildTests: PhantomZooTestCase {
     }
 
     func testVerifyFindsACorruptedCheckpoint() throws {
-        let zoo = try Zoo.create(at: newFolder(), plan: ZooFixture.plan(dataset: dataset, runs: 1))
-        _ = try ZooBuilder(zoo: zoo, workers: 1).build()
-        let run = try XCTUnwrap(zoo.runs().first)
-        let url = zoo.url(ofRunFile: run.file)
-        var bytes = try Data(contentsOf: url)
-        bytes[bytes.count - 5] ^= 0x40
-        try bytes.write(to: url)
+        let (zoo, run) = try builtZooWithACorruptedRun(ZooFixture.plan(dataset: dataset, runs: 1))
         let report = try zoo.verify()
         XCTAssertFalse(report.isSound)
         XCTAssertTrue(report.problems.contains { $0.contains("CRC-32") && $0.contains(run.file) }, "\(report.problems)")

@@ -8,10 +8,11 @@ import Zoo
 /// reads them in, the zoo runs it was distilled from and how far its training got. Stored as
 /// `optimizer.json` beside `optimizer.safetensors`.
 public struct LearnedOptimizerDescription: Codable, Sendable {
+    /// 4: the configuration names its gradient history; version 3 files read none.
     /// 3: the configuration names its move unit and call gradient; version 2 files divided by
     /// the current rate and read whole cases.
     /// 2: one learning rate per task (`learningRates`); version 1 files had one for all tasks and are read as such.
-    public var formatVersion = 3
+    public var formatVersion = 4
     public var configuration: LearnedOptimizerConfiguration
     public var architecture: PlainConvUNetConfiguration
     /// For a partial zoo: the base and the subset the optimiser updates. Nil for whole networks.
@@ -38,6 +39,19 @@ public struct LearnedOptimizerDescription: Codable, Sendable {
     /// Mean loss per logging interval.
     public var lossHistory: [Float]
     public var seconds: Double
+}
+
+/// What a generation carries from one call to the next; empty at its first call.
+public struct CallMemory: Sendable {
+    /// The rule's output at the call before (read with `UpdateMemory.previousMove`).
+    public var previousMove: [Float]?
+    /// The running second moment of the gradients read so far (kept with `GradientHistory.secondMoment`).
+    public var secondMoment: SecondMomentEstimate?
+
+    public init(previousMove: [Float]? = nil, secondMoment: SecondMomentEstimate? = nil) {
+        self.previousMove = previousMove
+        self.secondMoment = secondMoment
+    }
 }
 
 /// One generation: the networks a learned optimiser passed through from a start, call by call,
@@ -75,7 +89,8 @@ public struct UpdateTrajectory: Sendable {
 }
 
 /// A trained learned optimiser: applied call after call to a start network, each call reading
-/// the training-loss gradient there (and, with memory, its own previous move), it moves every
+/// the training-loss gradient there (and, with memory, its own previous move and the gradients'
+/// running second moment), it moves every
 /// parameter by what its network predicts, until the validation Dice reaches the prompt.
 public final class LearnedOptimizer {
     public var description: LearnedOptimizerDescription
@@ -87,7 +102,8 @@ public final class LearnedOptimizer {
     init(description: LearnedOptimizerDescription, network: UpdateRuleNetwork) throws {
         self.description = description
         self.network = network
-        features = UpdateFeatures(normalizer: description.normalizer, memory: description.configuration.memory)
+        features = UpdateFeatures(normalizer: description.normalizer, memory: description.configuration.memory,
+                                  history: description.configuration.history)
         assembly = try NetworkAssembly(architecture: description.architecture, partial: description.partial)
         guard assembly.layout == description.normalizer.layout else {
             throw GeneratorError.incompatible("the learned optimiser's layout does not match its architecture")
@@ -97,7 +113,9 @@ public final class LearnedOptimizer {
     /// Loads an optimiser folder written by `LearnedOptimizerTrainer`.
     public convenience init(folder: URL) throws {
         let description = try LearnedOptimizerStore.readDescription(folder)
-        let network = UpdateRuleNetwork(features: UpdateFeatures(normalizer: description.normalizer, memory: description.configuration.memory).width,
+        let features = UpdateFeatures(normalizer: description.normalizer, memory: description.configuration.memory,
+                                      history: description.configuration.history)
+        let network = UpdateRuleNetwork(features: features.width,
                                         configuration: description.configuration, seed: 0)
         try network.loadStateDict(try LearnedOptimizerStore.readTensors(folder))
         try self.init(description: description, network: network)
@@ -118,13 +136,12 @@ public final class LearnedOptimizer {
 
     /// One call for task `task` (an index into `tasks`): the gradient on call `call`'s group of
     /// `evaluator`'s training cases, then every parameter of `values` moved by the network's
-    /// prediction at the task's learning rate. Returns the moved parameters and the prediction
-    /// (the rule's output units), which the next call reads as `previousMove` (nil: none, as at a
-    /// generation's first call).
+    /// prediction at the task's learning rate. Returns the moved parameters and what the next
+    /// call reads of this one (`memory`: a generation's first call reads the empty one).
     public func update(_ values: [Float], task: Int, evaluator: TaskEvaluator, call: Int = 0,
-                       previousMove: [Float]? = nil) throws -> (values: [Float], move: [Float]) {
+                       memory: CallMemory = CallMemory()) throws -> (values: [Float], memory: CallMemory) {
         try assembly.withNetwork(values) {
-            try step(values, gradient: try gradient(holding: $0, evaluator: evaluator, call: call), task: task, call: call, previousMove: previousMove)
+            try step(values, gradient: try gradient(holding: $0, evaluator: evaluator, call: call), task: task, call: call, memory: memory)
         }
     }
 
@@ -132,11 +149,11 @@ public final class LearnedOptimizer {
     /// a generation reuses one network, since making one per call draws a fresh initialisation
     /// each time. Also returns the gradient the call read.
     public func update(_ values: [Float], on network: PlainConvUNet, task: Int, evaluator: TaskEvaluator, call: Int,
-                previousMove: [Float]?) throws -> (values: [Float], move: [Float], gradient: [Float]) {
+                       memory: CallMemory) throws -> (values: [Float], memory: CallMemory, gradient: [Float]) {
         try assembly.setParameters(of: network, to: values)
         let gradient = try gradient(holding: network, evaluator: evaluator, call: call)
-        let (moved, move) = try step(values, gradient: gradient, task: task, call: call, previousMove: previousMove)
-        return (moved, move, gradient)
+        let (moved, next) = try step(values, gradient: gradient, task: task, call: call, memory: memory)
+        return (moved, next, gradient)
     }
 
     /// The gradient call `call` reads at `network`, which already holds the parameters.
@@ -170,25 +187,39 @@ public final class LearnedOptimizer {
     }
 
     /// The move of call `call` from `values` with `gradient` already measured there (see `update`).
-    func step(_ values: [Float], gradient: [Float], task: Int, call: Int, previousMove: [Float]?) throws -> (values: [Float], move: [Float]) {
-        let moves = try predictedMoves(values: values, gradient: gradient, previousMove: previousMove ?? [Float](repeating: 0, count: values.count))
+    func step(_ values: [Float], gradient: [Float], task: Int, call: Int, memory: CallMemory) throws -> (values: [Float], memory: CallMemory) {
+        let configuration = description.configuration
+        let secondMoment = readsSecondMoment(memory, adding: gradient, count: values.count)
+        let moves = try predictedMoves(values: values, gradient: gradient,
+                                       previousMove: memory.previousMove ?? [Float](repeating: 0, count: values.count),
+                                       secondMoment: secondMoment?.values)
         let tensorOf = features.tensorOfParameter
         let deviations = description.normalizer.deviations
-        let configuration = description.configuration
         let rate = description.learningRates[task] * configuration.schedule.fraction(call: call, of: configuration.maximumCalls)
         let moved = values.indices.map { values[$0] + moves[$0] * description.moveScale * rate * deviations[tensorOf[$0]] }
-        return (moved, moves)
+        return (moved, CallMemory(previousMove: moves, secondMoment: secondMoment))
     }
 
-    /// The network's output for every parameter of `values` (in units of `moveScale`).
-    func predictedMoves(values: [Float], gradient: [Float], previousMove: [Float]) throws -> [Float] {
-        let width = features.width, state = features.state(values: values, gradient: gradient)
+    /// With a second-moment history, the estimate a call reads: the memory's (empty at a
+    /// generation's first call) after the call's gradient, which stands for one horizon.
+    func readsSecondMoment(_ memory: CallMemory, adding gradient: [Float], count: Int) -> SecondMomentEstimate? {
+        switch description.configuration.history {
+        case .none: nil
+        case .secondMoment: (memory.secondMoment ?? .empty(count: count)).adding(gradient, iterations: description.configuration.horizon)
+        }
+    }
+
+    /// The network's output for every parameter of `values` (in units of `moveScale`);
+    /// `secondMoment` is read only with that history.
+    func predictedMoves(values: [Float], gradient: [Float], previousMove: [Float], secondMoment: [Float]?) throws -> [Float] {
+        let width = features.width, state = features.state(values: values, gradient: gradient, secondMoment: secondMoment)
+        let secondMoment = secondMoment ?? []
         var rows = [Float](repeating: 0, count: values.count * width)
         rows.withUnsafeMutableBufferPointer { buffer in
             for (tensor, entry) in description.normalizer.layout.entries.enumerated() {
                 for i in entry.offset..<(entry.offset + entry.count) {
                     features.write(row: buffer.baseAddress! + i * width, index: i, tensor: tensor, values: values, gradient: gradient,
-                                   previousMove: previousMove, state: state)
+                                   previousMove: previousMove, secondMoment: secondMoment, state: state)
                 }
             }
         }
@@ -203,7 +234,7 @@ public final class LearnedOptimizer {
                            calls: Int? = nil) throws -> UpdateTrajectory {
         let began = Date()
         let network = try assembly.network(start)
-        var values = start, move: [Float]?, checking = 0.0
+        var values = start, memory = CallMemory(), checking = 0.0
         func checked(_ values: [Float]) throws -> Double {
             let entered = Date()
             defer { checking += Date().timeIntervalSince(entered) }
@@ -212,7 +243,7 @@ public final class LearnedOptimizer {
         var trajectory = UpdateTrajectory(networks: [start], validationDice: [nil], seconds: [0], checkSeconds: [0])
         var reached = false
         for call in 0..<max(1, calls ?? description.configuration.maximumCalls) where !reached {
-            (values, move, _) = try update(values, on: network, task: task, evaluator: evaluator, call: call, previousMove: move)
+            (values, memory, _) = try update(values, on: network, task: task, evaluator: evaluator, call: call, memory: memory)
             let dice = try checked(values)
             reached = dice >= target
             trajectory.networks.append(values)

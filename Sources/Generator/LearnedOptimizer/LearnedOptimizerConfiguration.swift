@@ -34,6 +34,8 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
     public var casesPerCall: Int
     /// What a call remembers of the calls before it.
     public var memory: UpdateMemory
+    /// What each parameter's row reads of its past gradients.
+    public var history: GradientHistory
     /// How the learning rate of a call changes over a generation's calls.
     public var schedule: CallSchedule
     /// Rounds of on-policy correction after distillation (`OnPolicyCorrection`): each round
@@ -44,7 +46,7 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
     public init(width: Int = 64, depth: Int = 2, horizon: Int = 25, moveUnit: MoveUnit = .currentRate, trainingSteps: Int = 3000, batchSize: Int = 8192,
                 learningRate: Float = 1e-3, optimizer: TrainingConfiguration.OptimizerKind = .adam, runsPerTask: Int? = nil,
                 maximumCalls: Int = 64, gradient: CallGradient = .trainingPatches, casesPerCall: Int = 16, memory: UpdateMemory = .previousMove,
-                schedule: CallSchedule = .poly, corrections: Int = 0) {
+                history: GradientHistory = .none, schedule: CallSchedule = .poly, corrections: Int = 0) {
         self.width = width
         self.depth = depth
         self.horizon = horizon
@@ -58,6 +60,7 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
         self.gradient = gradient
         self.casesPerCall = casesPerCall
         self.memory = memory
+        self.history = history
         self.schedule = schedule
         self.corrections = corrections
     }
@@ -117,6 +120,18 @@ public enum UpdateMemory: String, Codable, Sendable, CaseIterable {
     case previousMove = "previous-move"
 }
 
+/// What the learned optimiser reads of each parameter's past gradients.
+public enum GradientHistory: String, Codable, Sendable, CaseIterable {
+    /// Only the gradient of the call.
+    case none
+    /// Also the running mean of the parameter's squared gradient (`SecondMomentEstimate`), which
+    /// divides Adam's steps: the gradient over its root and the root's size within its tensor.
+    /// A zoo move depends on it and a checkpoint's parameters do not hold it, so distillation
+    /// reads the runs' recorded Adam state (a zoo created with its optimiser state) and a
+    /// generation keeps its own estimate over its calls.
+    case secondMoment = "second-moment"
+}
+
 /// The learning rate of each call of a generation, as a fraction of the optimiser's.
 public enum CallSchedule: String, Codable, Sendable, CaseIterable {
     /// Every call moves at the full rate.
@@ -131,5 +146,22 @@ public enum CallSchedule: String, Codable, Sendable, CaseIterable {
         case .constant: 1
         case .poly: PolyLearningRate(initial: 1, totalSteps: calls).learningRate(at: call)
         }
+    }
+}
+
+extension LearnedOptimizerConfiguration {
+    /// Reads a stored configuration; one written before `history` existed read none.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(width: try c.decode(Int.self, forKey: .width), depth: try c.decode(Int.self, forKey: .depth),
+                  horizon: try c.decode(Int.self, forKey: .horizon), moveUnit: try c.decode(MoveUnit.self, forKey: .moveUnit),
+                  trainingSteps: try c.decode(Int.self, forKey: .trainingSteps), batchSize: try c.decode(Int.self, forKey: .batchSize),
+                  learningRate: try c.decode(Float.self, forKey: .learningRate),
+                  optimizer: try c.decode(TrainingConfiguration.OptimizerKind.self, forKey: .optimizer),
+                  runsPerTask: try c.decodeIfPresent(Int.self, forKey: .runsPerTask), maximumCalls: try c.decode(Int.self, forKey: .maximumCalls),
+                  gradient: try c.decode(CallGradient.self, forKey: .gradient), casesPerCall: try c.decode(Int.self, forKey: .casesPerCall),
+                  memory: try c.decode(UpdateMemory.self, forKey: .memory),
+                  history: try c.decodeIfPresent(GradientHistory.self, forKey: .history) ?? GradientHistory.none,
+                  schedule: try c.decode(CallSchedule.self, forKey: .schedule), corrections: try c.decode(Int.self, forKey: .corrections))
     }
 }

@@ -6,17 +6,20 @@ import Zoo
 
 /// One distillation example: a zoo checkpoint, the training-loss gradient there, and the run's
 /// move from it over the configuration's horizon (normalised units, per horizon, per unit
-/// learning rate); with memory, also the run's move over the horizon before it, in the same units.
+/// learning rate); with memory, also the run's move over the horizon before it, in the same
+/// units; with a second-moment history, the estimate the rule reads there (else empty).
 struct DistillationExample {
     let values: [Float]
     let gradient: [Float]
     let move: [Float]
     let previousMove: [Float]
+    let secondMoment: [Float]
     let state: UpdateFeatures.TensorState
 
     /// The example with both moves divided by `scale`.
     func scaled(by scale: Float) -> DistillationExample {
-        DistillationExample(values: values, gradient: gradient, move: move.map { $0 / scale }, previousMove: previousMove.map { $0 / scale }, state: state)
+        DistillationExample(values: values, gradient: gradient, move: move.map { $0 / scale }, previousMove: previousMove.map { $0 / scale },
+                            secondMoment: secondMoment, state: state)
     }
 }
 
@@ -96,7 +99,8 @@ public final class LearnedOptimizerTrainer {
         let architecture = try zoo.architecture(architectureID).configuration
         let assembly = try zoo.assembly(architectureID)
         let heldOut = Self.heldOutRuns(plan: zoo.plan, count: heldOutRunsPerTask)
-        var pairs: [(task: Int, next: CheckpointStep, previous: CheckpointStep?)] = [], all: [[Float]] = [], learningRates: [Double] = []
+        var pairs: [(task: Int, next: CheckpointStep, previous: CheckpointStep?, recorded: SecondMomentEstimate?)] = []
+        var all: [[Float]] = [], learningRates: [Double] = []
         var recipes: [RunHyperparameters] = [], bestValidationDice: [Double] = [], distilled: [String: [Int]] = [:]
         for (taskIndex, task) in tasks.enumerated() {
             let runs = try Self.distilledRuns(zoo: zoo, task: task, configuration: configuration, heldOut: heldOut)
@@ -108,6 +112,7 @@ public final class LearnedOptimizerTrainer {
             for run in runs {
                 learningRates.append(run.learningRate)
                 let checkpoints = try zoo.parameters(of: run)
+                let recorded = try Self.recordedSecondMoments(zoo: zoo, run: run, configuration: configuration)
                 all += checkpoints.map(\.values)
                 for (k, checkpoint) in checkpoints.enumerated() {
                     let iteration = checkpoint.record.iteration
@@ -121,7 +126,7 @@ public final class LearnedOptimizerTrainer {
                     let earlier = checkpoints[..<k].last { $0.record.iteration <= iteration - configuration.horizon }
                     pairs.append((taskIndex, next, earlier.flatMap {
                         CheckpointStep($0, checkpoint, horizon: configuration.horizon, unit: configuration.moveUnit, peak: run.learningRate)
-                    }))
+                    }, recorded.map { SecondMomentEstimate(values: $0[k], iterations: iteration) }))
                 }
             }
         }
@@ -130,7 +135,7 @@ public final class LearnedOptimizerTrainer {
         guard !pairs.isEmpty else { throw GeneratorError.incompatible("the zoo at \(zoo.folder.path) has no checkpoint pairs a horizon apart for \(tasks)") }
         medianLearningRate = Float(learningRates.sorted()[learningRates.count / 2])
         let normalizer = ParameterNormalizer(layout: assembly.layout, checkpoints: all)
-        let features = UpdateFeatures(normalizer: normalizer, memory: configuration.memory)
+        let features = UpdateFeatures(normalizer: normalizer, memory: configuration.memory, history: configuration.history)
         self.features = features
         let evaluators = try tasks.map { try TaskEvaluator(zoo: zoo, task: $0) }
         self.evaluators = evaluators
@@ -147,8 +152,11 @@ public final class LearnedOptimizerTrainer {
             }
             let previousMove = configuration.memory == .none ? []
                 : pair.previous?.move(deviations: normalizer.deviations, tensorOf: tensorOf) ?? [Float](repeating: 0, count: values.count)
+            // As a generation's call reads it: the gradient added for one horizon.
+            let secondMoment = pair.recorded?.adding(gradient, iterations: configuration.horizon).values
             return DistillationExample(values: values, gradient: gradient, move: pair.next.move(deviations: normalizer.deviations, tensorOf: tensorOf),
-                                       previousMove: previousMove, state: features.state(values: values, gradient: gradient))
+                                       previousMove: previousMove, secondMoment: secondMoment ?? [],
+                                       state: features.state(values: values, gradient: gradient, secondMoment: secondMoment))
         }
         let squares = measured.reduce(0.0) { sum, example in sum + example.move.reduce(0.0) { $0 + Double($1 * $1) } }
         let moveScale = Float((squares / Double(measured.count * measured[0].move.count)).squareRoot())
@@ -159,6 +167,22 @@ public final class LearnedOptimizerTrainer {
             zoo: zoo.folder.standardizedFileURL.path, heldOutRuns: heldOut, distilledRuns: distilled, moveScale: moveScale,
             learningRates: [Float](repeating: medianLearningRate, count: tasks.count), examples: measured.count,
             step: 0, lossHistory: [], seconds: 0)
+    }
+
+    /// With a second-moment history, `run`'s recorded Adam second moment at each checkpoint;
+    /// nil without. An error where the zoo keeps no optimiser state or the run kept no second moment.
+    static func recordedSecondMoments(zoo: Zoo, run: RunRecord, configuration: LearnedOptimizerConfiguration) throws -> [[Float]]? {
+        switch configuration.history {
+        case .none:
+            return nil
+        case .secondMoment:
+            return try zoo.optimizerStates(of: run).map {
+                guard let second = $0.second else {
+                    throw GeneratorError.incompatible("run \(run.runIndex) of the zoo at \(zoo.folder.path) kept no second moment (trained with \(run.optimizer)); the second-moment history reads Adam's")
+                }
+                return second
+            }
+        }
     }
 
     /// Runs per task distillation holds out by default (the last ones of the plan).
@@ -246,7 +270,8 @@ public final class LearnedOptimizerTrainer {
                         index = entry.offset + Int(rng.next() % UInt64(entry.count))
                     }
                     features.write(row: buffer.baseAddress! + b * width, index: index, tensor: tensorOf[index], values: example.values,
-                                   gradient: example.gradient, previousMove: example.previousMove, state: example.state)
+                                   gradient: example.gradient, previousMove: example.previousMove, secondMoment: example.secondMoment,
+                                   state: example.state)
                     targets[b] = example.move[index]
                 }
             }

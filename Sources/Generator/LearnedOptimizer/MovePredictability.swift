@@ -1,4 +1,5 @@
 import Foundation
+import Segmentation
 import TensorEngine
 import Zoo
 
@@ -16,6 +17,11 @@ public struct MovePredictability: Sendable {
     /// next checkpoint a horizon or more later) and the first rerun's: how much a rerun that starts
     /// Adam afresh resembles the run that carried its moments on.
     public var zooCosine: Estimate
+    /// Per sampled checkpoint, the cosine between the run's own move and the run resumed from
+    /// the checkpoint with its recorded optimiser state, on another data order, to the same
+    /// later checkpoint: how much of the move the network and that state decide together. Nil
+    /// where the zoo keeps no optimiser state.
+    public var resumedCosine: Estimate?
 
     /// `samples` checkpoints (each with a later one at least a horizon on) of the runs `configuration`
     /// distils for `task`, drawn with `seed`, each rerun for `configuration.horizon` iterations with
@@ -29,7 +35,8 @@ public struct MovePredictability: Sendable {
         let assembly = try zoo.assembly(architectureID)
         let evaluator = try TaskEvaluator(zoo: zoo, task: task)
         var rng = SeededGenerator(seed: seed)
-        var chosen: [(run: RunRecord, from: [Float], to: [Float])] = []
+        var chosen: [(run: RunRecord, from: [Float], to: [Float], resumption: RunResumption?)] = []
+        let keepsState = zoo.plan.checkpointContent == .parametersAndOptimizerState
         // Each sampled run read once; its checkpoints count once in the normaliser however often it is drawn.
         var read: [Int: [(record: CheckpointRecord, values: [Float])]] = [:]
         for _ in 0..<samples {
@@ -43,17 +50,20 @@ public struct MovePredictability: Sendable {
             }
             guard !steps.isEmpty else { continue }
             let step = steps[Int(rng.next() % UInt64(steps.count))]
-            chosen.append((run, checkpoints[step.from].values, checkpoints[step.to].values))
+            let resumption = try keepsState ? RunResumption(iteration: checkpoints[step.from].record.iteration,
+                                                            moments: try zoo.optimizerStates(of: run)[step.from].moments(in: assembly.layout),
+                                                            until: checkpoints[step.to].record.iteration) : nil
+            chosen.append((run, checkpoints[step.from].values, checkpoints[step.to].values, resumption))
         }
         guard !chosen.isEmpty else { throw GeneratorError.incompatible("no checkpoint of \(task) has another a horizon later") }
         let normalizer = ParameterNormalizer(layout: assembly.layout,
                                              checkpoints: read.keys.sorted().flatMap { read[$0]!.map(\.values) })
-        let tensorOf = UpdateFeatures(normalizer: normalizer, memory: .none).tensorOfParameter
+        let tensorOf = UpdateFeatures(normalizer: normalizer, memory: .none, history: .none).tensorOfParameter
         func normalisedMove(_ from: [Float], _ to: [Float]) -> [Double] {
             from.indices.map { Double(to[$0] - from[$0]) / Double(normalizer.deviations[tensorOf[$0]]) }
         }
         let patchSize = zoo.plan.patchSize
-        let cosines = try parallelMap(chosen.count) { index -> (rerun: Double, zoo: Double) in
+        let cosines = try parallelMap(chosen.count) { index -> (rerun: Double, zoo: Double, resumed: Double?) in
             let sample = chosen[index]
             let moves = try [orders.0, orders.1].map { order -> [Double] in
                 var trained: [Float] = []
@@ -62,9 +72,19 @@ public struct MovePredictability: Sendable {
                                     snapshotIterations: [configuration.horizon]) { trained = try assembly.layout.flatten($0.network) }
                 return normalisedMove(sample.from, trained)
             }
-            return (cosine(moves[0], moves[1]), cosine(normalisedMove(sample.from, sample.to), moves[0]))
+            let zooMove = normalisedMove(sample.from, sample.to)
+            let resumed = try sample.resumption.map { resumption -> Double in
+                var trained: [Float] = []
+                try evaluator.train(try assembly.network(sample.from), hyperparameters: sample.run.hyperparameters, patchSize: patchSize,
+                                    seed: orders.0 &+ UInt64(index), resuming: resumption,
+                                    snapshotIterations: [resumption.until]) { trained = try assembly.layout.flatten($0.network) }
+                return cosine(zooMove, normalisedMove(sample.from, trained))
+            }
+            return (cosine(moves[0], moves[1]), cosine(zooMove, moves[0]), resumed)
         }
-        return MovePredictability(rerunCosine: Estimate(cosines.map(\.rerun)), zooCosine: Estimate(cosines.map(\.zoo)))
+        let resumed = cosines.compactMap(\.resumed)
+        return MovePredictability(rerunCosine: Estimate(cosines.map(\.rerun)), zooCosine: Estimate(cosines.map(\.zoo)),
+                                  resumedCosine: resumed.isEmpty ? nil : Estimate(resumed))
     }
 
     /// The cosine of two vectors (0 where either is zero).

@@ -21,8 +21,8 @@ struct OnPolicyCorrection {
     let evaluators: [TaskEvaluator]
 
     /// Round `round`'s examples for `optimizer`, in its units (moves per horizon per unit learning
-    /// rate over `moveScale`), each network visited reading the gradient and previous move the
-    /// generation read there.
+    /// rate over `moveScale`), each network visited reading the gradient, previous move and
+    /// second moment the generation read there.
     func examples(for optimizer: LearnedOptimizer, round: Int) throws -> [DistillationExample] {
         let d = optimizer.description, layout = optimizer.assembly.layout, horizon = d.configuration.horizon
         let jobs = evaluators.indices.flatMap { task in (0..<Self.startsPerTask).map { (task: task, start: $0) } }
@@ -30,12 +30,15 @@ struct OnPolicyCorrection {
             let (task, start) = jobs[index]
             let network = try optimizer.assembly.initialNetwork(seed: 8_100_000 + 1_000 * UInt64(round) + UInt64(start))
             var values = try layout.flatten(network)
-            var previousMove = [Float](repeating: 0, count: values.count), states: [VisitedNetwork] = []
+            var memory = CallMemory(), states: [VisitedNetwork] = []
             for call in 0..<d.configuration.maximumCalls where values.allSatisfy(\.isFinite) {
-                let (moved, move, gradient) = try optimizer.update(values, on: network, task: task, evaluator: evaluators[task], call: call,
-                                                                   previousMove: previousMove)
-                states.append(VisitedNetwork(task: task, values: values, gradient: gradient, previousMove: previousMove))
-                (values, previousMove) = (moved, move)
+                let (moved, next, gradient) = try optimizer.update(values, on: network, task: task, evaluator: evaluators[task], call: call,
+                                                                   memory: memory)
+                // What the call read: the previous move before it, the second moment with its gradient added.
+                states.append(VisitedNetwork(task: task, values: values, gradient: gradient,
+                                             previousMove: memory.previousMove ?? [Float](repeating: 0, count: values.count),
+                                             secondMoment: next.secondMoment?.values))
+                (values, memory) = (moved, next)
             }
             return states
         }.flatMap { $0 }
@@ -53,7 +56,8 @@ struct OnPolicyCorrection {
             let scale = 1 / (Float(rate) * d.moveScale)
             let move = state.values.indices.map { (trained[$0] - state.values[$0]) * scale / deviations[tensorOf[$0]] }
             return DistillationExample(values: state.values, gradient: state.gradient, move: move, previousMove: state.previousMove,
-                                       state: optimizer.features.state(values: state.values, gradient: state.gradient))
+                                       secondMoment: state.secondMoment ?? [],
+                                       state: optimizer.features.state(values: state.values, gradient: state.gradient, secondMoment: state.secondMoment))
         }
     }
 
@@ -70,4 +74,5 @@ private struct VisitedNetwork {
     let values: [Float]
     let gradient: [Float]
     let previousMove: [Float]
+    let secondMoment: [Float]?
 }

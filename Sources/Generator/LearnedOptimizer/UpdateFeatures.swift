@@ -10,17 +10,21 @@ public struct UpdateFeatures: Sendable {
     public let normalizer: ParameterNormalizer
     /// What a row carries from the call before.
     public let memory: UpdateMemory
+    /// What a row reads of the parameter's past gradients.
+    public let history: GradientHistory
     /// Values per row: value, gradient, log gradient scale, tensor RMS, the previous move (with
-    /// memory), then the one-hot tensor index.
-    public var width: Int { memoryOffset + normalizer.layout.entries.count }
-    private var memoryOffset: Int { memory == .previousMove ? 5 : 4 }
+    /// memory), the three second-moment values (with that history), then the one-hot tensor index.
+    public var width: Int { tensorOffset + normalizer.layout.entries.count }
+    private var historyOffset: Int { memory == .previousMove ? 5 : 4 }
+    private var tensorOffset: Int { historyOffset + (history == .secondMoment ? 3 : 0) }
 
     /// The tensor index of every flat parameter index.
     public let tensorOfParameter: [Int]
 
-    public init(normalizer: ParameterNormalizer, memory: UpdateMemory) {
+    public init(normalizer: ParameterNormalizer, memory: UpdateMemory, history: GradientHistory) {
         self.normalizer = normalizer
         self.memory = memory
+        self.history = history
         tensorOfParameter = normalizer.layout.entries.enumerated().flatMap { index, entry in [Int](repeating: index, count: entry.count) }
     }
 
@@ -30,10 +34,13 @@ public struct UpdateFeatures: Sendable {
         var gradientScale: [Float]
         /// RMS of the normalised value per tensor.
         var valueScale: [Float]
+        /// Root mean of the second moment per tensor, in normalised units (empty without that history).
+        var secondMomentScale: [Float]
     }
 
-    /// Each tensor's gradient and value scales for `values` with `gradient`.
-    public func state(values: [Float], gradient: [Float]) -> TensorState {
+    /// Each tensor's gradient and value scales for `values` with `gradient`, and its second
+    /// moment's scale where `secondMoment` is given (its bias-corrected estimate, raw units).
+    public func state(values: [Float], gradient: [Float], secondMoment: [Float]? = nil) -> TensorState {
         var gradientScale: [Float] = [], valueScale: [Float] = []
         for (index, entry) in normalizer.layout.entries.enumerated() {
             let mean = normalizer.means[index], deviation = normalizer.deviations[index]
@@ -51,19 +58,41 @@ public struct UpdateFeatures: Sendable {
         // gradient of rounding noise; scaled to unit RMS it would look like a real direction and
         // differ with the channel order. Scales are floored at a thousandth of the largest.
         let floor = 1e-3 * (gradientScale.max() ?? 0)
-        return TensorState(gradientScale: gradientScale.map { max($0, floor) }, valueScale: valueScale)
+        return TensorState(gradientScale: gradientScale.map { max($0, floor) }, valueScale: valueScale,
+                           secondMomentScale: secondMoment.map(secondMomentScales) ?? [])
+    }
+
+    /// Each tensor's root mean second moment in normalised units, floored as the gradient scales are.
+    private func secondMomentScales(_ secondMoment: [Float]) -> [Float] {
+        let scales = zip(normalizer.layout.entries, normalizer.deviations).map { entry, deviation in
+            (secondMoment[entry.offset..<(entry.offset + entry.count)].reduce(0, +) / Float(entry.count)).squareRoot() * deviation
+        }
+        let floor = max(1e-3 * (scales.max() ?? 0), .leastNormalMagnitude)
+        return scales.map { max($0, floor) }
     }
 
     /// The feature row of parameter `index` of tensor `tensor`, written into `row` (`width`
-    /// values); `previousMove` is in the rule's output units (read only with memory).
+    /// values); `previousMove` is in the rule's output units (read only with memory),
+    /// `secondMoment` the bias-corrected estimate in raw units (read only with that history,
+    /// `state` then made with it).
     public func write(row: UnsafeMutablePointer<Float>, index: Int, tensor: Int, values: [Float], gradient: [Float],
-                      previousMove: [Float], state: TensorState) {
+                      previousMove: [Float], secondMoment: [Float], state: TensorState) {
         let deviation = normalizer.deviations[tensor], scale = state.gradientScale[tensor]
         row[0] = (values[index] - normalizer.means[tensor]) / deviation
         row[1] = scale > 0 ? gradient[index] * deviation / scale : 0
         row[2] = log10f(scale + 1e-12) / 4
         row[3] = state.valueScale[tensor]
         if memory == .previousMove { row[4] = previousMove[index] }
-        for k in 0..<normalizer.layout.entries.count { row[memoryOffset + k] = k == tensor ? 1 : 0 }
+        if history == .secondMoment {
+            // A parameter's root is floored at a hundredth of its tensor's, so a parameter the
+            // loss barely reaches does not read noise over noise as a full step.
+            let tensorRoot = state.secondMomentScale[tensor]
+            let root = max(secondMoment[index].squareRoot() * deviation, 1e-2 * tensorRoot)
+            // Adam's direction (clipped: its first steps are ±1), the root within its tensor, the tensor's root.
+            row[historyOffset] = min(max(gradient[index] * deviation / root, -5), 5)
+            row[historyOffset + 1] = log10f(root / tensorRoot) / 2
+            row[historyOffset + 2] = log10f(tensorRoot) / 4
+        }
+        for k in 0..<normalizer.layout.entries.count { row[tensorOffset + k] = k == tensor ? 1 : 0 }
     }
 }

@@ -18,7 +18,10 @@ public final class Adam: Optimizer {
     /// Steps taken per parameter name.
     public private(set) var steps: [String: Int] = [:]
 
-    public init(groups: [ParameterGroup], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+    /// PyTorch's default decay of the second moment.
+    public static let defaultBeta2: Float = 0.999
+
+    public init(groups: [ParameterGroup], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = defaultBeta2,
                 eps: Float = 1e-8, decoupledWeightDecay: Bool = false) {
         self.groups = groups
         self.learningRate = learningRate
@@ -37,6 +40,36 @@ public final class Adam: Optimizer {
         self.firstMoments = firstMoments
         self.secondMoments = secondMoments
         self.steps = steps
+    }
+
+    /// The moments with the bias of their zero start divided out, as the next step uses them.
+    public func moments() -> OptimizerMoments {
+        func corrected(_ moments: [String: Tensor], beta: Float) -> [String: Tensor] {
+            moments.reduce(into: [:]) { result, entry in
+                let correction = 1 - powf(beta, Float(steps[entry.key] ?? 0))
+                let copy = entry.value.copy(), pointer = copy.pointer
+                for i in 0..<copy.count { pointer[i] /= correction }
+                result[entry.key] = copy
+            }
+        }
+        return OptimizerMoments(first: corrected(firstMoments, beta: beta1), second: corrected(secondMoments, beta: beta2))
+    }
+
+    /// The moments `moments()` returned after `steps` steps, with their bias put back; a
+    /// parameter without moments has not been stepped.
+    public func restore(_ moments: OptimizerMoments, steps count: Int) throws {
+        guard let second = moments.second else {
+            throw TensorError.invalidArgument(op: "Adam.restore", reason: "the state has no second moment (an SGD state?)")
+        }
+        func raw(_ corrected: [String: Tensor], beta: Float) -> [String: Tensor] {
+            corrected.mapValues { tensor in
+                let copy = tensor.copy(), pointer = copy.pointer, correction = 1 - powf(beta, Float(count))
+                for i in 0..<copy.count { pointer[i] *= correction }
+                return copy
+            }
+        }
+        restore(firstMoments: raw(moments.first, beta: beta1), secondMoments: raw(second, beta: beta2),
+                steps: moments.first.mapValues { _ in count })
     }
 
     public func step() throws {

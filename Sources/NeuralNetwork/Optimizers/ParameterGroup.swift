@@ -38,6 +38,11 @@ public protocol Optimizer: AnyObject {
     var groups: [ParameterGroup] { get }
     /// Applies one update. Throws, before changing anything, if any gradient is non-finite.
     func step() throws
+    /// A copy of the per-parameter state the next step reads.
+    func moments() -> OptimizerMoments
+    /// Sets the state to `moments` (as `moments()` returns them) after `steps` steps, so the
+    /// next step is the one a run saved there would have taken.
+    func restore(_ moments: OptimizerMoments, steps: Int) throws
 }
 
 extension Optimizer {

@@ -23,6 +23,19 @@ public final class SGD: Optimizer {
                   momentum: momentum, nesterov: nesterov)
     }
 
+    /// The momentum buffers; SGD keeps no second moment.
+    public func moments() -> OptimizerMoments {
+        OptimizerMoments(first: momentumBuffers.mapValues { $0.copy() }, second: nil)
+    }
+
+    /// The momentum buffers `moments()` returned; SGD's step does not depend on the step count.
+    public func restore(_ moments: OptimizerMoments, steps: Int) throws {
+        guard moments.second == nil else {
+            throw TensorError.invalidArgument(op: "SGD.restore", reason: "the state has a second moment (an Adam state?)")
+        }
+        momentumBuffers = moments.first.mapValues { $0.copy() }
+    }
+
     public func step() throws {
         try checkGradientsFinite()
         for group in groups {

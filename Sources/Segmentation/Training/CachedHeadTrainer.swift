@@ -64,22 +64,25 @@ public final class CachedHeadTrainer {
         self.pool = pool
     }
 
-    /// Trains for `configuration.iterations` steps; `onSnapshot` receives the network after
-    /// each iteration in `snapshotIterations` (0 = before the first step).
-    public func run(snapshotIterations: Set<Int> = [], onSnapshot: (TrainingSnapshot) throws -> Void = { _ in })
-        throws -> TrainingSummary {
+    /// Trains for `configuration.iterations` steps, or from `resuming`'s iteration until its
+    /// last (the network already holding its parameters there); `onSnapshot` receives the
+    /// network after each iteration in `snapshotIterations` (0 = before the first step).
+    public func run(resuming resumption: RunResumption? = nil, snapshotIterations: Set<Int> = [],
+                    onSnapshot: (TrainingSnapshot) throws -> Void = { _ in }) throws -> TrainingSummary {
         let c = configuration
         let trainable = network.trainableParameters()
         let optimizer = c.optimizer.make(parameters: trainable, learningRate: c.learningRate, momentum: c.momentum,
                                          weightDecay: c.weightDecay)
+        let trained = try resumption.map { try $0.iterations(of: c.iterations) } ?? (c.iterations > 0 ? 1...c.iterations : nil)
+        if let resumption { try optimizer.restore(resumption.moments, steps: resumption.iteration) }
         let schedule = PolyLearningRate(initial: c.learningRate, totalSteps: c.iterations)
         let order = c.batchOrder(poolCount: pool.count)
         var losses: [Float] = [], sinceSnapshot: [Float] = []
-        if snapshotIterations.contains(0) {
-            try onSnapshot(TrainingSnapshot(iteration: 0, network: network, trainingLoss: nil, learningRate: c.learningRate))
+        if resumption == nil && snapshotIterations.contains(0) {
+            try onSnapshot(TrainingSnapshot(iteration: 0, network: network, trainingLoss: nil, learningRate: c.learningRate, optimizer: optimizer))
         }
         let start = Date()
-        for iteration in 1...max(c.iterations, 1) where c.iterations > 0 {
+        for iteration in trained ?? 1...1 where trained != nil {
             optimizer.learningRate = schedule.learningRate(at: iteration - 1)
             let batch = try pool.batch(order[iteration - 1])
             optimizer.zeroGrad()
@@ -92,7 +95,7 @@ public final class CachedHeadTrainer {
             if snapshotIterations.contains(iteration) {
                 let mean = sinceSnapshot.reduce(0, +) / Float(max(sinceSnapshot.count, 1))
                 try onSnapshot(TrainingSnapshot(iteration: iteration, network: network, trainingLoss: mean,
-                                                learningRate: optimizer.learningRate))
+                                                learningRate: optimizer.learningRate, optimizer: optimizer))
                 sinceSnapshot.removeAll()
             }
         }

@@ -21,6 +21,8 @@ public struct TrainingSnapshot {
     /// Mean training loss over the iterations since the previous snapshot (nil at iteration 0).
     public let trainingLoss: Float?
     public let learningRate: Float
+    /// The optimiser, whose `moments()` are its state at this iteration.
+    public let optimizer: Optimizer
 }
 
 /// How a run ended.
@@ -45,11 +47,14 @@ public struct ValidationResult: Sendable {
 /// A run that cannot go on.
 public enum TrainingError: Error, CustomStringConvertible {
     case nonFiniteLoss(iteration: Int, value: Float)
+    case invalidResumption(String)
 
     public var description: String {
         switch self {
         case let .nonFiniteLoss(iteration, value):
             return "training stopped at iteration \(iteration): the loss is \(value); lower the learning rate or check the data for NaN voxels"
+        case let .invalidResumption(reason):
+            return "cannot resume the run: \(reason)"
         }
     }
 }
@@ -76,9 +81,12 @@ public final class Trainer {
         self.validationCases = validationCases.map { $0.zScoreNormalized() }
     }
 
-    /// Trains for `configuration.iterations` steps. `snapshotIterations` lists the iterations
-    /// (0 = before the first step) after which `onSnapshot` receives the network.
-    public func run(snapshotIterations: Set<Int> = [], onSnapshot: (TrainingSnapshot) throws -> Void = { _ in },
+    /// Trains for `configuration.iterations` steps, or from `resuming`'s iteration until its
+    /// last (the network already holding its parameters there; the batches before it are drawn
+    /// and skipped). `snapshotIterations` lists the iterations (0 = before the first step)
+    /// after which `onSnapshot` receives the network.
+    public func run(resuming resumption: RunResumption? = nil, snapshotIterations: Set<Int> = [],
+                    onSnapshot: (TrainingSnapshot) throws -> Void = { _ in },
                     progress: (TrainingProgress) -> Void = { _ in }) throws -> TrainingSummary {
         let c = configuration
         let spatialRank = network.configuration.spatialRank
@@ -88,19 +96,24 @@ public final class Trainer {
                                      batchSize: c.batchSize, spatialRank: spatialRank, seed: c.seed &+ 0x5EED)
         defer { loader.stop() }
         let optimizer = makeOptimizer()
+        let trained = try resumption.map { try $0.iterations(of: c.iterations) } ?? (c.iterations > 0 ? 1...c.iterations : nil)
+        if let resumption {
+            try optimizer.restore(resumption.moments, steps: resumption.iteration)
+            for _ in 0..<resumption.iteration { _ = loader.next() }
+        }
         let schedule = PolyLearningRate(initial: c.learningRate, totalSteps: c.iterations)
         let deepSupervision = c.deepSupervision && network.configuration.stageCount > 2
             ? DeepSupervisionLoss(configuration: network.configuration, batchDice: c.batchDice) : nil
         let step = try DataParallelStep(network: network, batchSize: c.batchSize)
         var losses: [Float] = []
         var sinceSnapshot: [Float] = []
-        if snapshotIterations.contains(0) {
-            try onSnapshot(TrainingSnapshot(iteration: 0, network: network, trainingLoss: nil, learningRate: c.learningRate))
+        if resumption == nil && snapshotIterations.contains(0) {
+            try onSnapshot(TrainingSnapshot(iteration: 0, network: network, trainingLoss: nil, learningRate: c.learningRate, optimizer: optimizer))
         }
         let start = Date()
-        var lastReport = start, lastReportIteration = 0
+        var lastReport = start, lastReportIteration = trained.map { $0.lowerBound - 1 } ?? 0
         var validation: ValidationResult?
-        for iteration in 1...max(c.iterations, 1) where c.iterations > 0 {
+        for iteration in trained ?? 1...1 where trained != nil {
             optimizer.learningRate = schedule.learningRate(at: iteration - 1)
             let batch = loader.next()
             optimizer.zeroGrad()
@@ -120,7 +133,7 @@ public final class Trainer {
             if snapshotIterations.contains(iteration) {
                 let mean = sinceSnapshot.reduce(0, +) / Float(max(sinceSnapshot.count, 1))
                 try onSnapshot(TrainingSnapshot(iteration: iteration, network: network, trainingLoss: mean,
-                                                learningRate: optimizer.learningRate))
+                                                learningRate: optimizer.learningRate, optimizer: optimizer))
                 sinceSnapshot.removeAll()
             }
             let now = Date()

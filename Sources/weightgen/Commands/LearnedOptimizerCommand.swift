@@ -6,6 +6,7 @@ import Segmentation
 import Zoo
 
 extension UpdateMemory: ExpressibleByArgument {}
+extension GradientHistory: ExpressibleByArgument {}
 extension CallSchedule: ExpressibleByArgument {}
 extension MoveUnit: ExpressibleByArgument {}
 extension CallGradient: ExpressibleByArgument {}
@@ -44,7 +45,8 @@ struct LearnedOptimizerPredictability: ParsableCommand {
         func estimate(_ value: Estimate) -> String { String(format: "%.3f [%.3f, %.3f]", value.mean, value.lower, value.upper) }
         print("\(task): \(measured.rerunCosine.values.count) checkpoints rerun for \(horizon) iterations on two data orders: "
               + "cosine of their moves \(estimate(measured.rerunCosine)) (least relative error of a rule: "
-              + String(format: "%.3f", 1 - measured.rerunCosine.mean) + "); the run's own move against a rerun: \(estimate(measured.zooCosine))")
+              + String(format: "%.3f", 1 - measured.rerunCosine.mean) + "); the run's own move against a rerun: \(estimate(measured.zooCosine))"
+              + (measured.resumedCosine.map { "; against the run resumed with its recorded optimiser state on another data order: \(estimate($0))" } ?? ""))
     }
 }
 
@@ -70,6 +72,8 @@ struct LearnedOptimizerTrain: ParsableCommand {
     @Option(help: "Hidden width of the per-parameter network.") var width = LearnedOptimizerConfiguration.standard.width
     @Option(help: "The most calls one generation may make.") var maximumCalls = LearnedOptimizerConfiguration.standard.maximumCalls
     @Option(help: "What a call reads of the call before: none or previous-move.") var memory = LearnedOptimizerConfiguration.standard.memory
+    @Option(help: "What a call reads of past gradients: none, or second-moment (Adam's running mean of the squared gradient; distilled from a zoo created with --checkpoint-content parameters-and-optimizer-state).")
+    var history = LearnedOptimizerConfiguration.standard.history
     @Option(help: "Learning rate over a generation's calls: constant or poly.") var schedule = LearnedOptimizerConfiguration.standard.schedule
     @Option(help: "Rounds of on-policy correction: generate from fresh starts and learn the zoo's recipe's move from every network visited.")
     var corrections = LearnedOptimizerConfiguration.standard.corrections
@@ -87,6 +91,7 @@ struct LearnedOptimizerTrain: ParsableCommand {
         configuration.width = width
         configuration.maximumCalls = maximumCalls
         configuration.memory = memory
+        configuration.history = history
         configuration.schedule = schedule
         configuration.corrections = corrections
         let opened = try Zoo.open(URL(fileURLWithPath: zoo))

@@ -6,6 +6,7 @@ import Segmentation
 import Zoo
 
 extension CheckpointSchedule: ExpressibleByArgument {}
+extension CheckpointContent: ExpressibleByArgument {}
 extension RecordedMetricSource: ExpressibleByArgument {}
 
 /// `weightgen zoo`: builds and inspects checkpoint zoos, the generator's training data.
@@ -43,6 +44,8 @@ struct ZooCreate: ParsableCommand {
     @Option(help: "Runs per task.") var runs: Int
     @Option(help: "Checkpoints per run, initialisation and final included.") var checkpointsPerRun = 20
     @Option(help: "When checkpoints are taken: random (G.pt), log or linear.") var schedule: CheckpointSchedule = .random
+    @Option(help: "What each checkpoint keeps: parameters, or parameters-and-optimizer-state (the moments the run's next step reads; about 3 × the storage with Adam).")
+    var checkpointContent: CheckpointContent = .parameters
     @Option(help: "Run lengths in iterations to draw from, comma-separated.") var iterations = "300,600,1200"
     @Option(help: "Batch sizes to draw from, comma-separated.") var batchSizes = "4,8"
     @Option(help: "Cases per task held out for validation metrics.") var validationCases = 16
@@ -71,7 +74,8 @@ struct ZooCreate: ParsableCommand {
                            tasks: tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
                            network: network, patchSize: patchSize,
                            runsPerTask: runs, checkpointsPerRun: checkpointsPerRun, schedule: schedule,
-                           distribution: distribution, seed: seed, validationCases: validationCases, testCases: testCases)
+                           distribution: distribution, seed: seed, validationCases: validationCases, testCases: testCases,
+                           checkpointContent: checkpointContent)
         let zoo = try Zoo.create(at: URL(fileURLWithPath: out), plan: plan, shard: try shard.map { try Shard(parsing: $0) })
         try buildZoo(zoo, workers: workers)
     }

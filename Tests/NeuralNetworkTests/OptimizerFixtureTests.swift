@@ -100,6 +100,10 @@ final class OptimizerMomentsTests: XCTestCase {
             }
             assertClose(copy, original, rtol: 1e-6, atol: 1e-7, "\(name)'s fourth step after a restore")
         }
+        // A state restored before any step (a run resumed at its initialisation) reads as zero, not 0 / 0.
+        let fresh = Adam(groups: [ParameterGroup([("w", Tensor.zeros([2]))], weightDecay: 0)])
+        try fresh.restore(OptimizerMoments(first: ["w": Tensor.zeros([2])], second: ["w": Tensor.zeros([2])]), steps: 0)
+        XCTAssertEqual(fresh.moments().second?["w"]?.scalars, [0, 0])
         let sgd = SGD(parameters: [("w", Tensor.zeros([2]))], learningRate: 1, momentum: 0.9)
         XCTAssertThrowsError(try sgd.restore(OptimizerMoments(first: [:], second: [:]), steps: 1), "SGD refuses Adam's state")
         let adam = Adam(groups: [ParameterGroup([("w", Tensor.zeros([2]))], weightDecay: 0)])

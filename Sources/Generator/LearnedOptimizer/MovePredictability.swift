@@ -39,6 +39,12 @@ public struct MovePredictability: Sendable {
         let keepsState = zoo.plan.checkpointContent == .parametersAndOptimizerState
         // Each sampled run read once; its checkpoints count once in the normaliser however often it is drawn.
         var read: [Int: [(record: CheckpointRecord, values: [Float])]] = [:]
+        var states: [Int: [FlatOptimizerState]] = [:]
+        func recordedStates(_ drawn: Int, _ run: RunRecord) throws -> [FlatOptimizerState] {
+            if let known = states[drawn] { return known }
+            states[drawn] = try zoo.optimizerStates(of: run)
+            return states[drawn]!
+        }
         for _ in 0..<samples {
             let drawn = Int(rng.next() % UInt64(runs.count)), run = runs[drawn]
             let checkpoints = try read[drawn] ?? zoo.parameters(of: run)
@@ -51,7 +57,7 @@ public struct MovePredictability: Sendable {
             guard !steps.isEmpty else { continue }
             let step = steps[Int(rng.next() % UInt64(steps.count))]
             let resumption = try keepsState ? RunResumption(iteration: checkpoints[step.from].record.iteration,
-                                                            moments: try zoo.optimizerStates(of: run)[step.from].moments(in: assembly.layout),
+                                                            moments: try recordedStates(drawn, run)[step.from].moments(in: assembly.layout),
                                                             until: checkpoints[step.to].record.iteration) : nil
             chosen.append((run, checkpoints[step.from].values, checkpoints[step.to].values, resumption))
         }

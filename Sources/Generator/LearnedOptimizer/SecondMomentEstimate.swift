@@ -15,7 +15,7 @@ public struct SecondMomentEstimate: Sendable, Equatable {
     /// Iterations the estimate stands for.
     public private(set) var iterations: Int
 
-    /// An estimate of `iterations` iterations (none: `values` are not read).
+    /// An estimate over `iterations` iterations (with 0, `values` are not read: nothing has been seen).
     public init(values: [Float], iterations: Int) {
         self.values = values
         self.iterations = iterations

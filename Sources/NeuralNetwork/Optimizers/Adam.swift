@@ -46,9 +46,10 @@ public final class Adam: Optimizer {
     public func moments() -> OptimizerMoments {
         func corrected(_ moments: [String: Tensor], beta: Float) -> [String: Tensor] {
             moments.reduce(into: [:]) { result, entry in
-                let correction = 1 - powf(beta, Float(steps[entry.key] ?? 0))
+                // A state restored before any step has taken none: its moments are zero.
+                let correction = 1 - powf(beta, Float(steps[entry.key] ?? 0)), scale = correction > 0 ? 1 / correction : 0
                 let copy = entry.value.copy(), pointer = copy.pointer
-                for i in 0..<copy.count { pointer[i] /= correction }
+                for i in 0..<copy.count { pointer[i] *= scale }
                 result[entry.key] = copy
             }
         }

@@ -59,8 +59,11 @@ public struct ZooStatistics: Codable, Sendable {
     public var runFileBytes: Int
     /// Bytes of the SQLite index.
     public var databaseBytes: Int
-    /// Run-file bytes per checkpoint over the raw float32 size of its parameters.
+    /// Run-file bytes per checkpoint over the raw float32 size of its parameters (about 3 where
+    /// the checkpoints keep Adam's state beside them).
     public var storageRatio: Double
+    /// What each checkpoint keeps.
+    public var checkpointContent: CheckpointContent
     public var trainingSeconds: Double
 }
 
@@ -113,7 +116,7 @@ extension Zoo {
         return ZooStatistics(tasks: tasks, checkpoints: totals.checkpoints, parametersPerCheckpoint: totals.parameters,
                              runFileBytes: fileBytes, databaseBytes: fileSize(database.url),
                              storageRatio: rawBytes > 0 ? Double(fileBytes) / Double(rawBytes) : 0,
-                             trainingSeconds: totals.seconds)
+                             checkpointContent: plan.checkpointContent, trainingSeconds: totals.seconds)
     }
 }
 

@@ -49,6 +49,10 @@ final class OptimizerStateRecordingTests: PhantomZooTestCase {
             }
         }
         XCTAssertGreaterThan(optimizers.count, 0)
+        // Adam keeps two rows beside the parameters, SGD one.
+        let statistics = try zoo.statistics()
+        XCTAssertEqual(statistics.checkpointContent, .parametersAndOptimizerState)
+        XCTAssertTrue((1.95...3.05).contains(statistics.storageRatio), "\(statistics.storageRatio)")
     }
 
     /// A run resumed from a checkpoint with its recorded state and its own seed retraces the

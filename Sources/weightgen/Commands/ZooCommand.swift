@@ -159,8 +159,12 @@ struct ZooStats: ParsableCommand {
                              best.iteration, best.validationDice, best.testDice))
             }
         }
-        print(String(format: "%d checkpoints of %d parameters; run files %.1f MB (%.4f × raw float32), index %.1f MB; %@ of training",
-                     statistics.checkpoints, statistics.parametersPerCheckpoint, Double(statistics.runFileBytes) / 1e6,
+        let kept = switch statistics.checkpointContent {
+        case .parameters: "parameters"
+        case .parametersAndOptimizerState: "parameters and optimiser state"
+        }
+        print(String(format: "%d checkpoints of %d parameters (%@ kept); run files %.1f MB (%.4f × raw float32), index %.1f MB; %@ of training",
+                     statistics.checkpoints, statistics.parametersPerCheckpoint, kept, Double(statistics.runFileBytes) / 1e6,
                      statistics.storageRatio, Double(statistics.databaseBytes) / 1e6, formatDuration(statistics.trainingSeconds)))
     }
 }

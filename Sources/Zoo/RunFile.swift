@@ -74,26 +74,11 @@ public enum RunFile {
         }
     }
 
-    /// Reads the optimiser states of `iterations` from `url`, each checked against its expected CRC-32.
-    public static func readOptimizerStates(_ url: URL, iterations: [Int], expectedCRC32: [UInt32]) throws -> [FlatOptimizerState] {
-        let file: SafeTensorsFile
-        do { file = try SafeTensors.read(url) } catch { throw ZooError.corrupt(path: url.path, reason: "unreadable run file: \(error)") }
-        return try zip(iterations, expectedCRC32).map { iteration, expected in
-            let name = optimizerStateTensorName(iteration: iteration)
-            guard let tensor = file.tensors[name], tensor.dtype == .float32, tensor.shape.count == 2, (1...2).contains(tensor.shape[0]) else {
-                throw ZooError.corrupt(path: url.path, reason: "optimiser state \(name) is missing or not one or two float32 rows")
-            }
-            guard checksum(tensor.bytes) == expected else {
-                throw ZooError.corrupt(path: url.path, reason: "optimiser state \(name) fails its CRC-32 check")
-            }
-            let values = tensor.floatValues(), count = tensor.shape[1]
-            return FlatOptimizerState(first: Array(values[..<count]), second: tensor.shape[0] == 2 ? Array(values[count...]) : nil)
-        }
-    }
-
     /// Reads the checkpoints of `iterations` from `url`, checking each against its expected
-    /// CRC-32 when given.
-    public static func read(_ url: URL, iterations: [Int], expectedCRC32: [UInt32]? = nil) throws -> [CheckpointParameters] {
+    /// CRC-32 when given; with `optimizerStateCRC32`, also each one's optimiser state, checked
+    /// against it (the file is read once).
+    public static func read(_ url: URL, iterations: [Int], expectedCRC32: [UInt32]? = nil,
+                            optimizerStateCRC32: [UInt32]? = nil) throws -> [CheckpointParameters] {
         let file: SafeTensorsFile
         do { file = try SafeTensors.read(url) } catch { throw ZooError.corrupt(path: url.path, reason: "unreadable run file: \(error)") }
         return try iterations.enumerated().map { position, iteration in
@@ -104,8 +89,28 @@ public enum RunFile {
             if let expected = expectedCRC32?[position], checksum(tensor.bytes) != expected {
                 throw ZooError.corrupt(path: url.path, reason: "checkpoint \(name) fails its CRC-32 check")
             }
-            return CheckpointParameters(iteration: iteration, values: tensor.floatValues())
+            var checkpoint = CheckpointParameters(iteration: iteration, values: tensor.floatValues())
+            if let expected = optimizerStateCRC32?[position] {
+                checkpoint.optimizerState = try optimizerState(in: file, url: url, iteration: iteration, expectedCRC32: expected,
+                                                              parameters: checkpoint.values.count)
+            }
+            return checkpoint
         }
+    }
+
+    /// The optimiser state of `iteration` in `file`, checked against its CRC-32 and the parameter count.
+    private static func optimizerState(in file: SafeTensorsFile, url: URL, iteration: Int, expectedCRC32: UInt32,
+                                       parameters: Int) throws -> FlatOptimizerState {
+        let name = optimizerStateTensorName(iteration: iteration)
+        guard let tensor = file.tensors[name], tensor.dtype == .float32, tensor.shape.count == 2, (1...2).contains(tensor.shape[0]),
+              tensor.shape[1] == parameters else {
+            throw ZooError.corrupt(path: url.path, reason: "optimiser state \(name) is missing or not one or two float32 rows of \(parameters)")
+        }
+        guard checksum(tensor.bytes) == expectedCRC32 else {
+            throw ZooError.corrupt(path: url.path, reason: "optimiser state \(name) fails its CRC-32 check")
+        }
+        let values = tensor.floatValues()
+        return FlatOptimizerState(first: Array(values[..<parameters]), second: tensor.shape[0] == 2 ? Array(values[parameters...]) : nil)
     }
 
     /// zlib's CRC-32 of `bytes`: catches torn or corrupted writes.

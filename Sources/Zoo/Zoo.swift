@@ -187,17 +187,20 @@ public final class Zoo {
         return zip(records, values).map { ($0, $1.values) }
     }
 
-    /// The optimiser state of each of `run`'s checkpoints (in `checkpoints(run:)` order), each
-    /// checked against its CRC-32; an error where the zoo keeps none.
-    public func optimizerStates(of run: RunRecord) throws -> [FlatOptimizerState] {
+    /// The checkpoints of `run` with their optimiser states, read from its file once and each
+    /// checked against its CRC-32s; an error where the zoo keeps no state.
+    public func parametersAndOptimizerStates(of run: RunRecord) throws
+        -> [(record: CheckpointRecord, values: [Float], state: FlatOptimizerState)] {
         let records = try checkpoints(run: run.id!)
         let sums = records.compactMap(\.optimizerStateCrc32)
         guard sums.count == records.count else {
             throw ZooError.incompatible("the zoo at \(folder.path) keeps no optimiser state with the checkpoints of run \(run.runIndex) "
                                         + "(create it with --checkpoint-content \(CheckpointContent.parametersAndOptimizerState.rawValue))")
         }
-        return try RunFile.readOptimizerStates(url(ofRunFile: run.file), iterations: records.map(\.iteration),
-                                               expectedCRC32: sums.map { UInt32(truncatingIfNeeded: $0) })
+        let read = try RunFile.read(url(ofRunFile: run.file), iterations: records.map(\.iteration),
+                                    expectedCRC32: records.map { UInt32(truncatingIfNeeded: $0.crc32) },
+                                    optimizerStateCRC32: sums.map { UInt32(truncatingIfNeeded: $0) })
+        return zip(records, read).map { ($0, $1.values, $1.optimizerState!) }
     }
 
     // MARK: - Writing

@@ -42,8 +42,11 @@ extension Zoo {
                 }
             }
             do {
-                _ = try parameters(of: run)
-                if records.contains(where: { $0.optimizerStateCrc32 != nil }) { _ = try optimizerStates(of: run) }
+                if records.contains(where: { $0.optimizerStateCrc32 != nil }) {
+                    _ = try parametersAndOptimizerStates(of: run)
+                } else {
+                    _ = try parameters(of: run)
+                }
             } catch {
                 problems.append("\(name): \(error)")
             }

@@ -24,8 +24,9 @@ final class OptimizerStateRecordingTests: PhantomZooTestCase {
         let assembly = try zoo.assembly(try zoo.planArchitectureID())
         var optimizers: Set<String> = []
         for run in try zoo.runs(status: .done) {
-            let checkpoints = try zoo.parameters(of: run), states = try zoo.optimizerStates(of: run)
-            XCTAssertEqual(states.count, checkpoints.count)
+            let read = try zoo.parametersAndOptimizerStates(of: run)
+            let checkpoints = read.map { (record: $0.record, values: $0.values) }, states = read.map(\.state)
+            XCTAssertEqual(try zoo.parameters(of: run).map(\.values), checkpoints.map(\.values), "the same parameters as read alone")
             optimizers.insert(run.optimizer)
             let isAdam = run.hyperparameters.optimizer != .sgd
             for (checkpoint, state) in zip(checkpoints, states) {
@@ -63,7 +64,8 @@ final class OptimizerStateRecordingTests: PhantomZooTestCase {
         let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
         let assembly = try zoo.assembly(try zoo.planArchitectureID())
         for run in try zoo.runs(status: .done) {
-            let checkpoints = try zoo.parameters(of: run), states = try zoo.optimizerStates(of: run)
+            let read = try zoo.parametersAndOptimizerStates(of: run)
+            let checkpoints = read.map { (record: $0.record, values: $0.values) }, states = read.map(\.state)
             let (from, to) = (checkpoints[1], checkpoints[2])
             func resumed(seed: UInt64) throws -> [Float] {
                 var trained: [Float] = []
@@ -100,7 +102,7 @@ final class OptimizerStateRecordingTests: PhantomZooTestCase {
         // The state tensors follow the parameters in the file: its last bytes are a state's.
         let (zoo, run) = try builtZooWithACorruptedRun(plan(runs: 1, content: .parametersAndOptimizerState))
         XCTAssertNoThrow(try zoo.parameters(of: run), "the parameters are intact")
-        XCTAssertThrowsError(try zoo.optimizerStates(of: run)) {
+        XCTAssertThrowsError(try zoo.parametersAndOptimizerStates(of: run)) {
             XCTAssertTrue("\($0)".contains("CRC-32") && "\($0)".contains(run.file), "\($0)")
         }
         let report = try zoo.verify()
@@ -108,7 +110,7 @@ final class OptimizerStateRecordingTests: PhantomZooTestCase {
 
         let plain = try Zoo.create(at: newFolder(), plan: plan(runs: 1, content: .parameters))
         _ = try ZooBuilder(zoo: plain, workers: 1).build()
-        XCTAssertThrowsError(try plain.optimizerStates(of: try XCTUnwrap(plain.runs().first))) {
+        XCTAssertThrowsError(try plain.parametersAndOptimizerStates(of: try XCTUnwrap(plain.runs().first))) {
             XCTAssertTrue("\($0)".contains("keeps no optimiser state") && "\($0)".contains("parameters-and-optimizer-state"), "\($0)")
         }
     }

@@ -111,8 +111,7 @@ public final class LearnedOptimizerTrainer {
             bestValidationDice.append(best?.validationDice ?? 0)
             for run in runs {
                 learningRates.append(run.learningRate)
-                let checkpoints = try zoo.parameters(of: run)
-                let recorded = try Self.recordedSecondMoments(zoo: zoo, run: run, configuration: configuration)
+                let (checkpoints, recorded) = try Self.read(run, zoo: zoo, configuration: configuration)
                 all += checkpoints.map(\.values)
                 for (k, checkpoint) in checkpoints.enumerated() {
                     let iteration = checkpoint.record.iteration
@@ -169,19 +168,23 @@ public final class LearnedOptimizerTrainer {
             step: 0, lossHistory: [], seconds: 0)
     }
 
-    /// With a second-moment history, `run`'s recorded Adam second moment at each checkpoint;
-    /// nil without. An error where the zoo keeps no optimiser state or the run kept no second moment.
-    static func recordedSecondMoments(zoo: Zoo, run: RunRecord, configuration: LearnedOptimizerConfiguration) throws -> [[Float]]? {
+    /// `run`'s checkpoints and, with a second-moment history, the recorded Adam second moment at
+    /// each (read from the run file with them; nil without). An error where the zoo keeps no
+    /// optimiser state or the run kept no second moment.
+    static func read(_ run: RunRecord, zoo: Zoo, configuration: LearnedOptimizerConfiguration) throws
+        -> (checkpoints: [(record: CheckpointRecord, values: [Float])], secondMoments: [[Float]]?) {
         switch configuration.history {
         case .none:
-            return nil
+            return (try zoo.parameters(of: run), nil)
         case .secondMoment:
-            return try zoo.optimizerStates(of: run).map {
-                guard let second = $0.second else {
+            let read = try zoo.parametersAndOptimizerStates(of: run)
+            let secondMoments = try read.map { checkpoint -> [Float] in
+                guard let second = checkpoint.state.second else {
                     throw GeneratorError.incompatible("run \(run.runIndex) of the zoo at \(zoo.folder.path) kept no second moment (trained with \(run.optimizer)); the second-moment history reads Adam's")
                 }
                 return second
             }
+            return (read.map { ($0.record, $0.values) }, secondMoments)
         }
     }
 

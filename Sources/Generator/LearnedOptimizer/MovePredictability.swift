@@ -38,16 +38,13 @@ public struct MovePredictability: Sendable {
         var chosen: [(run: RunRecord, from: [Float], to: [Float], resumption: RunResumption?)] = []
         let keepsState = zoo.plan.checkpointContent == .parametersAndOptimizerState
         // Each sampled run read once; its checkpoints count once in the normaliser however often it is drawn.
-        var read: [Int: [(record: CheckpointRecord, values: [Float])]] = [:]
-        var states: [Int: [FlatOptimizerState]] = [:]
-        func recordedStates(_ drawn: Int, _ run: RunRecord) throws -> [FlatOptimizerState] {
-            if let known = states[drawn] { return known }
-            states[drawn] = try zoo.optimizerStates(of: run)
-            return states[drawn]!
-        }
+        var read: [Int: [(record: CheckpointRecord, values: [Float], state: FlatOptimizerState?)]] = [:]
         for _ in 0..<samples {
             let drawn = Int(rng.next() % UInt64(runs.count)), run = runs[drawn]
-            let checkpoints = try read[drawn] ?? zoo.parameters(of: run)
+            // With its optimiser states, where the zoo keeps them, from the same read of its file.
+            let checkpoints = try read[drawn] ?? (keepsState
+                ? zoo.parametersAndOptimizerStates(of: run).map { ($0.record, $0.values, Optional($0.state)) }
+                : zoo.parameters(of: run).map { ($0.record, $0.values, nil) })
             read[drawn] = checkpoints
             // Each checkpoint with the first one at least a horizon later.
             let steps = checkpoints.indices.compactMap { k in
@@ -56,9 +53,10 @@ public struct MovePredictability: Sendable {
             }
             guard !steps.isEmpty else { continue }
             let step = steps[Int(rng.next() % UInt64(steps.count))]
-            let resumption = try keepsState ? RunResumption(iteration: checkpoints[step.from].record.iteration,
-                                                            moments: try recordedStates(drawn, run)[step.from].moments(in: assembly.layout),
-                                                            until: checkpoints[step.to].record.iteration) : nil
+            let resumption = try checkpoints[step.from].state.map {
+                RunResumption(iteration: checkpoints[step.from].record.iteration, moments: try $0.moments(in: assembly.layout),
+                              until: checkpoints[step.to].record.iteration)
+            }
             chosen.append((run, checkpoints[step.from].values, checkpoints[step.to].values, resumption))
         }
         guard !chosen.isEmpty else { throw GeneratorError.incompatible("no checkpoint of \(task) has another a horizon later") }

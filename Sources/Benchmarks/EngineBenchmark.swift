@@ -81,6 +81,7 @@ public struct EngineBenchmark {
         [convolution(batch: 16, inChannels: 16, outChannels: 32, size: 64),
          convolution(batch: 64, inChannels: 32, outChannels: 64, size: 32),
          transformer(batch: 32, tokens: 64, width: 256, heads: 4),
+         messagePassing(edges: 65_536, nodes: 1_024, width: 64),
          try unetStep(batch: 16, size: 64, features: [4, 8, 16])]
     }
 
@@ -112,6 +113,22 @@ public struct EngineBenchmark {
             return {
                 block.zeroGrad(); x.zeroGrad()
                 try block(x).square().mean().backward()
+            }
+        }
+    }
+
+    /// A message-passing round as graph metanetworks run it: edge rows summed into their nodes
+    /// (`indexAdd`) and read back by every edge (`indexSelect`), then backpropagated. Edge k
+    /// belongs to node (k × 7919) mod `nodes` on both sides.
+    static func messagePassing(edges: Int, nodes: Int, width: Int) -> Case {
+        Case(name: "index_add + index_select fwd+bwd E\(edges) nodes \(nodes) W\(width)", kind: "message_passing",
+             shape: ["edges": edges, "nodes": nodes, "width": width], flops: 4 * Double(edges * width)) {
+            let index = try RowIndex((0..<edges).map { $0 * 7919 % nodes }, rows: nodes)
+            let x = Tensor.normal([edges, width], seed: 9, requiresGrad: true)
+            let g = Tensor.normal([edges, width], seed: 10)
+            return {
+                x.zeroGrad()
+                try x.indexAdd(index).indexSelect(index).backward(seed: g)
             }
         }
     }

@@ -32,6 +32,18 @@ def transformer_case(torch, batch, tokens, width, heads):
     return step
 
 
+def message_passing_case(torch, edges, nodes, width):
+    index = torch.arange(edges) * 7919 % nodes
+    x = torch.randn(edges, width, requires_grad=True)
+    g = torch.randn(edges, width)
+
+    def step():
+        x.grad = None
+        summed = torch.zeros(nodes, width).index_add(0, index, x)
+        summed.index_select(0, index).backward(g)
+    return step
+
+
 def unet_case(torch, batch, size, features):
     nn = torch.nn
 
@@ -96,7 +108,7 @@ def main():
     if started is None:
         return
     args, spec, torch = started
-    builders = {"conv": conv_case, "transformer": transformer_case, "unet": unet_case}
+    builders = {"conv": conv_case, "transformer": transformer_case, "message_passing": message_passing_case, "unet": unet_case}
     results = {}
     for case in spec:
         step = builders[case["kind"]](torch, **case["shape"])

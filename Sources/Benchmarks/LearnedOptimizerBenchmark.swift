@@ -42,6 +42,9 @@ public struct LearnedOptimizerBenchmark {
         guard description.configuration.history == .none else {
             throw GeneratorError.incompatible("\(self.optimizer.path) reads the gradients' second moment; the benchmark's PyTorch peer reads the call's gradient alone")
         }
+        guard description.configuration.scope == .parameter else {
+            throw GeneratorError.incompatible("\(self.optimizer.path) reads the parameters of each channel; the benchmark's PyTorch peer applies its rule to each parameter alone")
+        }
         let zoo = try Zoo.open(zoo ?? URL(fileURLWithPath: description.zoo))
         let task = description.tasks[0]
         let evaluator = try TaskEvaluator(zoo: zoo, task: task)

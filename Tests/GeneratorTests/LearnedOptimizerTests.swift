@@ -15,10 +15,11 @@ final class LearnedOptimizerTests: XCTestCase {
 
     /// An optimiser trained for 20 steps on `zoo`: enough for tests of how it moves a network.
     private func brieflyTrained(_ zoo: Zoo, folder: URL? = nil, schedule: CallSchedule? = nil,
-                                history: GradientHistory = .none) throws -> LearnedOptimizer {
+                                history: GradientHistory = .none, scope: RuleScope = .parameter) throws -> LearnedOptimizer {
         var configuration = Self.quick
         configuration.trainingSteps = 20
         configuration.history = history
+        configuration.scope = scope
         if let schedule { configuration.schedule = schedule }
         return try LearnedOptimizerTrainer(zoo: zoo, folder: folder ?? temporaryGeneratorFolder(), configuration: configuration,
                                            heldOutRunsPerTask: 1).train()
@@ -34,6 +35,10 @@ final class LearnedOptimizerTests: XCTestCase {
         XCTAssertGreaterThan(trained.description.examples, 0)
         // Predicting no move scores 1; the moves of a run follow its gradient, so the network must do better.
         XCTAssertLessThan(losses.last!, 0.9, "relative loss \(losses)")
+        // The error over every example: an untrained rule, which barely moves, is no better than no move.
+        let untrained = ParameterwiseRule(features: trainer.features.width, configuration: Self.quick, seed: 9)
+        XCTAssertEqual(try trainer.distillationError(untrained, over: trainer.examples), 1, accuracy: 0.01)
+        XCTAssertLessThan(try XCTUnwrap(trained.description.distillationError), 0.9)
         // One rate per task, each from the grid of multiples of the distilled runs' median.
         XCTAssertEqual(trained.description.learningRates.count, 2)
         let grid = LearnedOptimizerTrainer.learningRateMultiples.map { $0 * trainer.medianLearningRate }
@@ -61,7 +66,7 @@ final class LearnedOptimizerTests: XCTestCase {
         let zoo = try makeGeneratorTestZoo()
         let trainer = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: Self.quick, heldOutRunsPerTask: 1)
         for task in ["cord", "canal"] {
-            let expected = try LearnedOptimizerTrainer.distilledRuns(zoo: zoo, task: task, configuration: Self.quick, heldOut: [3]).map(\.runIndex)
+            let expected = try LearnedOptimizerTrainer.distilledRuns(zoo: zoo, task: task, configuration: Self.quick, heldOut: [3]).distilled.map(\.runIndex)
             XCTAssertFalse(expected.isEmpty)
             XCTAssertEqual(trainer.description.distilledRuns?[task], expected)
         }
@@ -107,6 +112,30 @@ final class LearnedOptimizerTests: XCTestCase {
                     atol: 1e-3 * maximumMagnitude(doubled) + rounding, "task 1 at twice task 0's rate")
     }
 
+    /// Validation runs are measured, not learned from: their examples are apart from the
+    /// distilled ones, the description names only the distilled runs, and the rule's error on
+    /// them is recorded.
+    func testValidationRunsAreMeasuredNotLearnedFrom() throws {
+        let zoo = try makeGeneratorTestZoo()
+        var configuration = Self.quick
+        configuration.trainingSteps = 20
+        configuration.validationRuns = 1
+        let trainer = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration, heldOutRunsPerTask: 1)
+        let all = try LearnedOptimizerTrainer.distilledRuns(zoo: zoo, task: "cord", configuration: Self.quick, heldOut: [3]).distilled
+        let split = try LearnedOptimizerTrainer.distilledRuns(zoo: zoo, task: "cord", configuration: configuration, heldOut: [3])
+        XCTAssertEqual(split.distilled.map(\.runIndex), all.dropLast().map(\.runIndex), "the last run is kept for validation")
+        XCTAssertEqual(split.validation.map(\.runIndex), [all.last!.runIndex])
+        XCTAssertEqual(trainer.description.distilledRuns?["cord"], split.distilled.map(\.runIndex))
+        XCTAssertFalse(trainer.validationExamples.isEmpty)
+        XCTAssertEqual(trainer.description.examples, trainer.examples.count)
+        let everything = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: Self.quick, heldOutRunsPerTask: 1)
+        XCTAssertEqual(trainer.examples.count + trainer.validationExamples.count, everything.examples.count)
+        let trained = try trainer.train()
+        let error = try XCTUnwrap(trained.description.validationError)
+        XCTAssertTrue(error.isFinite && error > 0, "\(error)")
+        XCTAssertNil(try everything.train().description.validationError)
+    }
+
     /// An optimiser saved with one learning rate for all tasks (format 1) loads with that rate for each task.
     func testAnOptimiserSavedWithOneRateLoadsWithItForEveryTask() throws {
         let folder = temporaryGeneratorFolder()
@@ -120,6 +149,7 @@ final class LearnedOptimizerTests: XCTestCase {
         configuration["moveUnit"] = nil
         configuration["gradient"] = nil
         configuration["history"] = nil
+        configuration["scope"] = nil
         object["configuration"] = configuration
         try JSONSerialization.data(withJSONObject: object).write(to: url)
         let loaded = try LearnedOptimizer(folder: folder)
@@ -129,6 +159,7 @@ final class LearnedOptimizerTests: XCTestCase {
         XCTAssertEqual(loaded.description.configuration.moveUnit, .currentRate)
         XCTAssertEqual(loaded.description.configuration.gradient, .wholeCases)
         XCTAssertEqual(loaded.description.configuration.history, GradientHistory.none, "a file written before histories existed reads none")
+        XCTAssertEqual(loaded.description.configuration.scope, .parameter, "and one written before scopes existed reads the parameter alone")
     }
 
     /// Per unit of the runs' peak rate, a distilled move keeps the decay the current rate divides
@@ -201,6 +232,13 @@ final class LearnedOptimizerTests: XCTestCase {
     func testTheUpdateReadingTheSecondMomentIsPermutationEquivariant() throws {
         let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
         try assertPermutationEquivariant(try brieflyTrained(zoo, history: .secondMoment), zoo: zoo)
+    }
+
+    /// So does an optimiser whose parameters read their channels' (the channel graph), which
+    /// is equivariant by construction rather than by reading nothing of other parameters.
+    func testTheChannelGraphUpdateIsPermutationEquivariant() throws {
+        let zoo = try makeGeneratorTestZoo()
+        try assertPermutationEquivariant(try brieflyTrained(zoo, scope: .channelGraph), zoo: zoo)
     }
 
     private func assertPermutationEquivariant(_ optimizer: LearnedOptimizer, zoo: Zoo, file: StaticString = #filePath, line: UInt = #line) throws {

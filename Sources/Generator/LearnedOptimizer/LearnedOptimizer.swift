@@ -8,11 +8,12 @@ import Zoo
 /// reads them in, the zoo runs it was distilled from and how far its training got. Stored as
 /// `optimizer.json` beside `optimizer.safetensors`.
 public struct LearnedOptimizerDescription: Codable, Sendable {
+    /// 5: the configuration names its rule's scope; version 4 files read the parameter alone.
     /// 4: the configuration names its gradient history; version 3 files read none.
     /// 3: the configuration names its move unit and call gradient; version 2 files divided by
     /// the current rate and read whole cases.
     /// 2: one learning rate per task (`learningRates`); version 1 files had one for all tasks and are read as such.
-    public var formatVersion = 4
+    public var formatVersion = 5
     public var configuration: LearnedOptimizerConfiguration
     public var architecture: PlainConvUNetConfiguration
     /// For a partial zoo: the base and the subset the optimiser updates. Nil for whole networks.
@@ -38,6 +39,11 @@ public struct LearnedOptimizerDescription: Codable, Sendable {
     public var step: Int
     /// Mean loss per logging interval.
     public var lossHistory: [Float]
+    /// The trained rule's relative error over every parameter of every distillation example
+    /// (`LearnedOptimizerTrainer.distillationError`); nil in optimisers saved before it was measured.
+    public var distillationError: Float?
+    /// The same over the examples of its validation runs, which it never learned from; nil without them.
+    public var validationError: Float?
     public var seconds: Double
 }
 
@@ -94,12 +100,12 @@ public struct UpdateTrajectory: Sendable {
 /// parameter by what its network predicts, until the validation Dice reaches the prompt.
 public final class LearnedOptimizer {
     public var description: LearnedOptimizerDescription
-    let network: UpdateRuleNetwork
+    let network: any UpdateRule
     public let features: UpdateFeatures
     /// How parameter vectors become U-Nets (a partial optimiser's base is read here).
     public let assembly: NetworkAssembly
 
-    init(description: LearnedOptimizerDescription, network: UpdateRuleNetwork) throws {
+    init(description: LearnedOptimizerDescription, network: any UpdateRule) throws {
         self.description = description
         self.network = network
         features = UpdateFeatures(normalizer: description.normalizer, memory: description.configuration.memory,
@@ -115,8 +121,9 @@ public final class LearnedOptimizer {
         let description = try LearnedOptimizerStore.readDescription(folder)
         let features = UpdateFeatures(normalizer: description.normalizer, memory: description.configuration.memory,
                                       history: description.configuration.history)
-        let network = UpdateRuleNetwork(features: features.width,
-                                        configuration: description.configuration, seed: 0)
+        let network = try description.configuration.scope.makeRule(
+            features: features.width, configuration: description.configuration,
+            graph: { try ChannelGraph(architecture: description.architecture, layout: description.normalizer.layout) }, seed: 0)
         try network.loadStateDict(try LearnedOptimizerStore.readTensors(folder))
         try self.init(description: description, network: network)
     }
@@ -223,7 +230,7 @@ public final class LearnedOptimizer {
                 }
             }
         }
-        return try withNoGrad { try network(try Tensor(shape: [values.count, width], values: rows)).scalars }
+        return try withNoGrad { try network(try Tensor(shape: [values.count, width], values: rows), networks: 1).scalars }
     }
 
     /// Calls for task `task` from `start` until the validation Dice reaches `target` or `calls`
@@ -272,7 +279,7 @@ public final class LearnedOptimizer {
 enum LearnedOptimizerStore {
     static let descriptionFile = "optimizer.json", weightsFile = "optimizer.safetensors"
 
-    static func write(_ description: LearnedOptimizerDescription, network: UpdateRuleNetwork, to folder: URL) throws {
+    static func write(_ description: LearnedOptimizerDescription, network: any UpdateRule, to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let tensors = try network.namedParameters().map { NamedTensor($0.name, try StoredTensor($0.tensor)) }
         let encoder = JSONEncoder()

@@ -1,8 +1,9 @@
 import NeuralNetwork
 import Segmentation
 
-/// A learned optimiser: a small network applied to every parameter on its own, reading the
-/// parameter, its training-loss gradient and its tensor's state, and returning the parameter's
+/// A learned optimiser: a small network applied to every parameter (on its own, or reading the
+/// parameters of its channels: `scope`), reading the parameter, its training-loss gradient and
+/// its tensor's state, and returning the parameter's
 /// move over `horizon` iterations of the zoo's training per unit learning rate. Applied call
 /// after call from any start, it trains that start; it is distilled from the zoo's trajectories.
 public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
@@ -24,6 +25,9 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
     public var optimizer: TrainingConfiguration.OptimizerKind
     /// Learn from N finished runs of each task with that optimiser (nil: all but the held-out ones).
     public var runsPerTask: Int?
+    /// Runs per task after those learned from whose examples only measure the rule's error on
+    /// moves it never saw (`LearnedOptimizerDescription.validationError`); 0: none.
+    public var validationRuns: Int
     /// The most calls one generation may make.
     public var maximumCalls: Int
     /// What the gradient a call reads is taken on.
@@ -36,6 +40,8 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
     public var memory: UpdateMemory
     /// What each parameter's row reads of its past gradients.
     public var history: GradientHistory
+    /// Which other parameters a parameter's move reads.
+    public var scope: RuleScope
     /// How the learning rate of a call changes over a generation's calls.
     public var schedule: CallSchedule
     /// Rounds of on-policy correction after distillation (`OnPolicyCorrection`): each round
@@ -44,9 +50,9 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
     public var corrections: Int
 
     public init(width: Int = 64, depth: Int = 2, horizon: Int = 25, moveUnit: MoveUnit = .currentRate, trainingSteps: Int = 3000, batchSize: Int = 8192,
-                learningRate: Float = 1e-3, optimizer: TrainingConfiguration.OptimizerKind = .adam, runsPerTask: Int? = nil,
+                learningRate: Float = 1e-3, optimizer: TrainingConfiguration.OptimizerKind = .adam, runsPerTask: Int? = nil, validationRuns: Int = 0,
                 maximumCalls: Int = 64, gradient: CallGradient = .trainingPatches, casesPerCall: Int = 16, memory: UpdateMemory = .previousMove,
-                history: GradientHistory = .none, schedule: CallSchedule = .poly, corrections: Int = 0) {
+                history: GradientHistory = .none, scope: RuleScope = .parameter, schedule: CallSchedule = .poly, corrections: Int = 0) {
         self.width = width
         self.depth = depth
         self.horizon = horizon
@@ -56,11 +62,13 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
         self.learningRate = learningRate
         self.optimizer = optimizer
         self.runsPerTask = runsPerTask
+        self.validationRuns = validationRuns
         self.maximumCalls = maximumCalls
         self.gradient = gradient
         self.casesPerCall = casesPerCall
         self.memory = memory
         self.history = history
+        self.scope = scope
         self.schedule = schedule
         self.corrections = corrections
     }
@@ -75,8 +83,8 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
     /// Throws when a size, rate or count is out of range.
     public func validate() throws {
         guard width > 0, depth > 0, horizon > 0, trainingSteps > 0, batchSize > 0, learningRate > 0, maximumCalls > 0, casesPerCall > 0,
-              corrections >= 0, runsPerTask.map({ $0 >= 2 }) ?? true else {
-            throw GeneratorError.invalidConfiguration("sizes, horizon, steps, batch, learning rate, calls and cases per call must be positive; corrections not negative; runs per task at least 2")
+              corrections >= 0, validationRuns >= 0, runsPerTask.map({ $0 >= 2 }) ?? true else {
+            throw GeneratorError.invalidConfiguration("sizes, horizon, steps, batch, learning rate, calls and cases per call must be positive; corrections and validation runs not negative; runs per task at least 2")
         }
     }
 }
@@ -132,6 +140,17 @@ public enum GradientHistory: String, Codable, Sendable, CaseIterable {
     case secondMoment = "second-moment"
 }
 
+/// Which parameters the rule reads to move one.
+public enum RuleScope: String, Codable, Sendable, CaseIterable {
+    /// The parameter alone, with its tensor's statistics (`ParameterwiseRule`): distilled from
+    /// random parameters of random checkpoints.
+    case parameter
+    /// Also the parameters of its channels, in its tensor and in the layers before and after,
+    /// through one round of message passing over the network's `ChannelGraph`
+    /// (`ChannelGraphRule`): distilled from whole checkpoints.
+    case channelGraph = "channel-graph"
+}
+
 /// The learning rate of each call of a generation, as a fraction of the optimiser's.
 public enum CallSchedule: String, Codable, Sendable, CaseIterable {
     /// Every call moves at the full rate.
@@ -150,7 +169,8 @@ public enum CallSchedule: String, Codable, Sendable, CaseIterable {
 }
 
 extension LearnedOptimizerConfiguration {
-    /// Reads a stored configuration; one written before `history` existed read none.
+    /// Reads a stored configuration; one written before `history` existed read none, one
+    /// written before `scope` existed read the parameter alone, one before `validationRuns` none.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(width: try c.decode(Int.self, forKey: .width), depth: try c.decode(Int.self, forKey: .depth),
@@ -158,10 +178,12 @@ extension LearnedOptimizerConfiguration {
                   trainingSteps: try c.decode(Int.self, forKey: .trainingSteps), batchSize: try c.decode(Int.self, forKey: .batchSize),
                   learningRate: try c.decode(Float.self, forKey: .learningRate),
                   optimizer: try c.decode(TrainingConfiguration.OptimizerKind.self, forKey: .optimizer),
-                  runsPerTask: try c.decodeIfPresent(Int.self, forKey: .runsPerTask), maximumCalls: try c.decode(Int.self, forKey: .maximumCalls),
+                  runsPerTask: try c.decodeIfPresent(Int.self, forKey: .runsPerTask),
+                  validationRuns: try c.decodeIfPresent(Int.self, forKey: .validationRuns) ?? 0, maximumCalls: try c.decode(Int.self, forKey: .maximumCalls),
                   gradient: try c.decode(CallGradient.self, forKey: .gradient), casesPerCall: try c.decode(Int.self, forKey: .casesPerCall),
                   memory: try c.decode(UpdateMemory.self, forKey: .memory),
                   history: try c.decodeIfPresent(GradientHistory.self, forKey: .history) ?? GradientHistory.none,
+                  scope: try c.decodeIfPresent(RuleScope.self, forKey: .scope) ?? .parameter,
                   schedule: try c.decode(CallSchedule.self, forKey: .schedule), corrections: try c.decode(Int.self, forKey: .corrections))
     }
 }

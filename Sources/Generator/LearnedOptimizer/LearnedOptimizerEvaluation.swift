@@ -26,7 +26,7 @@ extension LearnedOptimizer {
             // The runs it was distilled from, however the zoo has grown since (re-selected for an optimiser saved without them).
             let training = try description.distilledRuns?[task].map { try RunPool.recordedRuns(zoo: zoo, task: task, indices: $0) }
                 ?? LearnedOptimizerTrainer.distilledRuns(zoo: zoo, task: task, configuration: description.configuration,
-                                                         heldOut: description.heldOutRuns)
+                                                         heldOut: description.heldOutRuns).distilled
             let unseenStarts = try unseenInitialisationSeeds(count: seeds, avoiding: runs).map {
                 try layout.flatten(try PlainConvUNet(description.architecture, seed: $0))
             }

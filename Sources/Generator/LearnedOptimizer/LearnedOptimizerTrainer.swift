@@ -47,6 +47,15 @@ struct CheckpointStep {
     }
 }
 
+/// One distillation step's feature rows, the moves they learn, each row's loss weight (the root
+/// of its share), and how many whole networks the rows are (1 where they are random parameters).
+struct DistillationBatch {
+    let rows: [Float]
+    let targets: [Float]
+    let weights: [Float]
+    let networks: Int
+}
+
 /// What the learned optimiser's trainer reports as it goes.
 public struct LearnedOptimizerProgress: Sendable {
     public let step: Int
@@ -57,13 +66,15 @@ public struct LearnedOptimizerProgress: Sendable {
 
 /// Distils a learned optimiser from a zoo: every checkpoint of the chosen runs becomes an
 /// example (value, gradient, the run's move over the next `horizon` iterations), and the
-/// per-parameter network learns the move by mean squared error over random parameters of
-/// random examples (half drawn uniformly over parameters, half over tensors first, so small
-/// tensors such as norms and biases are learned too).
+/// rule learns the move by mean squared error over the rows `batch` draws: random parameters
+/// of random examples, or whole examples for a rule that reads its channels.
 public final class LearnedOptimizerTrainer {
     public let folder: URL
     public let configuration: LearnedOptimizerConfiguration
     let examples: [DistillationExample]
+    /// The examples of the validation runs (`LearnedOptimizerConfiguration.validationRuns`):
+    /// measured, never learned from.
+    let validationExamples: [DistillationExample]
     /// The on-policy examples of the correction rounds so far (empty before `train`).
     private(set) var corrections: [DistillationExample] = []
     let features: UpdateFeatures
@@ -102,17 +113,20 @@ public final class LearnedOptimizerTrainer {
         var pairs: [(task: Int, next: CheckpointStep, previous: CheckpointStep?, recorded: SecondMomentEstimate?)] = []
         var all: [[Float]] = [], learningRates: [Double] = []
         var recipes: [RunHyperparameters] = [], bestValidationDice: [Double] = [], distilled: [String: [Int]] = [:]
+        var validating: [Bool] = []
         for (taskIndex, task) in tasks.enumerated() {
-            let runs = try Self.distilledRuns(zoo: zoo, task: task, configuration: configuration, heldOut: heldOut)
+            let (runs, validationRuns) = try Self.distilledRuns(zoo: zoo, task: task, configuration: configuration, heldOut: heldOut)
             distilled[task] = runs.map(\.runIndex)
             guard let first = runs.first else { throw GeneratorError.incompatible("the zoo at \(zoo.folder.path) has no \(configuration.optimizer) runs of \(task) to learn from") }
             let best = try bestCheckpointByValidation(of: runs, in: zoo)
             recipes.append((runs.first { $0.id == best?.runId } ?? first).hyperparameters)
             bestValidationDice.append(best?.validationDice ?? 0)
-            for run in runs {
-                learningRates.append(run.learningRate)
+            for (run, validation) in runs.map({ ($0, false) }) + validationRuns.map({ ($0, true) }) {
                 let (checkpoints, recorded) = try Self.read(run, zoo: zoo, configuration: configuration)
-                all += checkpoints.map(\.values)
+                if !validation {
+                    learningRates.append(run.learningRate)
+                    all += checkpoints.map(\.values)
+                }
                 for (k, checkpoint) in checkpoints.enumerated() {
                     let iteration = checkpoint.record.iteration
                     // The first checkpoint a horizon later; a shorter last gap is scaled up only when at least half a horizon.
@@ -123,6 +137,7 @@ public final class LearnedOptimizerTrainer {
                     // The move that led here: from the last checkpoint a horizon or more before; none
                     // within the first horizon, as a generation's first call has none.
                     let earlier = checkpoints[..<k].last { $0.record.iteration <= iteration - configuration.horizon }
+                    validating.append(validation)
                     pairs.append((taskIndex, next, earlier.flatMap {
                         CheckpointStep($0, checkpoint, horizon: configuration.horizon, unit: configuration.moveUnit, peak: run.learningRate)
                     }, recorded.map { SecondMomentEstimate(values: $0[k], iterations: iteration) }))
@@ -157,14 +172,16 @@ public final class LearnedOptimizerTrainer {
                                        previousMove: previousMove, secondMoment: secondMoment ?? [],
                                        state: features.state(values: values, gradient: gradient, secondMoment: secondMoment))
         }
-        let squares = measured.reduce(0.0) { sum, example in sum + example.move.reduce(0.0) { $0 + Double($1 * $1) } }
-        let moveScale = Float((squares / Double(measured.count * measured[0].move.count)).squareRoot())
-        examples = measured.map { $0.scaled(by: moveScale) }
+        let learned = measured.indices.filter { !validating[$0] }.map { measured[$0] }
+        let squares = learned.reduce(0.0) { sum, example in sum + example.move.reduce(0.0) { $0 + Double($1 * $1) } }
+        let moveScale = Float((squares / Double(learned.count * learned[0].move.count)).squareRoot())
+        examples = learned.map { $0.scaled(by: moveScale) }
+        validationExamples = measured.indices.filter { validating[$0] }.map { measured[$0].scaled(by: moveScale) }
         description = LearnedOptimizerDescription(
             configuration: configuration, architecture: architecture, partial: zoo.plan.partial, patchSize: zoo.plan.patchSize,
             spacing: evaluators[0].medianSpacing, normalizer: normalizer, tasks: tasks,
             zoo: zoo.folder.standardizedFileURL.path, heldOutRuns: heldOut, distilledRuns: distilled, moveScale: moveScale,
-            learningRates: [Float](repeating: medianLearningRate, count: tasks.count), examples: measured.count,
+            learningRates: [Float](repeating: medianLearningRate, count: tasks.count), examples: learned.count,
             step: 0, lossHistory: [], seconds: 0)
     }
 
@@ -197,7 +214,7 @@ public final class LearnedOptimizerTrainer {
     }
 
     /// Per task of `plan`, how many of its planned runs the optimiser would be distilled from:
-    /// runs of the configuration's optimiser outside the held-out ones. The evaluation's
+    /// runs of the configuration's optimiser outside the held-out and validation ones. The evaluation's
     /// memorisation audit needs two per task, which a plan of few runs per task may not draw
     /// (the standard distribution trains a quarter of its runs with SGD).
     public static func plannedRunsToDistil(_ plan: ZooPlan, configuration: LearnedOptimizerConfiguration,
@@ -207,15 +224,26 @@ public final class LearnedOptimizerTrainer {
         for run in plan.runs where !heldOut.contains(run.index) && run.hyperparameters.optimizer == configuration.optimizer {
             counts[run.task, default: 0] += 1
         }
-        return counts.mapValues { min($0, configuration.runsPerTask ?? $0) }
+        return counts.mapValues { available in
+            let chosen = min(available, (configuration.runsPerTask ?? available) + configuration.validationRuns)
+            return max(0, min(configuration.runsPerTask ?? chosen, chosen - configuration.validationRuns))
+        }
     }
 
     /// The runs of `task` the optimiser is distilled from: finished, with a trajectory, trained
-    /// with the configuration's optimiser, none held out, the first `runsPerTask` of them.
-    static func distilledRuns(zoo: Zoo, task: String, configuration: LearnedOptimizerConfiguration, heldOut: [Int]) throws -> [RunRecord] {
+    /// with the configuration's optimiser, none held out, the first `runsPerTask` of them; then
+    /// its validation runs: the `validationRuns` after those (taken from the end of the distilled
+    /// ones where no more are left).
+    static func distilledRuns(zoo: Zoo, task: String, configuration: LearnedOptimizerConfiguration,
+                              heldOut: [Int]) throws -> (distilled: [RunRecord], validation: [RunRecord]) {
         let runs = try RunPool.trainingRuns(zoo: zoo, task: task, runsPerTask: nil, selection: .first, metric: .validationDice,
                                             excluding: Set(heldOut)).filter { $0.hyperparameters.optimizer == configuration.optimizer }
-        return Array(runs.prefix(configuration.runsPerTask ?? runs.count))
+        let chosen = Array(runs.prefix((configuration.runsPerTask ?? runs.count) + configuration.validationRuns))
+        let distilled = min(configuration.runsPerTask ?? chosen.count, chosen.count - configuration.validationRuns)
+        guard distilled >= 1 || chosen.isEmpty else {
+            throw GeneratorError.incompatible("the zoo at \(zoo.folder.path) has \(chosen.count) \(configuration.optimizer) runs of \(task), too few to keep \(configuration.validationRuns) for validation")
+        }
+        return (Array(chosen.prefix(max(distilled, 0))), Array(chosen.dropFirst(max(distilled, 0))))
     }
 
     /// Trains the per-parameter network on the zoo's examples, chooses the learning rate
@@ -224,15 +252,18 @@ public final class LearnedOptimizerTrainer {
     /// example and a new choice of learning rate), and writes the optimiser folder; returns it loaded.
     public func train(progress: (LearnedOptimizerProgress) -> Void = { _ in }, log: (String) -> Void = { _ in }) throws -> LearnedOptimizer {
         let began = Date()
-        let network = UpdateRuleNetwork(features: features.width, configuration: configuration, seed: seed)
+        let description = self.description
+        let network = try configuration.scope.makeRule(
+            features: features.width, configuration: configuration,
+            graph: { try ChannelGraph(architecture: description.architecture, layout: description.normalizer.layout) }, seed: seed)
         let optimizer = Adam.adamW(groups: [ParameterGroup(network.namedParameters(), weightDecay: 0)], learningRate: configuration.learningRate)
         var rng = SeededGenerator(seed: seed &+ 1)
         let roundSteps = configuration.trainingSteps / 2
         let totalSteps = configuration.trainingSteps + configuration.corrections * roundSteps
-        var description = self.description
+        var trainedDescription = description
         try fit(network, optimizer, steps: configuration.trainingSteps, peak: configuration.learningRate, corrections: [], rng: &rng,
-                description: &description, totalSteps: totalSteps, progress: progress)
-        let trained = try LearnedOptimizer(description: description, network: network)
+                description: &trainedDescription, totalSteps: totalSteps, progress: progress)
+        let trained = try LearnedOptimizer(description: trainedDescription, network: network)
         trained.description.learningRates = try chooseLearningRates(trained, progress: log)
         let correction = OnPolicyCorrection(recipes: recipes, patchSize: description.patchSize, evaluators: evaluators)
         corrections = []
@@ -244,48 +275,37 @@ public final class LearnedOptimizerTrainer {
                     description: &trained.description, totalSteps: totalSteps, progress: progress)
             trained.description.learningRates = try chooseLearningRates(trained, progress: log)
         }
+        trained.description.distillationError = try distillationError(network, over: examples)
+        if !validationExamples.isEmpty {
+            trained.description.validationError = try distillationError(network, over: validationExamples)
+        }
         trained.description.seconds = Date().timeIntervalSince(began)
         try LearnedOptimizerStore.write(trained.description, network: network, to: folder)
         return trained
     }
 
-    /// `steps` steps of mean squared error on feature rows of random parameters of random
-    /// examples (half the examples drawn from `corrections` when there are any), the rate
+    /// `steps` steps of mean squared error on feature rows of random examples (half drawn from
+    /// `corrections` when there are any; `batch(corrections:rng:)` says which rows), the rate
     /// decaying by a cosine from `peak` to a tenth of it; the loss history and step count go
     /// into `description`.
-    private func fit(_ network: UpdateRuleNetwork, _ optimizer: Adam, steps: Int, peak: Float, corrections: [DistillationExample],
+    private func fit(_ network: any UpdateRule, _ optimizer: Adam, steps: Int, peak: Float, corrections: [DistillationExample],
                      rng: inout SeededGenerator, description: inout LearnedOptimizerDescription, totalSteps: Int,
                      progress: (LearnedOptimizerProgress) -> Void) throws {
-        let entries = features.normalizer.layout.entries, parameterCount = features.normalizer.layout.parameterCount
-        let tensorOf = features.tensorOfParameter, width = features.width, batch = configuration.batchSize
+        let width = features.width
         var interval: [Float] = []
         for step in 0..<steps {
-            var rows = [Float](repeating: 0, count: batch * width), targets = [Float](repeating: 0, count: batch)
-            rows.withUnsafeMutableBufferPointer { buffer in
-                for b in 0..<batch {
-                    let source = corrections.isEmpty || rng.next() % 2 == 0 ? examples : corrections
-                    let example = source[Int(rng.next() % UInt64(source.count))]
-                    let index: Int
-                    if rng.next() % 2 == 0 {
-                        index = Int(rng.next() % UInt64(parameterCount))
-                    } else {
-                        let entry = entries[Int(rng.next() % UInt64(entries.count))]
-                        index = entry.offset + Int(rng.next() % UInt64(entry.count))
-                    }
-                    features.write(row: buffer.baseAddress! + b * width, index: index, tensor: tensorOf[index], values: example.values,
-                                   gradient: example.gradient, previousMove: example.previousMove, secondMoment: example.secondMoment,
-                                   state: example.state)
-                    targets[b] = example.move[index]
-                }
-            }
+            let batch = self.batch(corrections: corrections, rng: &rng)
+            let rows = batch.targets.count
             optimizer.learningRate = peak * (0.55 + 0.45 * cosf(.pi * Float(step) / Float(steps)))
             network.zeroGrad()
-            let predicted = try network(try Tensor(shape: [batch, width], values: rows))
-            let loss = try SegmentationLoss.meanSquaredError(predicted, try Tensor(shape: [batch, 1], values: targets))
+            let weights = try Tensor(shape: [rows, 1], values: batch.weights)
+            let predicted = try network(try Tensor(shape: [rows, width], values: batch.rows), networks: batch.networks) * weights
+            let targets = try Tensor(shape: [rows, 1], values: batch.targets) * weights
+            let loss = try SegmentationLoss.meanSquaredError(predicted, targets)
             try loss.backward()
             try optimizer.step()
             // Reported relative to predicting no move on the same rows.
-            interval.append(loss.scalars[0] / max(targets.reduce(0) { $0 + $1 * $1 } / Float(batch), 1e-12))
+            interval.append(loss.scalars[0] / max(targets.scalars.reduce(0) { $0 + $1 * $1 } / Float(rows), 1e-12))
             if interval.count == 50 || step == steps - 1 {
                 let mean = interval.reduce(0, +) / Float(interval.count)
                 description.lossHistory.append(mean)
@@ -294,6 +314,92 @@ public final class LearnedOptimizerTrainer {
             }
         }
         description.step += steps
+    }
+
+    /// The rule's squared error over every parameter of every one of `examples`, relative to
+    /// predicting no move, each parameter weighted as the tensor-balanced draws of `batch` weight
+    /// it: one figure that rules of either scope are compared by, free of the batches' noise.
+    func distillationError(_ network: any UpdateRule, over examples: [DistillationExample]) throws -> Float {
+        let parameterCount = features.normalizer.layout.parameterCount, width = features.width, tensorOf = features.tensorOfParameter
+        let weights = balancedWeights()
+        var error = 0.0, total = 0.0
+        for first in stride(from: 0, to: examples.count, by: 16) {
+            let group = examples[first..<min(first + 16, examples.count)]
+            var rows = [Float](repeating: 0, count: group.count * parameterCount * width)
+            rows.withUnsafeMutableBufferPointer { buffer in
+                for (n, example) in group.enumerated() {
+                    for index in 0..<parameterCount {
+                        features.write(row: buffer.baseAddress! + (n * parameterCount + index) * width, index: index, tensor: tensorOf[index],
+                                       values: example.values, gradient: example.gradient, previousMove: example.previousMove,
+                                       secondMoment: example.secondMoment, state: example.state)
+                    }
+                }
+            }
+            let predicted = try withNoGrad { try network(try Tensor(shape: [group.count * parameterCount, width], values: rows), networks: group.count).scalars }
+            for (n, example) in group.enumerated() {
+                for index in 0..<parameterCount {
+                    let w = Double(weights[index] * weights[index]), target = Double(example.move[index])
+                    let difference = Double(predicted[n * parameterCount + index]) - target
+                    error += w * difference * difference
+                    total += w * target * target
+                }
+            }
+        }
+        return Float(error / max(total, 1e-30))
+    }
+
+    /// Per parameter, the root of the share the two draws of the parameter scope give it (half
+    /// uniform over parameters, half over tensors first), relative to a uniform draw.
+    private func balancedWeights() -> [Float] {
+        let entries = features.normalizer.layout.entries, parameterCount = features.normalizer.layout.parameterCount
+        return features.tensorOfParameter.map { (0.5 + 0.5 * Float(parameterCount) / Float(entries.count * entries[$0].count)).squareRoot() }
+    }
+
+    /// One step's rows: for the parameter scope, `batchSize` random parameters of random
+    /// examples (half drawn uniformly over parameters, half over tensors first, so small tensors
+    /// such as norms and biases are learned too), each of weight 1; for the channel graph, whole
+    /// examples (as many as fit in `batchSize` rows, at least one), each parameter weighted by
+    /// the root of what the same two draws would give it, so both scopes learn the same mean.
+    private func batch(corrections: [DistillationExample], rng: inout SeededGenerator) -> DistillationBatch {
+        let entries = features.normalizer.layout.entries, parameterCount = features.normalizer.layout.parameterCount
+        let tensorOf = features.tensorOfParameter, width = features.width
+        func example() -> DistillationExample {
+            let source = corrections.isEmpty || rng.next() % 2 == 0 ? examples : corrections
+            return source[Int(rng.next() % UInt64(source.count))]
+        }
+        let networks = configuration.scope == .parameter ? 0 : max(1, configuration.batchSize / parameterCount)
+        let count = configuration.scope == .parameter ? configuration.batchSize : networks * parameterCount
+        var rows = [Float](repeating: 0, count: count * width), targets = [Float](repeating: 0, count: count), weights: [Float]
+        rows.withUnsafeMutableBufferPointer { buffer in
+            func write(_ row: Int, index: Int, of example: DistillationExample) {
+                features.write(row: buffer.baseAddress! + row * width, index: index, tensor: tensorOf[index], values: example.values,
+                               gradient: example.gradient, previousMove: example.previousMove, secondMoment: example.secondMoment,
+                               state: example.state)
+                targets[row] = example.move[index]
+            }
+            switch configuration.scope {
+            case .parameter:
+                for row in 0..<count {
+                    let example = example()
+                    if rng.next() % 2 == 0 {
+                        write(row, index: Int(rng.next() % UInt64(parameterCount)), of: example)
+                    } else {
+                        let entry = entries[Int(rng.next() % UInt64(entries.count))]
+                        write(row, index: entry.offset + Int(rng.next() % UInt64(entry.count)), of: example)
+                    }
+                }
+            case .channelGraph:
+                for network in 0..<networks {
+                    let example = example()
+                    for index in 0..<parameterCount { write(network * parameterCount + index, index: index, of: example) }
+                }
+            }
+        }
+        switch configuration.scope {
+        case .parameter: weights = [Float](repeating: 1, count: count)
+        case .channelGraph: weights = Array([[Float]](repeating: balancedWeights(), count: networks).joined())
+        }
+        return DistillationBatch(rows: rows, targets: targets, weights: weights, networks: max(networks, 1))
     }
 
     /// Per task, the learning rate of `chosenRate` from generations of fresh initialisations:

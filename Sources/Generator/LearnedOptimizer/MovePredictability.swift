@@ -29,7 +29,7 @@ public struct MovePredictability: Sendable {
     public static func measure(zoo: Zoo, task: String, configuration: LearnedOptimizerConfiguration, samples: Int, seed: UInt64 = 0,
                                orders: (UInt64, UInt64) = (9_100_000, 9_200_000)) throws -> MovePredictability {
         let heldOut = LearnedOptimizerTrainer.heldOutRuns(plan: zoo.plan, count: LearnedOptimizerTrainer.defaultHeldOutRunsPerTask)
-        let runs = try LearnedOptimizerTrainer.distilledRuns(zoo: zoo, task: task, configuration: configuration, heldOut: heldOut)
+        let runs = try LearnedOptimizerTrainer.distilledRuns(zoo: zoo, task: task, configuration: configuration, heldOut: heldOut).distilled
         guard !runs.isEmpty, samples > 0 else { throw GeneratorError.incompatible("no \(configuration.optimizer) runs of \(task) to sample") }
         let architectureID = try zoo.planArchitectureID()
         let assembly = try zoo.assembly(architectureID)

@@ -7,6 +7,7 @@ import Zoo
 
 extension UpdateMemory: ExpressibleByArgument {}
 extension GradientHistory: ExpressibleByArgument {}
+extension RuleScope: ExpressibleByArgument {}
 extension CallSchedule: ExpressibleByArgument {}
 extension MoveUnit: ExpressibleByArgument {}
 extension CallGradient: ExpressibleByArgument {}
@@ -60,6 +61,8 @@ struct LearnedOptimizerTrain: ParsableCommand {
     @Option(help: "Learned optimiser folder (written when training ends).") var out: String
     @Option(help: "Tasks to learn, comma-separated (default: all of the zoo's).") var tasks: String?
     @Option(help: "Use only the first N runs of each task trained with the optimiser (default: all).") var runs: Int?
+    @Option(help: "Keep the next N runs of each task out of distillation and report the rule's error on their moves.")
+    var validationRuns = LearnedOptimizerConfiguration.standard.validationRuns
     @Option(help: "Distil the runs trained with this optimiser: adam or sgd.") var optimizer = LearnedOptimizerConfiguration.standard.optimizer
     @Option(help: "Iterations of zoo training one call stands for.") var horizon = LearnedOptimizerConfiguration.standard.horizon
     @Option(help: "The rate a distilled move is divided by: current-rate (the runs' decay divided out) or peak-rate (the decay learned).")
@@ -74,6 +77,8 @@ struct LearnedOptimizerTrain: ParsableCommand {
     @Option(help: "What a call reads of the call before: none or previous-move.") var memory = LearnedOptimizerConfiguration.standard.memory
     @Option(help: "What a call reads of past gradients: none, or second-moment (Adam's running mean of the squared gradient; distilled from a zoo created with --checkpoint-content parameters-and-optimizer-state).")
     var history = LearnedOptimizerConfiguration.standard.history
+    @Option(help: "What a parameter's move reads: parameter (itself and its tensor's statistics) or channel-graph (also the parameters of its channels, by message passing over the network's channels).")
+    var scope = LearnedOptimizerConfiguration.standard.scope
     @Option(help: "Learning rate over a generation's calls: constant or poly.") var schedule = LearnedOptimizerConfiguration.standard.schedule
     @Option(help: "Rounds of on-policy correction: generate from fresh starts and learn the zoo's recipe's move from every network visited.")
     var corrections = LearnedOptimizerConfiguration.standard.corrections
@@ -82,6 +87,7 @@ struct LearnedOptimizerTrain: ParsableCommand {
     func run() throws {
         var configuration = LearnedOptimizerConfiguration.standard
         configuration.runsPerTask = runs
+        configuration.validationRuns = validationRuns
         configuration.optimizer = optimizer
         configuration.horizon = horizon
         configuration.moveUnit = moveUnit
@@ -92,6 +98,7 @@ struct LearnedOptimizerTrain: ParsableCommand {
         configuration.maximumCalls = maximumCalls
         configuration.memory = memory
         configuration.history = history
+        configuration.scope = scope
         configuration.schedule = schedule
         configuration.corrections = corrections
         let opened = try Zoo.open(URL(fileURLWithPath: zoo))
@@ -100,6 +107,12 @@ struct LearnedOptimizerTrain: ParsableCommand {
         let trained = try trainer.train(progress: { p in
             if p.step % 500 == 0 || p.step == p.steps { log(String(format: "step %d/%d  relative loss %.4f (1: no better than no move)", p.step, p.steps, p.loss)) }
         }, log: { log($0) })
+        if let error = trained.description.distillationError {
+            log(String(format: "relative error over every parameter of every distilled example %.4f (1: no better than no move)", error))
+        }
+        if let error = trained.description.validationError {
+            log(String(format: "relative error on the validation runs' examples %.4f", error))
+        }
         let rates = zip(trained.description.tasks, trained.description.learningRates).map { String(format: "%@ %.4g", $0, $1) }
         log(String(format: "saved %@ (%d examples, learning rate %@, %@ of training)", out, trained.description.examples,
                    rates.joined(separator: ", "), formatDuration(trained.description.seconds)))

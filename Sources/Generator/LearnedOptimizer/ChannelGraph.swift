@@ -23,7 +23,7 @@ public struct ChannelGraph: Sendable {
 
     public init(architecture: PlainConvUNetConfiguration, layout: ParameterLayout) throws {
         let permutation = try UNetPermutation(configuration: architecture, layout: layout)
-        // (tensor name, axis) → (first node of its group channels, offset of the group on the axis, size).
+        // Tensor name → its grouped channel blocks: (axis, the block's first node, its offset on the axis, size).
         var grouped: [String: [(axis: Int, node: Int, offset: Int, size: Int)]] = [:]
         var nodes = 0
         for group in permutation.groups {
@@ -36,7 +36,7 @@ public struct ChannelGraph: Sendable {
         struct TensorChannel: Hashable { let tensor: Int, axis: Int, channel: Int }
         var privateNodes: [TensorChannel: Int] = [:]
         for (tensor, entry) in layout.entries.enumerated() {
-            // A channel outside every group: a node of this tensor's axis alone, made on first use.
+            // A channel's node: its group's, or outside every group a node of this tensor's axis alone, made on first use.
             func node(axis: Int, channel: Int) -> Int {
                 if let block = grouped[entry.name]?.first(where: { $0.axis == axis && ($0.offset..<($0.offset + $0.size)).contains(channel) }) {
                     return block.node + channel - block.offset

@@ -121,9 +121,7 @@ public final class LearnedOptimizer {
         let description = try LearnedOptimizerStore.readDescription(folder)
         let features = UpdateFeatures(normalizer: description.normalizer, memory: description.configuration.memory,
                                       history: description.configuration.history)
-        let network = try description.configuration.scope.makeRule(
-            features: features.width, configuration: description.configuration,
-            graph: { try ChannelGraph(architecture: description.architecture, layout: description.normalizer.layout) }, seed: 0)
+        let network = try makeUpdateRule(for: description, features: features.width, seed: 0)
         try network.loadStateDict(try LearnedOptimizerStore.readTensors(folder))
         try self.init(description: description, network: network)
     }
@@ -223,12 +221,8 @@ public final class LearnedOptimizer {
         let secondMoment = secondMoment ?? []
         var rows = [Float](repeating: 0, count: values.count * width)
         rows.withUnsafeMutableBufferPointer { buffer in
-            for (tensor, entry) in description.normalizer.layout.entries.enumerated() {
-                for i in entry.offset..<(entry.offset + entry.count) {
-                    features.write(row: buffer.baseAddress! + i * width, index: i, tensor: tensor, values: values, gradient: gradient,
-                                   previousMove: previousMove, secondMoment: secondMoment, state: state)
-                }
-            }
+            features.writeRows(into: buffer.baseAddress!, values: values, gradient: gradient, previousMove: previousMove,
+                               secondMoment: secondMoment, state: state)
         }
         return try withNoGrad { try network(try Tensor(shape: [values.count, width], values: rows), networks: 1).scalars }
     }

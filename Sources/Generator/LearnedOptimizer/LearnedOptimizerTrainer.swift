@@ -78,6 +78,9 @@ public final class LearnedOptimizerTrainer {
     /// The on-policy examples of the correction rounds so far (empty before `train`).
     private(set) var corrections: [DistillationExample] = []
     let features: UpdateFeatures
+    /// Per parameter, the root of the share the parameter scope's two draws give it (half
+    /// uniform over parameters, half over tensors first), relative to a uniform draw.
+    let balancedWeights: [Float]
     let description: LearnedOptimizerDescription
     let seed: UInt64
     /// Each task's evaluator, for choosing the step scale on validation cases.
@@ -151,6 +154,8 @@ public final class LearnedOptimizerTrainer {
         let normalizer = ParameterNormalizer(layout: assembly.layout, checkpoints: all)
         let features = UpdateFeatures(normalizer: normalizer, memory: configuration.memory, history: configuration.history)
         self.features = features
+        let entries = assembly.layout.entries, parameterCount = assembly.layout.parameterCount
+        balancedWeights = features.tensorOfParameter.map { (0.5 + 0.5 * Float(parameterCount) / Float(entries.count * entries[$0].count)).squareRoot() }
         let evaluators = try tasks.map { try TaskEvaluator(zoo: zoo, task: $0) }
         self.evaluators = evaluators
         progress("\(pairs.count) checkpoint pairs from \(tasks.count) task(s); measuring their gradients")
@@ -252,10 +257,7 @@ public final class LearnedOptimizerTrainer {
     /// example and a new choice of learning rate), and writes the optimiser folder; returns it loaded.
     public func train(progress: (LearnedOptimizerProgress) -> Void = { _ in }, log: (String) -> Void = { _ in }) throws -> LearnedOptimizer {
         let began = Date()
-        let description = self.description
-        let network = try configuration.scope.makeRule(
-            features: features.width, configuration: configuration,
-            graph: { try ChannelGraph(architecture: description.architecture, layout: description.normalizer.layout) }, seed: seed)
+        let network = try makeUpdateRule(for: description, features: features.width, seed: seed)
         let optimizer = Adam.adamW(groups: [ParameterGroup(network.namedParameters(), weightDecay: 0)], learningRate: configuration.learningRate)
         var rng = SeededGenerator(seed: seed &+ 1)
         let roundSteps = configuration.trainingSteps / 2
@@ -320,20 +322,13 @@ public final class LearnedOptimizerTrainer {
     /// predicting no move, each parameter weighted as the tensor-balanced draws of `batch` weight
     /// it: one figure that rules of either scope are compared by, free of the batches' noise.
     func distillationError(_ network: any UpdateRule, over examples: [DistillationExample]) throws -> Float {
-        let parameterCount = features.normalizer.layout.parameterCount, width = features.width, tensorOf = features.tensorOfParameter
-        let weights = balancedWeights()
+        let parameterCount = features.normalizer.layout.parameterCount, width = features.width, weights = balancedWeights
         var error = 0.0, total = 0.0
         for first in stride(from: 0, to: examples.count, by: 16) {
             let group = examples[first..<min(first + 16, examples.count)]
             var rows = [Float](repeating: 0, count: group.count * parameterCount * width)
             rows.withUnsafeMutableBufferPointer { buffer in
-                for (n, example) in group.enumerated() {
-                    for index in 0..<parameterCount {
-                        features.write(row: buffer.baseAddress! + (n * parameterCount + index) * width, index: index, tensor: tensorOf[index],
-                                       values: example.values, gradient: example.gradient, previousMove: example.previousMove,
-                                       secondMoment: example.secondMoment, state: example.state)
-                    }
-                }
+                for (n, example) in group.enumerated() { writeRows(of: example, into: buffer.baseAddress! + n * parameterCount * width) }
             }
             let predicted = try withNoGrad { try network(try Tensor(shape: [group.count * parameterCount, width], values: rows), networks: group.count).scalars }
             for (n, example) in group.enumerated() {
@@ -348,11 +343,10 @@ public final class LearnedOptimizerTrainer {
         return Float(error / max(total, 1e-30))
     }
 
-    /// Per parameter, the root of the share the two draws of the parameter scope give it (half
-    /// uniform over parameters, half over tensors first), relative to a uniform draw.
-    private func balancedWeights() -> [Float] {
-        let entries = features.normalizer.layout.entries, parameterCount = features.normalizer.layout.parameterCount
-        return features.tensorOfParameter.map { (0.5 + 0.5 * Float(parameterCount) / Float(entries.count * entries[$0].count)).squareRoot() }
+    /// Every parameter's feature row of `example`, written into `rows`.
+    private func writeRows(of example: DistillationExample, into rows: UnsafeMutablePointer<Float>) {
+        features.writeRows(into: rows, values: example.values, gradient: example.gradient, previousMove: example.previousMove,
+                           secondMoment: example.secondMoment, state: example.state)
     }
 
     /// One step's rows: for the parameter scope, `batchSize` random parameters of random
@@ -391,13 +385,14 @@ public final class LearnedOptimizerTrainer {
             case .channelGraph:
                 for network in 0..<networks {
                     let example = example()
-                    for index in 0..<parameterCount { write(network * parameterCount + index, index: index, of: example) }
+                    writeRows(of: example, into: buffer.baseAddress! + network * parameterCount * width)
+                    targets.replaceSubrange((network * parameterCount)..<((network + 1) * parameterCount), with: example.move)
                 }
             }
         }
         switch configuration.scope {
         case .parameter: weights = [Float](repeating: 1, count: count)
-        case .channelGraph: weights = Array([[Float]](repeating: balancedWeights(), count: networks).joined())
+        case .channelGraph: weights = Array([[Float]](repeating: balancedWeights, count: networks).joined())
         }
         return DistillationBatch(rows: rows, targets: targets, weights: weights, networks: max(networks, 1))
     }

@@ -71,6 +71,16 @@ public struct UpdateFeatures: Sendable {
         return scales.map { max($0, floor) }
     }
 
+    /// Every parameter's feature row, in parameter order, written into `rows` (`values.count`
+    /// rows of `width`), as `write(row:…)` writes one.
+    public func writeRows(into rows: UnsafeMutablePointer<Float>, values: [Float], gradient: [Float], previousMove: [Float],
+                          secondMoment: [Float], state: TensorState) {
+        for (index, tensor) in tensorOfParameter.enumerated() {
+            write(row: rows + index * width, index: index, tensor: tensor, values: values, gradient: gradient,
+                  previousMove: previousMove, secondMoment: secondMoment, state: state)
+        }
+    }
+
     /// The feature row of parameter `index` of tensor `tensor`, written into `row` (`width`
     /// values); `previousMove` is in the rule's output units (read only with memory),
     /// `secondMoment` the bias-corrected estimate in raw units (read only with that history,

@@ -9,13 +9,14 @@ protocol UpdateRule: Module {
     func callAsFunction(_ x: Tensor, networks: Int) throws -> Tensor
 }
 
-extension RuleScope {
-    /// A new rule of this scope, its weights drawn from `seed`; `graph` is read only by the channel graph.
-    func makeRule(features: Int, configuration: LearnedOptimizerConfiguration, graph: () throws -> ChannelGraph,
-                  seed: UInt64) throws -> any UpdateRule {
-        switch self {
-        case .parameter: ParameterwiseRule(features: features, configuration: configuration, seed: seed)
-        case .channelGraph: ChannelGraphRule(features: features, configuration: configuration, graph: try graph(), seed: seed)
-        }
+/// A new rule of `description`'s scope for rows of `features` values, its weights drawn from
+/// `seed`; a channel graph is made from the description's architecture and layout.
+func makeUpdateRule(for description: LearnedOptimizerDescription, features: Int, seed: UInt64) throws -> any UpdateRule {
+    let configuration = description.configuration
+    switch configuration.scope {
+    case .parameter: return ParameterwiseRule(features: features, configuration: configuration, seed: seed)
+    case .channelGraph:
+        let graph = try ChannelGraph(architecture: description.architecture, layout: description.normalizer.layout)
+        return ChannelGraphRule(features: features, configuration: configuration, graph: graph, seed: seed)
     }
 }

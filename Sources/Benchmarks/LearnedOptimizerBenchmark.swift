@@ -11,7 +11,8 @@ import Zoo
 /// after each call), against the same calls in PyTorch on the same batches and parameters. Each
 /// of PyTorch's calls starts from weightgen's parameters and previous move before that call, and
 /// weightgen's move is checked call by call against the peer's float64 computation of the same
-/// call, so the timings are of the same computation: a head optimiser's calls on a head zoo's
+/// call (or, where a LeakyReLU input lies within float32 rounding of zero, against that
+/// computation with the input on the kink's other side), so the timings are of the same computation: a head optimiser's calls on a head zoo's
 /// cached inputs, or a whole network's on training patches.
 public struct LearnedOptimizerBenchmark {
     public var calls: Int
@@ -114,6 +115,10 @@ public struct LearnedOptimizerBenchmark {
                     }
                     progress(String(format: "weightgen's moves are within %.2g of the float64 reference's RMS in every call; PyTorch's float32 within %.2g",
                                     difference, report.extra["peer_largest_difference"] as? Double ?? .nan))
+                    for flip in report.extra["kink_flips"] as? [[Any]] ?? [] where flip.count == 4 {
+                        progress(String(format: "%@'s call %d took the other slope of the LeakyReLU in %@ at an input %.1e of its layer's RMS from zero, as float32 rounding may",
+                                        "\(flip[0])", flip[1] as? Int ?? -1, "\(flip[2])", flip[3] as? Double ?? .nan))
+                    }
                 case let .failure(reason): skipped = reason.reason
                 }
             }

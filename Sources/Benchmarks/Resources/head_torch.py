@@ -49,13 +49,15 @@ def dice_cross_entropy(torch, logits, target, batch_dice, smooth=1e-5):
     return ce - dice.mean()
 
 
-def head_forward(functional, p, x, stage, convs, seg, eps, slope):
+def head_forward(functional, p, x, stage, convs, seg, eps, slope, activation=None):
     """The head on inputs x as weightgen's PlainConvUNet.head runs it: per conv of the decoder
-    stage (names prefixed `stage`), conv, InstanceNorm and LeakyReLU; then the 1x1 segmentation layer `seg`."""
+    stage (names prefixed `stage`), conv, InstanceNorm and LeakyReLU (or `activation(name, x)`,
+    named by the conv's prefix); then the 1x1 segmentation layer `seg`."""
+    activation = activation or (lambda name, x: functional.leaky_relu(x, slope))
     for c in convs:
         x = functional.conv2d(x, p[f"{stage}{c}.conv.weight"], p[f"{stage}{c}.conv.bias"], padding=1)
         x = functional.instance_norm(x, weight=p[f"{stage}{c}.norm.weight"], bias=p[f"{stage}{c}.norm.bias"], eps=eps)
-        x = functional.leaky_relu(x, slope)
+        x = activation(f"{stage}{c}.", x)
     return functional.conv2d(x, p[seg + "weight"], p[seg + "bias"])
 
 

@@ -16,13 +16,17 @@ two sides compute the same thing call by call.
 
 Each call is also computed in float64, untimed, as the reference: the RMS of the difference
 between weightgen's move and the reference move, over the RMS of the reference move, is
-reported for the worst call, and the same for PyTorch's float32 move (a call whose soft Dice
-reads a patch without foreground where the network predicts almost none amplifies float32
-rounding; either side's float32 may then stray from the reference).
+reported for the worst call, and the same for PyTorch's float32 move. A LeakyReLU input within
+float32 rounding of zero (|z| below 1e-5 of its layer's RMS) may fall on either side of the kink
+in a float32 computation, and its gradient then takes the other slope at that position, which
+moves its layer's weight gradient by up to a few percent. So each such position also gives a
+reference with its slope taken from the other side, and a move is compared with the nearest of
+these references; the report names the flips a side needed.
 
 Prints {"torch", "threads", "cases": {name: median seconds per timed call},
 "largest_difference", "largest_difference_call", "peer_largest_difference",
-"peer_largest_difference_call"} or {"skipped": reason}.
+"peer_largest_difference_call", "kink_flips": [[side, call, layer, |z| over its layer's RMS], ...]}
+or {"skipped": reason}.
 """
 import json
 import math
@@ -35,11 +39,12 @@ from head_torch import dice_cross_entropy, head_forward, read_safetensors
 from peer_common import start_peer
 
 
-def unet_forward(torch, p, x, architecture):
+def unet_forward(torch, p, x, architecture, activation):
     """weightgen's PlainConvUNet without deep supervision, from its nnU-Net state-dict names:
     encoder stages (the first conv of each carrying the stage's stride), then per decoder stage
     a transposed convolution, the skip concatenated after it and the stage's convs; the last
-    stage's segmentation layer gives the logits. Each conv: conv, InstanceNorm, LeakyReLU."""
+    stage's segmentation layer gives the logits. Each conv: conv, InstanceNorm, then
+    `activation(prefix, x)` (the LeakyReLU)."""
     functional = torch.nn.functional
     kernels, strides = architecture["kernelSizes"], architecture["strides"]
     rank = len(kernels[0])
@@ -49,7 +54,7 @@ def unet_forward(torch, p, x, architecture):
     def block(prefix, x, kernel, stride):
         x = conv(x, p[prefix + "conv.weight"], p.get(prefix + "conv.bias"), stride=stride, padding=[(k - 1) // 2 for k in kernel])
         x = functional.instance_norm(x, weight=p[prefix + "norm.weight"], bias=p[prefix + "norm.bias"], eps=eps)
-        return functional.leaky_relu(x, slope)
+        return activation(prefix, x)
 
     skips = []
     for s in range(stages):
@@ -64,6 +69,53 @@ def unet_forward(torch, p, x, architecture):
             lower = block(f"decoder.stages.{i}.convs.{c}.", lower, kernels[stages - i - 2], 1)
     last = f"decoder.seg_layers.{stages - 2}."
     return conv(lower, p[last + "weight"], p[last + "bias"])
+
+
+class KinkFlip:
+    """One LeakyReLU input near zero: its layer, its flat index, and |z| over the layer's RMS."""
+
+    def __init__(self, layer, index, relative):
+        self.layer, self.index, self.relative = layer, index, relative
+
+
+class KinkActivation:
+    """The LeakyReLU, which can also list its inputs within float32 rounding of zero (`record`,
+    then `stop` returns them) or take one such position's slope from the other side (`flip`)."""
+
+    tolerance = 1e-5
+    most = 8
+
+    def __init__(self, torch, slope):
+        self.torch, self.slope = torch, slope
+        self.recording, self.flipped, self.found = False, None, []
+
+    def record(self):
+        self.recording, self.flipped, self.found = True, None, []
+
+    def flip(self, flip):
+        self.recording, self.flipped = False, flip
+
+    def stop(self):
+        """Ends a recording or a flip; returns the recorded positions, the nearest zero first
+        (at most `most`: each costs one more reference computation)."""
+        found, self.recording, self.flipped, self.found = self.found, False, None, []
+        return sorted(found, key=lambda flip: flip.relative)[:self.most]
+
+    def __call__(self, layer, x):
+        torch = self.torch
+        y = torch.nn.functional.leaky_relu(x, self.slope)
+        if self.recording:
+            z = x.detach().reshape(-1).abs()
+            scale = max(z.pow(2).mean().sqrt().item(), 1e-30)
+            for index in (z < self.tolerance * scale).nonzero()[:, 0].tolist():
+                self.found.append(KinkFlip(layer, index, z[index].item() / scale))
+        if self.flipped is not None and self.flipped.layer == layer:
+            # The value is unchanged to within |z|; the slope is the other side's.
+            other = torch.where(x.detach() > 0, x * self.slope, x).reshape(-1)
+            mask = torch.zeros(x.numel(), dtype=torch.bool)
+            mask[self.flipped.index] = True
+            y = torch.where(mask, other, y.reshape(-1)).reshape(x.shape)
+        return y
 
 
 def main():
@@ -85,6 +137,8 @@ def main():
     counts = [math.prod(shape) for shape in shapes]
     tensor_of = torch.repeat_interleave(torch.arange(len(entries)), torch.tensor(counts))
     one_hot = torch.eye(len(entries))[tensor_of]
+    slope = architecture["negativeSlope"]
+    kinks = KinkActivation(torch, slope)
     if description.get("partial"):
         levels = {int(m.group(1)) for name in names if (m := re.match(r"decoder\.stages\.(\d+)\.", name))}
         if len(levels) != 1 or not all(name.startswith("decoder.") for name in names):
@@ -92,14 +146,14 @@ def main():
         level = levels.pop()
         stage, seg = f"decoder.stages.{level}.convs.", f"decoder.seg_layers.{level}."
         convs = sorted({int(m.group(1)) for name in names if (m := re.match(re.escape(stage) + r"(\d+)\.", name))})
-        eps, slope = architecture["normEps"], architecture["negativeSlope"]
+        eps = architecture["normEps"]
 
         def logits(p, x):
-            return head_forward(functional, p, x, stage, convs, seg, eps, slope)
+            return head_forward(functional, p, x, stage, convs, seg, eps, slope, activation=kinks)
         batch_dice = True
     else:
         def logits(p, x):
-            return unet_forward(torch, p, x, architecture)
+            return unet_forward(torch, p, x, architecture, activation=kinks)
         batch_dice = False
     layers = sorted({int(m.group(1)) for name in rule if (m := re.match(r"layers\.(\d+)\.", name))})
     linears = [(rule[f"layers.{i}.weight"], rule[f"layers.{i}.bias"]) for i in layers]
@@ -147,21 +201,40 @@ def main():
         move's scale: a parameter the loss hardly reaches has a gradient of rounding noise)."""
         return (moved - reference).pow(2).mean().sqrt().item() / max((reference - values).pow(2).mean().sqrt().item(), 1e-30)
 
+    def references(k):
+        """The float64 reference of call k, then one per LeakyReLU input within float32 rounding
+        of zero, with that position's slope taken from the other side: (flip or None, move)."""
+        kinks.record()
+        moves = [(None, call(k, torch.float64))]
+        for flip in kinks.stop():
+            kinks.flip(flip)
+            moves.append((flip, call(k, torch.float64)))
+            kinks.stop()
+        return moves
+
+    def nearest(moved, moves, values, side, k):
+        """The difference of `moved` from the nearest reference; notes the flip it needed."""
+        difference, flip = min(((relative_difference(moved, move, values), flip) for flip, move in moves), key=lambda pair: pair[0])
+        if flip is not None:
+            flips.append([side, k, flip.layer, flip.relative])
+        return difference
+
     total = spec["warmup"] + spec["calls"]
-    seconds, ours, peer = [], (0.0, -1), (0.0, -1)
+    seconds, ours, peer, flips = [], (0.0, -1), (0.0, -1), []
     for k in range(total):
         began = time.perf_counter()
         moved = call(k, torch.float32)
         if k >= spec["warmup"]:
             seconds.append(time.perf_counter() - began)
-        reference, values = call(k, torch.float64), calls[f"values.{k}"].double()
-        ours = max(ours, (relative_difference(calls[f"moved.{k}"].double(), reference, values), k))
-        peer = max(peer, (relative_difference(moved.double(), reference, values), k))
+        moves, values = references(k), calls[f"values.{k}"].double()
+        ours = max(ours, (nearest(calls[f"moved.{k}"].double(), moves, values, "weightgen", k), k))
+        peer = max(peer, (nearest(moved.double(), moves, values, "pytorch", k), k))
     seconds.sort()
     median = (seconds[(len(seconds) - 1) // 2] + seconds[len(seconds) // 2]) / 2
     print(json.dumps({"torch": torch.__version__, "threads": args.threads, "cases": {spec["name"]: median},
                       "largest_difference": ours[0], "largest_difference_call": ours[1],
-                      "peer_largest_difference": peer[0], "peer_largest_difference_call": peer[1]}))
+                      "peer_largest_difference": peer[0], "peer_largest_difference_call": peer[1],
+                      "kink_flips": flips}))
 
 
 if __name__ == "__main__":

@@ -98,7 +98,7 @@ public struct LearnedOptimizerBenchmark {
                 }
                 try SafeTensors.write(SafeTensorsFile(tensors: tensors), to: file)
                 let spec: [String: Any] = ["file": file.path, "optimizer": self.optimizer.standardizedFileURL.path, "name": caseName,
-                                           "task": 0, "calls": calls, "warmup": warmup]
+                                           "task": 0, "calls": calls, "warmup": warmup, "tolerance": Self.tolerance]
                 guard let script = Bundle.module.url(forResource: "learned_optimizer_torch", withExtension: "py") else {
                     throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "learned_optimizer_torch.py resource is missing"])
                 }

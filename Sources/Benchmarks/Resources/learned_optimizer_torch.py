@@ -20,8 +20,9 @@ reported for the worst call, and the same for PyTorch's float32 move. A LeakyReL
 float32 rounding of zero (|z| below 1e-5 of its layer's RMS) may fall on either side of the kink
 in a float32 computation, and its gradient then takes the other slope at that position, which
 moves its layer's weight gradient by up to a few percent. So each such position also gives a
-reference with its slope taken from the other side, and a move is compared with the nearest of
-these references; the report names the flips a side needed.
+reference with its slope taken from the other side, and a move farther than the spec's
+tolerance from the reference is compared with the nearest of these; the report names the flips
+a side needed.
 
 Prints {"torch", "threads", "cases": {name: median seconds per timed call},
 "largest_difference", "largest_difference_call", "peer_largest_difference",
@@ -82,7 +83,7 @@ class KinkActivation:
     """The LeakyReLU, which can also list its inputs within float32 rounding of zero (`record`,
     then `stop` returns them) or take one such position's slope from the other side (`flip`)."""
 
-    tolerance = 1e-5
+    near_zero = 1e-5
     most = 8
 
     def __init__(self, torch, slope):
@@ -107,7 +108,7 @@ class KinkActivation:
         if self.recording:
             z = x.detach().reshape(-1).abs()
             scale = max(z.pow(2).mean().sqrt().item(), 1e-30)
-            for index in (z < self.tolerance * scale).nonzero()[:, 0].tolist():
+            for index in (z < self.near_zero * scale).nonzero()[:, 0].tolist():
                 self.found.append(KinkFlip(layer, index, z[index].item() / scale))
         if self.flipped is not None and self.flipped.layer == layer:
             # The value is unchanged to within |z|; the slope is the other side's.
@@ -213,8 +214,12 @@ def main():
         return moves
 
     def nearest(moved, moves, values, side, k):
-        """The difference of `moved` from the nearest reference; notes the flip it needed."""
-        difference, flip = min(((relative_difference(moved, move, values), flip) for flip, move in moves), key=lambda pair: pair[0])
+        """The difference of `moved` from the reference, or, where that exceeds the tolerance,
+        from the nearest reference with a flipped slope; notes the flip it needed."""
+        differences = [(relative_difference(moved, move, values), flip) for flip, move in moves]
+        if differences[0][0] <= spec["tolerance"]:
+            return differences[0][0]
+        difference, flip = min(differences, key=lambda pair: pair[0])
         if flip is not None:
             flips.append([side, k, flip.layer, flip.relative])
         return difference

@@ -36,10 +36,14 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
     /// Train one generator per task as well, for the multi-task comparison.
     public var perTaskGenerators: Bool
     /// The learned optimiser distilled from the zoo's runs beside the diffusion generator, and
-    /// evaluated and audited by the same protocol: its training steps and the most calls one
-    /// generation may make.
+    /// evaluated and audited by the same protocol: its training steps, the most calls one
+    /// generation may make, the training patches each call's gradient reads (more make a call
+    /// dearer and its move less a matter of the batch) and the iterations of zoo training one
+    /// call stands for.
     public var learnedOptimizerSteps: Int
     public var learnedOptimizerCalls: Int
+    public var learnedOptimizerPatches: Int
+    public var learnedOptimizerHorizon: Int
 
     /// About 7 minutes on a 2-core machine after the build: 3 tasks × 10 runs of 300 iterations,
     /// one small generator for all tasks (the per-task generators of the multi-task comparison
@@ -49,7 +53,8 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
         runIterations: [300], validationCases: 8, testCases: 24, generatorPreset: .small, generatorSteps: 600,
         generatorBatchSize: nil, permutationAugmentation: false, seeds: 8, alignmentStarts: 4, samplingSteps: 50,
         fineTuneIterations: 50, recursiveDepth: 3, perTaskGenerators: false,
-        learnedOptimizerSteps: 1500, learnedOptimizerCalls: 32)
+        learnedOptimizerSteps: 1500, learnedOptimizerCalls: 32, learnedOptimizerPatches: LearnedOptimizerConfiguration.standard.casesPerCall,
+        learnedOptimizerHorizon: LearnedOptimizerConfiguration.standard.horizon)
 
     /// The acceptance scale: 3 tasks × 128 runs × 20 checkpoints, the default generator (hours on 2 cores).
     public static let full = ExperimentConfiguration(
@@ -58,7 +63,7 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
         generatorBatchSize: nil, permutationAugmentation: false, seeds: 16, alignmentStarts: 16, samplingSteps: 50,
         fineTuneIterations: 100, recursiveDepth: 5, perTaskGenerators: true,
         learnedOptimizerSteps: LearnedOptimizerConfiguration.standard.trainingSteps,
-        learnedOptimizerCalls: LearnedOptimizerConfiguration.standard.maximumCalls)
+        learnedOptimizerCalls: 160, learnedOptimizerPatches: 64, learnedOptimizerHorizon: 10)
 
     /// The generator configuration these sizes ask for.
     public func generatorConfiguration() throws -> GeneratorConfiguration {
@@ -70,11 +75,14 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
         return configuration
     }
 
-    /// The learned optimiser configuration these sizes ask for: the standard one at this size's steps and calls.
+    /// The learned optimiser configuration these sizes ask for: the standard one at this size's
+    /// steps, calls, patches per call and horizon.
     public func learnedOptimizerConfiguration() -> LearnedOptimizerConfiguration {
         var configuration = LearnedOptimizerConfiguration.standard
         configuration.trainingSteps = learnedOptimizerSteps
         configuration.maximumCalls = learnedOptimizerCalls
+        configuration.casesPerCall = learnedOptimizerPatches
+        configuration.horizon = learnedOptimizerHorizon
         return configuration
     }
 

@@ -1,6 +1,5 @@
 import XCTest
 @testable import Experiments
-import Generator
 
 /// The sizes keep every comparison's interval over at least 8 starts, the seen ones included.
 final class ExperimentConfigurationTests: XCTestCase {
@@ -12,16 +11,12 @@ final class ExperimentConfigurationTests: XCTestCase {
         }
     }
 
-    /// A size's learned optimiser is the standard one at that size's steps, calls, patches per
-    /// call and horizon, and nothing else of the standard changes.
-    func testTheLearnedOptimizerTakesTheSizesStepsCallsPatchesAndHorizon() {
+    func testAnInvalidLearnedOptimizerIsRefusedByName() {
         var c = ExperimentConfiguration.full
-        (c.learnedOptimizerSteps, c.learnedOptimizerCalls, c.learnedOptimizerPatches, c.learnedOptimizerHorizon) = (7, 5, 3, 2)
-        var expected = LearnedOptimizerConfiguration.standard
-        (expected.trainingSteps, expected.maximumCalls, expected.casesPerCall, expected.horizon) = (7, 5, 3, 2)
-        XCTAssertEqual(c.learnedOptimizerConfiguration(), expected)
-        c.learnedOptimizerPatches = 0
-        XCTAssertThrowsError(try c.validate())
+        c.learnedOptimizer.casesPerCall = 0
+        XCTAssertThrowsError(try c.validate()) { error in
+            XCTAssertTrue("\(error)".contains("learned optimiser"), "\(error)")
+        }
     }
 
     func testTooFewRunsForTheSeedsAreRefused() {

@@ -23,8 +23,8 @@ final class ExperimentRunnerTests: XCTestCase {
         c.fineTuneIterations = 3
         c.recursiveDepth = 2
         c.perTaskGenerators = true
-        c.learnedOptimizerSteps = 20
-        c.learnedOptimizerCalls = 3
+        c.learnedOptimizer.trainingSteps = 20
+        c.learnedOptimizer.maximumCalls = 3
         return c
     }
 

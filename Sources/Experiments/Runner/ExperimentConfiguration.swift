@@ -36,14 +36,8 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
     /// Train one generator per task as well, for the multi-task comparison.
     public var perTaskGenerators: Bool
     /// The learned optimiser distilled from the zoo's runs beside the diffusion generator, and
-    /// evaluated and audited by the same protocol: its training steps, the most calls one
-    /// generation may make, the training patches each call's gradient reads (more make a call
-    /// dearer and its move less a matter of the batch) and the iterations of zoo training one
-    /// call stands for.
-    public var learnedOptimizerSteps: Int
-    public var learnedOptimizerCalls: Int
-    public var learnedOptimizerPatches: Int
-    public var learnedOptimizerHorizon: Int
+    /// evaluated and audited by the same protocol.
+    public var learnedOptimizer: LearnedOptimizerConfiguration
 
     /// About 7 minutes on a 2-core machine after the build: 3 tasks × 10 runs of 300 iterations,
     /// one small generator for all tasks (the per-task generators of the multi-task comparison
@@ -53,17 +47,17 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
         runIterations: [300], validationCases: 8, testCases: 24, generatorPreset: .small, generatorSteps: 600,
         generatorBatchSize: nil, permutationAugmentation: false, seeds: 8, alignmentStarts: 4, samplingSteps: 50,
         fineTuneIterations: 50, recursiveDepth: 3, perTaskGenerators: false,
-        learnedOptimizerSteps: 1500, learnedOptimizerCalls: 32, learnedOptimizerPatches: LearnedOptimizerConfiguration.standard.casesPerCall,
-        learnedOptimizerHorizon: LearnedOptimizerConfiguration.standard.horizon)
+        learnedOptimizer: LearnedOptimizerConfiguration(trainingSteps: 1500, maximumCalls: 32))
 
-    /// The acceptance scale: 3 tasks × 128 runs × 20 checkpoints, the default generator (hours on 2 cores).
+    /// The acceptance scale: 3 tasks × 128 runs × 20 checkpoints, the default generator (hours on
+    /// 2 cores) and a learned optimiser reading 64 patches per call, each call standing for 10
+    /// iterations, at most 160 calls.
     public static let full = ExperimentConfiguration(
         phantomCases: 200, phantomSeed: 1, tasks: ["cord", "canal", "lesion"], preset: .tiny, runsPerTask: 128, zooSeed: 0, checkpointsPerRun: 20,
         runIterations: [300, 600, 1200], validationCases: 16, testCases: 32, generatorPreset: .default, generatorSteps: 10000,
         generatorBatchSize: nil, permutationAugmentation: false, seeds: 16, alignmentStarts: 16, samplingSteps: 50,
         fineTuneIterations: 100, recursiveDepth: 5, perTaskGenerators: true,
-        learnedOptimizerSteps: LearnedOptimizerConfiguration.standard.trainingSteps,
-        learnedOptimizerCalls: 160, learnedOptimizerPatches: 64, learnedOptimizerHorizon: 10)
+        learnedOptimizer: LearnedOptimizerConfiguration(horizon: 10, maximumCalls: 160, casesPerCall: 64))
 
     /// The generator configuration these sizes ask for.
     public func generatorConfiguration() throws -> GeneratorConfiguration {
@@ -72,17 +66,6 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
         if let generatorBatchSize { configuration.schedule.batchSize = generatorBatchSize }
         // A size's own canonical alignment stays; otherwise this configuration picks augmentation or none.
         if configuration.data.alignment != .canonical { configuration.data.alignment = permutationAugmentation ? .permutationAugmentation : .none }
-        return configuration
-    }
-
-    /// The learned optimiser configuration these sizes ask for: the standard one at this size's
-    /// steps, calls, patches per call and horizon.
-    public func learnedOptimizerConfiguration() -> LearnedOptimizerConfiguration {
-        var configuration = LearnedOptimizerConfiguration.standard
-        configuration.trainingSteps = learnedOptimizerSteps
-        configuration.maximumCalls = learnedOptimizerCalls
-        configuration.casesPerCall = learnedOptimizerPatches
-        configuration.horizon = learnedOptimizerHorizon
         return configuration
     }
 
@@ -99,7 +82,7 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
             throw ExperimentError.invalidConfiguration("checkpoints per run ≥ 2, fine-tuning iterations ≥ 1 and recursive depth ≥ 1")
         }
         do {
-            try learnedOptimizerConfiguration().validate()
+            try learnedOptimizer.validate()
         } catch {
             throw ExperimentError.invalidConfiguration("learned optimiser: \(error)")
         }

@@ -144,7 +144,7 @@ public struct ExperimentRunner {
     /// Refuses, before anything trains, a plan whose runs leave the learned optimiser fewer than
     /// two runs of a task to learn from: its audit, the last stage, would fail on that task.
     func requireRunsForTheLearnedOptimizer(_ plan: ZooPlan) throws {
-        let optimizer = configuration.learnedOptimizerConfiguration()
+        let optimizer = configuration.learnedOptimizer
         let counts = LearnedOptimizerTrainer.plannedRunsToDistil(plan, configuration: optimizer)
         let short = plan.tasks.filter { counts[$0, default: 0] < 2 }
         guard short.isEmpty else {
@@ -190,7 +190,7 @@ public struct ExperimentRunner {
     /// OUT/learned-optimizer: kept when it holds an optimiser of this size's configuration,
     /// otherwise distilled from the zoo's runs (the learned optimiser's own training does not resume).
     func trainLearnedOptimizer(_ zoo: Zoo, folder: URL) throws -> LearnedOptimizer {
-        let wanted = configuration.learnedOptimizerConfiguration()
+        let wanted = configuration.learnedOptimizer
         if LearnedOptimizer.isSaved(in: folder) {
             let kept = try LearnedOptimizer(folder: folder)
             guard kept.description.configuration == wanted, kept.description.tasks == configuration.tasks else {

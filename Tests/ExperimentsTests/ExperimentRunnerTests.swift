@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Experiments
+import Generator
 import Zoo
 
 /// The whole pipeline at toy size: phantom → zoo → shared and per-task generators →
@@ -83,6 +84,19 @@ final class ExperimentRunnerTests: XCTestCase {
         XCTAssertEqual(again.learnedOptimizer?.evaluation.tasks.map(\.unseen), optimizer.evaluation.tasks.map(\.unseen),
                        "the learned optimiser is kept, its generations reproduced")
         XCTAssertEqual(again.tasks.map(\.generatedUnseen.values), results.tasks.map(\.generatedUnseen.values))
+    }
+
+    /// The zoo keeps each checkpoint's optimiser state exactly where the learned optimiser reads a
+    /// gradient history, which it is distilled from.
+    func testTheZooKeepsTheOptimiserStateTheLearnedOptimiserReads() {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("experiment-\(UUID().uuidString)")
+        for history in GradientHistory.allCases {
+            var configuration = toy
+            configuration.learnedOptimizer.history = history
+            let plan = ExperimentRunner(configuration: configuration, folder: folder, dataset: nil, command: "test", log: { _ in }, detail: { _ in })
+                .zooPlan(folder.appendingPathComponent("data"))
+            XCTAssertEqual(plan.checkpointContent, history == .none ? .parameters : .parametersAndOptimizerState, "\(history)")
+        }
     }
 
     /// A plan that leaves a task fewer than two Adam runs outside the held-out ones (likely at

@@ -52,7 +52,7 @@ final class GeneratorTrainingTests: XCTestCase {
         let trainer = try GeneratorTrainer(zoo: zoo, folder: generatorFolder, configuration: configuration, heldOutRunsPerTask: 1)
         trainer.checkpointInterval = 10
         var reports: [GeneratorProgress] = []
-        try trainer.train { reports.append($0) }
+        try trainer.train(progress: { reports.append($0) })
         XCTAssertEqual(trainer.description.step, 20)
         XCTAssertNotNil(reports.last?.heldOutAchieved, "the periodic evaluation ran")
         XCTAssertEqual(trainer.description.heldOutRuns, [3])

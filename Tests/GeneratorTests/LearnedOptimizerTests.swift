@@ -234,6 +234,12 @@ final class LearnedOptimizerTests: XCTestCase {
         try assertPermutationEquivariant(try brieflyTrained(zoo, history: .secondMoment), zoo: zoo)
     }
 
+    /// And one reading both of Adam's moments.
+    func testTheUpdateReadingAdamsMomentsIsPermutationEquivariant() throws {
+        let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
+        try assertPermutationEquivariant(try brieflyTrained(zoo, history: .adamMoments), zoo: zoo)
+    }
+
     /// So does an optimiser whose parameters read their channels' (the channel graph), which
     /// is equivariant by construction rather than by reading nothing of other parameters.
     func testTheChannelGraphUpdateIsPermutationEquivariant() throws {
@@ -251,10 +257,15 @@ final class LearnedOptimizerTests: XCTestCase {
         let permuted = permutation.apply(order, to: values)
         XCTAssertNotEqual(permuted, values)
         let previousMove = (0..<values.count).map { _ in Float.random(in: -1...1, using: &rng) }
-        let secondMoment = SecondMomentEstimate(values: (0..<values.count).map { _ in Float.random(in: 0...1e-3, using: &rng) }, iterations: 10)
-        let memory = CallMemory(previousMove: previousMove, secondMoment: secondMoment)
+        let second = (0..<values.count).map { _ in Float.random(in: 0...1e-3, using: &rng) }
+        let first = (0..<values.count).map { _ in Float.random(in: -1e-2...1e-2, using: &rng) }
+        func moments(_ reorder: ([Float]) -> [Float]) -> GradientMoments {
+            GradientMoments(second: MomentEstimate(.second, values: reorder(second), iterations: 10),
+                            first: MomentEstimate(.first, values: reorder(first), iterations: 10))
+        }
+        let memory = CallMemory(previousMove: previousMove, moments: moments { $0 })
         let memoryPermuted = CallMemory(previousMove: permutation.apply(order, to: previousMove),
-                                        secondMoment: SecondMomentEstimate(values: permutation.apply(order, to: secondMoment.values), iterations: 10))
+                                        moments: moments { permutation.apply(order, to: $0) })
         let move = zip(try optimizer.update(values, task: 0, evaluator: evaluator, memory: memory).values, values).map { $0 - $1 }
         let movePermuted = zip(try optimizer.update(permuted, task: 0, evaluator: evaluator, memory: memoryPermuted).values, permuted).map { $0 - $1 }
         XCTAssertGreaterThan(maximumMagnitude(try Tensor(shape: [move.count], values: move)), 0, "the optimiser moves the network", file: file, line: line)

@@ -52,7 +52,7 @@ final class TestCaseIsolationTests: XCTestCase {
             let trainer = try GeneratorTrainer(zoo: zoo, folder: folder, configuration: configuration, heldOutRunsPerTask: 1)
             trainer.checkpointInterval = 2
             var heldOut: [Double] = []
-            try trainer.train { if let achieved = $0.heldOutAchieved { heldOut.append(achieved) } }
+            try trainer.train(progress: { if let achieved = $0.heldOutAchieved { heldOut.append(achieved) } })
             XCTAssertFalse(heldOut.isEmpty, "the held-out evaluation ran (on validation Dice)")
             let generator = try WeightGenerator(folder: folder)
             let start = try layout.flatten(network)

@@ -131,14 +131,16 @@ public struct ExperimentRunner {
         return data
     }
 
-    /// The zoo this configuration asks for over the dataset `data`.
+    /// The zoo this configuration asks for over the dataset `data`: keeping each checkpoint's
+    /// optimiser state where the learned optimiser reads a gradient history (distilled from it).
     func zooPlan(_ data: URL) -> ZooPlan {
         var distribution = HyperparameterDistribution.standard
         distribution.iterations = configuration.runIterations
         return ZooPlan(datasetPath: data.standardizedFileURL.path, tasks: configuration.tasks, network: .preset(configuration.preset, spatialRank: 2),
                        runsPerTask: configuration.runsPerTask, checkpointsPerRun: configuration.checkpointsPerRun,
                        distribution: distribution, seed: configuration.zooSeed, validationCases: configuration.validationCases,
-                       testCases: configuration.testCases)
+                       testCases: configuration.testCases,
+                       checkpointContent: configuration.learnedOptimizer.history == .none ? .parameters : .parametersAndOptimizerState)
     }
 
     /// Refuses, before anything trains, a plan whose runs leave the learned optimiser fewer than
@@ -177,10 +179,10 @@ public struct ExperimentRunner {
     func trainGenerator(_ zoo: Zoo, tasks: [String], folder: URL, configuration: GeneratorConfiguration) throws -> WeightGenerator {
         let trainer = try GeneratorTrainer(zoo: zoo, folder: folder, configuration: configuration, tasks: tasks)
         trainer.logInterval = max(configuration.schedule.trainingSteps / 10, 1)
-        try trainer.train { p in
+        try trainer.train(progress: { p in
             detail(String(format: "generator %@: step %d/%d loss %.4f, ETA %.0f s%@", tasks.joined(separator: ","), p.step, p.steps, p.loss,
                           p.secondsRemaining, p.heldOutAchieved.map { String(format: ", held-out Dice %.3f", $0) } ?? ""))
-        }
+        })
         return try WeightGenerator(folder: folder)
     }
 

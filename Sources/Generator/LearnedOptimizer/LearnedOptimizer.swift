@@ -51,12 +51,12 @@ public struct LearnedOptimizerDescription: Codable, Sendable {
 public struct CallMemory: Sendable {
     /// The rule's output at the call before (read with `UpdateMemory.previousMove`).
     public var previousMove: [Float]?
-    /// The running second moment of the gradients read so far (kept with `GradientHistory.secondMoment`).
-    public var secondMoment: SecondMomentEstimate?
+    /// The running moments of the gradients read so far (kept with a `GradientHistory`).
+    public var moments: GradientMoments?
 
-    public init(previousMove: [Float]? = nil, secondMoment: SecondMomentEstimate? = nil) {
+    public init(previousMove: [Float]? = nil, moments: GradientMoments? = nil) {
         self.previousMove = previousMove
-        self.secondMoment = secondMoment
+        self.moments = moments
     }
 }
 
@@ -194,35 +194,33 @@ public final class LearnedOptimizer {
     /// The move of call `call` from `values` with `gradient` already measured there (see `update`).
     func step(_ values: [Float], gradient: [Float], task: Int, call: Int, memory: CallMemory) throws -> (values: [Float], memory: CallMemory) {
         let configuration = description.configuration
-        let secondMoment = readsSecondMoment(memory, adding: gradient, count: values.count)
+        let moments = readsMoments(memory, adding: gradient, count: values.count)
         let moves = try predictedMoves(values: values, gradient: gradient,
                                        previousMove: memory.previousMove ?? [Float](repeating: 0, count: values.count),
-                                       secondMoment: secondMoment?.values)
+                                       moments: moments)
         let tensorOf = features.tensorOfParameter
         let deviations = description.normalizer.deviations
         let rate = description.learningRates[task] * configuration.schedule.fraction(call: call, of: configuration.maximumCalls)
         let moved = values.indices.map { values[$0] + moves[$0] * description.moveScale * rate * deviations[tensorOf[$0]] }
-        return (moved, CallMemory(previousMove: moves, secondMoment: secondMoment))
+        return (moved, CallMemory(previousMove: moves, moments: moments))
     }
 
-    /// With a second-moment history, the estimate a call reads: the memory's (empty at a
+    /// With a gradient history, the estimates a call reads: the memory's (empty at a
     /// generation's first call) after the call's gradient, which stands for one horizon.
-    func readsSecondMoment(_ memory: CallMemory, adding gradient: [Float], count: Int) -> SecondMomentEstimate? {
-        switch description.configuration.history {
-        case .none: nil
-        case .secondMoment: (memory.secondMoment ?? .empty(count: count)).adding(gradient, iterations: description.configuration.horizon)
-        }
+    func readsMoments(_ memory: CallMemory, adding gradient: [Float], count: Int) -> GradientMoments? {
+        let history = description.configuration.history
+        guard history != .none else { return nil }
+        return (memory.moments ?? .empty(count: count, history: history))?.adding(gradient, iterations: description.configuration.horizon)
     }
 
     /// The network's output for every parameter of `values` (in units of `moveScale`);
-    /// `secondMoment` is read only with that history.
-    func predictedMoves(values: [Float], gradient: [Float], previousMove: [Float], secondMoment: [Float]?) throws -> [Float] {
-        let width = features.width, state = features.state(values: values, gradient: gradient, secondMoment: secondMoment)
-        let secondMoment = secondMoment ?? []
+    /// `moments` are read only with a history.
+    func predictedMoves(values: [Float], gradient: [Float], previousMove: [Float], moments: GradientMoments?) throws -> [Float] {
+        let width = features.width, state = features.state(values: values, gradient: gradient, moments: moments)
         var rows = [Float](repeating: 0, count: values.count * width)
         rows.withUnsafeMutableBufferPointer { buffer in
             features.writeRows(into: buffer.baseAddress!, values: values, gradient: gradient, previousMove: previousMove,
-                               secondMoment: secondMoment, state: state)
+                               moments: moments, state: state)
         }
         return try withNoGrad { try network(try Tensor(shape: [values.count, width], values: rows), networks: 1).scalars }
     }

@@ -132,12 +132,16 @@ public enum UpdateMemory: String, Codable, Sendable, CaseIterable {
 public enum GradientHistory: String, Codable, Sendable, CaseIterable {
     /// Only the gradient of the call.
     case none
-    /// Also the running mean of the parameter's squared gradient (`SecondMomentEstimate`), which
+    /// Also the running mean of the parameter's squared gradient (`MomentEstimate`), which
     /// divides Adam's steps: the gradient over its root and the root's size within its tensor.
     /// A zoo move depends on it and a checkpoint's parameters do not hold it, so distillation
     /// reads the runs' recorded Adam state (a zoo created with its optimiser state) and a
     /// generation keeps its own estimate over its calls.
     case secondMoment = "second-moment"
+    /// Also the running mean of the parameter's gradient, Adam's first moment, over its second
+    /// moment's root (Adam's own step direction): a gradient averaged over past iterations in
+    /// distillation and over past calls in a generation, less noisy than one call's few patches.
+    case adamMoments = "adam-moments"
 }
 
 /// Which parameters the rule reads to move one.

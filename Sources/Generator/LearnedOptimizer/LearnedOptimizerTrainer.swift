@@ -7,19 +7,19 @@ import Zoo
 /// One distillation example: a zoo checkpoint, the training-loss gradient there, and the run's
 /// move from it over the configuration's horizon (normalised units, per horizon, per unit
 /// learning rate); with memory, also the run's move over the horizon before it, in the same
-/// units; with a second-moment history, the estimate the rule reads there (else empty).
+/// units; with a gradient history, the estimates the rule reads there (else nil).
 struct DistillationExample {
     let values: [Float]
     let gradient: [Float]
     let move: [Float]
     let previousMove: [Float]
-    let secondMoment: [Float]
+    let moments: GradientMoments?
     let state: UpdateFeatures.TensorState
 
     /// The example with both moves divided by `scale`.
     func scaled(by scale: Float) -> DistillationExample {
         DistillationExample(values: values, gradient: gradient, move: move.map { $0 / scale }, previousMove: previousMove.map { $0 / scale },
-                            secondMoment: secondMoment, state: state)
+                            moments: moments, state: state)
     }
 }
 
@@ -113,7 +113,7 @@ public final class LearnedOptimizerTrainer {
         let architecture = try zoo.architecture(architectureID).configuration
         let assembly = try zoo.assembly(architectureID)
         let heldOut = Self.heldOutRuns(plan: zoo.plan, count: heldOutRunsPerTask)
-        var pairs: [(task: Int, next: CheckpointStep, previous: CheckpointStep?, recorded: SecondMomentEstimate?)] = []
+        var pairs: [(task: Int, next: CheckpointStep, previous: CheckpointStep?, recorded: GradientMoments?)] = []
         var all: [[Float]] = [], learningRates: [Double] = []
         var recipes: [RunHyperparameters] = [], bestValidationDice: [Double] = [], distilled: [String: [Int]] = [:]
         var validating: [Bool] = []
@@ -143,7 +143,7 @@ public final class LearnedOptimizerTrainer {
                     validating.append(validation)
                     pairs.append((taskIndex, next, earlier.flatMap {
                         CheckpointStep($0, checkpoint, horizon: configuration.horizon, unit: configuration.moveUnit, peak: run.learningRate)
-                    }, recorded.map { SecondMomentEstimate(values: $0[k], iterations: iteration) }))
+                    }, recorded.map { $0[k].at(iteration: iteration) }))
                 }
             }
         }
@@ -171,11 +171,11 @@ public final class LearnedOptimizerTrainer {
             }
             let previousMove = configuration.memory == .none ? []
                 : pair.previous?.move(deviations: normalizer.deviations, tensorOf: tensorOf) ?? [Float](repeating: 0, count: values.count)
-            // As a generation's call reads it: the gradient added for one horizon.
-            let secondMoment = pair.recorded?.adding(gradient, iterations: configuration.horizon).values
+            // As a generation's call reads them: the gradient added for one horizon.
+            let moments = pair.recorded?.adding(gradient, iterations: configuration.horizon)
             return DistillationExample(values: values, gradient: gradient, move: pair.next.move(deviations: normalizer.deviations, tensorOf: tensorOf),
-                                       previousMove: previousMove, secondMoment: secondMoment ?? [],
-                                       state: features.state(values: values, gradient: gradient, secondMoment: secondMoment))
+                                       previousMove: previousMove, moments: moments,
+                                       state: features.state(values: values, gradient: gradient, moments: moments))
         }
         let learned = measured.indices.filter { !validating[$0] }.map { measured[$0] }
         let squares = learned.reduce(0.0) { sum, example in sum + example.move.reduce(0.0) { $0 + Double($1 * $1) } }
@@ -190,23 +190,31 @@ public final class LearnedOptimizerTrainer {
             step: 0, lossHistory: [], seconds: 0)
     }
 
-    /// `run`'s checkpoints and, with a second-moment history, the recorded Adam second moment at
-    /// each (read from the run file with them; nil without). An error where the zoo keeps no
-    /// optimiser state or the run kept no second moment.
+    /// `run`'s checkpoints and, with a gradient history, the recorded Adam moments at each (read
+    /// from the run file with them; nil without). An error where the zoo keeps no optimiser state
+    /// or the run kept no second moment.
     static func read(_ run: RunRecord, zoo: Zoo, configuration: LearnedOptimizerConfiguration) throws
-        -> (checkpoints: [(record: CheckpointRecord, values: [Float])], secondMoments: [[Float]]?) {
-        switch configuration.history {
-        case .none:
-            return (try zoo.parameters(of: run), nil)
-        case .secondMoment:
-            let read = try zoo.parametersAndOptimizerStates(of: run)
-            let secondMoments = try read.map { checkpoint -> [Float] in
-                guard let second = checkpoint.state.second else {
-                    throw GeneratorError.incompatible("run \(run.runIndex) of the zoo at \(zoo.folder.path) kept no second moment (trained with \(run.optimizer)); the second-moment history reads Adam's")
-                }
-                return second
+        -> (checkpoints: [(record: CheckpointRecord, values: [Float])], moments: [RecordedMoments]?) {
+        guard configuration.history != .none else { return (try zoo.parameters(of: run), nil) }
+        let read = try zoo.parametersAndOptimizerStates(of: run)
+        let moments = try read.map { checkpoint -> RecordedMoments in
+            guard let second = checkpoint.state.second else {
+                throw GeneratorError.incompatible("run \(run.runIndex) of the zoo at \(zoo.folder.path) kept no second moment (trained with \(run.optimizer)); the \(configuration.history.rawValue) history reads Adam's")
             }
-            return (read.map { ($0.record, $0.values) }, secondMoments)
+            return RecordedMoments(first: configuration.history == .adamMoments ? checkpoint.state.first : nil, second: second)
+        }
+        return (read.map { ($0.record, $0.values) }, moments)
+    }
+
+    /// A checkpoint's recorded Adam moments (bias corrected), as the history reads them.
+    struct RecordedMoments {
+        let first: [Float]?
+        let second: [Float]
+
+        /// The estimates, standing for the run's `iteration` iterations.
+        func at(iteration: Int) -> GradientMoments {
+            GradientMoments(second: MomentEstimate(.second, values: second, iterations: iteration),
+                            first: first.map { MomentEstimate(.first, values: $0, iterations: iteration) })
         }
     }
 
@@ -346,7 +354,7 @@ public final class LearnedOptimizerTrainer {
     /// Every parameter's feature row of `example`, written into `rows`.
     private func writeRows(of example: DistillationExample, into rows: UnsafeMutablePointer<Float>) {
         features.writeRows(into: rows, values: example.values, gradient: example.gradient, previousMove: example.previousMove,
-                           secondMoment: example.secondMoment, state: example.state)
+                           moments: example.moments, state: example.state)
     }
 
     /// One step's rows: for the parameter scope, `batchSize` random parameters of random
@@ -367,7 +375,7 @@ public final class LearnedOptimizerTrainer {
         rows.withUnsafeMutableBufferPointer { buffer in
             func write(_ row: Int, index: Int, of example: DistillationExample) {
                 features.write(row: buffer.baseAddress! + row * width, index: index, tensor: tensorOf[index], values: example.values,
-                               gradient: example.gradient, previousMove: example.previousMove, secondMoment: example.secondMoment,
+                               gradient: example.gradient, previousMove: example.previousMove, moments: example.moments,
                                state: example.state)
                 targets[row] = example.move[index]
             }

@@ -22,7 +22,7 @@ struct OnPolicyCorrection {
 
     /// Round `round`'s examples for `optimizer`, in its units (moves per horizon per unit learning
     /// rate over `moveScale`), each network visited reading the gradient, previous move and
-    /// second moment the generation read there.
+    /// moments the generation read there.
     func examples(for optimizer: LearnedOptimizer, round: Int) throws -> [DistillationExample] {
         let d = optimizer.description, layout = optimizer.assembly.layout, horizon = d.configuration.horizon
         let jobs = evaluators.indices.flatMap { task in (0..<Self.startsPerTask).map { (task: task, start: $0) } }
@@ -34,10 +34,10 @@ struct OnPolicyCorrection {
             for call in 0..<d.configuration.maximumCalls where values.allSatisfy(\.isFinite) {
                 let (moved, next, gradient) = try optimizer.update(values, on: network, task: task, evaluator: evaluators[task], call: call,
                                                                    memory: memory)
-                // What the call read: the previous move before it, the second moment with its gradient added.
+                // What the call read: the previous move before it, the moments with its gradient added.
                 states.append(VisitedNetwork(task: task, values: values, gradient: gradient,
                                              previousMove: memory.previousMove ?? [Float](repeating: 0, count: values.count),
-                                             secondMoment: next.secondMoment?.values))
+                                             moments: next.moments))
                 (values, memory) = (moved, next)
             }
             return states
@@ -56,8 +56,8 @@ struct OnPolicyCorrection {
             let scale = 1 / (Float(rate) * d.moveScale)
             let move = state.values.indices.map { (trained[$0] - state.values[$0]) * scale / deviations[tensorOf[$0]] }
             return DistillationExample(values: state.values, gradient: state.gradient, move: move, previousMove: state.previousMove,
-                                       secondMoment: state.secondMoment ?? [],
-                                       state: optimizer.features.state(values: state.values, gradient: state.gradient, secondMoment: state.secondMoment))
+                                       moments: state.moments,
+                                       state: optimizer.features.state(values: state.values, gradient: state.gradient, moments: state.moments))
         }
     }
 
@@ -74,5 +74,5 @@ private struct VisitedNetwork {
     let values: [Float]
     let gradient: [Float]
     let previousMove: [Float]
-    let secondMoment: [Float]?
+    let moments: GradientMoments?
 }

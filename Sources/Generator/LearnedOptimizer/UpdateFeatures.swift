@@ -13,10 +13,19 @@ public struct UpdateFeatures: Sendable {
     /// What a row reads of the parameter's past gradients.
     public let history: GradientHistory
     /// Values per row: value, gradient, log gradient scale, tensor RMS, the previous move (with
-    /// memory), the three second-moment values (with that history), then the one-hot tensor index.
+    /// memory), the three second-moment values (with a history), the first moment's step (with
+    /// Adam's moments), then the one-hot tensor index.
     public var width: Int { tensorOffset + normalizer.layout.entries.count }
     private var historyOffset: Int { memory == .previousMove ? 5 : 4 }
-    private var tensorOffset: Int { historyOffset + (history == .secondMoment ? 3 : 0) }
+    private var tensorOffset: Int {
+        historyOffset + {
+            switch history {
+            case .none: 0
+            case .secondMoment: 3
+            case .adamMoments: 4
+            }
+        }()
+    }
 
     /// The tensor index of every flat parameter index.
     public let tensorOfParameter: [Int]
@@ -39,8 +48,8 @@ public struct UpdateFeatures: Sendable {
     }
 
     /// Each tensor's gradient and value scales for `values` with `gradient`, and its second
-    /// moment's scale where `secondMoment` is given (its bias-corrected estimate, raw units).
-    public func state(values: [Float], gradient: [Float], secondMoment: [Float]? = nil) -> TensorState {
+    /// moment's scale where `moments` are given (bias-corrected estimates, raw units).
+    public func state(values: [Float], gradient: [Float], moments: GradientMoments? = nil) -> TensorState {
         var gradientScale: [Float] = [], valueScale: [Float] = []
         for (index, entry) in normalizer.layout.entries.enumerated() {
             let mean = normalizer.means[index], deviation = normalizer.deviations[index]
@@ -59,7 +68,7 @@ public struct UpdateFeatures: Sendable {
         // differ with the channel order. Scales are floored at a thousandth of the largest.
         let floor = 1e-3 * (gradientScale.max() ?? 0)
         return TensorState(gradientScale: gradientScale.map { max($0, floor) }, valueScale: valueScale,
-                           secondMomentScale: secondMoment.map(secondMomentScales) ?? [])
+                           secondMomentScale: moments.map { secondMomentScales($0.second.values) } ?? [])
     }
 
     /// Each tensor's root mean second moment in normalised units, floored as the gradient scales are.
@@ -74,34 +83,36 @@ public struct UpdateFeatures: Sendable {
     /// Every parameter's feature row, in parameter order, written into `rows` (`values.count`
     /// rows of `width`), as `write(row:…)` writes one.
     public func writeRows(into rows: UnsafeMutablePointer<Float>, values: [Float], gradient: [Float], previousMove: [Float],
-                          secondMoment: [Float], state: TensorState) {
+                          moments: GradientMoments?, state: TensorState) {
         for (index, tensor) in tensorOfParameter.enumerated() {
             write(row: rows + index * width, index: index, tensor: tensor, values: values, gradient: gradient,
-                  previousMove: previousMove, secondMoment: secondMoment, state: state)
+                  previousMove: previousMove, moments: moments, state: state)
         }
     }
 
     /// The feature row of parameter `index` of tensor `tensor`, written into `row` (`width`
     /// values); `previousMove` is in the rule's output units (read only with memory),
-    /// `secondMoment` the bias-corrected estimate in raw units (read only with that history,
-    /// `state` then made with it).
+    /// `moments` the bias-corrected estimates in raw units (read only with a history, `state`
+    /// then made with them).
     public func write(row: UnsafeMutablePointer<Float>, index: Int, tensor: Int, values: [Float], gradient: [Float],
-                      previousMove: [Float], secondMoment: [Float], state: TensorState) {
+                      previousMove: [Float], moments: GradientMoments?, state: TensorState) {
         let deviation = normalizer.deviations[tensor], scale = state.gradientScale[tensor]
         row[0] = (values[index] - normalizer.means[tensor]) / deviation
         row[1] = scale > 0 ? gradient[index] * deviation / scale : 0
         row[2] = log10f(scale + 1e-12) / 4
         row[3] = state.valueScale[tensor]
         if memory == .previousMove { row[4] = previousMove[index] }
-        if history == .secondMoment {
+        if history != .none, let moments {
             // A parameter's root is floored at a hundredth of its tensor's, so a parameter the
             // loss barely reaches does not read noise over noise as a full step.
             let tensorRoot = state.secondMomentScale[tensor]
-            let root = max(secondMoment[index].squareRoot() * deviation, 1e-2 * tensorRoot)
+            let root = max(moments.second.values[index].squareRoot() * deviation, 1e-2 * tensorRoot)
             // Adam's direction (clipped: its first steps are ±1), the root within its tensor, the tensor's root.
             row[historyOffset] = min(max(gradient[index] * deviation / root, -5), 5)
             row[historyOffset + 1] = log10f(root / tensorRoot) / 2
             row[historyOffset + 2] = log10f(tensorRoot) / 4
+            // Adam's own step: the mean gradient over the same root.
+            if history == .adamMoments, let first = moments.first { row[historyOffset + 3] = min(max(first.values[index] * deviation / root, -5), 5) }
         }
         for k in 0..<normalizer.layout.entries.count { row[tensorOffset + k] = k == tensor ? 1 : 0 }
     }

@@ -18,10 +18,12 @@ public final class Adam: Optimizer {
     /// Steps taken per parameter name.
     public private(set) var steps: [String: Int] = [:]
 
+    /// PyTorch's default decay of the first moment.
+    public static let defaultBeta1: Float = 0.9
     /// PyTorch's default decay of the second moment.
     public static let defaultBeta2: Float = 0.999
 
-    public init(groups: [ParameterGroup], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = defaultBeta2,
+    public init(groups: [ParameterGroup], learningRate: Float = 1e-3, beta1: Float = defaultBeta1, beta2: Float = defaultBeta2,
                 eps: Float = 1e-8, decoupledWeightDecay: Bool = false) {
         self.groups = groups
         self.learningRate = learningRate

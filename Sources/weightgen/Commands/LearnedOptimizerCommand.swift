@@ -75,7 +75,7 @@ struct LearnedOptimizerTrain: ParsableCommand {
     @Option(help: "Hidden width of the per-parameter network.") var width = LearnedOptimizerConfiguration.standard.width
     @Option(help: "The most calls one generation may make.") var maximumCalls = LearnedOptimizerConfiguration.standard.maximumCalls
     @Option(help: "What a call reads of the call before: none or previous-move.") var memory = LearnedOptimizerConfiguration.standard.memory
-    @Option(help: "What a call reads of past gradients: none, or second-moment (Adam's running mean of the squared gradient; distilled from a zoo created with --checkpoint-content parameters-and-optimizer-state).")
+    @Option(help: "What a call reads of past gradients: none, second-moment (Adam's running mean of the squared gradient) or adam-moments (also the running mean of the gradient); both distilled from a zoo created with --checkpoint-content parameters-and-optimizer-state.")
     var history = LearnedOptimizerConfiguration.standard.history
     @Option(help: "What a parameter's move reads: parameter (itself and its tensor's statistics) or channel-graph (also the parameters of its channels, by message passing over the network's channels).")
     var scope = LearnedOptimizerConfiguration.standard.scope

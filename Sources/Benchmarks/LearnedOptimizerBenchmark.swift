@@ -41,7 +41,7 @@ public struct LearnedOptimizerBenchmark {
             throw GeneratorError.incompatible("\(self.optimizer.path) reads whole training cases per call; the benchmark times calls on training patches")
         }
         guard description.configuration.history == .none else {
-            throw GeneratorError.incompatible("\(self.optimizer.path) reads the gradients' second moment; the benchmark's PyTorch peer reads the call's gradient alone")
+            throw GeneratorError.incompatible("\(self.optimizer.path) reads the gradients' \(description.configuration.history.rawValue) history; the benchmark's PyTorch peer reads the call's gradient alone")
         }
         guard description.configuration.scope == .parameter else {
             throw GeneratorError.incompatible("\(self.optimizer.path) reads the parameters of each channel; the benchmark's PyTorch peer applies its rule to each parameter alone")

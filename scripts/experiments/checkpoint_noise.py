@@ -11,7 +11,7 @@ Environment: WEIGHTGEN (default .build/release/weightgen). Needs numpy and safet
 For each checkpoint: its recorded test Dice, its Dice over all of the dataset's cases as
 `weightgen evaluate` measures it, then the same with Gaussian noise of 1% and 3% of each
 tensor's RMS added (three draws each). Relative noise of 1% is how far the earlier start-hidden
-default generator's outputs lay from the zoo checkpoint they copy (docs/GENERATOR.md).
+default generator's outputs lay from the zoo checkpoint they copy (docs/results/GENERATOR.md).
 """
 import sys
 

@@ -190,6 +190,15 @@ func bestCheckpointByValidation(of runs: [RunRecord], in zoo: Zoo) throws -> Che
     return best
 }
 
+/// The run of `runs` whose checkpoint has the best validation Dice: whose recipe answers a prompt
+/// (its data order is a training run's own). Throws where no run has a checkpoint.
+public func bestValidationRun(of runs: [RunRecord], in zoo: Zoo) throws -> RunRecord {
+    guard let best = try bestCheckpointByValidation(of: runs, in: zoo), let run = runs.first(where: { $0.id == best.runId }) else {
+        throw GeneratorError.incompatible("the zoo at \(zoo.folder.path) has no checkpoint to choose a recipe by")
+    }
+    return run
+}
+
 /// Seeds of initialisations no zoo run started from: the first `count` from 7,000,000 on that
 /// none of `runs` used. Every evaluation of "unseen" starts draws them from here.
 public func unseenInitialisationSeeds(count: Int, avoiding runs: [RunRecord]) -> [UInt64] {

@@ -48,20 +48,32 @@ struct TaskData {
                onSnapshot: (TrainingSnapshot) throws -> Void) throws {
         let iterations = iterations ?? hyperparameters.iterations
         if let headInputPool {
-            let trainer = try CachedHeadTrainer(network: network, configuration: HeadRunConfiguration(
-                iterations: iterations, batchSize: hyperparameters.batchSize, optimizer: hyperparameters.optimizer,
-                learningRate: Float(hyperparameters.learningRate), weightDecay: Float(hyperparameters.weightDecay), seed: seed),
-                pool: try headInputPool.pool())
+            let trainer = try CachedHeadTrainer(network: network,
+                                                configuration: Self.headConfiguration(hyperparameters, seed: seed, iterations: iterations),
+                                                pool: try headInputPool.pool())
             _ = try trainer.run(resuming: resumption, snapshotIterations: snapshotIterations, onSnapshot: onSnapshot)
         } else {
-            var configuration = TrainingConfiguration(
-                iterations: iterations, batchSize: hyperparameters.batchSize, patchSize: patchSize,
-                optimizer: hyperparameters.optimizer, learningRate: Float(hyperparameters.learningRate),
-                weightDecay: Float(hyperparameters.weightDecay), seed: seed)
-            configuration.augmentation.strength = hyperparameters.augmentationStrength
+            let configuration = Self.trainingConfiguration(hyperparameters, patchSize: patchSize, seed: seed, iterations: iterations)
             let trainer = Trainer(network: network, configuration: configuration, trainingCases: training, validationCases: [])
             _ = try trainer.run(resuming: resumption, snapshotIterations: snapshotIterations, onSnapshot: onSnapshot)
         }
+    }
+
+    /// How a head zoo's run with `hyperparameters` and `seed` trains on the head input pool.
+    static func headConfiguration(_ hyperparameters: RunHyperparameters, seed: UInt64, iterations: Int) -> HeadRunConfiguration {
+        HeadRunConfiguration(iterations: iterations, batchSize: hyperparameters.batchSize, optimizer: hyperparameters.optimizer,
+                             learningRate: Float(hyperparameters.learningRate), weightDecay: Float(hyperparameters.weightDecay), seed: seed)
+    }
+
+    /// How any other zoo's run with `hyperparameters` and `seed` trains on the training cases.
+    static func trainingConfiguration(_ hyperparameters: RunHyperparameters, patchSize: [Int], seed: UInt64,
+                                      iterations: Int) -> TrainingConfiguration {
+        var configuration = TrainingConfiguration(
+            iterations: iterations, batchSize: hyperparameters.batchSize, patchSize: patchSize,
+            optimizer: hyperparameters.optimizer, learningRate: Float(hyperparameters.learningRate),
+            weightDecay: Float(hyperparameters.weightDecay), seed: seed)
+        configuration.augmentation.strength = hyperparameters.augmentationStrength
+        return configuration
     }
 
     /// The plan's architecture for the first task's channels and classes, read from its dataset description.

@@ -99,6 +99,18 @@ public struct TaskEvaluator {
             .batch(from: normalizedTraining, size: patches, spatialRank: spatialRank, using: &rng))
     }
 
+    /// The batches a run with `hyperparameters` (the plan's `patchSize`) and data seed `seed`
+    /// trains on, in its order (`RecipeBatches`): the seed `train` is given, a zoo run's own.
+    public func recipeBatches(hyperparameters: RunHyperparameters, patchSize: [Int], seed: UInt64, spatialRank: Int) throws -> RecipeBatches {
+        if let headInputPool = data.headInputPool {
+            return RecipeBatches(pool: try headInputPool.pool(),
+                                 configuration: TaskData.headConfiguration(hyperparameters, seed: seed, iterations: hyperparameters.iterations))
+        }
+        return RecipeBatches(trainingCases: normalizedTraining, spatialRank: spatialRank,
+                             configuration: TaskData.trainingConfiguration(hyperparameters, patchSize: patchSize, seed: seed,
+                                                                           iterations: hyperparameters.iterations))
+    }
+
     /// The training loss's gradient on `batch`: the head's forward and backward alone on cached
     /// inputs, or the whole network's on patches.
     public func patchLossGradient(_ network: PlainConvUNet, layout: ParameterLayout, batch: PatchBatch) throws -> [Float] {

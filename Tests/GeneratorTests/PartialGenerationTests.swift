@@ -102,6 +102,24 @@ final class PartialGenerationTests: XCTestCase {
         XCTAssertGreaterThan(first.map { $0 * $0 }.reduce(0, +), 0)
     }
 
+    /// A head zoo's recipe batches are the pool rows its run draws, in the order the run fixes.
+    func testAHeadZoosRecipeBatchesAreItsRunsPoolRows() throws {
+        let (zoo, _) = try makePartialZoo(runs: .onCachedHeadInputs(patches: 24))
+        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
+        let run = try zoo.runs(task: "cord", status: .done)[0]
+        let pool = try XCTUnwrap(try TaskData(zoo: zoo, task: "cord").headInputPool).pool()
+        let order = HeadRunConfiguration(iterations: run.iterations, batchSize: run.batchSize, seed: UInt64(bitPattern: run.seed))
+            .batchOrder(poolCount: pool.count)
+        let batches = try evaluator.recipeBatches(hyperparameters: run.hyperparameters, patchSize: zoo.plan.patchSize,
+                                                  seed: UInt64(bitPattern: run.seed), spatialRank: 2)
+        for iterations in [1..<3, 3..<4] {
+            guard case let .headInputs(inputs, labels) = try batches.batch(iterations: iterations) else { return XCTFail("a head zoo reads its pool") }
+            let expected = try pool.batch(iterations.flatMap { order[$0] })
+            XCTAssertEqual(inputs.scalars, expected.inputs.scalars, "\(iterations)")
+            XCTAssertEqual(labels.scalars, expected.labels.scalars, "\(iterations)")
+        }
+    }
+
     /// A network the assembly lends again holds what a fresh one of the same values holds, the
     /// frozen part and which parameters train included, after another vector and a gradient
     /// went through it; and a prompt metric measured alone equals the one read from all the

@@ -72,8 +72,8 @@ final class TestCaseIsolationTests: XCTestCase {
         XCTAssertTrue(evaluation.tasks[0].unseen.allSatisfy { (0...1).contains($0) }, "the report reads the test cases")
     }
 
-    /// The learned optimiser distils, chooses its step scale and generates up to a prompt with
-    /// every test case unreadable.
+    /// The learned optimiser distils, chooses its step scale and generates up to a prompt, on
+    /// fresh draws and on a recipe's batches, with every test case unreadable.
     func testNoTestCaseIsReadWhileALearnedOptimiserTrainsOrGenerates() throws {
         let zoo = try makeGeneratorTestZoo()
         let unseal = try sealTestCases(of: zoo)
@@ -84,6 +84,10 @@ final class TestCaseIsolationTests: XCTestCase {
         let trajectory = try optimizer.trajectory(from: start, task: try optimizer.taskIndex("canal"), evaluator: evaluator, stopAt: 0.99)
         XCTAssertEqual(trajectory.networks.count, trajectory.validationDice.count)
         XCTAssertGreaterThan(trajectory.networks.count, 1)
+        let recipe = try XCTUnwrap(try zoo.runs(task: "canal", status: .done).first).hyperparameters
+        let onRecipe = try optimizer.trajectory(from: start, task: try optimizer.taskIndex("canal"), evaluator: evaluator, stopAt: 0.99,
+                                                data: .recipeBatches(recipe, seed: 3))
+        XCTAssertGreaterThan(onRecipe.networks.count, 1)
         XCTAssertThrowsError(try evaluator.testDice(try optimizer.assembly.network(start)), "the test cases are really unreadable")
         try unseal()
     }

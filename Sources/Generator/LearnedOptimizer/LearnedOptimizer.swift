@@ -152,11 +152,13 @@ public final class LearnedOptimizer {
 
     /// One call (see `update`) measured on `network`, whose parameters are set to `values` first:
     /// a generation reuses one network, since making one per call draws a fresh initialisation
-    /// each time. Also returns the gradient the call read.
+    /// each time. The gradient is read on `batch` where given, else on call `call`'s draw. Also
+    /// returns the gradient the call read.
     public func update(_ values: [Float], on network: PlainConvUNet, task: Int, evaluator: TaskEvaluator, call: Int,
-                       memory: CallMemory) throws -> (values: [Float], memory: CallMemory, gradient: [Float]) {
+                       memory: CallMemory, batch: PatchBatch? = nil) throws -> (values: [Float], memory: CallMemory, gradient: [Float]) {
         try assembly.setParameters(of: network, to: values)
-        let gradient = try gradient(holding: network, evaluator: evaluator, call: call)
+        let gradient = try batch.map { try evaluator.patchLossGradient(network, layout: assembly.layout, batch: $0) }
+            ?? gradient(holding: network, evaluator: evaluator, call: call)
         let (moved, next) = try step(values, gradient: gradient, task: task, call: call, memory: memory)
         return (moved, next, gradient)
     }
@@ -183,6 +185,9 @@ public final class LearnedOptimizer {
             return try evaluator.lossGradient(network, layout: layout, group: Int(draw % UInt64(evaluator.trainingGroupCount(size: size))), size: size)
         case .trainingPatches:
             return try evaluator.patchLossGradient(network, layout: layout, patchSize: patchSize, patches: size, seed: patchSeed(draw: draw))
+        case .runBatches:
+            throw GeneratorError.incompatible("this learned optimiser was distilled on its runs' own batches and reads a recipe's: "
+                                              + "generate with a recipe and data seed (evaluate --data recipe-batches, generate --data-seed)")
         }
     }
 
@@ -228,11 +233,17 @@ public final class LearnedOptimizer {
     /// Calls for task `task` from `start` until the validation Dice reaches `target` or `calls`
     /// (the configuration's maximum by default) are spent; every network on the way is kept.
     /// Every generation makes at least one call, and the start is checked last, only when no
-    /// call reached the target (an answer then needs it).
+    /// call reached the target (an answer then needs it). The calls read `data`.
     public func trajectory(from start: [Float], task: Int, evaluator: TaskEvaluator, stopAt target: Double,
-                           calls: Int? = nil) throws -> UpdateTrajectory {
+                           calls: Int? = nil, data: GenerationData = .freshDraws) throws -> UpdateTrajectory {
         let began = Date()
         let network = try assembly.network(start)
+        let budget = max(1, calls ?? description.configuration.maximumCalls)
+        var recipe: (batches: RecipeBatches, iterations: Int)?
+        if case let .recipeBatches(hyperparameters, seed) = data {
+            recipe = (try evaluator.recipeBatches(hyperparameters: hyperparameters, patchSize: description.patchSize, seed: seed,
+                                                  spatialRank: description.architecture.spatialRank), hyperparameters.iterations)
+        }
         var values = start, memory = CallMemory(), checking = 0.0
         func checked(_ values: [Float]) throws -> Double {
             let entered = Date()
@@ -241,8 +252,11 @@ public final class LearnedOptimizer {
         }
         var trajectory = UpdateTrajectory(networks: [start], validationDice: [nil], seconds: [0], checkSeconds: [0])
         var reached = false
-        for call in 0..<max(1, calls ?? description.configuration.maximumCalls) where !reached {
-            (values, memory, _) = try update(values, on: network, task: task, evaluator: evaluator, call: call, memory: memory)
+        for call in 0..<budget where !reached {
+            let batch = try recipe.map {
+                try $0.batches.batch(iterations: GenerationData.iterations(call: call, of: budget, runIterations: $0.iterations))
+            }
+            (values, memory, _) = try update(values, on: network, task: task, evaluator: evaluator, call: call, memory: memory, batch: batch)
             let dice = try checked(values)
             reached = dice >= target
             trajectory.networks.append(values)

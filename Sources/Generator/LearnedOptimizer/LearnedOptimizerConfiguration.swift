@@ -86,6 +86,9 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
               corrections >= 0, validationRuns >= 0, runsPerTask.map({ $0 >= 2 }) ?? true else {
             throw GeneratorError.invalidConfiguration("sizes, horizon, steps, batch, learning rate, calls and cases per call must be positive; corrections and validation runs not negative; runs per task at least 2")
         }
+        guard gradient != .runBatches || corrections == 0 else {
+            throw GeneratorError.invalidConfiguration("on-policy correction labels networks with fresh draws; a rule that reads its runs' batches has none to read")
+        }
     }
 }
 
@@ -116,6 +119,11 @@ public enum CallGradient: String, Codable, Sendable, CaseIterable {
     /// foreground, no augmentation), fresh for every call: the loss the runs descended, whose
     /// balance of foreground and background whole images of a small structure do not have.
     case trainingPatches = "training-patches"
+    /// The batches the run being followed trained on over the iterations the move stands for:
+    /// in distillation a zoo run's own between the two checkpoints (the data that made the
+    /// move), in a generation a recipe's with a data seed (`GenerationData.recipeBatches`),
+    /// which it then needs. `casesPerCall` does not apply: a call reads those batches whole.
+    case runBatches = "run-batches"
 }
 
 /// What the learned optimiser carries from one call to the next.

@@ -10,9 +10,9 @@ extension LearnedOptimizer {
     /// starts of each kind (one trajectory per start answers every prompt), the memorisation
     /// audit against the runs it was distilled from with `fidelityStarts` unseen starts trained
     /// by the best run's recipe, and the time to 0.9 × the prompt against that training (both
-    /// from `recipeTrainings`, which trains what it has not trained before).
+    /// from `recipeTrainings`, which trains what it has not trained before). The generations read `data`.
     public func evaluate(on zoo: Zoo, seeds: Int = 16, alignmentStarts: Int = 4, fidelityStarts: Int = 4,
-                         recipeTrainings: RecipeTrainings = RecipeTrainings(),
+                         data: EvaluationData = .freshDraws, recipeTrainings: RecipeTrainings = RecipeTrainings(),
                          progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
         let began = Date()
         let layout = assembly.layout
@@ -34,9 +34,18 @@ extension LearnedOptimizer {
             let seenStarts = seenRuns.map { $0[0].values }
             progress("\(task): \(unseenStarts.count + seenStarts.count) generations, prompt \(String(format: "%.4f", prompt))")
             let starts = unseenStarts + seenStarts
+            let recipeRun = runs.first { $0.id == bestCheckpoint?.runId } ?? runs[0]
+            let startData: [GenerationData] = switch data {
+            case .freshDraws: starts.map { _ in .freshDraws }
+            case .recipeBatches:
+                unseenStarts.indices.map { .recipeBatches(recipeRun.hyperparameters, seed: RecipeDataOrder.trained.rawValue + UInt64($0)) }
+                    + training.prefix(seeds).map { .recipeBatches($0.hyperparameters, seed: UInt64(bitPattern: $0.seed)) }
+            }
             // Generations and the recipe's trainings are timed on the head alone, as the zoo's runs were.
             try evaluator.precomputeFrozenPart(try assembly.network(starts[0]))
-            let trajectories = try parallelMap(starts.count) { try trajectory(from: starts[$0], task: taskIndex, evaluator: evaluator, stopAt: prompt) }
+            let trajectories = try parallelMap(starts.count) {
+                try trajectory(from: starts[$0], task: taskIndex, evaluator: evaluator, stopAt: prompt, data: startData[$0])
+            }
             let generated = trajectories.map { $0.networks[$0.answer(prompt: prompt)] }
             let dice = try parallelMap(generated.count) { try assembly.withNetwork(generated[$0]) { try evaluator.testDice($0) } }
             let unseen = Array(dice.prefix(unseenStarts.count)), seen = Array(dice.dropFirst(unseenStarts.count))
@@ -57,7 +66,6 @@ extension LearnedOptimizer {
             let curvesUnseen = try alignment(trajectories.prefix(unseenStarts.count))
             let curvesSeen = try alignment(trajectories.dropFirst(unseenStarts.count))
             progress("\(task): training \(min(fidelityStarts, unseenStarts.count)) unseen starts with the zoo's recipe (start fidelity, time to target)")
-            let recipeRun = runs.first { $0.id == bestCheckpoint?.runId } ?? runs[0]
             func recipeTrained(_ order: RecipeDataOrder) throws -> [RecipeTraining] {
                 try recipeTrainings.train(Array(unseenStarts.prefix(fidelityStarts)), task: task, run: recipeRun, order: order,
                                           patchSize: zoo.plan.patchSize, evaluator: evaluator, assembly: assembly)
@@ -101,7 +109,8 @@ extension LearnedOptimizer {
                             result.promptAlignmentSeen, target, speed.ratio.mean, speed.computeRatio?.mean ?? .nan))
             results.append(result)
         }
-        return GeneratorEvaluation(tasks: results, seeds: seeds, sampler: "learned optimiser, at most \(description.configuration.maximumCalls) calls",
+        return GeneratorEvaluation(tasks: results, seeds: seeds, sampler: "learned optimiser, at most \(description.configuration.maximumCalls) calls"
+                                       + (data == .recipeBatches ? ", reading the recipe's batches" : ""),
                                    extrapolated: false, seconds: Date().timeIntervalSince(began))
     }
 }

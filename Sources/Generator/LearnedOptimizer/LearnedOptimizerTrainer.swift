@@ -114,6 +114,8 @@ public final class LearnedOptimizerTrainer {
         let assembly = try zoo.assembly(architectureID)
         let heldOut = Self.heldOutRuns(plan: zoo.plan, count: heldOutRunsPerTask)
         var pairs: [(task: Int, next: CheckpointStep, previous: CheckpointStep?, recorded: GradientMoments?)] = []
+        // Per run read (in order): the run and its pairs' indices with the iterations each move spans.
+        var runsRead: [(task: Int, run: RunRecord, pairs: [(index: Int, iterations: Range<Int>)])] = []
         var all: [[Float]] = [], learningRates: [Double] = []
         var recipes: [RunHyperparameters] = [], bestValidationDice: [Double] = [], distilled: [String: [Int]] = [:]
         var validating: [Bool] = []
@@ -126,6 +128,7 @@ public final class LearnedOptimizerTrainer {
             bestValidationDice.append(best?.validationDice ?? 0)
             for (run, validation) in runs.map({ ($0, false) }) + validationRuns.map({ ($0, true) }) {
                 let (checkpoints, recorded) = try Self.read(run, zoo: zoo, configuration: configuration)
+                runsRead.append((taskIndex, run, []))
                 if !validation {
                     learningRates.append(run.learningRate)
                     all += checkpoints.map(\.values)
@@ -141,6 +144,7 @@ public final class LearnedOptimizerTrainer {
                     // within the first horizon, as a generation's first call has none.
                     let earlier = checkpoints[..<k].last { $0.record.iteration <= iteration - configuration.horizon }
                     validating.append(validation)
+                    runsRead[runsRead.count - 1].pairs.append((pairs.count, iteration..<later.record.iteration))
                     pairs.append((taskIndex, next, earlier.flatMap {
                         CheckpointStep($0, checkpoint, horizon: configuration.horizon, unit: configuration.moveUnit, peak: run.learningRate)
                     }, recorded.map { $0[k].at(iteration: iteration) }))
@@ -160,15 +164,11 @@ public final class LearnedOptimizerTrainer {
         self.evaluators = evaluators
         progress("\(pairs.count) checkpoint pairs from \(tasks.count) task(s); measuring their gradients")
         let tensorOf = features.tensorOfParameter
+        let gradients = try Self.gradients(of: pairs.map { ($0.task, $0.next.from) }, runs: runsRead, evaluators: evaluators,
+                                           assembly: assembly, configuration: configuration, patchSize: zoo.plan.patchSize,
+                                           spatialRank: architecture.spatialRank, seed: seed)
         let measured = try parallelMap(pairs.count) { index -> DistillationExample in
-            let pair = pairs[index]
-            var rng = SeededGenerator(seed: seed &+ UInt64(index))
-            let values = pair.next.from
-            let draw = rng.next()
-            let gradient = try assembly.withNetwork(values) {
-                try LearnedOptimizer.gradient($0, layout: assembly.layout, evaluator: evaluators[pair.task],
-                                              configuration: configuration, patchSize: zoo.plan.patchSize, draw: draw)
-            }
+            let pair = pairs[index], values = pair.next.from, gradient = gradients[index]
             let previousMove = configuration.memory == .none ? []
                 : pair.previous?.move(deviations: normalizer.deviations, tensorOf: tensorOf) ?? [Float](repeating: 0, count: values.count)
             // As a generation's call reads them: the gradient added for one horizon.
@@ -188,6 +188,40 @@ public final class LearnedOptimizerTrainer {
             zoo: zoo.folder.standardizedFileURL.path, heldOutRuns: heldOut, distilledRuns: distilled, moveScale: moveScale,
             learningRates: [Float](repeating: medianLearningRate, count: tasks.count), examples: learned.count,
             step: 0, lossHistory: [], seconds: 0)
+    }
+
+    /// The gradient each pair's example reads at its first network (`networks[k]`, of task
+    /// `networks[k].task`): with run batches, on the batches its run trained on over the move
+    /// (each run's drawn once, the runs side by side); otherwise on a draw of the configuration's
+    /// kind taken from `seed` and the pair's index.
+    private static func gradients(of networks: [(task: Int, values: [Float])],
+                                  runs: [(task: Int, run: RunRecord, pairs: [(index: Int, iterations: Range<Int>)])],
+                                  evaluators: [TaskEvaluator], assembly: NetworkAssembly, configuration: LearnedOptimizerConfiguration,
+                                  patchSize: [Int], spatialRank: Int, seed: UInt64) throws -> [[Float]] {
+        guard configuration.gradient == .runBatches else {
+            return try parallelMap(networks.count) { index in
+                var rng = SeededGenerator(seed: seed &+ UInt64(index))
+                let draw = rng.next()
+                return try assembly.withNetwork(networks[index].values) {
+                    try LearnedOptimizer.gradient($0, layout: assembly.layout, evaluator: evaluators[networks[index].task],
+                                                  configuration: configuration, patchSize: patchSize, draw: draw)
+                }
+            }
+        }
+        let perRun = try parallelMap(runs.count) { r -> [(index: Int, gradient: [Float])] in
+            let (task, run, pairs) = runs[r]
+            let batches = try evaluators[task].recipeBatches(hyperparameters: run.hyperparameters, patchSize: patchSize,
+                                                             seed: UInt64(bitPattern: run.seed), spatialRank: spatialRank)
+                .batches(pairs.map(\.iterations))
+            return try zip(pairs, batches).map { pair, batch in
+                (pair.index, try assembly.withNetwork(networks[pair.index].values) {
+                    try evaluators[task].patchLossGradient($0, layout: assembly.layout, batch: batch)
+                })
+            }
+        }
+        var gradients = [[Float]](repeating: [], count: networks.count)
+        for (index, gradient) in perRun.joined() { gradients[index] = gradient }
+        return gradients
     }
 
     /// `run`'s checkpoints and, with a gradient history, the recorded Adam moments at each (read
@@ -422,7 +456,8 @@ public final class LearnedOptimizerTrainer {
             let jobs = evaluators.indices.flatMap { task in starts.indices.map { (task: task, start: $0) } }
             let measured = try parallelMap(jobs.count) { index -> RateCalibration in
                 let (task, start) = jobs[index]
-                let trajectory = try optimizer.trajectory(from: starts[start], task: task, evaluator: evaluators[task], stopAt: .infinity)
+                let trajectory = try optimizer.trajectory(from: starts[start], task: task, evaluator: evaluators[task], stopAt: .infinity,
+                                                          data: calibrationData(task: task, start: start))
                 return RateCalibration(bestDice: trajectory.bestValidationDice,
                                        calls: trajectory.firstReaching(0.9 * bestValidationDice[task]) ?? neverReached)
             }
@@ -437,6 +472,12 @@ public final class LearnedOptimizerTrainer {
                      + " (mean over \(starts.count) fresh starts, then each start)")
         }
         return calibrations.map { rates[Self.chosenRate($0)] }
+    }
+
+    /// What calibration start `start` of task `task` reads: fresh draws, or for a rule that reads
+    /// its runs' batches those of the task's best validation recipe with the start's seed as data seed.
+    private func calibrationData(task: Int, start: Int) -> GenerationData {
+        configuration.gradient == .runBatches ? .recipeBatches(recipes[task], seed: 8_000_000 + UInt64(start)) : .freshDraws
     }
 
     /// The index of the rate a calibration chooses, given each rate's generations

@@ -5,6 +5,11 @@ import TensorEngine
 public struct TrainingBatch: @unchecked Sendable {
     public let images: Tensor
     public let labels: Tensor
+
+    public init(images: Tensor, labels: Tensor) {
+        self.images = images
+        self.labels = labels
+    }
 }
 
 /// Produces augmented training batches on a background thread, a few batches ahead of the

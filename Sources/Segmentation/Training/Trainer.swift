@@ -90,10 +90,8 @@ public final class Trainer {
                     progress: (TrainingProgress) -> Void = { _ in }) throws -> TrainingSummary {
         let c = configuration
         let spatialRank = network.configuration.spatialRank
-        let loader = try BatchLoader(cases: trainingCases,
-                                     sampler: PatchSampler(patchSize: c.patchSize, foregroundFraction: c.foregroundFraction,
-                                                           augmentation: c.augmentation),
-                                     batchSize: c.batchSize, spatialRank: spatialRank, seed: c.seed &+ 0x5EED)
+        let loader = try BatchLoader(cases: trainingCases, sampler: c.batchSampler, batchSize: c.batchSize, spatialRank: spatialRank,
+                                     seed: c.dataSeed)
         defer { loader.stop() }
         let optimizer = makeOptimizer()
         let trained = try resumption.map { try $0.iterations(of: c.iterations) } ?? (c.iterations > 0 ? 1...c.iterations : nil)

@@ -52,4 +52,12 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         self.seed = seed
         self.deepSupervision = deepSupervision
     }
+
+    /// The seed of the training data stream (batches and their augmentation), derived from `seed`.
+    public var dataSeed: UInt64 { seed &+ 0x5EED }
+
+    /// The sampler a run draws its batches with; with `dataSeed`, its whole sequence of batches.
+    public var batchSampler: PatchSampler {
+        PatchSampler(patchSize: patchSize, foregroundFraction: foregroundFraction, augmentation: augmentation)
+    }
 }

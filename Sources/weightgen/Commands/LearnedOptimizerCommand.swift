@@ -11,6 +11,7 @@ extension RuleScope: ExpressibleByArgument {}
 extension CallSchedule: ExpressibleByArgument {}
 extension MoveUnit: ExpressibleByArgument {}
 extension CallGradient: ExpressibleByArgument {}
+extension EvaluationData: ExpressibleByArgument {}
 
 /// `weightgen learned-optimizer`: distils a per-parameter update rule from a zoo's trajectories and evaluates it as a generator.
 struct LearnedOptimizerCommand: ParsableCommand {
@@ -67,10 +68,14 @@ struct LearnedOptimizerTrain: ParsableCommand {
     @Option(help: "Iterations of zoo training one call stands for.") var horizon = LearnedOptimizerConfiguration.standard.horizon
     @Option(help: "The rate a distilled move is divided by: current-rate (the runs' decay divided out) or peak-rate (the decay learned).")
     var moveUnit = LearnedOptimizerConfiguration.standard.moveUnit
-    @Option(help: "What a call's gradient is taken on: whole-cases (a group of training cases) or training-patches (patches drawn as the zoo's runs drew theirs).")
+    @Option(help: ArgumentHelp("What a call's gradient is taken on: whole-cases (a group of training cases), training-patches (patches drawn "
+                               + "as the zoo's runs drew theirs) or run-batches (the batches the run followed trained on; generations "
+                               + "then read a recipe's, in a data order they are given)."))
     var gradient = LearnedOptimizerConfiguration.standard.gradient
-    @Option(help: "Training cases (whole-cases) or patches (training-patches) per call's gradient: fewer make a call cheaper and its gradient noisier.")
-    var casesPerCall = LearnedOptimizerConfiguration.standard.casesPerCall
+    @Option(help: ArgumentHelp("Training cases (whole-cases) or patches (training-patches) per call's gradient: fewer make a call cheaper "
+                               + "and its gradient noisier (default \(LearnedOptimizerConfiguration.standard.casesPerCall); run-batches reads "
+                               + "the run's batches whole)."))
+    var casesPerCall: Int?
     @Option(help: "Training steps.") var steps = LearnedOptimizerConfiguration.standard.trainingSteps
     @Option(help: "Hidden width of the per-parameter network.") var width = LearnedOptimizerConfiguration.standard.width
     @Option(help: "The most calls one generation may make.") var maximumCalls = LearnedOptimizerConfiguration.standard.maximumCalls
@@ -84,6 +89,10 @@ struct LearnedOptimizerTrain: ParsableCommand {
     var corrections = LearnedOptimizerConfiguration.standard.corrections
     @Option(help: "Seed of the network and the example stream.") var seed: UInt64 = 0
 
+    func validate() throws {
+        if gradient == .runBatches && casesPerCall != nil { throw ValidationError("--cases-per-call does not apply to --gradient run-batches") }
+    }
+
     func run() throws {
         var configuration = LearnedOptimizerConfiguration.standard
         configuration.runsPerTask = runs
@@ -92,7 +101,7 @@ struct LearnedOptimizerTrain: ParsableCommand {
         configuration.horizon = horizon
         configuration.moveUnit = moveUnit
         configuration.gradient = gradient
-        configuration.casesPerCall = casesPerCall
+        configuration.casesPerCall = casesPerCall ?? configuration.casesPerCall
         configuration.trainingSteps = steps
         configuration.width = width
         configuration.maximumCalls = maximumCalls
@@ -135,6 +144,8 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
     @Option(help: "Learning rate of a call, for every task (default: each task's, chosen in training).") var learningRate: Float?
     @Option(help: "The most calls one generation may make (default: the one set in training).") var maximumCalls: Int?
     @Option(help: "Learning rate over a generation's calls: constant or poly (default: the one set in training).") var schedule: CallSchedule?
+    @Option(help: ArgumentHelp("What the calls read: fresh-draws, or recipe-batches (each generation the batches of the run its "
+                               + "start fidelity is measured against, in that run's order).")) var data: EvaluationData = .freshDraws
 
     func run() throws {
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
@@ -143,7 +154,7 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
         if let schedule { loaded.description.configuration.schedule = schedule }
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
         let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts, fidelityStarts: fidelityStarts,
-                                             progress: { log($0) })
+                                             data: data, progress: { log($0) })
         try report(evaluation, json: json)
     }
 }
@@ -165,6 +176,9 @@ struct LearnedOptimizerGenerate: ParsableCommand {
     @Option(help: "The most calls the generation may make (default: the one set in training).") var maximumCalls: Int?
     @Option(help: "Learning rate over the calls: constant or poly (default: the one set in training).") var schedule: CallSchedule?
     @Option(help: "Learning rate of a call (default: the task's, chosen in training).") var learningRate: Float?
+    @Option(help: ArgumentHelp("Read the batches of the zoo's best validation run's recipe in this seed's data order, as a training "
+                               + "run with that recipe and seed would (needed by an optimiser distilled with --gradient run-batches)."))
+    var dataSeed: UInt64?
 
     func run() throws {
         let began = Date()
@@ -185,7 +199,12 @@ struct LearnedOptimizerGenerate: ParsableCommand {
         }
         let runs = try opened.runs(task: task, status: .done)
         let prompt = try targetDice ?? runs.flatMap { try opened.checkpoints(run: $0.id!) }.map(\.validationDice).max() ?? 1
-        let trajectory = try loaded.trajectory(from: start, task: taskIndex, evaluator: try TaskEvaluator(zoo: opened, task: task), stopAt: prompt)
+        let data = try dataSeed.map { seed -> GenerationData in
+            let best = try bestValidationRun(of: runs, in: opened)
+            return .recipeBatches(best.hyperparameters, seed: seed)
+        } ?? .freshDraws
+        let trajectory = try loaded.trajectory(from: start, task: taskIndex, evaluator: try TaskEvaluator(zoo: opened, task: task), stopAt: prompt,
+                                               data: data)
         let answer = trajectory.answer(prompt: prompt)
         let nnUNetFolder = try writeGenerated(try loaded.assembly.network(trajectory.networks[answer]), architecture: d.architecture,
                                               partial: d.partial, patchSize: d.patchSize, spacing: d.spacing, task: task, prompt: prompt, out: out)

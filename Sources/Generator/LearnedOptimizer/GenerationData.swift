@@ -1,0 +1,29 @@
+import Segmentation
+import Zoo
+
+/// What the calls of one generation read their gradients on.
+public enum GenerationData: Sendable {
+    /// Fresh draws of the optimiser's kind (`CallGradient`): call k reads draw k, as in distillation.
+    case freshDraws
+    /// The batches a run with this recipe and data seed trains on (`RecipeBatches`), spread over
+    /// the generation's call budget as the calls' poly schedule spreads the run's: the network
+    /// asked for is the one that run trains from the start, and this is the data it sees.
+    case recipeBatches(RunHyperparameters, seed: UInt64)
+
+    /// The run iterations call `call` of `calls` reads: ⌊k·N/C⌋ ..< ⌊(k+1)·N/C⌋ for a run of N
+    /// iterations, N taken as C when shorter (then call k reads iteration k).
+    static func iterations(call: Int, of calls: Int, runIterations: Int) -> Range<Int> {
+        let spread = max(runIterations, calls)
+        return (call * spread / calls)..<((call + 1) * spread / calls)
+    }
+}
+
+/// How an evaluation chooses each generation's `GenerationData`.
+public enum EvaluationData: String, Codable, Sendable, CaseIterable {
+    /// Every generation reads fresh draws.
+    case freshDraws = "fresh-draws"
+    /// Each generation reads the batches of the run its start fidelity is measured against: an
+    /// unseen start the data order its recipe training draws (`RecipeDataOrder.trained`), a
+    /// seen start its zoo run's.
+    case recipeBatches = "recipe-batches"
+}

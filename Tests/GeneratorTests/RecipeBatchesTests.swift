@@ -73,6 +73,7 @@ final class RecipeBatchesTests: XCTestCase {
         let fresh = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stopAt: .infinity, calls: 2)
         XCTAssertNotEqual(fresh.networks[1], generated.networks[1], "a fresh draw is other data")
 
+        XCTAssertEqual(optimizer.defaultEvaluationData, .freshDraws, "a rule distilled on fresh draws reads them unless told")
         let evaluation = try optimizer.evaluate(on: zoo, seeds: 2, alignmentStarts: 0, fidelityStarts: 2, data: .recipeBatches)
         XCTAssertTrue(evaluation.sampler.hasSuffix("reading the recipe's batches"), evaluation.sampler)
         for task in evaluation.tasks {
@@ -117,6 +118,7 @@ final class RecipeBatchesTests: XCTestCase {
         let generated = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stopAt: .infinity,
                                                  data: .recipeBatches(run.hyperparameters, seed: 3))
         XCTAssertEqual(generated.networks.count, configuration.maximumCalls + 1)
+        XCTAssertEqual(optimizer.defaultEvaluationData, .recipeBatches, "its evaluation reads recipe batches unless told")
         XCTAssertThrowsError(try { var corrected = configuration; corrected.corrections = 1; try corrected.validate() }(),
                              "on-policy correction has no fresh draws to label with")
     }

@@ -4,17 +4,25 @@ import TensorEngine
 import Zoo
 
 extension LearnedOptimizer {
+    /// What an evaluation's generations read unless told: a recipe's batches for a rule
+    /// distilled on its runs' batches (it reads nothing else), fresh draws for any other.
+    public var defaultEvaluationData: EvaluationData {
+        description.configuration.gradient == .runBatches ? .recipeBatches : .freshDraws
+    }
+
     /// The generator protocol of `WeightGenerator.evaluate` for the learned optimiser: per task,
     /// networks from `seeds` unseen and `seeds` seen initialisations prompted with the zoo's best
     /// validation Dice (test Dice reported), prompt alignment over 20 prompts on `alignmentStarts`
     /// starts of each kind (one trajectory per start answers every prompt), the memorisation
     /// audit against the runs it was distilled from with `fidelityStarts` unseen starts trained
     /// by the best run's recipe, and the time to 0.9 × the prompt against that training (both
-    /// from `recipeTrainings`, which trains what it has not trained before). The generations read `data`.
+    /// from `recipeTrainings`, which trains what it has not trained before). The generations read
+    /// `data` (by default what the rule was distilled on: `defaultEvaluationData`).
     public func evaluate(on zoo: Zoo, seeds: Int = 16, alignmentStarts: Int = 4, fidelityStarts: Int = 4,
-                         data: EvaluationData = .freshDraws, recipeTrainings: RecipeTrainings = RecipeTrainings(),
+                         data: EvaluationData? = nil, recipeTrainings: RecipeTrainings = RecipeTrainings(),
                          progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
         let began = Date()
+        let data = data ?? defaultEvaluationData
         let layout = assembly.layout
         var results: [TaskGenerationResult] = []
         for (taskIndex, task) in description.tasks.enumerated() {

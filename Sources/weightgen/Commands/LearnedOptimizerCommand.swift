@@ -145,7 +145,8 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
     @Option(help: "The most calls one generation may make (default: the one set in training).") var maximumCalls: Int?
     @Option(help: "Learning rate over a generation's calls: constant or poly (default: the one set in training).") var schedule: CallSchedule?
     @Option(help: ArgumentHelp("What the calls read: fresh-draws, or recipe-batches (each generation the batches of the run its "
-                               + "start fidelity is measured against, in that run's order).")) var data: EvaluationData = .freshDraws
+                               + "start fidelity is measured against, in that run's order). Default: recipe-batches for an optimiser "
+                               + "distilled with --gradient run-batches, else fresh-draws.")) var data: EvaluationData?
 
     func run() throws {
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))

@@ -122,4 +122,30 @@ final class RecipeBatchesTests: XCTestCase {
         XCTAssertThrowsError(try { var corrected = configuration; corrected.corrections = 1; try corrected.validate() }(),
                              "on-policy correction has no fresh draws to label with")
     }
+
+    /// The control reads as many batches of the same recipe, augmented alike, on another data
+    /// order (the run's seed + 1): not the data that made the move.
+    func testTheControlReadsAnotherDataOrdersBatches() throws {
+        let zoo = try makeGeneratorTestZoo()
+        var configuration = LearnedOptimizerTests.quick
+        configuration.gradient = .otherRunBatches
+        let trainer = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration, heldOutRunsPerTask: 1)
+        let run = try XCTUnwrap(try LearnedOptimizerTrainer.distilledRuns(zoo: zoo, task: "cord", configuration: configuration,
+                                                                          heldOut: trainer.description.heldOutRuns).distilled.first)
+        let checkpoints = try zoo.parameters(of: run)
+        let later = try XCTUnwrap(checkpoints.first { $0.record.iteration >= checkpoints[0].record.iteration + configuration.horizon })
+        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
+        let assembly = try zoo.assembly(try zoo.planArchitectureID())
+        func gradient(dataSeed: UInt64) throws -> [Float] {
+            let batch = try evaluator.recipeBatches(hyperparameters: run.hyperparameters, patchSize: zoo.plan.patchSize, seed: dataSeed, spatialRank: 2)
+                .batch(iterations: checkpoints[0].record.iteration..<later.record.iteration)
+            return try assembly.withNetwork(checkpoints[0].values) { try evaluator.patchLossGradient($0, layout: assembly.layout, batch: batch) }
+        }
+        func distance(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot() }
+        let read = trainer.examples[0].gradient, other = try gradient(dataSeed: UInt64(bitPattern: run.seed) &+ 1)
+        let scale = other.map { $0 * $0 }.reduce(0, +).squareRoot()
+        XCTAssertLessThan(distance(read, other), 1e-5 * scale, "the example reads the other data order's batches")
+        XCTAssertGreaterThan(distance(read, try gradient(dataSeed: UInt64(bitPattern: run.seed))), 1e-2 * scale, "not the run's own")
+        XCTAssertTrue(configuration.gradient.readsRunBatches)
+    }
 }

@@ -86,7 +86,7 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
               corrections >= 0, validationRuns >= 0, runsPerTask.map({ $0 >= 2 }) ?? true else {
             throw GeneratorError.invalidConfiguration("sizes, horizon, steps, batch, learning rate, calls and cases per call must be positive; corrections and validation runs not negative; runs per task at least 2")
         }
-        guard gradient != .runBatches || corrections == 0 else {
+        guard !gradient.readsRunBatches || corrections == 0 else {
             throw GeneratorError.invalidConfiguration("on-policy correction labels networks with fresh draws; a rule that reads its runs' batches has none to read")
         }
     }
@@ -124,6 +124,18 @@ public enum CallGradient: String, Codable, Sendable, CaseIterable {
     /// move), in a generation a recipe's with a data seed (`GenerationData.recipeBatches`),
     /// which it then needs. `casesPerCall` does not apply: a call reads those batches whole.
     case runBatches = "run-batches"
+    /// The control for `runBatches`: in distillation the batches a run of the same recipe draws
+    /// on another data order (the run's seed + 1), as many and augmented alike but not the data
+    /// that made the move; in a generation a recipe's, as `runBatches`.
+    case otherRunBatches = "other-run-batches"
+
+    /// Whether the rule reads a run's batches, so that a generation needs a recipe's (it has no fresh draws).
+    public var readsRunBatches: Bool {
+        switch self {
+        case .wholeCases, .trainingPatches: false
+        case .runBatches, .otherRunBatches: true
+        }
+    }
 }
 
 /// What the learned optimiser carries from one call to the next.

@@ -7,7 +7,7 @@ extension LearnedOptimizer {
     /// What an evaluation's generations read unless told: a recipe's batches for a rule
     /// distilled on its runs' batches (it reads nothing else), fresh draws for any other.
     public var defaultEvaluationData: EvaluationData {
-        description.configuration.gradient == .runBatches ? .recipeBatches : .freshDraws
+        description.configuration.gradient.readsRunBatches ? .recipeBatches : .freshDraws
     }
 
     /// The generator protocol of `WeightGenerator.evaluate` for the learned optimiser: per task,

@@ -192,13 +192,14 @@ public final class LearnedOptimizerTrainer {
 
     /// The gradient each pair's example reads at its first network (`networks[k]`, of task
     /// `networks[k].task`): with run batches, on the batches its run trained on over the move
-    /// (each run's drawn once, the runs side by side); otherwise on a draw of the configuration's
+    /// (each run's drawn once, the runs side by side; for the control, on another data order's);
+    /// otherwise on a draw of the configuration's
     /// kind taken from `seed` and the pair's index.
     private static func gradients(of networks: [(task: Int, values: [Float])],
                                   runs: [(task: Int, run: RunRecord, pairs: [(index: Int, iterations: Range<Int>)])],
                                   evaluators: [TaskEvaluator], assembly: NetworkAssembly, configuration: LearnedOptimizerConfiguration,
                                   patchSize: [Int], spatialRank: Int, seed: UInt64) throws -> [[Float]] {
-        guard configuration.gradient == .runBatches else {
+        guard configuration.gradient.readsRunBatches else {
             return try parallelMap(networks.count) { index in
                 var rng = SeededGenerator(seed: seed &+ UInt64(index))
                 let draw = rng.next()
@@ -211,7 +212,8 @@ public final class LearnedOptimizerTrainer {
         let perRun = try parallelMap(runs.count) { r -> [(index: Int, gradient: [Float])] in
             let (task, run, pairs) = runs[r]
             let batches = try evaluators[task].recipeBatches(hyperparameters: run.hyperparameters, patchSize: patchSize,
-                                                             seed: UInt64(bitPattern: run.seed), spatialRank: spatialRank)
+                                                             seed: UInt64(bitPattern: run.seed) &+ (configuration.gradient == .otherRunBatches ? 1 : 0),
+                                                             spatialRank: spatialRank)
                 .batches(pairs.map(\.iterations))
             return try zip(pairs, batches).map { pair, batch in
                 (pair.index, try assembly.withNetwork(networks[pair.index].values) {
@@ -477,7 +479,7 @@ public final class LearnedOptimizerTrainer {
     /// What calibration start `start` of task `task` reads: fresh draws, or for a rule that reads
     /// its runs' batches those of the task's best validation recipe with the start's seed as data seed.
     private func calibrationData(task: Int, start: Int) -> GenerationData {
-        configuration.gradient == .runBatches ? .recipeBatches(recipes[task], seed: 8_000_000 + UInt64(start)) : .freshDraws
+        configuration.gradient.readsRunBatches ? .recipeBatches(recipes[task], seed: 8_000_000 + UInt64(start)) : .freshDraws
     }
 
     /// The index of the rate a calibration chooses, given each rate's generations

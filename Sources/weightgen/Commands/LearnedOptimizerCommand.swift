@@ -70,7 +70,8 @@ struct LearnedOptimizerTrain: ParsableCommand {
     var moveUnit = LearnedOptimizerConfiguration.standard.moveUnit
     @Option(help: ArgumentHelp("What a call's gradient is taken on: whole-cases (a group of training cases), training-patches (patches drawn "
                                + "as the zoo's runs drew theirs) or run-batches (the batches the run followed trained on; generations "
-                               + "then read a recipe's, in a data order they are given)."))
+                               + "then read a recipe's, in a data order they are given) or other-run-batches (its control: the same recipe's "
+                               + "batches on another data order)."))
     var gradient = LearnedOptimizerConfiguration.standard.gradient
     @Option(help: ArgumentHelp("Training cases (whole-cases) or patches (training-patches) per call's gradient: fewer make a call cheaper "
                                + "and its gradient noisier (default \(LearnedOptimizerConfiguration.standard.casesPerCall); run-batches reads "
@@ -90,7 +91,7 @@ struct LearnedOptimizerTrain: ParsableCommand {
     @Option(help: "Seed of the network and the example stream.") var seed: UInt64 = 0
 
     func validate() throws {
-        if gradient == .runBatches && casesPerCall != nil { throw ValidationError("--cases-per-call does not apply to --gradient run-batches") }
+        if gradient.readsRunBatches && casesPerCall != nil { throw ValidationError("--cases-per-call does not apply to --gradient \(gradient.rawValue)") }
     }
 
     func run() throws {

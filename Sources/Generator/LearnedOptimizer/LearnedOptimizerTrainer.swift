@@ -193,8 +193,7 @@ public final class LearnedOptimizerTrainer {
     /// The gradient each pair's example reads at its first network (`networks[k]`, of task
     /// `networks[k].task`): with run batches, on the batches its run trained on over the move
     /// (each run's drawn once, the runs side by side; for the control, on another data order's);
-    /// otherwise on a draw of the configuration's
-    /// kind taken from `seed` and the pair's index.
+    /// otherwise on a draw of the configuration's kind taken from `seed` and the pair's index.
     private static func gradients(of networks: [(task: Int, values: [Float])],
                                   runs: [(task: Int, run: RunRecord, pairs: [(index: Int, iterations: Range<Int>)])],
                                   evaluators: [TaskEvaluator], assembly: NetworkAssembly, configuration: LearnedOptimizerConfiguration,

@@ -92,10 +92,7 @@ final class RecipeBatchesTests: XCTestCase {
         configuration.gradient = .runBatches
         configuration.trainingSteps = 20
         let trainer = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration, heldOutRunsPerTask: 1)
-        let run = try XCTUnwrap(try LearnedOptimizerTrainer.distilledRuns(zoo: zoo, task: "cord", configuration: configuration,
-                                                                          heldOut: trainer.description.heldOutRuns).distilled.first)
-        let checkpoints = try zoo.parameters(of: run)
-        let later = try XCTUnwrap(checkpoints.first { $0.record.iteration >= checkpoints[0].record.iteration + configuration.horizon })
+        let (run, checkpoints, later) = try firstCordPair(of: trainer, zoo: zoo)
         let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
         let batch = try evaluator.recipeBatches(hyperparameters: run.hyperparameters, patchSize: zoo.plan.patchSize,
                                                 seed: UInt64(bitPattern: run.seed), spatialRank: 2)
@@ -130,10 +127,7 @@ final class RecipeBatchesTests: XCTestCase {
         var configuration = LearnedOptimizerTests.quick
         configuration.gradient = .otherRunBatches
         let trainer = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration, heldOutRunsPerTask: 1)
-        let run = try XCTUnwrap(try LearnedOptimizerTrainer.distilledRuns(zoo: zoo, task: "cord", configuration: configuration,
-                                                                          heldOut: trainer.description.heldOutRuns).distilled.first)
-        let checkpoints = try zoo.parameters(of: run)
-        let later = try XCTUnwrap(checkpoints.first { $0.record.iteration >= checkpoints[0].record.iteration + configuration.horizon })
+        let (run, checkpoints, later) = try firstCordPair(of: trainer, zoo: zoo)
         let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
         let assembly = try zoo.assembly(try zoo.planArchitectureID())
         func gradient(dataSeed: UInt64) throws -> [Float] {
@@ -147,5 +141,16 @@ final class RecipeBatchesTests: XCTestCase {
         XCTAssertLessThan(distance(read, other), 1e-5 * scale, "the example reads the other data order's batches")
         XCTAssertGreaterThan(distance(read, try gradient(dataSeed: UInt64(bitPattern: run.seed))), 1e-2 * scale, "not the run's own")
         XCTAssertTrue(configuration.gradient.readsRunBatches)
+    }
+
+    /// The first cord run `trainer` distils, its checkpoints, and the later checkpoint of its first pair (a horizon on).
+    private func firstCordPair(of trainer: LearnedOptimizerTrainer, zoo: Zoo) throws
+        -> (run: RunRecord, checkpoints: [(record: CheckpointRecord, values: [Float])], later: (record: CheckpointRecord, values: [Float])) {
+        let configuration = trainer.description.configuration
+        let run = try XCTUnwrap(try LearnedOptimizerTrainer.distilledRuns(zoo: zoo, task: "cord", configuration: configuration,
+                                                                          heldOut: trainer.description.heldOutRuns).distilled.first)
+        let checkpoints = try zoo.parameters(of: run)
+        let later = try XCTUnwrap(checkpoints.first { $0.record.iteration >= checkpoints[0].record.iteration + configuration.horizon })
+        return (run, checkpoints, later)
     }
 }

@@ -13,19 +13,14 @@ set -euo pipefail
 out=${1:-runs/head-scale}
 sizes=${2:-"200 1000"}
 bin=${WEIGHTGEN:-.build/release/weightgen}
-base=../shared/fixtures/nnunet_model
-[ -d "$base" ] || { echo "needs $base beside the repository" >&2; exit 1; }
 export OMP_WAIT_POLICY=PASSIVE WEIGHTGEN_THREADS=1
 mkdir -p "$out"
-"$(dirname "$0")/sct_dataset.sh" "$out/data/Dataset201_cord"
 zoo="$out/zoo"
 for size in $sizes; do
   if [ -f "$zoo/zoo.sqlite" ]; then
     "$bin" zoo resume "$zoo" --runs "$size" --workers 2 2> "$out/zoo-$size.log"
   else
-    "$bin" zoo create --dataset "$out/data" --tasks cord --base "$base" --trainable 'decoder.stages.2.*,decoder.seg_layers.2.*' \
-      --head-input-pool 256 --iterations 200 --batch-sizes 8 --checkpoints-per-run 10 --validation-cases 1 --test-cases 1 \
-      --runs "$size" --workers 2 --out "$zoo" 2> "$out/zoo-$size.log"
+    "$(dirname "$0")/cord_head_zoo.sh" "$out" "$zoo" "$size" 10
   fi
   for preset in gpt default; do
     [ -d "$out/$preset-$size" ] || "$bin" generator train --zoo "$zoo" --out "$out/$preset-$size" --config "$preset" --runs 0 \

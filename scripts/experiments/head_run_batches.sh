@@ -8,16 +8,18 @@
 #   checkpoints  the runs' own batches, 10 calls of 20 iterations: the run's 200 iterations
 #                spread over the calls, each call reading exactly the iterations it stands for;
 #   control      as checkpoints, on another data order of the same recipe;
-#   patches-h5, checkpoints-h5   on the 40-checkpoint zoo, 40 calls of 5 iterations.
+#   patches-h5, checkpoints-h5, control-h5   the same three on the 40-checkpoint zoo, 40 calls
+#                of 5 iterations.
 # Each is evaluated from 16 unseen starts with the audit into OUT/RULE-sSEED.json at the rate its
 # calibration chose, and into OUT/RULE-sSEED-rr.json at the recipe's own rate (the best
 # validation run's). A rule reading run batches generates on the recipe's batches. Every stage
-# resumes. One thread per job, two jobs at a time.
+# resumes. One thread per job, two jobs at a time. Needs the sqlite3 command (Debian: sqlite3).
 # Usage: scripts/experiments/head_run_batches.sh [OUT] [SEED]
 set -euo pipefail
 out=${1:-runs/head-run-batches}
 seed=${2:-0}
 bin=${WEIGHTGEN:-.build/release/weightgen}
+command -v sqlite3 > /dev/null || { echo "needs the sqlite3 command (Debian: sqlite3)" >&2; exit 1; }
 export OMP_WAIT_POLICY=PASSIVE WEIGHTGEN_THREADS=1
 mkdir -p "$out"
 zoo() {  # folder, checkpoints per run
@@ -48,4 +50,5 @@ zoo "$out/zoo40" 40
 rule "$out/zoo40" patches-h5 --gradient training-patches --cases-per-call 8 --horizon 5 --maximum-calls 40 &
 rule "$out/zoo40" checkpoints-h5 --gradient run-batches --horizon 5 --maximum-calls 40 &
 wait
+rule "$out/zoo40" control-h5 --gradient other-run-batches --horizon 5 --maximum-calls 40
 grep -h 'unseen starts:' "$out"/*-s"$seed"*-eval.log

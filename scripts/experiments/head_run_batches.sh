@@ -23,7 +23,7 @@ command -v sqlite3 > /dev/null || { echo "needs the sqlite3 command (Debian: sql
 export OMP_WAIT_POLICY=PASSIVE WEIGHTGEN_THREADS=1
 mkdir -p "$out"
 zoo() {  # folder, checkpoints per run
-  "$(dirname "$0")/cord_head_zoo.sh" "$out" "$1" 200 "$2" --checkpoint-content parameters-and-optimizer-state
+  "$(dirname "$0")/cord_head_zoo.sh" "$out" "$1" 200 "$2" --checkpoint-content parameters-and-optimizer-state 2> "$1.log"
 }
 recipe_rate() {  # zoo: the learning rate of the run with the best validation Dice
   sqlite3 "$1/zoo.sqlite" "SELECT r.learning_rate FROM runs r JOIN checkpoints c ON c.run_id = r.id

@@ -13,6 +13,7 @@ set -euo pipefail
 out=${1:-runs/head-scale}
 sizes=${2:-"200 1000"}
 bin=${WEIGHTGEN:-.build/release/weightgen}
+[ -d ../shared/fixtures/nnunet_model ] || { echo "needs ../shared/fixtures/nnunet_model beside the repository" >&2; exit 1; }
 export OMP_WAIT_POLICY=PASSIVE WEIGHTGEN_THREADS=1
 mkdir -p "$out"
 zoo="$out/zoo"
@@ -20,7 +21,7 @@ for size in $sizes; do
   if [ -f "$zoo/zoo.sqlite" ]; then
     "$bin" zoo resume "$zoo" --runs "$size" --workers 2 2> "$out/zoo-$size.log"
   else
-    "$(dirname "$0")/cord_head_zoo.sh" "$out" "$zoo" "$size" 10
+    "$(dirname "$0")/cord_head_zoo.sh" "$out" "$zoo" "$size" 10 2> "$out/zoo-$size.log"
   fi
   for preset in gpt default; do
     [ -d "$out/$preset-$size" ] || "$bin" generator train --zoo "$zoo" --out "$out/$preset-$size" --config "$preset" --runs 0 \

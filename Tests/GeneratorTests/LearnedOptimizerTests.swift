@@ -112,6 +112,47 @@ final class LearnedOptimizerTests: XCTestCase {
                     atol: 1e-3 * maximumMagnitude(doubled) + rounding, "task 1 at twice task 0's rate")
     }
 
+    /// A call's rate is the calibration's, one given for every task, or each task's recipe's: the
+    /// rate of the run whose checkpoint has the best validation Dice (found here by its own scan).
+    func testACallsRateIsTheCalibrationsAGivenOneOrTheRecipes() throws {
+        let zoo = try makeGeneratorTestZoo()
+        let optimizer = try brieflyTrained(zoo)
+        let calibrated = optimizer.description.learningRates
+        var recipes: [Float] = []
+        for (task, name) in optimizer.description.tasks.enumerated() {
+            let runs = try zoo.runs(task: name, status: .done)
+            XCTAssertGreaterThan(Set(runs.map(\.learningRate)).count, 1, "the test zoo's runs differ in rate, so the choice of run shows")
+            var best: (dice: Double, rate: Double)?
+            for run in runs {
+                for checkpoint in try zoo.checkpoints(run: run.id!) where checkpoint.validationDice > (best?.dice ?? -1) {
+                    best = (checkpoint.validationDice, run.learningRate)
+                }
+            }
+            recipes.append(Float(try XCTUnwrap(best).rate))
+            XCTAssertEqual(try optimizer.learningRate(.recipe, task: task, zoo: zoo), recipes[task], "\(name): the best validation run's rate")
+            XCTAssertEqual(try optimizer.learningRate(.calibrated, task: task, zoo: zoo), calibrated[task])
+            XCTAssertEqual(try optimizer.learningRate(.fixed(0.25), task: task, zoo: zoo), 0.25)
+        }
+        try optimizer.setLearningRates(.recipe, zoo: zoo)
+        XCTAssertEqual(optimizer.description.learningRates, recipes)
+        try optimizer.setLearningRates(.fixed(0.5), zoo: zoo)
+        XCTAssertEqual(optimizer.description.learningRates, calibrated.map { _ in 0.5 })
+    }
+
+    /// `--learning-rate` reads a choice's name or a positive finite rate, and writes what it reads.
+    func testACallsRateIsReadFromItsNameOrAPositiveRate() {
+        XCTAssertEqual(CallLearningRate("calibrated"), .calibrated)
+        XCTAssertEqual(CallLearningRate("recipe"), .recipe)
+        XCTAssertEqual(CallLearningRate("0.00606"), .fixed(0.00606))
+        XCTAssertEqual(CallLearningRate("2e-3"), .fixed(2e-3))
+        for bad in ["", "0", "-1e-3", "nan", "inf", "Recipe", "fast", "1e-3x"] {
+            XCTAssertNil(CallLearningRate(bad), "'\(bad)' is no rate")
+        }
+        for choice in [CallLearningRate.calibrated, .recipe, .fixed(0.00606)] {
+            XCTAssertEqual(CallLearningRate(choice.description), choice)
+        }
+    }
+
     /// Validation runs are measured, not learned from: their examples are apart from the
     /// distilled ones, the description names only the distilled runs, and the rule's error on
     /// them is recorded.

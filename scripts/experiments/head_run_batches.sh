@@ -13,21 +13,16 @@
 # Each is evaluated from 16 unseen starts with the audit into OUT/RULE-sSEED.json at the rate its
 # calibration chose, and into OUT/RULE-sSEED-rr.json at the recipe's own rate (the best
 # validation run's). A rule reading run batches generates on the recipe's batches. Every stage
-# resumes. One thread per job, two jobs at a time. Needs the sqlite3 command (Debian: sqlite3).
+# resumes. One thread per job, two jobs at a time.
 # Usage: scripts/experiments/head_run_batches.sh [OUT] [SEED]
 set -euo pipefail
 out=${1:-runs/head-run-batches}
 seed=${2:-0}
 bin=${WEIGHTGEN:-.build/release/weightgen}
-command -v sqlite3 > /dev/null || { echo "needs the sqlite3 command (Debian: sqlite3)" >&2; exit 1; }
 export OMP_WAIT_POLICY=PASSIVE WEIGHTGEN_THREADS=1
 mkdir -p "$out"
 zoo() {  # folder, checkpoints per run
   "$(dirname "$0")/cord_head_zoo.sh" "$out" "$1" 200 "$2" --checkpoint-content parameters-and-optimizer-state 2> "$1.log"
-}
-recipe_rate() {  # zoo: the learning rate of the run with the best validation Dice
-  sqlite3 "$1/zoo.sqlite" "SELECT r.learning_rate FROM runs r JOIN checkpoints c ON c.run_id = r.id
-    WHERE r.status = 'done' ORDER BY c.validation_dice DESC LIMIT 1"
 }
 rule() {  # zoo, name, options...
   local zoo=$1 name=$2; shift 2
@@ -37,7 +32,7 @@ rule() {  # zoo, name, options...
   [ -f "$opt.json" ] || "$bin" learned-optimizer evaluate --optimizer "$opt" --seeds 16 --alignment-starts 0 \
     --fidelity-starts 8 --json "$opt.json" > "$opt.txt" 2> "$opt-eval.log"
   [ -f "$opt-rr.json" ] || "$bin" learned-optimizer evaluate --optimizer "$opt" --seeds 16 --alignment-starts 0 \
-    --fidelity-starts 8 --learning-rate "$(recipe_rate "$zoo")" --json "$opt-rr.json" > "$opt-rr.txt" 2> "$opt-rr-eval.log"
+    --fidelity-starts 8 --learning-rate recipe --json "$opt-rr.json" > "$opt-rr.txt" 2> "$opt-rr-eval.log"
 }
 zoo "$out/zoo" 10
 rule "$out/zoo" patches --gradient training-patches --cases-per-call 8 &

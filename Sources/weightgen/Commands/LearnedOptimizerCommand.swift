@@ -12,6 +12,11 @@ extension CallSchedule: ExpressibleByArgument {}
 extension MoveUnit: ExpressibleByArgument {}
 extension CallGradient: ExpressibleByArgument {}
 extension EvaluationData: ExpressibleByArgument {}
+extension CallLearningRate: ExpressibleByArgument {}
+
+/// The help of `--learning-rate`, alike for every command that generates.
+private let learningRateHelp = ArgumentHelp("Learning rate of a call: calibrated (each task's, chosen in training), recipe (each "
+                                            + "task's zoo recipe's, the best validation run's) or a rate for every task.")
 
 /// `weightgen learned-optimizer`: distils a per-parameter update rule from a zoo's trajectories and evaluates it as a generator.
 struct LearnedOptimizerCommand: ParsableCommand {
@@ -142,7 +147,7 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
     @Option(help: "Starts per kind and task for prompt alignment (20 prompts each).") var alignmentStarts = 4
     @Option(help: "Unseen starts per task trained with the zoo's recipe (start fidelity and the time comparison).") var fidelityStarts = 4
     @Option(help: "Write the results as JSON to this file.") var json: String?
-    @Option(help: "Learning rate of a call, for every task (default: each task's, chosen in training).") var learningRate: Float?
+    @Option(help: learningRateHelp) var learningRate = CallLearningRate.calibrated
     @Option(help: "The most calls one generation may make (default: the one set in training).") var maximumCalls: Int?
     @Option(help: "Learning rate over a generation's calls: constant or poly (default: the one set in training).") var schedule: CallSchedule?
     @Option(help: ArgumentHelp("What the calls read: fresh-draws, or recipe-batches (each generation the batches of the run its "
@@ -151,10 +156,10 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
 
     func run() throws {
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
-        if let learningRate { loaded.description.learningRates = loaded.description.tasks.map { _ in learningRate } }
         if let maximumCalls { loaded.description.configuration.maximumCalls = maximumCalls }
         if let schedule { loaded.description.configuration.schedule = schedule }
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
+        try loaded.setLearningRates(learningRate, zoo: opened)
         let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts, fidelityStarts: fidelityStarts,
                                              data: data, progress: { log($0) })
         try report(evaluation, json: json)
@@ -177,7 +182,7 @@ struct LearnedOptimizerGenerate: ParsableCommand {
     @Option(help: "Output folder: a weightgen checkpoint, with an nnU-Net v2 model folder in OUT/nnunet.") var out: String
     @Option(help: "The most calls the generation may make (default: the one set in training).") var maximumCalls: Int?
     @Option(help: "Learning rate over the calls: constant or poly (default: the one set in training).") var schedule: CallSchedule?
-    @Option(help: "Learning rate of a call (default: the task's, chosen in training).") var learningRate: Float?
+    @Option(help: learningRateHelp) var learningRate = CallLearningRate.calibrated
     @Option(help: ArgumentHelp("Read the batches of the zoo's best validation run's recipe in this seed's data order, as a training "
                                + "run with that recipe and seed would (needed by an optimiser distilled with --gradient run-batches)."))
     var dataSeed: UInt64?
@@ -186,11 +191,11 @@ struct LearnedOptimizerGenerate: ParsableCommand {
         let began = Date()
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
         let taskIndex = try loaded.taskIndex(task)
-        if let learningRate { loaded.description.learningRates[taskIndex] = learningRate }
         if let maximumCalls { loaded.description.configuration.maximumCalls = maximumCalls }
         if let schedule { loaded.description.configuration.schedule = schedule }
+        let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
+        loaded.description.learningRates[taskIndex] = try loaded.learningRate(learningRate, task: taskIndex, zoo: opened)
         let d = loaded.description
-        let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? d.zoo))
         let start: [Float]
         if let from, from != "random" {
             let (network, _) = try UNetCheckpoint.read(URL(fileURLWithPath: from))

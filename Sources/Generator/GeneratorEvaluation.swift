@@ -190,11 +190,13 @@ func bestCheckpointByValidation(of runs: [RunRecord], in zoo: Zoo) throws -> Che
     return best
 }
 
-/// The run of `runs` whose checkpoint has the best validation Dice: whose recipe answers a prompt
-/// (its data order is a training run's own). Throws where no run has a checkpoint.
-public func bestValidationRun(of runs: [RunRecord], in zoo: Zoo) throws -> RunRecord {
+/// The zoo run of `task` whose recipe a generation stands for and whose data order is a training
+/// run's own: of the runs finished with a recorded trajectory (an imported model's recipe cannot be
+/// replayed), the one whose checkpoint has the best validation Dice. Throws where none has a checkpoint.
+public func recipeRun(task: String, in zoo: Zoo) throws -> RunRecord {
+    let runs = try zoo.runs(task: task, status: .done).filter(\.source.hasTrajectory)
     guard let best = try bestCheckpointByValidation(of: runs, in: zoo), let run = runs.first(where: { $0.id == best.runId }) else {
-        throw GeneratorError.incompatible("the zoo at \(zoo.folder.path) has no checkpoint to choose a recipe by")
+        throw GeneratorError.incompatible("the zoo at \(zoo.folder.path) has no \(task) checkpoint to choose a recipe by")
     }
     return run
 }

@@ -34,15 +34,13 @@ extension CallLearningRate: LosslessStringConvertible {
 }
 
 extension LearnedOptimizer {
-    /// The rate task `task`'s calls move at under `choice`; `.recipe` reads the task's finished
-    /// runs in `zoo` (their validation Dice alone chooses the recipe).
+    /// The rate task `task`'s calls move at under `choice`; `.recipe` reads the task's runs in
+    /// `zoo` (`recipeRun(task:in:)`: their validation Dice alone chooses the recipe).
     public func learningRate(_ choice: CallLearningRate, task: Int, zoo: Zoo) throws -> Float {
         switch choice {
         case .calibrated: return description.learningRates[task]
         case let .fixed(rate): return rate
-        case .recipe:
-            let runs = try zoo.runs(task: description.tasks[task], status: .done).filter(\.source.hasTrajectory)
-            return Float(try bestValidationRun(of: runs, in: zoo).hyperparameters.learningRate)
+        case .recipe: return Float(try recipeRun(task: description.tasks[task], in: zoo).hyperparameters.learningRate)
         }
     }
 

@@ -206,10 +206,8 @@ struct LearnedOptimizerGenerate: ParsableCommand {
         }
         let runs = try opened.runs(task: task, status: .done)
         let prompt = try targetDice ?? runs.flatMap { try opened.checkpoints(run: $0.id!) }.map(\.validationDice).max() ?? 1
-        let data = try dataSeed.map { seed -> GenerationData in
-            let best = try bestValidationRun(of: runs, in: opened)
-            return .recipeBatches(best.hyperparameters, seed: seed)
-        } ?? .freshDraws
+        let data = try dataSeed.map { GenerationData.recipeBatches(try recipeRun(task: task, in: opened).hyperparameters, seed: $0) }
+            ?? .freshDraws
         let trajectory = try loaded.trajectory(from: start, task: taskIndex, evaluator: try TaskEvaluator(zoo: opened, task: task), stopAt: prompt,
                                                data: data)
         let answer = trajectory.answer(prompt: prompt)

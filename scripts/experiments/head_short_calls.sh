@@ -29,7 +29,9 @@ h2() {  # name, seed, options...
 }
 zoo "$out/zoo100" 100 100
 zoo "$out/zoo40" 200 40
-[ -f "$out/predictability.txt" ] || "$bin" learned-optimizer predictability --zoo "$out/zoo100" --horizon 2 --runs 72 > "$out/predictability.txt"
+# Written whole or not at all, so a failed measurement is not taken for a done one on resuming.
+[ -f "$out/predictability.txt" ] || { "$bin" learned-optimizer predictability --zoo "$out/zoo100" --horizon 2 --runs 72 \
+  > "$out/predictability.tmp" && mv "$out/predictability.tmp" "$out/predictability.txt"; }
 h2 h2-s0 0 &
 rule h5r72-s0 "$out/zoo40" --seed 0 --runs 72 --horizon 5 --maximum-calls 40 &
 wait

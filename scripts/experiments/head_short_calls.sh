@@ -2,7 +2,7 @@
 # Calls of 2 iterations on cord heads, and the rule's size. A zoo of the first 100 runs of the head
 # studies' plan with a checkpoint every 2 iterations, optimiser state kept (OUT/zoo100). Rules
 # distilled with Adam's moments on its 72 Adam runs' own batches at horizon 2 (100 calls): width
-# 64 × 3,000 steps, the channel graph, 128 × 6,000 (seeds 0–2), 128 × 12,000 and 256 × 6,000; and
+# 64 × 3,000 steps and 128 × 6,000 (seeds 0–2 each), the channel graph, 128 × 12,000 and 256 × 6,000; and
 # at horizon 5 (40 calls) on the same 72 runs of the 40-checkpoint zoo (OUT/zoo40, as
 # head_run_batches.sh builds it; created here when missing). Each is evaluated on the 100-run zoo
 # at the recipe's rate into OUT/RULE-rr.json; the ceiling of distillation at horizon 2 goes to
@@ -43,6 +43,9 @@ h2 h2-w128-long-s0 0 --width 128 --steps 12000 &
 wait
 h2 h2-w128-s1 1 --width 128 --steps 6000 &
 h2 h2-w128-s2 2 --width 128 --steps 6000 &
+wait
+h2 h2-s1 1 &
+h2 h2-s2 2 &
 wait
 cat "$out/predictability.txt"
 grep -H 'unseen starts:' "$out"/*-rr-eval.log

@@ -21,8 +21,9 @@ seed=${2:-0}
 bin=${WEIGHTGEN:-.build/release/weightgen}
 export OMP_WAIT_POLICY=PASSIVE WEIGHTGEN_THREADS=1
 mkdir -p "$out"
-zoo() {  # folder, checkpoints per run
-  "$(dirname "$0")/cord_head_zoo.sh" "$out" "$1" 200 "$2" --checkpoint-content parameters-and-optimizer-state 2> "$1.log"
+zoo() {  # folder, checkpoints per run (a zoo already there is kept, and so is the log of its creation)
+  [ -f "$1/zoo.sqlite" ] || "$(dirname "$0")/cord_head_zoo.sh" "$out" "$1" 200 "$2" --checkpoint-content parameters-and-optimizer-state \
+    2> "$1.log"
 }
 rule() {  # zoo, name, options...
   local zoo=$1 name=$2; shift 2

@@ -13,7 +13,7 @@ out=${1:-runs/head-short-calls}
 bin=${WEIGHTGEN:-.build/release/weightgen}
 export OMP_WAIT_POLICY=PASSIVE WEIGHTGEN_THREADS=1
 mkdir -p "$out"
-zoo() {  # folder, runs, checkpoints per run
+zoo() {  # folder, runs, checkpoints per run (a zoo already there is kept, and so is the log of its creation)
   [ -f "$1/zoo.sqlite" ] || "$(dirname "$0")/cord_head_zoo.sh" "$out" "$1" "$2" "$3" --checkpoint-content parameters-and-optimizer-state \
     2> "$1.log"
 }

@@ -99,6 +99,9 @@ public final class NetworkAssembly: @unchecked Sendable {
     public let partial: PartialNetwork?
     /// The base of a partial assembly.
     private let base: BaseNetwork?
+    /// Per entry of `layout`, whether the network's output does not depend on it
+    /// (`Module.parametersCancelledByNorm`): training moves it by rounding noise alone.
+    public let cancelledByNorm: [Bool]
     /// The base's parameters outside the subset (empty for whole networks).
     private let frozen: [String: Tensor]
     /// Networks `withNetwork` made and got back, free to lend again.
@@ -110,8 +113,10 @@ public final class NetworkAssembly: @unchecked Sendable {
         self.architecture = architecture
         self.partial = partial
         let template = try PlainConvUNet(architecture, seed: 0)
+        let cancelled = Set(template.parametersCancelledByNorm())
         guard let partial else {
             layout = ParameterLayout(template)
+            cancelledByNorm = layout.entries.map { cancelled.contains($0.name) }
             base = nil
             frozen = [:]
             return
@@ -122,6 +127,7 @@ public final class NetworkAssembly: @unchecked Sendable {
         }
         self.base = base
         layout = try ParameterLayout(template, subset: partial.subset)
+        cancelledByNorm = layout.entries.map { cancelled.contains($0.name) }
         frozen = Dictionary(uniqueKeysWithValues: base.network.namedParameters().filter { !partial.subset.contains($0.name) }
             .map { ($0.name, $0.tensor) })
     }

@@ -80,6 +80,70 @@ final class GradientHistoryTests: XCTestCase {
         XCTAssertEqual(calls.second.moments?.first?.iterations, 2 * trainer.configuration.horizon)
     }
 
+    /// Under `adam-step` a rule whose network outputs nothing moves a fresh start as Adam does:
+    /// a first call of h iterations is h of Adam's steps with the call's gradient (each ±rate
+    /// where the root is not floored), as the engine's own Adam makes them to 1e-4 of a step
+    /// and its ε; it saves and loads as such.
+    func testAnAdamStepRuleWithoutCorrectionMovesAsAdam() throws {
+        let (trainer, zoo) = try distilling(.adamStep)
+        _ = try trainer.train()
+        let optimizer = try LearnedOptimizer(folder: trainer.folder)
+        XCTAssertEqual(optimizer.description.configuration.history, .adamStep)
+        XCTAssertEqual(optimizer.features.width, optimizer.features.normalizer.layout.entries.count + 9)
+        try silence(optimizer)
+        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
+        let layout = optimizer.assembly.layout, horizon = optimizer.description.configuration.horizon
+        let start = try layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
+        let gradient = try optimizer.gradient(start, evaluator: evaluator, call: 0)
+        let moved = try optimizer.update(start, task: 0, evaluator: evaluator).values
+        let rate = optimizer.description.learningRates[0]
+        let parameter = try Tensor(shape: [start.count], values: start)
+        let adam = Adam(groups: [ParameterGroup([("p", parameter)], weightDecay: 0)], learningRate: rate)
+        for _ in 0..<horizon {
+            parameter.setGrad(try Tensor(shape: [start.count], values: gradient))
+            try adam.step()
+        }
+        var compared = 0
+        for entry in layout.entries {
+            let range = entry.offset..<(entry.offset + entry.count)
+            let root = (gradient[range].reduce(0) { $0 + $1 * $1 } / Float(entry.count)).squareRoot()
+            for i in range where abs(gradient[i]) > 2e-2 * root {
+                compared += 1
+                // Adam's ε in its denominator, which the rule leaves out, shortens each step by ε / |g| of itself.
+                XCTAssertEqual(moved[i] - start[i], parameter.scalars[i] - start[i], accuracy: rate * (1e-4 + Float(horizon) * adam.eps / abs(gradient[i])),
+                               "parameter \(i) of \(entry.name)")
+            }
+        }
+        XCTAssertGreaterThan(compared, start.count * 9 / 10, "most parameters' roots are not floored")
+    }
+
+    /// Under `adam-step` the rule's network learns each move less Adam's, and the distillation
+    /// error of a network that outputs nothing is Adam's step's alone, which the trainer reports.
+    func testAnAdamStepRuleLearnsTheMoveLessAdamsStep() throws {
+        let (trainer, _) = try distilling(.adamStep)
+        let example = try XCTUnwrap(trainer.examples.last)
+        XCTAssertEqual(example.adamMove.count, example.move.count)
+        XCTAssertEqual(example.target(3), example.move[3] - example.adamMove[3])
+        let optimizer = try trainer.train()
+        try silence(optimizer)
+        let adamError = trainer.adamMoveError(over: trainer.examples)
+        XCTAssertEqual(try trainer.distillationError(optimizer.network, over: trainer.examples), adamError, accuracy: 1e-5 * adamError)
+        XCTAssertGreaterThan(adamError, 0.01, "the runs' moves between checkpoints are not Adam's step from one gradient")
+        let (plain, _) = try distilling(.adamMoments)
+        XCTAssertTrue(plain.examples.allSatisfy(\.adamMove.isEmpty), "adam-moments adds no step")
+    }
+
+    /// Zeroes `optimizer`'s network's output layer, so its output is nothing.
+    private func silence(_ optimizer: LearnedOptimizer) throws {
+        var state = optimizer.network.stateDict()
+        let last = state.keys.compactMap { Int($0.split(separator: ".").dropFirst().first ?? "") }.max()!
+        for name in ["layers.\(last).weight", "layers.\(last).bias"] {
+            let tensor = try XCTUnwrap(state[name])
+            state[name] = try Tensor(shape: tensor.shape, values: [Float](repeating: 0, count: tensor.count))
+        }
+        try optimizer.network.loadStateDict(state)
+    }
+
     /// A distillation reading `history` from a zoo that keeps its optimiser state, and the zoo.
     private func distilling(_ history: GradientHistory) throws -> (LearnedOptimizerTrainer, Zoo) {
         let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)

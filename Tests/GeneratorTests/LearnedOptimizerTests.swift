@@ -263,6 +263,27 @@ final class LearnedOptimizerTests: XCTestCase {
         XCTAssertNotEqual(moved, values)
     }
 
+    /// The rule neither learns nor moves the parameters the network's output does not depend on
+    /// (its conv blocks' biases): they weigh nothing in distillation, the distilled moves have
+    /// unit RMS over the other parameters, and a call leaves them as they were while it moves the rest.
+    func testItHoldsTheParametersTheOutputDoesNotDependOn() throws {
+        let zoo = try makeGeneratorTestZoo()
+        var configuration = Self.quick
+        configuration.trainingSteps = 20
+        let trainer = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration, heldOutRunsPerTask: 1)
+        let cancelled = try zoo.assembly(zoo.planArchitectureID()).cancelledByNorm, tensorOf = trainer.features.tensorOfParameter
+        XCTAssertTrue(cancelled.contains(true))
+        XCTAssertEqual(trainer.learnedParameters, tensorOf.indices.filter { !cancelled[tensorOf[$0]] })
+        XCTAssertTrue(tensorOf.indices.allSatisfy { (trainer.balancedWeights[$0] == 0) == cancelled[tensorOf[$0]] })
+        let squares = trainer.examples.reduce(0.0) { sum, example in sum + trainer.learnedParameters.reduce(0.0) { $0 + Double(example.move[$1] * example.move[$1]) } }
+        XCTAssertEqual(squares / Double(trainer.examples.count * trainer.learnedParameters.count), 1, accuracy: 1e-3)
+        let optimizer = try trainer.train()
+        let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
+        let moved = try optimizer.update(start, task: 0, evaluator: try TaskEvaluator(zoo: zoo, task: "cord")).values
+        XCTAssertTrue(tensorOf.indices.allSatisfy { !cancelled[tensorOf[$0]] || moved[$0] == start[$0] }, "held parameters stay")
+        XCTAssertGreaterThan(tensorOf.indices.filter { !cancelled[tensorOf[$0]] && moved[$0] != start[$0] }.count, trainer.learnedParameters.count / 2)
+    }
+
     /// Reordering a network's hidden channels (and the previous move with them) reorders the optimiser's moves the same way.
     func testTheUpdateIsPermutationEquivariant() throws {
         let zoo = try makeGeneratorTestZoo()
@@ -279,6 +300,12 @@ final class LearnedOptimizerTests: XCTestCase {
     func testTheUpdateReadingAdamsMomentsIsPermutationEquivariant() throws {
         let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
         try assertPermutationEquivariant(try brieflyTrained(zoo, history: .adamMoments), zoo: zoo)
+    }
+
+    /// And one adding Adam's step to its output.
+    func testTheUpdateAddingAdamsStepIsPermutationEquivariant() throws {
+        let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
+        try assertPermutationEquivariant(try brieflyTrained(zoo, history: .adamStep), zoo: zoo)
     }
 
     /// So does an optimiser whose parameters read their channels' (the channel graph), which

@@ -138,6 +138,8 @@ def main():
     counts = [math.prod(shape) for shape in shapes]
     tensor_of = torch.repeat_interleave(torch.arange(len(entries)), torch.tensor(counts))
     one_hot = torch.eye(len(entries))[tensor_of]
+    # A conv block's convolution bias, which its instance norm subtracts again, is held, as weightgen holds it.
+    held = torch.tensor([re.search(r"\.convs\.\d+\.conv\.bias$", name) is not None for name in names])[tensor_of]
     slope = architecture["negativeSlope"]
     kinks = KinkActivation(torch, slope)
     if description.get("partial"):
@@ -195,7 +197,8 @@ def main():
                 if index < len(linears) - 1:
                     h = functional.gelu(h)
             fraction = max(0.0, 1 - k / maximum_calls) ** 0.9 if poly else 1.0
-            return values + h[:, 0] * description["moveScale"] * rate * fraction * deviation[tensor_of]
+            move = h[:, 0] * description["moveScale"] * rate * fraction * deviation[tensor_of]
+            return values + torch.where(held, torch.zeros_like(move), move)
 
     def relative_difference(moved, reference, values):
         """RMS of the difference between two moves over the RMS of the reference move (the whole

@@ -8,12 +8,14 @@ import Zoo
 /// reads them in, the zoo runs it was distilled from and how far its training got. Stored as
 /// `optimizer.json` beside `optimizer.safetensors`.
 public struct LearnedOptimizerDescription: Codable, Sendable {
+    /// 6: a history may add Adam's step to the rule's output (`GradientHistory.adamStep`); the
+    /// rule learns and moves only parameters the network's output depends on, `moveScale` over them.
     /// 5: the configuration names its rule's scope; version 4 files read the parameter alone.
     /// 4: the configuration names its gradient history; version 3 files read none.
     /// 3: the configuration names its move unit and call gradient; version 2 files divided by
     /// the current rate and read whole cases.
     /// 2: one learning rate per task (`learningRates`); version 1 files had one for all tasks and are read as such.
-    public var formatVersion = 5
+    public var formatVersion = 6
     public var configuration: LearnedOptimizerConfiguration
     public var architecture: PlainConvUNetConfiguration
     /// For a partial zoo: the base and the subset the optimiser updates. Nil for whole networks.
@@ -29,7 +31,8 @@ public struct LearnedOptimizerDescription: Codable, Sendable {
     /// Per task, the zoo indices of the runs distilled, in order: a zoo grown later does not
     /// change what the audit compares with. Nil in optimisers saved before it was recorded.
     public var distilledRuns: [String: [Int]]?
-    /// RMS of the distilled moves per unit learning rate in normalised units: the network's output is in these units.
+    /// RMS of the distilled moves per unit learning rate in normalised units, over the parameters
+    /// the rule moves (since format 6; before, over all): the rule's moves are in these units.
     public var moveScale: Float
     /// The learning rate a call moves at, per task in `tasks` order, each chosen after training
     /// on that task's validation cases.
@@ -39,8 +42,10 @@ public struct LearnedOptimizerDescription: Codable, Sendable {
     public var step: Int
     /// Mean loss per logging interval.
     public var lossHistory: [Float]
-    /// The trained rule's relative error over every parameter of every distillation example
-    /// (`LearnedOptimizerTrainer.distillationError`); nil in optimisers saved before it was measured.
+    /// The trained rule's relative error over every parameter it learns of every distillation
+    /// example (`LearnedOptimizerTrainer.distillationError`; before format 6 over every
+    /// parameter, which the moves the output does not depend on dominated); nil in optimisers
+    /// saved before it was measured.
     public var distillationError: Float?
     /// The same over the examples of its validation runs, which it never learned from; nil without them.
     public var validationError: Float?
@@ -95,9 +100,9 @@ public struct UpdateTrajectory: Sendable {
 }
 
 /// A trained learned optimiser: applied call after call to a start network, each call reading
-/// the training-loss gradient there (and, with memory, its own previous move and the gradients'
-/// running second moment), it moves every
-/// parameter by what its network predicts, until the validation Dice reaches the prompt.
+/// the training-loss gradient there (and, with memory, its own previous move; with a history,
+/// the gradients' running moments), it moves every parameter by what its network predicts (added
+/// to Adam's step under `GradientHistory.adamStep`), until the validation Dice reaches the prompt.
 public final class LearnedOptimizer {
     public var description: LearnedOptimizerDescription
     let network: any UpdateRule
@@ -206,7 +211,9 @@ public final class LearnedOptimizer {
         let tensorOf = features.tensorOfParameter
         let deviations = description.normalizer.deviations
         let rate = description.learningRates[task] * configuration.schedule.fraction(call: call, of: configuration.maximumCalls)
-        let moved = values.indices.map { values[$0] + moves[$0] * description.moveScale * rate * deviations[tensorOf[$0]] }
+        // A parameter the output does not depend on is held: its runs' moves are rounding noise.
+        let held = assembly.cancelledByNorm
+        let moved = values.indices.map { held[tensorOf[$0]] ? values[$0] : values[$0] + moves[$0] * description.moveScale * rate * deviations[tensorOf[$0]] }
         return (moved, CallMemory(previousMove: moves, moments: moments))
     }
 
@@ -218,8 +225,8 @@ public final class LearnedOptimizer {
         return (memory.moments ?? .empty(count: count, history: history))?.adding(gradient, iterations: description.configuration.horizon)
     }
 
-    /// The network's output for every parameter of `values` (in units of `moveScale`);
-    /// `moments` are read only with a history.
+    /// Every parameter's move (in units of `moveScale`): the network's output, plus Adam's step
+    /// over the horizon under `GradientHistory.adamStep`; `moments` are read only with a history.
     func predictedMoves(values: [Float], gradient: [Float], previousMove: [Float], moments: GradientMoments?) throws -> [Float] {
         let width = features.width, state = features.state(values: values, gradient: gradient, moments: moments)
         var rows = [Float](repeating: 0, count: values.count * width)
@@ -227,7 +234,9 @@ public final class LearnedOptimizer {
             features.writeRows(into: buffer.baseAddress!, values: values, gradient: gradient, previousMove: previousMove,
                                moments: moments, state: state)
         }
-        return try withNoGrad { try network(try Tensor(shape: [values.count, width], values: rows), networks: 1).scalars }
+        let output = try withNoGrad { try network(try Tensor(shape: [values.count, width], values: rows), networks: 1).scalars }
+        let adam = features.adamMoves(iterations: description.configuration.horizon, moments: moments, state: state)
+        return adam.isEmpty ? output : zip(output, adam).map { $0 + $1 / description.moveScale }
     }
 
     /// Calls for task `task` from `start` until the validation Dice reaches `target` or `calls`

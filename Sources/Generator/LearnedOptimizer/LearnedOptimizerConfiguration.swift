@@ -162,6 +162,19 @@ public enum GradientHistory: String, Codable, Sendable, CaseIterable {
     /// moment's root (Adam's own step direction): a gradient averaged over past iterations in
     /// distillation and over past calls in a generation, less noisy than one call's few patches.
     case adamMoments = "adam-moments"
+    /// Adam's moments as `adamMoments`, and the move is Adam's own step over the horizon (the
+    /// mean gradient over its root, per unit learning rate) plus the rule's output: the rule
+    /// learns a correction to Adam. A rule whose output is the whole move in the zoo's
+    /// per-tensor units must learn each tensor's scale as a product with the step it reads.
+    case adamStep = "adam-step"
+
+    /// Whether the rule reads Adam's first moment (its step direction).
+    public var readsFirstMoment: Bool {
+        switch self {
+        case .none, .secondMoment: false
+        case .adamMoments, .adamStep: true
+        }
+    }
 }
 
 /// Which parameters the rule reads to move one.

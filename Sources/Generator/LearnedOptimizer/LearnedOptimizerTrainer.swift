@@ -7,7 +7,8 @@ import Zoo
 /// One distillation example: a zoo checkpoint, the training-loss gradient there, and the run's
 /// move from it over the configuration's horizon (normalised units, per horizon, per unit
 /// learning rate); with memory, also the run's move over the horizon before it, in the same
-/// units; with a gradient history, the estimates the rule reads there (else nil).
+/// units; with a gradient history, the estimates the rule reads there (else nil); under
+/// `GradientHistory.adamStep`, Adam's move from them, which the rule's output is added to (else empty).
 struct DistillationExample {
     let values: [Float]
     let gradient: [Float]
@@ -15,11 +16,37 @@ struct DistillationExample {
     let previousMove: [Float]
     let moments: GradientMoments?
     let state: UpdateFeatures.TensorState
+    let adamMove: [Float]
 
-    /// The example with both moves divided by `scale`.
+    /// An example whose Adam's move (where `features` adds one) is read from its moments over
+    /// `horizon` iterations, in the units of `move` once divided by `moveScale`.
+    init(values: [Float], gradient: [Float], move: [Float], previousMove: [Float], moments: GradientMoments?,
+         features: UpdateFeatures, horizon: Int, moveScale: Float = 1) {
+        let state = features.state(values: values, gradient: gradient, moments: moments)
+        self.init(values: values, gradient: gradient, move: move, previousMove: previousMove, moments: moments, state: state,
+                  adamMove: features.adamMoves(iterations: horizon, moments: moments, state: state).map { $0 / moveScale })
+    }
+
+    private init(values: [Float], gradient: [Float], move: [Float], previousMove: [Float], moments: GradientMoments?,
+                 state: UpdateFeatures.TensorState, adamMove: [Float]) {
+        self.values = values
+        self.gradient = gradient
+        self.move = move
+        self.previousMove = previousMove
+        self.moments = moments
+        self.state = state
+        self.adamMove = adamMove
+    }
+
+    /// The example with its moves divided by `scale`.
     func scaled(by scale: Float) -> DistillationExample {
         DistillationExample(values: values, gradient: gradient, move: move.map { $0 / scale }, previousMove: previousMove.map { $0 / scale },
-                            moments: moments, state: state)
+                            moments: moments, state: state, adamMove: adamMove.map { $0 / scale })
+    }
+
+    /// What the rule's network learns for parameter `index`: the move, less Adam's where it is added.
+    func target(_ index: Int) -> Float {
+        adamMove.isEmpty ? move[index] : move[index] - adamMove[index]
     }
 }
 
@@ -47,13 +74,16 @@ struct CheckpointStep {
     }
 }
 
-/// One distillation step's feature rows, the moves they learn, each row's loss weight (the root
-/// of its share), and how many whole networks the rows are (1 where they are random parameters).
+/// One distillation step's feature rows, what the rule's network learns for them
+/// (`DistillationExample.target`), each row's loss weight (the root of its share), how many
+/// whole networks the rows are (1 where they are random parameters), and the mean square of
+/// the rows' weighted moves (what predicting no move would err).
 struct DistillationBatch {
     let rows: [Float]
     let targets: [Float]
     let weights: [Float]
     let networks: Int
+    let moveMeanSquare: Float
 }
 
 /// What the learned optimiser's trainer reports as it goes.
@@ -78,8 +108,15 @@ public final class LearnedOptimizerTrainer {
     /// The on-policy examples of the correction rounds so far (empty before `train`).
     private(set) var corrections: [DistillationExample] = []
     let features: UpdateFeatures
+    /// The parameters the rule learns to move: all but those the network's output does not
+    /// depend on (`NetworkAssembly.cancelledByNorm`), whose moves are rounding noise the rule
+    /// could not predict and, in the zoo's per-tensor units, the largest of all.
+    let learnedParameters: [Int]
+    /// The tensors (layout entries) of `learnedParameters`.
+    let learnedTensors: [ParameterLayout.Entry]
     /// Per parameter, the root of the share the parameter scope's two draws give it (half
-    /// uniform over parameters, half over tensors first), relative to a uniform draw.
+    /// uniform over the learned parameters, half over their tensors first), relative to a
+    /// uniform draw; 0 for a parameter the rule does not learn.
     let balancedWeights: [Float]
     let description: LearnedOptimizerDescription
     let seed: UInt64
@@ -158,8 +195,11 @@ public final class LearnedOptimizerTrainer {
         let normalizer = ParameterNormalizer(layout: assembly.layout, checkpoints: all)
         let features = UpdateFeatures(normalizer: normalizer, memory: configuration.memory, history: configuration.history)
         self.features = features
-        let entries = assembly.layout.entries, parameterCount = assembly.layout.parameterCount
-        balancedWeights = features.tensorOfParameter.map { (0.5 + 0.5 * Float(parameterCount) / Float(entries.count * entries[$0].count)).squareRoot() }
+        let entries = assembly.layout.entries, learnedTensors = entries.indices.filter { !assembly.cancelledByNorm[$0] }
+        let learnedParameters = features.tensorOfParameter.indices.filter { !assembly.cancelledByNorm[features.tensorOfParameter[$0]] }
+        self.learnedTensors = learnedTensors.map { entries[$0] }
+        self.learnedParameters = learnedParameters
+        balancedWeights = Self.balancedWeights(tensorOf: features.tensorOfParameter, assembly: assembly)
         let evaluators = try tasks.map { try TaskEvaluator(zoo: zoo, task: $0) }
         self.evaluators = evaluators
         progress("\(pairs.count) checkpoint pairs from \(tasks.count) task(s); measuring their gradients")
@@ -174,12 +214,11 @@ public final class LearnedOptimizerTrainer {
             // As a generation's call reads them: the gradient added for one horizon.
             let moments = pair.recorded?.adding(gradient, iterations: configuration.horizon)
             return DistillationExample(values: values, gradient: gradient, move: pair.next.move(deviations: normalizer.deviations, tensorOf: tensorOf),
-                                       previousMove: previousMove, moments: moments,
-                                       state: features.state(values: values, gradient: gradient, moments: moments))
+                                       previousMove: previousMove, moments: moments, features: features, horizon: configuration.horizon)
         }
         let learned = measured.indices.filter { !validating[$0] }.map { measured[$0] }
-        let squares = learned.reduce(0.0) { sum, example in sum + example.move.reduce(0.0) { $0 + Double($1 * $1) } }
-        let moveScale = Float((squares / Double(learned.count * learned[0].move.count)).squareRoot())
+        let squares = learned.reduce(0.0) { sum, example in sum + learnedParameters.reduce(0.0) { $0 + Double(example.move[$1] * example.move[$1]) } }
+        let moveScale = Float((squares / Double(learned.count * learnedParameters.count)).squareRoot())
         examples = learned.map { $0.scaled(by: moveScale) }
         validationExamples = measured.indices.filter { validating[$0] }.map { measured[$0].scaled(by: moveScale) }
         description = LearnedOptimizerDescription(
@@ -188,6 +227,17 @@ public final class LearnedOptimizerTrainer {
             zoo: zoo.folder.standardizedFileURL.path, heldOutRuns: heldOut, distilledRuns: distilled, moveScale: moveScale,
             learningRates: [Float](repeating: medianLearningRate, count: tasks.count), examples: learned.count,
             step: 0, lossHistory: [], seconds: 0)
+    }
+
+    /// Per parameter of `assembly`'s layout (`tensorOf` its tensors), the weight distillation
+    /// gives it (`balancedWeights`): 0 where the output does not depend on it, else the root of
+    /// the share of half the draws uniform over the other parameters and half over their tensors.
+    static func balancedWeights(tensorOf: [Int], assembly: NetworkAssembly) -> [Float] {
+        let entries = assembly.layout.entries, cancelled = assembly.cancelledByNorm
+        let learnedTensors = cancelled.filter { !$0 }.count, learnedParameters = tensorOf.filter { !cancelled[$0] }.count
+        return tensorOf.map { tensor in
+            cancelled[tensor] ? 0 : (0.5 + 0.5 * Float(learnedParameters) / Float(learnedTensors * entries[tensor].count)).squareRoot()
+        }
     }
 
     /// The gradient each pair's example reads at its first network (`networks[k]`, of task
@@ -236,7 +286,7 @@ public final class LearnedOptimizerTrainer {
             guard let second = checkpoint.state.second else {
                 throw GeneratorError.incompatible("run \(run.runIndex) of the zoo at \(zoo.folder.path) kept no second moment (trained with \(run.optimizer)); the \(configuration.history.rawValue) history reads Adam's")
             }
-            return RecordedMoments(first: configuration.history == .adamMoments ? checkpoint.state.first : nil, second: second)
+            return RecordedMoments(first: configuration.history.readsFirstMoment ? checkpoint.state.first : nil, second: second)
         }
         return (read.map { ($0.record, $0.values) }, moments)
     }
@@ -300,6 +350,9 @@ public final class LearnedOptimizerTrainer {
     /// example and a new choice of learning rate), and writes the optimiser folder; returns it loaded.
     public func train(progress: (LearnedOptimizerProgress) -> Void = { _ in }, log: (String) -> Void = { _ in }) throws -> LearnedOptimizer {
         let began = Date()
+        if configuration.history == .adamStep {
+            log("Adam's step alone errs \(adamMoveError(over: examples)) of the distilled moves (relative to no move)")
+        }
         let network = try makeUpdateRule(for: description, features: features.width, seed: seed)
         let optimizer = Adam.adamW(groups: [ParameterGroup(network.namedParameters(), weightDecay: 0)], learningRate: configuration.learningRate)
         var rng = SeededGenerator(seed: seed &+ 1)
@@ -350,7 +403,7 @@ public final class LearnedOptimizerTrainer {
             try loss.backward()
             try optimizer.step()
             // Reported relative to predicting no move on the same rows.
-            interval.append(loss.scalars[0] / max(targets.scalars.reduce(0) { $0 + $1 * $1 } / Float(rows), 1e-12))
+            interval.append(loss.scalars[0] / max(batch.moveMeanSquare, 1e-12))
             if interval.count == 50 || step == steps - 1 {
                 let mean = interval.reduce(0, +) / Float(interval.count)
                 description.lossHistory.append(mean)
@@ -376,11 +429,25 @@ public final class LearnedOptimizerTrainer {
             let predicted = try withNoGrad { try network(try Tensor(shape: [group.count * parameterCount, width], values: rows), networks: group.count).scalars }
             for (n, example) in group.enumerated() {
                 for index in 0..<parameterCount {
-                    let w = Double(weights[index] * weights[index]), target = Double(example.move[index])
-                    let difference = Double(predicted[n * parameterCount + index]) - target
+                    let w = Double(weights[index] * weights[index]), move = Double(example.move[index])
+                    let difference = Double(predicted[n * parameterCount + index]) - Double(example.target(index))
                     error += w * difference * difference
-                    total += w * target * target
+                    total += w * move * move
                 }
+            }
+        }
+        return Float(error / max(total, 1e-30))
+    }
+
+    /// `distillationError`'s figure for Adam's move alone (the rule's output taken as zero) under
+    /// `GradientHistory.adamStep`: how far Adam's step from the moments the rule reads is from the runs' moves.
+    func adamMoveError(over examples: [DistillationExample]) -> Float {
+        var error = 0.0, total = 0.0
+        for example in examples where !example.adamMove.isEmpty {
+            for (index, weight) in balancedWeights.enumerated() {
+                let w = Double(weight * weight), move = Double(example.move[index]), difference = Double(example.adamMove[index]) - move
+                error += w * difference * difference
+                total += w * move * move
             }
         }
         return Float(error / max(total, 1e-30))
@@ -392,14 +459,13 @@ public final class LearnedOptimizerTrainer {
                            moments: example.moments, state: example.state)
     }
 
-    /// One step's rows: for the parameter scope, `batchSize` random parameters of random
-    /// examples (half drawn uniformly over parameters, half over tensors first, so small tensors
+    /// One step's rows: for the parameter scope, `batchSize` random learned parameters of random
+    /// examples (half drawn uniformly over them, half over their tensors first, so small tensors
     /// such as norms and biases are learned too), each of weight 1; for the channel graph, whole
     /// examples (as many as fit in `batchSize` rows, at least one), each parameter weighted by
     /// the root of what the same two draws would give it, so both scopes learn the same mean.
     private func batch(corrections: [DistillationExample], rng: inout SeededGenerator) -> DistillationBatch {
-        let entries = features.normalizer.layout.entries, parameterCount = features.normalizer.layout.parameterCount
-        let tensorOf = features.tensorOfParameter, width = features.width
+        let parameterCount = features.normalizer.layout.parameterCount, tensorOf = features.tensorOfParameter, width = features.width
         func example() -> DistillationExample {
             let source = corrections.isEmpty || rng.next() % 2 == 0 ? examples : corrections
             return source[Int(rng.next() % UInt64(source.count))]
@@ -407,21 +473,23 @@ public final class LearnedOptimizerTrainer {
         let networks = configuration.scope == .parameter ? 0 : max(1, configuration.batchSize / parameterCount)
         let count = configuration.scope == .parameter ? configuration.batchSize : networks * parameterCount
         var rows = [Float](repeating: 0, count: count * width), targets = [Float](repeating: 0, count: count), weights: [Float]
+        var moves = [Float](repeating: 0, count: count)
         rows.withUnsafeMutableBufferPointer { buffer in
             func write(_ row: Int, index: Int, of example: DistillationExample) {
                 features.write(row: buffer.baseAddress! + row * width, index: index, tensor: tensorOf[index], values: example.values,
                                gradient: example.gradient, previousMove: example.previousMove, moments: example.moments,
                                state: example.state)
-                targets[row] = example.move[index]
+                targets[row] = example.target(index)
+                moves[row] = example.move[index]
             }
             switch configuration.scope {
             case .parameter:
                 for row in 0..<count {
                     let example = example()
                     if rng.next() % 2 == 0 {
-                        write(row, index: Int(rng.next() % UInt64(parameterCount)), of: example)
+                        write(row, index: learnedParameters[Int(rng.next() % UInt64(learnedParameters.count))], of: example)
                     } else {
-                        let entry = entries[Int(rng.next() % UInt64(entries.count))]
+                        let entry = learnedTensors[Int(rng.next() % UInt64(learnedTensors.count))]
                         write(row, index: entry.offset + Int(rng.next() % UInt64(entry.count)), of: example)
                     }
                 }
@@ -429,7 +497,9 @@ public final class LearnedOptimizerTrainer {
                 for network in 0..<networks {
                     let example = example()
                     writeRows(of: example, into: buffer.baseAddress! + network * parameterCount * width)
-                    targets.replaceSubrange((network * parameterCount)..<((network + 1) * parameterCount), with: example.move)
+                    let range = (network * parameterCount)..<((network + 1) * parameterCount)
+                    targets.replaceSubrange(range, with: (0..<parameterCount).map(example.target))
+                    moves.replaceSubrange(range, with: example.move)
                 }
             }
         }
@@ -437,7 +507,8 @@ public final class LearnedOptimizerTrainer {
         case .parameter: weights = [Float](repeating: 1, count: count)
         case .channelGraph: weights = Array([[Float]](repeating: balancedWeights, count: networks).joined())
         }
-        return DistillationBatch(rows: rows, targets: targets, weights: weights, networks: max(networks, 1))
+        let moveMeanSquare = zip(moves, weights).reduce(0) { $0 + $1.0 * $1.0 * $1.1 * $1.1 } / Float(count)
+        return DistillationBatch(rows: rows, targets: targets, weights: weights, networks: max(networks, 1), moveMeanSquare: moveMeanSquare)
     }
 
     /// Per task, the learning rate of `chosenRate` from generations of fresh initialisations:

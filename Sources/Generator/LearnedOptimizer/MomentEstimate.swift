@@ -50,7 +50,7 @@ public struct MomentEstimate: Sendable, Equatable {
 }
 
 /// The running moments a call reads under a `GradientHistory`: the second always, the first
-/// with `GradientHistory.adamMoments`.
+/// with a history that reads it (`GradientHistory.readsFirstMoment`).
 public struct GradientMoments: Sendable, Equatable {
     public var second: MomentEstimate
     public var first: MomentEstimate?
@@ -65,7 +65,7 @@ public struct GradientMoments: Sendable, Equatable {
         switch history {
         case .none: nil
         case .secondMoment: GradientMoments(second: .empty(.second, count: count))
-        case .adamMoments: GradientMoments(second: .empty(.second, count: count), first: .empty(.first, count: count))
+        case .adamMoments, .adamStep: GradientMoments(second: .empty(.second, count: count), first: .empty(.first, count: count))
         }
     }
 

@@ -11,7 +11,8 @@ import Zoo
 /// would explain, so 1 − cosine is the least relative error distillation can reach for moves
 /// from a fresh optimiser state (a checkpoint holds no Adam moments to resume from).
 public struct MovePredictability: Sendable {
-    /// Per sampled checkpoint, the cosine between the two reruns' moves (normalised units).
+    /// Per sampled checkpoint, the cosine between the two reruns' moves (normalised units, each
+    /// parameter weighted as distillation weighs it).
     public var rerunCosine: Estimate
     /// Per sampled checkpoint, the cosine between the run's own recorded move from it (the zoo's
     /// next checkpoint a horizon or more later) and the first rerun's: how much a rerun that starts
@@ -63,8 +64,11 @@ public struct MovePredictability: Sendable {
         let normalizer = ParameterNormalizer(layout: assembly.layout,
                                              checkpoints: read.keys.sorted().flatMap { read[$0]!.map(\.values) })
         let tensorOf = UpdateFeatures(normalizer: normalizer, memory: .none, history: .none).tensorOfParameter
+        // Each parameter weighted as distillation weighs its error, so 1 − cosine compares with
+        // `LearnedOptimizerTrainer.distillationError` (the parameters the output does not depend on weigh nothing).
+        let weights = LearnedOptimizerTrainer.balancedWeights(tensorOf: tensorOf, assembly: assembly)
         func normalisedMove(_ from: [Float], _ to: [Float]) -> [Double] {
-            from.indices.map { Double(to[$0] - from[$0]) / Double(normalizer.deviations[tensorOf[$0]]) }
+            from.indices.map { Double(to[$0] - from[$0]) * Double(weights[$0] / normalizer.deviations[tensorOf[$0]]) }
         }
         let patchSize = zoo.plan.patchSize
         let cosines = try parallelMap(chosen.count) { index -> (rerun: Double, zoo: Double, resumed: Double?) in

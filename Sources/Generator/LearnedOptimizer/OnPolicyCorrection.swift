@@ -56,8 +56,7 @@ struct OnPolicyCorrection {
             let scale = 1 / (Float(rate) * d.moveScale)
             let move = state.values.indices.map { (trained[$0] - state.values[$0]) * scale / deviations[tensorOf[$0]] }
             return DistillationExample(values: state.values, gradient: state.gradient, move: move, previousMove: state.previousMove,
-                                       moments: state.moments,
-                                       state: optimizer.features.state(values: state.values, gradient: state.gradient, moments: state.moments))
+                                       moments: state.moments, features: optimizer.features, horizon: horizon, moveScale: d.moveScale)
         }
     }
 

@@ -22,7 +22,7 @@ public struct UpdateFeatures: Sendable {
             switch history {
             case .none: 0
             case .secondMoment: 3
-            case .adamMoments: 4
+            case .adamMoments, .adamStep: 4
             }
         }()
     }
@@ -103,17 +103,36 @@ public struct UpdateFeatures: Sendable {
         row[3] = state.valueScale[tensor]
         if memory == .previousMove { row[4] = previousMove[index] }
         if history != .none, let moments {
-            // A parameter's root is floored at a hundredth of its tensor's, so a parameter the
-            // loss barely reaches does not read noise over noise as a full step.
-            let tensorRoot = state.secondMomentScale[tensor]
-            let root = max(moments.second.values[index].squareRoot() * deviation, 1e-2 * tensorRoot)
+            let tensorRoot = state.secondMomentScale[tensor], root = self.root(index: index, tensor: tensor, moments: moments, state: state)
             // Adam's direction (clipped: its first steps are ±1), the root within its tensor, the tensor's root.
             row[historyOffset] = min(max(gradient[index] * deviation / root, -5), 5)
             row[historyOffset + 1] = log10f(root / tensorRoot) / 2
             row[historyOffset + 2] = log10f(tensorRoot) / 4
-            // Adam's own step: the mean gradient over the same root.
-            if history == .adamMoments, let first = moments.first { row[historyOffset + 3] = min(max(first.values[index] * deviation / root, -5), 5) }
+            if history.readsFirstMoment, let first = moments.first { row[historyOffset + 3] = adamStep(first.values[index], deviation: deviation, root: root) }
         }
         for k in 0..<normalizer.layout.entries.count { row[tensorOffset + k] = k == tensor ? 1 : 0 }
+    }
+
+    /// Parameter `index`'s second moment's root in normalised units, floored at a hundredth of
+    /// its tensor's, so a parameter the loss barely reaches does not read noise over noise as a full step.
+    private func root(index: Int, tensor: Int, moments: GradientMoments, state: TensorState) -> Float {
+        max(moments.second.values[index].squareRoot() * normalizer.deviations[tensor], 1e-2 * state.secondMomentScale[tensor])
+    }
+
+    /// Adam's own step direction: the mean gradient `first` over the root, clipped (its first steps are ±1).
+    private func adamStep(_ first: Float, deviation: Float, root: Float) -> Float {
+        min(max(first * deviation / root, -5), 5)
+    }
+
+    /// Under `GradientHistory.adamStep`, every parameter's move by Adam's step over `iterations`
+    /// iterations at unit learning rate in normalised units (minus the step direction the row
+    /// reads, over the tensor's deviation): what the rule's output is added to. Empty under any
+    /// other history.
+    public func adamMoves(iterations: Int, moments: GradientMoments?, state: TensorState) -> [Float] {
+        guard history == .adamStep, let moments, let first = moments.first?.values else { return [] }
+        return tensorOfParameter.enumerated().map { index, tensor in
+            let deviation = normalizer.deviations[tensor], root = root(index: index, tensor: tensor, moments: moments, state: state)
+            return -adamStep(first[index], deviation: deviation, root: root) * Float(iterations) / deviation
+        }
     }
 }

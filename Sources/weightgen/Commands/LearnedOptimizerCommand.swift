@@ -86,7 +86,7 @@ struct LearnedOptimizerTrain: ParsableCommand {
     @Option(help: "Hidden width of the per-parameter network.") var width = LearnedOptimizerConfiguration.standard.width
     @Option(help: "The most calls one generation may make.") var maximumCalls = LearnedOptimizerConfiguration.standard.maximumCalls
     @Option(help: "What a call reads of the call before: none or previous-move.") var memory = LearnedOptimizerConfiguration.standard.memory
-    @Option(help: "What a call reads of past gradients: none, second-moment (Adam's running mean of the squared gradient) or adam-moments (also the running mean of the gradient); both distilled from a zoo created with --checkpoint-content parameters-and-optimizer-state.")
+    @Option(help: "What a call reads of past gradients: none, second-moment (Adam's running mean of the squared gradient), adam-moments (also the running mean of the gradient) or adam-step (as adam-moments, the rule's output added to Adam's own step: it learns a correction to Adam); each distilled from a zoo created with --checkpoint-content parameters-and-optimizer-state.")
     var history = LearnedOptimizerConfiguration.standard.history
     @Option(help: "What a parameter's move reads: parameter (itself and its tensor's statistics) or channel-graph (also the parameters of its channels, by message passing over the network's channels).")
     var scope = LearnedOptimizerConfiguration.standard.scope
@@ -123,7 +123,7 @@ struct LearnedOptimizerTrain: ParsableCommand {
             if p.step % 500 == 0 || p.step == p.steps { log(String(format: "step %d/%d  relative loss %.4f (1: no better than no move)", p.step, p.steps, p.loss)) }
         }, log: { log($0) })
         if let error = trained.description.distillationError {
-            log(String(format: "relative error over every parameter of every distilled example %.4f (1: no better than no move)", error))
+            log(String(format: "relative error over every learned parameter of every distilled example %.4f (1: no better than no move)", error))
         }
         if let error = trained.description.validationError {
             log(String(format: "relative error on the validation runs' examples %.4f", error))

@@ -8,8 +8,9 @@ import Zoo
 /// reads them in, the zoo runs it was distilled from and how far its training got. Stored as
 /// `optimizer.json` beside `optimizer.safetensors`.
 public struct LearnedOptimizerDescription: Codable, Sendable {
-    /// 6: a history may add Adam's step to the rule's output (`GradientHistory.adamStep`); the
-    /// rule learns and moves only parameters the network's output depends on, `moveScale` over them.
+    /// 6: a history may add Adam's step to the rule's output (`GradientHistory.adamStep`);
+    /// distillation learns only the parameters the network's output depends on, `moveScale` over
+    /// them (a generation leaves the others as they are, whatever the version).
     /// 5: the configuration names its rule's scope; version 4 files read the parameter alone.
     /// 4: the configuration names its gradient history; version 3 files read none.
     /// 3: the configuration names its move unit and call gradient; version 2 files divided by

@@ -164,8 +164,8 @@ public enum GradientHistory: String, Codable, Sendable, CaseIterable {
     case adamMoments = "adam-moments"
     /// Adam's moments as `adamMoments`, and the move is Adam's own step over the horizon (the
     /// mean gradient over its root, per unit learning rate) plus the rule's output: the rule
-    /// learns a correction to Adam. A rule whose output is the whole move in the zoo's
-    /// per-tensor units must learn each tensor's scale as a product with the step it reads.
+    /// learns a correction to Adam instead of each tensor's scale of Adam's step, which a rule
+    /// whose output is the whole move in the zoo's per-tensor units must learn.
     case adamStep = "adam-step"
 
     /// Whether the rule reads Adam's first moment (its step direction).

@@ -108,16 +108,8 @@ public final class LearnedOptimizerTrainer {
     /// The on-policy examples of the correction rounds so far (empty before `train`).
     private(set) var corrections: [DistillationExample] = []
     let features: UpdateFeatures
-    /// The parameters the rule learns to move: all but those the network's output does not
-    /// depend on (`NetworkAssembly.cancelledByNorm`), whose moves are rounding noise the rule
-    /// could not predict and, in the zoo's per-tensor units, the largest of all.
-    let learnedParameters: [Int]
-    /// The tensors (layout entries) of `learnedParameters`.
-    let learnedTensors: [ParameterLayout.Entry]
-    /// Per parameter, the root of the share the parameter scope's two draws give it (half
-    /// uniform over the learned parameters, half over their tensors first), relative to a
-    /// uniform draw; 0 for a parameter the rule does not learn.
-    let balancedWeights: [Float]
+    /// The parameters the rule learns to move, and each parameter's weight.
+    let learnedParameters: LearnedParameters
     let description: LearnedOptimizerDescription
     let seed: UInt64
     /// Each task's evaluator, for choosing the step scale on validation cases.
@@ -195,11 +187,8 @@ public final class LearnedOptimizerTrainer {
         let normalizer = ParameterNormalizer(layout: assembly.layout, checkpoints: all)
         let features = UpdateFeatures(normalizer: normalizer, memory: configuration.memory, history: configuration.history)
         self.features = features
-        let entries = assembly.layout.entries, learnedTensors = entries.indices.filter { !assembly.cancelledByNorm[$0] }
-        let learnedParameters = features.tensorOfParameter.indices.filter { !assembly.cancelledByNorm[features.tensorOfParameter[$0]] }
-        self.learnedTensors = learnedTensors.map { entries[$0] }
+        let learnedParameters = LearnedParameters(tensorOf: features.tensorOfParameter, assembly: assembly)
         self.learnedParameters = learnedParameters
-        balancedWeights = Self.balancedWeights(tensorOf: features.tensorOfParameter, assembly: assembly)
         let evaluators = try tasks.map { try TaskEvaluator(zoo: zoo, task: $0) }
         self.evaluators = evaluators
         progress("\(pairs.count) checkpoint pairs from \(tasks.count) task(s); measuring their gradients")
@@ -217,8 +206,9 @@ public final class LearnedOptimizerTrainer {
                                        previousMove: previousMove, moments: moments, features: features, horizon: configuration.horizon)
         }
         let learned = measured.indices.filter { !validating[$0] }.map { measured[$0] }
-        let squares = learned.reduce(0.0) { sum, example in sum + learnedParameters.reduce(0.0) { $0 + Double(example.move[$1] * example.move[$1]) } }
-        let moveScale = Float((squares / Double(learned.count * learnedParameters.count)).squareRoot())
+        let learnedIndices = learnedParameters.indices
+        let squares = learned.reduce(0.0) { sum, example in sum + learnedIndices.reduce(0.0) { $0 + Double(example.move[$1] * example.move[$1]) } }
+        let moveScale = Float((squares / Double(learned.count * learnedIndices.count)).squareRoot())
         examples = learned.map { $0.scaled(by: moveScale) }
         validationExamples = measured.indices.filter { validating[$0] }.map { measured[$0].scaled(by: moveScale) }
         description = LearnedOptimizerDescription(
@@ -227,17 +217,6 @@ public final class LearnedOptimizerTrainer {
             zoo: zoo.folder.standardizedFileURL.path, heldOutRuns: heldOut, distilledRuns: distilled, moveScale: moveScale,
             learningRates: [Float](repeating: medianLearningRate, count: tasks.count), examples: learned.count,
             step: 0, lossHistory: [], seconds: 0)
-    }
-
-    /// Per parameter of `assembly`'s layout (`tensorOf` its tensors), the weight distillation
-    /// gives it (`balancedWeights`): 0 where the output does not depend on it, else the root of
-    /// the share of half the draws uniform over the other parameters and half over their tensors.
-    static func balancedWeights(tensorOf: [Int], assembly: NetworkAssembly) -> [Float] {
-        let entries = assembly.layout.entries, cancelled = assembly.cancelledByNorm
-        let learnedTensors = cancelled.filter { !$0 }.count, learnedParameters = tensorOf.filter { !cancelled[$0] }.count
-        return tensorOf.map { tensor in
-            cancelled[tensor] ? 0 : (0.5 + 0.5 * Float(learnedParameters) / Float(learnedTensors * entries[tensor].count)).squareRoot()
-        }
     }
 
     /// The gradient each pair's example reads at its first network (`networks[k]`, of task
@@ -418,7 +397,7 @@ public final class LearnedOptimizerTrainer {
     /// predicting no move, each parameter weighted as the tensor-balanced draws of `batch` weight
     /// it: one figure that rules of either scope are compared by, free of the batches' noise.
     func distillationError(_ network: any UpdateRule, over examples: [DistillationExample]) throws -> Float {
-        let parameterCount = features.normalizer.layout.parameterCount, width = features.width, weights = balancedWeights
+        let parameterCount = features.normalizer.layout.parameterCount, width = features.width, weights = learnedParameters.weights
         var error = 0.0, total = 0.0
         for first in stride(from: 0, to: examples.count, by: 16) {
             let group = examples[first..<min(first + 16, examples.count)]
@@ -444,7 +423,7 @@ public final class LearnedOptimizerTrainer {
     func adamMoveError(over examples: [DistillationExample]) -> Float {
         var error = 0.0, total = 0.0
         for example in examples where !example.adamMove.isEmpty {
-            for (index, weight) in balancedWeights.enumerated() {
+            for (index, weight) in learnedParameters.weights.enumerated() {
                 let w = Double(weight * weight), move = Double(example.move[index]), difference = Double(example.adamMove[index]) - move
                 error += w * difference * difference
                 total += w * move * move
@@ -487,9 +466,11 @@ public final class LearnedOptimizerTrainer {
                 for row in 0..<count {
                     let example = example()
                     if rng.next() % 2 == 0 {
-                        write(row, index: learnedParameters[Int(rng.next() % UInt64(learnedParameters.count))], of: example)
+                        let indices = learnedParameters.indices
+                        write(row, index: indices[Int(rng.next() % UInt64(indices.count))], of: example)
                     } else {
-                        let entry = learnedTensors[Int(rng.next() % UInt64(learnedTensors.count))]
+                        let tensors = learnedParameters.tensors
+                        let entry = tensors[Int(rng.next() % UInt64(tensors.count))]
                         write(row, index: entry.offset + Int(rng.next() % UInt64(entry.count)), of: example)
                     }
                 }
@@ -505,7 +486,7 @@ public final class LearnedOptimizerTrainer {
         }
         switch configuration.scope {
         case .parameter: weights = [Float](repeating: 1, count: count)
-        case .channelGraph: weights = Array([[Float]](repeating: balancedWeights, count: networks).joined())
+        case .channelGraph: weights = Array([[Float]](repeating: learnedParameters.weights, count: networks).joined())
         }
         let moveMeanSquare = zip(moves, weights).reduce(0) { $0 + $1.0 * $1.0 * $1.1 * $1.1 } / Float(count)
         return DistillationBatch(rows: rows, targets: targets, weights: weights, networks: max(networks, 1), moveMeanSquare: moveMeanSquare)

@@ -66,7 +66,7 @@ public struct MovePredictability: Sendable {
         let tensorOf = UpdateFeatures(normalizer: normalizer, memory: .none, history: .none).tensorOfParameter
         // Each parameter weighted as distillation weighs its error, so 1 − cosine compares with
         // `LearnedOptimizerTrainer.distillationError` (the parameters the output does not depend on weigh nothing).
-        let weights = LearnedOptimizerTrainer.balancedWeights(tensorOf: tensorOf, assembly: assembly)
+        let weights = LearnedParameters(tensorOf: tensorOf, assembly: assembly).weights
         func normalisedMove(_ from: [Float], _ to: [Float]) -> [Double] {
             from.indices.map { Double(to[$0] - from[$0]) * Double(weights[$0] / normalizer.deviations[tensorOf[$0]]) }
         }

@@ -133,6 +133,20 @@ final class GradientHistoryTests: XCTestCase {
         XCTAssertTrue(plain.examples.allSatisfy(\.adamMove.isEmpty), "adam-moments adds no step")
     }
 
+    /// Zero training steps leave the rule as initialised, its output near zero: under `adam-step`
+    /// that is Adam's own step over the horizon, the control a learned correction is measured
+    /// against, and its distillation error is Adam's within 2%. Negative steps are refused.
+    func testAnUntrainedAdamStepRuleErrsAsAdamsStep() throws {
+        let (trainer, _) = try distilling(.adamStep, steps: 0)
+        let optimizer = try trainer.train()
+        XCTAssertEqual(optimizer.description.step, 0)
+        let adamError = trainer.adamMoveError(over: trainer.examples)
+        XCTAssertEqual(try XCTUnwrap(optimizer.description.distillationError), adamError, accuracy: 0.02 * adamError)
+        var configuration = trainer.configuration
+        configuration.trainingSteps = -1
+        XCTAssertThrowsError(try configuration.validate())
+    }
+
     /// Zeroes `optimizer`'s network's output layer, so its output is nothing.
     private func silence(_ optimizer: LearnedOptimizer) throws {
         var state = optimizer.network.stateDict()
@@ -144,11 +158,12 @@ final class GradientHistoryTests: XCTestCase {
         try optimizer.network.loadStateDict(state)
     }
 
-    /// A distillation reading `history` from a zoo that keeps its optimiser state, and the zoo.
-    private func distilling(_ history: GradientHistory) throws -> (LearnedOptimizerTrainer, Zoo) {
+    /// A distillation reading `history` from a zoo that keeps its optimiser state, of `steps` steps, and the zoo.
+    private func distilling(_ history: GradientHistory, steps: Int = LearnedOptimizerTests.quick.trainingSteps) throws -> (LearnedOptimizerTrainer, Zoo) {
         let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
         var configuration = LearnedOptimizerTests.quick
         configuration.history = history
+        configuration.trainingSteps = steps
         return (try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration, heldOutRunsPerTask: 1), zoo)
     }
 

@@ -16,7 +16,8 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
     public var horizon: Int
     /// The learning rate a target move is divided by.
     public var moveUnit: MoveUnit
-    /// Training steps of the per-parameter network.
+    /// Training steps of the per-parameter network; 0 leaves it as initialised, its output near zero
+    /// (under `GradientHistory.adamStep`, Adam's own step over the horizon).
     public var trainingSteps: Int
     /// Parameters (rows) per training step.
     public var batchSize: Int
@@ -82,9 +83,9 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
 
     /// Throws when a size, rate or count is out of range.
     public func validate() throws {
-        guard width > 0, depth > 0, horizon > 0, trainingSteps > 0, batchSize > 0, learningRate > 0, maximumCalls > 0, casesPerCall > 0,
+        guard width > 0, depth > 0, horizon > 0, trainingSteps >= 0, batchSize > 0, learningRate > 0, maximumCalls > 0, casesPerCall > 0,
               corrections >= 0, validationRuns >= 0, runsPerTask.map({ $0 >= 2 }) ?? true else {
-            throw GeneratorError.invalidConfiguration("sizes, horizon, steps, batch, learning rate, calls and cases per call must be positive; corrections and validation runs not negative; runs per task at least 2")
+            throw GeneratorError.invalidConfiguration("sizes, horizon, batch, learning rate, calls and cases per call must be positive; steps, corrections and validation runs not negative; runs per task at least 2")
         }
         guard !gradient.readsRunBatches || corrections == 0 else {
             throw GeneratorError.invalidConfiguration("on-policy correction labels networks with fresh draws; a rule that reads its runs' batches has none to read")

@@ -82,7 +82,7 @@ struct LearnedOptimizerTrain: ParsableCommand {
                                + "and its gradient noisier (default \(LearnedOptimizerConfiguration.standard.casesPerCall); run-batches reads "
                                + "the run's batches whole)."))
     var casesPerCall: Int?
-    @Option(help: "Training steps.") var steps = LearnedOptimizerConfiguration.standard.trainingSteps
+    @Option(help: "Training steps (0 keeps the rule untrained: with adam-step, Adam's own step over the horizon, the control a correction is measured against).") var steps = LearnedOptimizerConfiguration.standard.trainingSteps
     @Option(help: "Hidden width of the per-parameter network.") var width = LearnedOptimizerConfiguration.standard.width
     @Option(help: "The most calls one generation may make.") var maximumCalls = LearnedOptimizerConfiguration.standard.maximumCalls
     @Option(help: "What a call reads of the call before: none or previous-move.") var memory = LearnedOptimizerConfiguration.standard.memory

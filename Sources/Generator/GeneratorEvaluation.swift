@@ -151,7 +151,8 @@ extension WeightGenerator {
                 let auditor = try MemorisationAuditor(generator: self, task: task, zoo: zoo, evaluator: evaluator)
                 audit = try auditor.audit(
                     unseen: AuditedStarts(starts: unseenStarts, generated: unseenGenerated.networks, dice: unseen, trained: measured.map(\.final),
-                                          retrained: retrained, earlyStopped: measured.compactMap(\.earlyStopped), fromNextStart: try fromNextStarts(unseenStarts, unseenMetrics)),
+                                          retrained: retrained, earlyStopped: measured.compactMap(\.earlyStopped),
+                                          recipeAnswers: measured.compactMap { $0.answer(prompt: best) }, fromNextStart: try fromNextStarts(unseenStarts, unseenMetrics)),
                     seen: AuditedStarts(starts: seenStarts, generated: seenGenerated.networks, dice: seen, trained: seenFinals,
                                         fromNextStart: try fromNextStarts(seenStarts, seenMetrics)))
                 progress(audit!.conclusion)

@@ -30,6 +30,12 @@ public struct StartKindAudit: Codable, Sendable {
     /// validation network, where the recipe goes on past that point.
     public var earlyStoppedFidelityToStart: Estimate?
     public var earlyStoppedFidelityAgainstOthers: Estimate?
+    /// (a) and (b) of the generated networks against the recipe's own answers to the same prompt
+    /// (its first network reaching the prompt, else its best by validation; nil where not
+    /// measured): how near a generator comes to the network the recipe would answer with. A
+    /// generator that followed the recipe exactly scores 0 here and the early-stopped figure above.
+    public var fidelityToRecipeAnswer: Estimate?
+    public var fidelityAgainstOtherRecipeAnswers: Estimate?
     /// Test Dice of the generated networks (the y axis of the accuracy-vs-novelty plot).
     public var dice: Estimate
 }

@@ -20,6 +20,9 @@ public struct AuditedStarts {
     /// The same trainings as `trained`, stopped at their best validation Dice: the fidelity a
     /// generator scores that follows the recipe exactly and answers with its best validation network.
     public var earlyStopped: [[Float]]?
+    /// The same trainings' own answers to the generator's prompt (`RecipeTraining.answer`): the
+    /// network a generator that is asked for that Dice should return if it stands for the recipe.
+    public var recipeAnswers: [[Float]]?
     /// For a generator that draws sampling noise: the network generated from each start's
     /// successor (`nextInRing`) with this start's noise. Start dependence compares each network
     /// with it, so that only the start differs; without it (a deterministic generator), with the
@@ -27,13 +30,14 @@ public struct AuditedStarts {
     public var fromNextStart: [[Float]]?
 
     public init(starts: [[Float]], generated: [[Float]], dice: [Double], trained: [[Float]]? = nil, retrained: [[Float]]? = nil,
-                earlyStopped: [[Float]]? = nil, fromNextStart: [[Float]]? = nil) {
+                earlyStopped: [[Float]]? = nil, recipeAnswers: [[Float]]? = nil, fromNextStart: [[Float]]? = nil) {
         self.starts = starts
         self.generated = generated
         self.dice = dice
         self.trained = trained
         self.retrained = retrained
         self.earlyStopped = earlyStopped
+        self.recipeAnswers = recipeAnswers
         self.fromNextStart = fromNextStart
     }
 }
@@ -131,10 +135,12 @@ public struct MemorisationAuditor {
         }
         let fidelity = try startFidelity(of: generated, kind), retrained = try kind.retrained.map { try startFidelity(of: $0, kind) }
         let earlyStopped = try kind.earlyStopped.map { try startFidelity(of: $0, kind) }
+        let toAnswers = try kind.recipeAnswers.map { try startFidelity(of: generated, against: $0, starts: kind.starts) }
         return StartKindAudit(novelty: Estimate(novelties), behaviouralOverlap: Estimate(overlaps), startDependence: Estimate(dependence),
                               fidelityToStart: fidelity.toStart, fidelityAgainstOthers: fidelity.againstOthers,
                               retrainedFidelityToStart: retrained?.toStart, retrainedFidelityAgainstOthers: retrained?.againstOthers,
                               earlyStoppedFidelityToStart: earlyStopped?.toStart, earlyStoppedFidelityAgainstOthers: earlyStopped?.againstOthers,
+                              fidelityToRecipeAnswer: toAnswers?.toStart, fidelityAgainstOtherRecipeAnswers: toAnswers?.againstOthers,
                               dice: Estimate(kind.dice))
     }
 
@@ -142,10 +148,16 @@ public struct MemorisationAuditor {
     /// the networks `kind`'s starts were trained to; nil where none were trained ((b) also
     /// where only one was).
     private func startFidelity(of networks: [[Float]], _ kind: AuditedStarts) throws -> (toStart: Estimate?, againstOthers: Estimate?) {
-        guard let trained = kind.trained, !trained.isEmpty, trained.count <= networks.count else { return (nil, nil) }
+        try startFidelity(of: networks, against: kind.trained ?? [], starts: kind.starts)
+    }
+
+    /// (a) and (b) of `networks` against `trained`, the network each of the first starts leads to.
+    private func startFidelity(of networks: [[Float]], against trained: [[Float]], starts: [[Float]]) throws
+        -> (toStart: Estimate?, againstOthers: Estimate?) {
+        guard !trained.isEmpty, trained.count <= networks.count else { return (nil, nil) }
         let fidelity = try parallelMap(trained.count) { index -> (Double, Double) in
             let own = distance(networks[index], trained[index])
-            let startToOwn = distance(kind.starts[index], trained[index])
+            let startToOwn = distance(starts[index], trained[index])
             let others = trained.indices.filter { $0 != index }.map { distance(networks[index], trained[$0]) }
             return (own / startToOwn, others.isEmpty ? .nan : own / others.min()!)
         }

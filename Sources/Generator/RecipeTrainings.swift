@@ -7,10 +7,10 @@ import Zoo
 /// `trained` data order, how it got there.
 public struct RecipeTraining: Sendable {
     public var final: [Float]
-    /// The network at the first iteration with the best validation Dice (`trained` order only):
-    /// the recipe stopped early by validation, what a generator that answers its prompt with the
-    /// best validation network would return if it followed the recipe exactly.
-    public var earlyStopped: [Float]?
+    /// The network at each iteration whose validation Dice beat every earlier one, in order
+    /// (`trained` order only). The first network to reach any value is one of them, so they hold
+    /// the recipe's answer to every prompt.
+    public var records: [(iteration: Int, validationDice: Double, network: [Float])]
     /// (iteration, seconds of training alone, validation Dice) at every iteration from 0
     /// (`trained` order only): the time to a target is read at the iteration that reaches it.
     public var curve: [(iteration: Int, seconds: Double, validationDice: Double)]
@@ -18,6 +18,17 @@ public struct RecipeTraining: Sendable {
     public var testDice: [Double]
     /// Seconds of training alone, measurements left out.
     public var seconds: Double
+
+    /// The network at the first iteration with the best validation Dice (`trained` order only):
+    /// the recipe stopped early by validation, what a generator that answers its prompt with the
+    /// best validation network would return if it followed the recipe exactly.
+    public var earlyStopped: [Float]? { records.last?.network }
+
+    /// The recipe's own answer to `prompt`, by the rule a learned optimiser answers by: its first
+    /// network whose validation Dice reaches the prompt, else its best (`trained` order only).
+    public func answer(prompt: Double) -> [Float]? {
+        (records.first { $0.validationDice >= prompt } ?? records.last)?.network
+    }
 
     /// Seconds of training until the validation Dice first reached `target` (nil: never).
     public func secondsToReach(_ target: Double) -> Double? {
@@ -89,7 +100,7 @@ public final class RecipeTrainings: @unchecked Sendable {
         // Every iteration: a sparser curve would credit the training with the iterations up to the next check.
         let validated = measured ? Set(0...recipe.iterations) : []
         let tested = measured ? Set(RecipeTraining.testIterations(upTo: recipe.iterations)) : []
-        var result = RecipeTraining(final: [], earlyStopped: nil, curve: [], testDice: [], seconds: 0)
+        var result = RecipeTraining(final: [], records: [], curve: [], testDice: [], seconds: 0)
         var bestDice = -Double.infinity
         let began = Date()
         var measuring = 0.0
@@ -101,7 +112,7 @@ public final class RecipeTrainings: @unchecked Sendable {
                 result.curve.append((snapshot.iteration, entered.timeIntervalSince(began) - measuring, dice))
                 if dice > bestDice {
                     bestDice = dice
-                    result.earlyStopped = try assembly.layout.flatten(snapshot.network)
+                    result.records.append((snapshot.iteration, dice, try assembly.layout.flatten(snapshot.network)))
                 }
             }
             if tested.contains(snapshot.iteration) { result.testDice.append(try evaluator.testDice(snapshot.network)) }

@@ -17,7 +17,9 @@ final class ConclusionsTests: XCTestCase {
                                     + "\(Conclusions.format(try XCTUnwrap(optimizer.unseen.fidelityToStart)))"
                                     + "; the recipe rerun on other batches: \(Conclusions.format(try XCTUnwrap(optimizer.unseen.retrainedFidelityToStart)))"
                                     + "; the recipe stopped at its best validation Dice: "
-                                    + "\(Conclusions.format(try XCTUnwrap(optimizer.unseen.earlyStoppedFidelityToStart))))"), line)
+                                    + "\(Conclusions.format(try XCTUnwrap(optimizer.unseen.earlyStoppedFidelityToStart)))"
+                                    + "; against the recipe's own answer to the prompt: "
+                                    + "\(Conclusions.format(try XCTUnwrap(optimizer.unseen.fidelityToRecipeAnswer))))"), line)
         XCTAssertTrue(line.contains("\(optimizer.position.rawValue) the memorisation frontier"))
     }
 

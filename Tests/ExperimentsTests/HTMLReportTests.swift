@@ -75,6 +75,8 @@ final class HTMLReportTests: XCTestCase {
             XCTAssertTrue(html.contains(Markup.interval(try! XCTUnwrap(audit.unseen.retrainedFidelityToStart))))
             XCTAssertTrue(html.contains("of the recipe stopped at its best validation Dice"), "what an answer at the best validation network scores")
             XCTAssertTrue(html.contains(Markup.interval(try! XCTUnwrap(audit.unseen.earlyStoppedFidelityToStart))))
+            XCTAssertTrue(html.contains("own answer to the prompt"), "how near the recipe's own answer")
+            XCTAssertTrue(html.contains(Markup.interval(try! XCTUnwrap(audit.unseen.fidelityToRecipeAnswer))))
         }
     }
 

@@ -85,7 +85,8 @@ enum SampleResults {
         let kind = StartKindAudit(novelty: around(novelty), behaviouralOverlap: around(0.9), startDependence: around(startDependence),
                                   fidelityToStart: around(fidelity), fidelityAgainstOthers: around(0.95),
                                   retrainedFidelityToStart: around(0.55), retrainedFidelityAgainstOthers: around(0.25),
-                                  earlyStoppedFidelityToStart: around(0.62), earlyStoppedFidelityAgainstOthers: around(0.3), dice: around(level - 0.03))
+                                  earlyStoppedFidelityToStart: around(0.62), earlyStoppedFidelityAgainstOthers: around(0.3),
+                                  fidelityToRecipeAnswer: around(0.41), fidelityAgainstOtherRecipeAnswers: around(0.2), dice: around(level - 0.03))
         let frontier = MemorisationFrontier(points: [
             BaselinePoint(family: .noise, setting: "σ 0.05", dice: around(level - 0.02), novelty: around(0.06)),
             BaselinePoint(family: .average, setting: "k = 4", dice: around(0.3), novelty: around(0.5)),

@@ -125,6 +125,17 @@ final class MemorisationAuditTests: XCTestCase {
         XCTAssertEqual(stopped.earlyStoppedFidelityAgainstOthers?.mean ?? .nan, asGenerated.fidelityAgainstOthers?.mean ?? .nan, accuracy: 1e-12)
         XCTAssertLessThan(try XCTUnwrap(stopped.earlyStoppedFidelityToStart).upper, 0.75, "halfway there: well below the start's 1")
         XCTAssertEqual(stopped.fidelityToStart?.mean ?? .nan, moved.fidelityToStart?.mean ?? .nan, accuracy: 1e-12, "the generated networks' figure is unchanged")
+        XCTAssertNil(stopped.fidelityToRecipeAnswer, "no recipe answers, no figure against them")
+        // Against the recipe's own answers: a generation that returns them scores 0, the start 1, and (a) and (b) read as against the trained networks.
+        let answering = try auditor.measure(AuditedStarts(starts: starts, generated: halfway, dice: [0, 0, 0], trained: trained, recipeAnswers: halfway))
+        XCTAssertEqual(answering.fidelityToRecipeAnswer?.mean ?? .nan, 0, accuracy: 1e-12, "the recipe's own answers score (a) = 0")
+        XCTAssertLessThan(try XCTUnwrap(answering.fidelityAgainstOtherRecipeAnswers).upper, 1)
+        XCTAssertEqual(answering.fidelityToStart?.mean ?? .nan, asGenerated.fidelityToStart?.mean ?? .nan, accuracy: 1e-12, "against the trained networks, unchanged")
+        let startsAgainstAnswers = try auditor.measure(AuditedStarts(starts: starts, generated: starts, dice: [0, 0, 0], trained: trained, recipeAnswers: halfway))
+        XCTAssertEqual(startsAgainstAnswers.fidelityToRecipeAnswer?.mean ?? .nan, 1, accuracy: 1e-12, "the start scores (a) = 1 against its answer too")
+        let mostlyAgainstAnswers = try auditor.measure(AuditedStarts(starts: starts, generated: mostly, dice: [0, 0, 0], trained: trained, recipeAnswers: trained))
+        XCTAssertEqual(mostlyAgainstAnswers.fidelityToRecipeAnswer?.mean ?? .nan, moved.fidelityToStart?.mean ?? .nan, accuracy: 1e-12,
+                       "answers that are the trained networks give (a) itself")
     }
 
     func testTheFrontierIsTheBestDiceAtOrBeyondANovelty() throws {

@@ -47,11 +47,22 @@ final class RecipeTrainingsTests: XCTestCase {
             XCTAssertEqual(try assembly.withNetwork(earlyStopped) { try evaluator.validationDice($0) }, first.validationDice, accuracy: 1e-12,
                            "start \(k): the kept network scores the curve's best")
             XCTAssertEqual(earlyStopped == training.final, first.iteration == recipe.iterations, "start \(k): the final only when it is the best")
+            // The recipe's answer to a prompt: its first network reaching it, else its best.
+            XCTAssertEqual(training.records.map(\.iteration), training.curve.indices.filter { i in
+                training.curve[..<i].allSatisfy { $0.validationDice < training.curve[i].validationDice }
+            }.map { training.curve[$0].iteration }, "start \(k): a record at every iteration that beats all before it")
+            let start = training.curve[0].validationDice
+            let prompt = start + 0.5 * (best.validationDice - start)
+            let reaching = try XCTUnwrap(training.curve.first { $0.validationDice >= prompt })
+            let answer = try XCTUnwrap(training.answer(prompt: prompt))
+            XCTAssertEqual(try assembly.withNetwork(answer) { try evaluator.validationDice($0) }, reaching.validationDice, accuracy: 1e-12,
+                           "start \(k): the answer halfway is the first network to reach it")
+            XCTAssertEqual(training.answer(prompt: best.validationDice + 0.01), earlyStopped, "start \(k): above the best, the best")
         }
         XCTAssertEqual(try train(.trained).map(\.seconds), measured.map(\.seconds), "asked again: the kept trainings, not new ones")
 
         let retrained = try train(.retrained)
-        XCTAssertTrue(retrained.allSatisfy { $0.curve.isEmpty && $0.testDice.isEmpty && $0.earlyStopped == nil }, "only the trained order is measured")
+        XCTAssertTrue(retrained.allSatisfy { $0.curve.isEmpty && $0.testDice.isEmpty && $0.earlyStopped == nil && $0.answer(prompt: 0) == nil }, "only the trained order is measured")
         XCTAssertNotEqual(retrained[0].final, measured[0].final, "another data order trains to another network")
     }
 

@@ -27,6 +27,11 @@ extension HTMLReport {
                   audit.unseen.earlyStoppedFidelityToStart, audit.seen.earlyStoppedFidelityToStart),
             cells("Start fidelity (b) of the recipe stopped at its best validation Dice",
                   audit.unseen.earlyStoppedFidelityAgainstOthers, audit.seen.earlyStoppedFidelityAgainstOthers),
+        ]) + (audit.unseen.fidelityToRecipeAnswer == nil ? [] : [
+            cells("Start fidelity (a) against the recipe's own answer to the prompt (its first network reaching it, else its best by validation; 0 = that answer)",
+                  audit.unseen.fidelityToRecipeAnswer, audit.seen.fidelityToRecipeAnswer),
+            cells("Start fidelity (b) against the recipe's own answers",
+                  audit.unseen.fidelityAgainstOtherRecipeAnswers, audit.seen.fidelityAgainstOtherRecipeAnswers),
         ])
         return "<h3>Memorisation audit</h3>\n"
             + HTML.paragraph("Conclusion: " + audit.conclusion + ".", className: "conclusion")

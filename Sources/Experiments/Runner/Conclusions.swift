@@ -93,7 +93,9 @@ enum Conclusions {
             let rerun = unseen.retrainedFidelityToStart.map { "; the recipe rerun on other batches: \(format($0))" } ?? ""
             // An answer chosen at the best validation Dice is measured against the recipe stopped there too.
             let stopped = unseen.earlyStoppedFidelityToStart.map { "; the recipe stopped at its best validation Dice: \(format($0))" } ?? ""
-            parts.append("\(nearer) (start fidelity (a) \(format(fidelity))\(rerun)\(stopped))")
+            // A prompted generator is asked for the network the recipe answers that prompt with.
+            let answer = unseen.fidelityToRecipeAnswer.map { "; against the recipe's own answer to the prompt: \(format($0))" } ?? ""
+            parts.append("\(nearer) (start fidelity (a) \(format(fidelity))\(rerun)\(stopped)\(answer))")
         }
         return "\(audit.task): " + parts.joined(separator: ", ") + ", \(audit.position.rawValue) the memorisation frontier"
     }

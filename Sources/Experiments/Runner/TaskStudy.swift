@@ -52,6 +52,7 @@ enum TaskStudy {
         let audit = try MemorisationAuditor(generator: context.generator, task: task, zoo: context.zoo, evaluator: context.evaluator).audit(
             unseen: AuditedStarts(starts: context.unseenStarts, generated: oneStep, dice: oneStepDice, trained: trained.map(\.final), retrained: retrained,
                                   earlyStopped: trained.compactMap(\.earlyStopped),
+                                  recipeAnswers: trained.compactMap { $0.answer(prompt: context.bestPrompt) },
                                   fromNextStart: try fromNextStarts(context.unseenStarts, context.unseenStartDice, prompt: context.bestPrompt)),
             seen: AuditedStarts(starts: Array(seenStarts), generated: seenGenerated, dice: seenDice,
                                 trained: seenRuns.map { $0.checkpoints[$0.checkpoints.count - 1].values },

@@ -101,7 +101,8 @@ extension LearnedOptimizer {
                                                   assembly: assembly, evaluator: evaluator)
             let audit = try auditor.audit(
                 unseen: AuditedStarts(starts: unseenStarts, generated: Array(generated.prefix(unseenStarts.count)), dice: unseen,
-                                      trained: trained.map(\.final), retrained: retrained, earlyStopped: trained.compactMap(\.earlyStopped)),
+                                      trained: trained.map(\.final), retrained: retrained, earlyStopped: trained.compactMap(\.earlyStopped),
+                                      recipeAnswers: trained.compactMap { $0.answer(prompt: prompt) }),
                 seen: AuditedStarts(starts: seenStarts, generated: Array(generated.dropFirst(unseenStarts.count)), dice: seen,
                                     trained: seenRuns.map { $0[$0.count - 1].values }))
             progress(audit.conclusion)

@@ -21,6 +21,10 @@ func printAudit(_ audit: MemorisationAudit) {
             line += "; the recipe stopped at its best validation Dice: fidelity (a) \(estimate(measures.earlyStoppedFidelityToStart)), "
                 + "(b) \(estimate(measures.earlyStoppedFidelityAgainstOthers))"
         }
+        if measures.fidelityToRecipeAnswer != nil {
+            line += "; against the recipe's own answer to the prompt: fidelity (a) \(estimate(measures.fidelityToRecipeAnswer)), "
+                + "(b) \(estimate(measures.fidelityAgainstOtherRecipeAnswers))"
+        }
         log(line)
     }
     for point in audit.frontier.points {

@@ -8,6 +8,7 @@ import Zoo
 /// reads them in, the zoo runs it was distilled from and how far its training got. Stored as
 /// `optimizer.json` beside `optimizer.safetensors`.
 public struct LearnedOptimizerDescription: Codable, Sendable {
+    /// 7: may record training through unrolled calls (`unrolled`).
     /// 6: a history may add Adam's step to the rule's output (`GradientHistory.adamStep`);
     /// distillation learns only the parameters the network's output depends on, `moveScale` over
     /// them (a generation leaves the others as they are, whatever the version).
@@ -16,7 +17,7 @@ public struct LearnedOptimizerDescription: Codable, Sendable {
     /// 3: the configuration names its move unit and call gradient; version 2 files divided by
     /// the current rate and read whole cases.
     /// 2: one learning rate per task (`learningRates`); version 1 files had one for all tasks and are read as such.
-    public var formatVersion = 6
+    public var formatVersion = 7
     public var configuration: LearnedOptimizerConfiguration
     public var architecture: PlainConvUNetConfiguration
     /// For a partial zoo: the base and the subset the optimiser updates. Nil for whole networks.
@@ -50,6 +51,8 @@ public struct LearnedOptimizerDescription: Codable, Sendable {
     public var distillationError: Float?
     /// The same over the examples of its validation runs, which it never learned from; nil without them.
     public var validationError: Float?
+    /// What training through unrolled calls did; nil for a rule not trained through them.
+    public var unrolled: UnrolledTrainingRecord?
     public var seconds: Double
 }
 
@@ -209,13 +212,16 @@ public final class LearnedOptimizer {
         let moves = try predictedMoves(values: values, gradient: gradient,
                                        previousMove: memory.previousMove ?? [Float](repeating: 0, count: values.count),
                                        moments: moments)
-        let tensorOf = features.tensorOfParameter
-        let deviations = description.normalizer.deviations
         let rate = description.learningRates[task] * configuration.schedule.fraction(call: call, of: configuration.maximumCalls)
+        return (moving(values, by: moves, rate: rate), CallMemory(previousMove: moves, moments: moments))
+    }
+
+    /// `values` moved by `moves` (in units of `moveScale`, per unit learning rate) at `rate`.
+    func moving(_ values: [Float], by moves: [Float], rate: Float) -> [Float] {
+        let tensorOf = features.tensorOfParameter, deviations = description.normalizer.deviations
         // A parameter the output does not depend on is held: its runs' moves are rounding noise.
         let held = assembly.cancelledByNorm
-        let moved = values.indices.map { held[tensorOf[$0]] ? values[$0] : values[$0] + moves[$0] * description.moveScale * rate * deviations[tensorOf[$0]] }
-        return (moved, CallMemory(previousMove: moves, moments: moments))
+        return values.indices.map { held[tensorOf[$0]] ? values[$0] : values[$0] + moves[$0] * description.moveScale * rate * deviations[tensorOf[$0]] }
     }
 
     /// With a gradient history, the estimates a call reads: the memory's (empty at a
@@ -229,6 +235,12 @@ public final class LearnedOptimizer {
     /// Every parameter's move (in units of `moveScale`): the network's output, plus Adam's step
     /// over the horizon under `GradientHistory.adamStep`; `moments` are read only with a history.
     func predictedMoves(values: [Float], gradient: [Float], previousMove: [Float], moments: GradientMoments?) throws -> [Float] {
+        try predictedMovesAndRows(values: values, gradient: gradient, previousMove: previousMove, moments: moments).moves
+    }
+
+    /// `predictedMoves`, with the feature rows the network read (every parameter's, in order).
+    func predictedMovesAndRows(values: [Float], gradient: [Float], previousMove: [Float], moments: GradientMoments?) throws
+        -> (moves: [Float], rows: [Float]) {
         let width = features.width, state = features.state(values: values, gradient: gradient, moments: moments)
         var rows = [Float](repeating: 0, count: values.count * width)
         rows.withUnsafeMutableBufferPointer { buffer in
@@ -237,7 +249,7 @@ public final class LearnedOptimizer {
         }
         let output = try withNoGrad { try network(try Tensor(shape: [values.count, width], values: rows), networks: 1).scalars }
         let adam = features.adamMoves(iterations: description.configuration.horizon, moments: moments, state: state)
-        return adam.isEmpty ? output : zip(output, adam).map { $0 + $1 / description.moveScale }
+        return (adam.isEmpty ? output : zip(output, adam).map { $0 + $1 / description.moveScale }, rows)
     }
 
     /// Calls for task `task` from `start` until the validation Dice reaches `target` or `calls`

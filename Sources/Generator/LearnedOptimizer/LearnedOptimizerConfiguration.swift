@@ -49,11 +49,15 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
     /// generates from fresh starts, labels every network visited with the move the zoo's
     /// recipe makes from it, and trains on those examples beside the zoo's.
     public var corrections: Int
+    /// Training through unrolled calls after distillation (nil: none): the rule is judged by
+    /// where several of its calls end, not by each move.
+    public var unrolling: CallUnrolling?
 
     public init(width: Int = 64, depth: Int = 2, horizon: Int = 25, moveUnit: MoveUnit = .currentRate, trainingSteps: Int = 3000, batchSize: Int = 8192,
                 learningRate: Float = 1e-3, optimizer: TrainingConfiguration.OptimizerKind = .adam, runsPerTask: Int? = nil, validationRuns: Int = 0,
                 maximumCalls: Int = 64, gradient: CallGradient = .trainingPatches, casesPerCall: Int = 16, memory: UpdateMemory = .previousMove,
-                history: GradientHistory = .none, scope: RuleScope = .parameter, schedule: CallSchedule = .poly, corrections: Int = 0) {
+                history: GradientHistory = .none, scope: RuleScope = .parameter, schedule: CallSchedule = .poly, corrections: Int = 0,
+                unrolling: CallUnrolling? = nil) {
         self.width = width
         self.depth = depth
         self.horizon = horizon
@@ -72,6 +76,7 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
         self.scope = scope
         self.schedule = schedule
         self.corrections = corrections
+        self.unrolling = unrolling
     }
 
     /// The preset `weightgen learned-optimizer train` starts from: gradients on training patches,
@@ -90,6 +95,27 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
         guard !gradient.readsRunBatches || corrections == 0 else {
             throw GeneratorError.invalidConfiguration("on-policy correction labels networks with fresh draws; a rule that reads its runs' batches has none to read")
         }
+        guard unrolling.map({ $0.calls > 0 && $0.steps > 0 }) ?? true else {
+            throw GeneratorError.invalidConfiguration("unrolled training needs at least one call per path and one step")
+        }
+    }
+}
+
+/// Training through unrolled calls (`LearnedOptimizerTrainer.trainThroughUnrolledCalls`): from a
+/// zoo checkpoint the rule makes `calls` calls in a row, each reading the gradient at the network
+/// its own moves reached (on the run's next batches, or a fresh draw), and learns by how far the
+/// last network lies from the run's checkpoint those calls stand for. Distillation teaches each
+/// move from the run's own networks; this teaches where the calls end from the rule's own, so
+/// errors that later calls undo cost nothing and errors that compound cost what they compound to.
+public struct CallUnrolling: Codable, Sendable, Equatable {
+    /// Calls per unrolled path.
+    public var calls: Int
+    /// Training steps, each on `LearnedOptimizerTrainer.pathsPerUnrolledStep` paths.
+    public var steps: Int
+
+    public init(calls: Int, steps: Int) {
+        self.calls = calls
+        self.steps = steps
     }
 }
 
@@ -208,7 +234,8 @@ public enum CallSchedule: String, Codable, Sendable, CaseIterable {
 
 extension LearnedOptimizerConfiguration {
     /// Reads a stored configuration; one written before `history` existed read none, one
-    /// written before `scope` existed read the parameter alone, one before `validationRuns` none.
+    /// written before `scope` existed read the parameter alone, one before `validationRuns` none,
+    /// one before `unrolling` was trained through no unrolled calls.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(width: try c.decode(Int.self, forKey: .width), depth: try c.decode(Int.self, forKey: .depth),
@@ -222,6 +249,7 @@ extension LearnedOptimizerConfiguration {
                   memory: try c.decode(UpdateMemory.self, forKey: .memory),
                   history: try c.decodeIfPresent(GradientHistory.self, forKey: .history) ?? GradientHistory.none,
                   scope: try c.decodeIfPresent(RuleScope.self, forKey: .scope) ?? .parameter,
-                  schedule: try c.decode(CallSchedule.self, forKey: .schedule), corrections: try c.decode(Int.self, forKey: .corrections))
+                  schedule: try c.decode(CallSchedule.self, forKey: .schedule), corrections: try c.decode(Int.self, forKey: .corrections),
+                  unrolling: try c.decodeIfPresent(CallUnrolling.self, forKey: .unrolling))
     }
 }

@@ -105,6 +105,9 @@ public final class LearnedOptimizerTrainer {
     /// The examples of the validation runs (`LearnedOptimizerConfiguration.validationRuns`):
     /// measured, never learned from.
     let validationExamples: [DistillationExample]
+    /// With unrolled calls configured, every path of that many consecutive examples of one run
+    /// (`UnrolledPath`, indices into `examples`); empty otherwise.
+    let paths: [UnrolledPath]
     /// The on-policy examples of the correction rounds so far (empty before `train`).
     private(set) var corrections: [DistillationExample] = []
     let features: UpdateFeatures
@@ -205,7 +208,16 @@ public final class LearnedOptimizerTrainer {
             return DistillationExample(values: values, gradient: gradient, move: pair.next.move(deviations: normalizer.deviations, tensorOf: tensorOf),
                                        previousMove: previousMove, moments: moments, features: features, horizon: configuration.horizon)
         }
-        let learned = measured.indices.filter { !validating[$0] }.map { measured[$0] }
+        let learnedPairs = measured.indices.filter { !validating[$0] }
+        let learned = learnedPairs.map { measured[$0] }
+        let exampleOfPair = Dictionary(uniqueKeysWithValues: learnedPairs.enumerated().map { ($1, $0) })
+        paths = configuration.unrolling.map { unrolling in
+            UnrolledPath.paths(runs: runsRead, steps: pairs.map(\.next), validating: validating, calls: unrolling.calls).map { path in
+                var path = path
+                path.examples = path.examples.map { exampleOfPair[$0]! }
+                return path
+            }
+        } ?? []
         let learnedIndices = learnedParameters.indices
         let squares = learned.reduce(0.0) { sum, example in sum + learnedIndices.reduce(0.0) { $0 + Double(example.move[$1] * example.move[$1]) } }
         let moveScale = Float((squares / Double(learned.count * learnedIndices.count)).squareRoot())
@@ -323,8 +335,8 @@ public final class LearnedOptimizerTrainer {
         return (Array(chosen.prefix(max(distilled, 0))), Array(chosen.dropFirst(max(distilled, 0))))
     }
 
-    /// Trains the per-parameter network on the zoo's examples, chooses the learning rate
-    /// (`chooseLearningRate`, reported through `log`), runs the configuration's rounds of
+    /// Trains the per-parameter network on the zoo's examples, then through unrolled calls where
+    /// configured, chooses the learning rate (`chooseLearningRate`, reported through `log`), runs the configuration's rounds of
     /// on-policy correction (each followed by half as many training steps on both kinds of
     /// example and a new choice of learning rate), and writes the optimiser folder; returns it loaded.
     public func train(progress: (LearnedOptimizerProgress) -> Void = { _ in }, log: (String) -> Void = { _ in }) throws -> LearnedOptimizer {
@@ -341,6 +353,9 @@ public final class LearnedOptimizerTrainer {
         try fit(network, optimizer, steps: configuration.trainingSteps, peak: configuration.learningRate, corrections: [], rng: &rng,
                 description: &trainedDescription, totalSteps: totalSteps, progress: progress)
         let trained = try LearnedOptimizer(description: trainedDescription, network: network)
+        if configuration.unrolling != nil {
+            trained.description.unrolled = try trainThroughUnrolledCalls(trained, optimizer, rng: &rng, progress: log)
+        }
         trained.description.learningRates = try chooseLearningRates(trained, progress: log)
         let correction = OnPolicyCorrection(recipes: recipes, patchSize: description.patchSize, evaluators: evaluators)
         corrections = []

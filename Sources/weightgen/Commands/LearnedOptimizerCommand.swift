@@ -93,10 +93,16 @@ struct LearnedOptimizerTrain: ParsableCommand {
     @Option(help: "Learning rate over a generation's calls: constant or poly.") var schedule = LearnedOptimizerConfiguration.standard.schedule
     @Option(help: "Rounds of on-policy correction: generate from fresh starts and learn the zoo's recipe's move from every network visited.")
     var corrections = LearnedOptimizerConfiguration.standard.corrections
+    @Option(help: ArgumentHelp("After distillation, train the rule through N calls in a row from the runs' checkpoints, by how far the "
+                               + "last lies from the run's checkpoint those calls stand for (0: no unrolled training)."))
+    var unrolledCalls = 0
+    @Option(help: "Training steps through unrolled calls (with --unrolled-calls; default 400).") var unrolledSteps: Int?
     @Option(help: "Seed of the network and the example stream.") var seed: UInt64 = 0
 
     func validate() throws {
         if gradient.readsRunBatches && casesPerCall != nil { throw ValidationError("--cases-per-call does not apply to --gradient \(gradient.rawValue)") }
+        if unrolledCalls < 0 { throw ValidationError("--unrolled-calls must not be negative") }
+        if unrolledCalls == 0 && unrolledSteps != nil { throw ValidationError("--unrolled-steps needs --unrolled-calls") }
     }
 
     func run() throws {
@@ -116,6 +122,7 @@ struct LearnedOptimizerTrain: ParsableCommand {
         configuration.scope = scope
         configuration.schedule = schedule
         configuration.corrections = corrections
+        configuration.unrolling = unrolledCalls > 0 ? CallUnrolling(calls: unrolledCalls, steps: unrolledSteps ?? 400) : nil
         let opened = try Zoo.open(URL(fileURLWithPath: zoo))
         let trainer = try LearnedOptimizerTrainer(zoo: opened, folder: URL(fileURLWithPath: out), configuration: configuration,
                                                   tasks: tasks?.split(separator: ",").map(String.init), seed: seed, progress: { log($0) })

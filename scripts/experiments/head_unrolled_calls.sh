@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Cord-head rules trained through unrolled calls (--unrolled-calls), on the zoos of
+# head_learned_parameters.sh (run first when missing), against the distilled rules and Adam's own
+# step of head_adam_control.sh. On the 100-run zoo's own batches at horizon 2 (100 calls): the
+# Adam's-moments rule distilled (seeds 0 and 1) then trained through 8 calls (400 steps), seed 0
+# also through 16 (300 steps), and Adam's step (untrained adam-step) trained through 8 calls alone. On the
+# 40-checkpoint zoo with 8 fresh patches per call at horizon 5 (40 calls): the same two through
+# 8 calls. Each is evaluated at the recipe's rate into OUT/unrolled/NAME-rr.json. One thread per
+# job, two jobs at a time; every stage resumes.
+# Usage: scripts/experiments/head_unrolled_calls.sh [OUT]
+set -euo pipefail
+out=${1:-runs/head-short-calls}
+bin=${WEIGHTGEN:-.build/release/weightgen}
+export OMP_WAIT_POLICY=PASSIVE WEIGHTGEN_THREADS=1
+"$(dirname "$0")/head_adam_control.sh" "$out"
+unrolled=$out/unrolled
+mkdir -p "$unrolled"
+rule() {  # name, zoo, seed, options...
+  local opt=$unrolled/$1 zoo=$2 seed=$3; shift 3
+  [ -d "$opt" ] || "$bin" learned-optimizer train --zoo "$zoo" --out "$opt" --seed "$seed" "$@" 2> "$opt.log"
+  [ -f "$opt-rr.json" ] || "$bin" learned-optimizer evaluate --optimizer "$opt" --zoo "$zoo" --seeds 16 --alignment-starts 0 \
+    --fidelity-starts 8 --learning-rate recipe --json "$opt-rr.json" > "$opt-rr.txt" 2> "$opt-rr-eval.log"
+}
+runs=(--gradient run-batches --horizon 2 --maximum-calls 100)
+patches=(--gradient training-patches --cases-per-call 8 --horizon 5 --maximum-calls 40 --unrolled-calls 8 --unrolled-steps 400)
+rule moments-u8 "$out/zoo100" 0 "${runs[@]}" --history adam-moments --unrolled-calls 8 --unrolled-steps 400 &
+rule step-u8 "$out/zoo100" 0 "${runs[@]}" --history adam-step --steps 0 --unrolled-calls 8 --unrolled-steps 400 &
+wait
+rule moments-u16 "$out/zoo100" 0 "${runs[@]}" --history adam-moments --unrolled-calls 16 --unrolled-steps 300 &
+{ rule patches-u8 "$out/zoo40" 0 "${patches[@]}" --history adam-moments
+  rule patches-step-u8 "$out/zoo40" 0 "${patches[@]}" --history adam-step --steps 0; } &
+wait
+rule moments-u8-s1 "$out/zoo100" 1 "${runs[@]}" --history adam-moments --unrolled-calls 8 --unrolled-steps 400
+grep -H 'endpoint error' "$unrolled"/*.log

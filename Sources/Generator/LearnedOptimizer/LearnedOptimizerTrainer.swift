@@ -211,12 +211,8 @@ public final class LearnedOptimizerTrainer {
         let learnedPairs = measured.indices.filter { !validating[$0] }
         let learned = learnedPairs.map { measured[$0] }
         let exampleOfPair = Dictionary(uniqueKeysWithValues: learnedPairs.enumerated().map { ($1, $0) })
-        paths = configuration.unrolling.map { unrolling in
-            UnrolledPath.paths(runs: runsRead, steps: pairs.map(\.next), validating: validating, calls: unrolling.calls).map { path in
-                var path = path
-                path.examples = path.examples.map { exampleOfPair[$0]! }
-                return path
-            }
+        paths = configuration.unrolling.map {
+            UnrolledPath.paths(runs: runsRead, steps: pairs.map(\.next), exampleOfPair: exampleOfPair, calls: $0.calls)
         } ?? []
         let learnedIndices = learnedParameters.indices
         let squares = learned.reduce(0.0) { sum, example in sum + learnedIndices.reduce(0.0) { $0 + Double(example.move[$1] * example.move[$1]) } }
@@ -336,9 +332,10 @@ public final class LearnedOptimizerTrainer {
     }
 
     /// Trains the per-parameter network on the zoo's examples, then through unrolled calls where
-    /// configured, chooses the learning rate (`chooseLearningRate`, reported through `log`), runs the configuration's rounds of
-    /// on-policy correction (each followed by half as many training steps on both kinds of
-    /// example and a new choice of learning rate), and writes the optimiser folder; returns it loaded.
+    /// configured, chooses the learning rate (`chooseLearningRate`, reported through `log`), runs
+    /// the configuration's rounds of on-policy correction (each followed by half as many training
+    /// steps on both kinds of example and a new choice of learning rate), and writes the optimiser
+    /// folder; returns it loaded.
     public func train(progress: (LearnedOptimizerProgress) -> Void = { _ in }, log: (String) -> Void = { _ in }) throws -> LearnedOptimizer {
         let began = Date()
         if configuration.history == .adamStep {

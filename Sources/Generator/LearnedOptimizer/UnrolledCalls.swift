@@ -11,7 +11,7 @@ struct UnrolledPath {
     let task: Int
     let run: RunRecord
     /// Indices into the trainer's examples, one per call, each starting where the one before ended.
-    var examples: [Int]
+    let examples: [Int]
     /// The run iterations each call stands for: the batches a call that reads its run's reads.
     let iterations: [Range<Int>]
     /// Per call, what the rule's unit output is multiplied by to give the run's move over those
@@ -20,18 +20,18 @@ struct UnrolledPath {
     /// The run's network after the last call's iterations.
     let target: [Float]
 
-    /// Every path of `calls` consecutive pairs in the runs read (pair indices in `examples`),
-    /// leaving out the runs `validating` marks: pair `p`'s move is `steps[p]`.
+    /// Every path of `calls` consecutive pairs in the runs read whose examples `exampleOfPair`
+    /// names (the validation runs' have none): pair `p`'s move is `steps[p]`.
     static func paths(runs: [(task: Int, run: RunRecord, pairs: [(index: Int, iterations: Range<Int>)])], steps: [CheckpointStep],
-                      validating: [Bool], calls: Int) -> [UnrolledPath] {
+                      exampleOfPair: [Int: Int], calls: Int) -> [UnrolledPath] {
         runs.flatMap { task, run, pairs -> [UnrolledPath] in
             let starting = Dictionary(pairs.map { ($0.iterations.lowerBound, $0) }, uniquingKeysWith: { first, _ in first })
             return pairs.compactMap { first -> UnrolledPath? in
-                guard !validating[first.index] else { return nil }
                 var chain = [first]
                 while chain.count < calls, let next = starting[chain.last!.iterations.upperBound] { chain.append(next) }
-                guard chain.count == calls else { return nil }
-                return UnrolledPath(task: task, run: run, examples: chain.map(\.index), iterations: chain.map(\.iterations),
+                let examples = chain.compactMap { exampleOfPair[$0.index] }
+                guard chain.count == calls, examples.count == calls else { return nil }
+                return UnrolledPath(task: task, run: run, examples: examples, iterations: chain.map(\.iterations),
                                     stepLengths: chain.map { 1 / steps[$0.index].scale }, target: steps[chain.last!.index].to)
             }
         }

@@ -5,7 +5,7 @@
 # Adam's-moments rule distilled (seeds 0 and 1) then trained through 8 calls (400 steps), seed 0
 # also through 16 (300 steps), and Adam's step (untrained adam-step) trained through 8 calls alone. On the
 # 40-checkpoint zoo with 8 fresh patches per call at horizon 5 (40 calls): the same two through
-# 8 calls. Each is evaluated at the recipe's rate into OUT/unrolled/NAME-rr.json. One thread per
+# 8 calls, and the Adam's-moments rule of seed 1. Each is evaluated at the recipe's rate into OUT/unrolled/NAME-rr.json. One thread per
 # job, two jobs at a time; every stage resumes.
 # Usage: scripts/experiments/head_unrolled_calls.sh [OUT]
 set -euo pipefail
@@ -30,5 +30,7 @@ rule moments-u16 "$out/zoo100" 0 "${runs[@]}" --history adam-moments --unrolled-
 { rule patches-u8 "$out/zoo40" 0 "${patches[@]}" --history adam-moments
   rule patches-step-u8 "$out/zoo40" 0 "${patches[@]}" --history adam-step --steps 0; } &
 wait
-rule moments-u8-s1 "$out/zoo100" 1 "${runs[@]}" --history adam-moments --unrolled-calls 8 --unrolled-steps 400
+rule moments-u8-s1 "$out/zoo100" 1 "${runs[@]}" --history adam-moments --unrolled-calls 8 --unrolled-steps 400 &
+rule patches-u8-s1 "$out/zoo40" 1 "${patches[@]}" --history adam-moments &
+wait
 grep -H 'endpoint error' "$unrolled"/*.log

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Cord-head rules trained through unrolled calls (--unrolled-calls), on the zoos of
-# head_learned_parameters.sh (run first when missing), against the distilled rules and Adam's own
-# step of head_adam_control.sh. On the 100-run zoo's own batches at horizon 2 (100 calls): the
-# Adam's-moments rule distilled (seeds 0 and 1) then trained through 8 calls (400 steps), seed 0
-# also through 16 (300 steps), and Adam's step (untrained adam-step) trained through 8 calls alone. On the
-# 40-checkpoint zoo with 8 fresh patches per call at horizon 5 (40 calls): the same two through
-# 8 calls, and the Adam's-moments rule of seed 1. Each is evaluated at the recipe's rate into OUT/unrolled/NAME-rr.json. One thread per
-# job, two jobs at a time; every stage resumes.
+# head_learned_parameters.sh (run first when missing), against the distilled rules and Adam's
+# own step of head_adam_control.sh. On the 100-run zoo's own batches at horizon 2 (100 calls):
+# the Adam's-moments rule distilled (seeds 0 and 1) then trained through 8 calls (400 steps),
+# seed 0 also through 16 (300 steps) and 4 (400 steps), and Adam's step (untrained adam-step)
+# trained through 8 calls alone. On the 40-checkpoint zoo with 8 fresh patches per call at
+# horizon 5 (40 calls): the same two through 8 calls, and the Adam's-moments rule of seed 1.
+# Each is evaluated at the recipe's rate into OUT/unrolled/NAME-rr.json. One thread per job, at
+# most two jobs at a time; every stage resumes.
 # Usage: scripts/experiments/head_unrolled_calls.sh [OUT]
 set -euo pipefail
 out=${1:-runs/head-short-calls}
@@ -33,4 +34,5 @@ wait
 rule moments-u8-s1 "$out/zoo100" 1 "${runs[@]}" --history adam-moments --unrolled-calls 8 --unrolled-steps 400 &
 rule patches-u8-s1 "$out/zoo40" 1 "${patches[@]}" --history adam-moments &
 wait
+rule moments-u4 "$out/zoo100" 0 "${runs[@]}" --history adam-moments --unrolled-calls 4 --unrolled-steps 400
 grep -H 'endpoint error' "$unrolled"/*.log

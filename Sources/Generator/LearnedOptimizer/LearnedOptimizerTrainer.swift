@@ -350,8 +350,8 @@ public final class LearnedOptimizerTrainer {
         try fit(network, optimizer, steps: configuration.trainingSteps, peak: configuration.learningRate, corrections: [], rng: &rng,
                 description: &trainedDescription, totalSteps: totalSteps, progress: progress)
         let trained = try LearnedOptimizer(description: trainedDescription, network: network)
-        if configuration.unrolling != nil {
-            trained.description.unrolled = try trainThroughUnrolledCalls(trained, optimizer, rng: &rng, progress: log)
+        if let unrolling = configuration.unrolling {
+            trained.description.unrolled = try trainThroughUnrolledCalls(unrolling, trained, optimizer, rng: &rng, progress: log)
         }
         trained.description.learningRates = try chooseLearningRates(trained, progress: log)
         let correction = OnPolicyCorrection(recipes: recipes, patchSize: description.patchSize, evaluators: evaluators)

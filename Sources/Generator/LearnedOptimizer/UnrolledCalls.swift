@@ -61,15 +61,14 @@ extension LearnedOptimizerTrainer {
     /// Paths the endpoint error is measured on before and after (every n-th path, the same both times).
     static let measuredUnrolledPaths = 64
 
-    /// Trains `optimizer`'s network through the configuration's unrolled calls: each step makes
+    /// Trains `optimizer`'s network through `unrolling`'s calls: each step makes
     /// the calls of `pathsPerUnrolledStep` random paths with the current rule and lowers the mean
     /// of their relative endpoint errors (`endpointError`). The features a call reads are taken
     /// as given (no gradient flows through the network's gradient at the networks reached), so
     /// the loss's gradient with respect to call k's output is the endpoint residual times that
     /// call's step length: every call is taught by where the path ended.
-    func trainThroughUnrolledCalls(_ optimizer: LearnedOptimizer, _ adam: Adam, rng: inout SeededGenerator,
+    func trainThroughUnrolledCalls(_ unrolling: CallUnrolling, _ optimizer: LearnedOptimizer, _ adam: Adam, rng: inout SeededGenerator,
                                    progress: (String) -> Void) throws -> UnrolledTrainingRecord {
-        guard let unrolling = configuration.unrolling else { throw GeneratorError.invalidConfiguration("no unrolled calls configured") }
         guard !paths.isEmpty else {
             throw GeneratorError.incompatible("no run of the zoo has \(unrolling.calls) consecutive checkpoint pairs a horizon (\(configuration.horizon) iterations) apart to unroll")
         }

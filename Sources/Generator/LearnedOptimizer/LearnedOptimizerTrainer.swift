@@ -248,8 +248,7 @@ public final class LearnedOptimizerTrainer {
         let perRun = try parallelMap(runs.count) { r -> [(index: Int, gradient: [Float])] in
             let (task, run, pairs) = runs[r]
             let batches = try evaluators[task].recipeBatches(hyperparameters: run.hyperparameters, patchSize: patchSize,
-                                                             seed: UInt64(bitPattern: run.seed) &+ (configuration.gradient == .otherRunBatches ? 1 : 0),
-                                                             spatialRank: spatialRank)
+                                                             seed: batchSeed(of: run, gradient: configuration.gradient), spatialRank: spatialRank)
                 .batches(pairs.map(\.iterations))
             return try zip(pairs, batches).map { pair, batch in
                 (pair.index, try assembly.withNetwork(networks[pair.index].values) {
@@ -260,6 +259,12 @@ public final class LearnedOptimizerTrainer {
         var gradients = [[Float]](repeating: [], count: networks.count)
         for (index, gradient) in perRun.joined() { gradients[index] = gradient }
         return gradients
+    }
+
+    /// The data seed of the batches a rule reading `gradient` reads for `run`: the run's own, or
+    /// for the control (`otherRunBatches`) the next one, another data order of the same recipe.
+    static func batchSeed(of run: RunRecord, gradient: CallGradient) -> UInt64 {
+        UInt64(bitPattern: run.seed) &+ (gradient == .otherRunBatches ? 1 : 0)
     }
 
     /// `run`'s checkpoints and, with a gradient history, the recorded Adam moments at each (read

@@ -163,7 +163,7 @@ extension LearnedOptimizerTrainer {
         let network = try optimizer.assembly.network(values)
         let batches = configuration.gradient.readsRunBatches
             ? try evaluator.recipeBatches(hyperparameters: path.run.hyperparameters, patchSize: description.patchSize,
-                                          seed: UInt64(bitPattern: path.run.seed) &+ (configuration.gradient == .otherRunBatches ? 1 : 0),
+                                          seed: Self.batchSeed(of: path.run, gradient: configuration.gradient),
                                           spatialRank: description.architecture.spatialRank).batches(Array(path.iterations.dropFirst()))
             : nil
         var rng = SeededGenerator(seed: seed)

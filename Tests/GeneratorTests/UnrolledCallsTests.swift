@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNetwork
 import TensorEngine
 import XCTest
 import Zoo
@@ -92,7 +93,8 @@ final class UnrolledCallsTests: XCTestCase {
         XCTAssertEqual(record.lossHistory.count, 3)
         XCTAssertEqual(record.measuredPaths, min(trainer.paths.count, LearnedOptimizerTrainer.measuredUnrolledPaths))
 
-        for unrolling in [CallUnrolling(calls: 0, steps: 5), CallUnrolling(calls: 2, steps: 0)] {
+        for unrolling in [CallUnrolling(calls: 0, steps: 5), CallUnrolling(calls: 2, steps: 0), CallUnrolling(calls: 2, steps: 5, moveLossWeight: -1),
+                          CallUnrolling(calls: 2, steps: 5, moveLossWeight: .nan)] {
             var configuration = LearnedOptimizerTests.quick
             configuration.unrolling = unrolling
             XCTAssertThrowsError(try configuration.validate())
@@ -102,5 +104,28 @@ final class UnrolledCallsTests: XCTestCase {
         stored["unrolling"] = nil
         let read = try JSONDecoder().decode(LearnedOptimizerConfiguration.self, from: JSONSerialization.data(withJSONObject: stored))
         XCTAssertNil(read.unrolling)
+        var unrolling = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(CallUnrolling(calls: 2, steps: 5, moveLossWeight: 1))) as? [String: Any])
+        unrolling["moveLossWeight"] = nil
+        XCTAssertEqual(try JSONDecoder().decode(CallUnrolling.self, from: JSONSerialization.data(withJSONObject: unrolling)), CallUnrolling(calls: 2, steps: 5))
+    }
+
+    /// The per-move loss beside the endpoint error keeps each move nearer the runs' moves than
+    /// the endpoint error alone does, from the same untrained rule through the same paths.
+    func testTheMoveLossKeepsMovesNearTheRuns() throws {
+        var configuration = LearnedOptimizerTests.quick
+        configuration.learningRate = 1e-2
+        configuration.unrolling = CallUnrolling(calls: 3, steps: 60)
+        let trainer = try LearnedOptimizerTrainer(zoo: try makeGeneratorTestZoo(), folder: temporaryGeneratorFolder(), configuration: configuration,
+                                                  heldOutRunsPerTask: 1)
+        let errors = try [Float(0), 20].map { weight -> Float in
+            let network = try makeUpdateRule(for: trainer.description, features: trainer.features.width, seed: 0)
+            let optimizer = try LearnedOptimizer(description: trainer.description, network: network)
+            let adam = Adam.adamW(groups: [ParameterGroup(network.namedParameters(), weightDecay: 0)], learningRate: configuration.learningRate)
+            var rng = SeededGenerator(seed: 1)
+            _ = try trainer.trainThroughUnrolledCalls(CallUnrolling(calls: 3, steps: 60, moveLossWeight: weight), optimizer, adam, rng: &rng,
+                                                      progress: { _ in })
+            return try trainer.distillationError(network, over: trainer.examples)
+        }
+        XCTAssertLessThan(errors[1], 0.9 * errors[0], "distillation errors with move-loss weight 0 and 20: \(errors)")
     }
 }

@@ -95,8 +95,8 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
         guard !gradient.readsRunBatches || corrections == 0 else {
             throw GeneratorError.invalidConfiguration("on-policy correction labels networks with fresh draws; a rule that reads its runs' batches has none to read")
         }
-        guard unrolling.map({ $0.calls > 0 && $0.steps > 0 }) ?? true else {
-            throw GeneratorError.invalidConfiguration("unrolled training needs at least one call per path and one step")
+        guard unrolling.map({ $0.calls > 0 && $0.steps > 0 && $0.moveLossWeight >= 0 && $0.moveLossWeight.isFinite }) ?? true else {
+            throw GeneratorError.invalidConfiguration("unrolled training needs at least one call per path, one step and a finite move-loss weight that is not negative")
         }
     }
 }
@@ -112,10 +112,22 @@ public struct CallUnrolling: Codable, Sendable, Equatable {
     public var calls: Int
     /// Training steps, each on `LearnedOptimizerTrainer.pathsPerUnrolledStep` paths.
     public var steps: Int
+    /// The weight of distillation's per-move loss (relative to no move) added to the endpoint
+    /// error at each step (0: the endpoint error alone): each move is kept near the runs' move
+    /// while the paths are taught where to end.
+    public var moveLossWeight: Float
 
-    public init(calls: Int, steps: Int) {
+    public init(calls: Int, steps: Int, moveLossWeight: Float = 0) {
         self.calls = calls
         self.steps = steps
+        self.moveLossWeight = moveLossWeight
+    }
+
+    /// Reads a stored unrolling; one written before `moveLossWeight` existed weighed the endpoint error alone.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(calls: try c.decode(Int.self, forKey: .calls), steps: try c.decode(Int.self, forKey: .steps),
+                  moveLossWeight: try c.decodeIfPresent(Float.self, forKey: .moveLossWeight) ?? 0)
     }
 }
 

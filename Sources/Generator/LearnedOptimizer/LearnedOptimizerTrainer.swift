@@ -385,17 +385,12 @@ public final class LearnedOptimizerTrainer {
     private func fit(_ network: any UpdateRule, _ optimizer: Adam, steps: Int, peak: Float, corrections: [DistillationExample],
                      rng: inout SeededGenerator, description: inout LearnedOptimizerDescription, totalSteps: Int,
                      progress: (LearnedOptimizerProgress) -> Void) throws {
-        let width = features.width
         var interval: [Float] = []
         for step in 0..<steps {
             let batch = self.batch(corrections: corrections, rng: &rng)
-            let rows = batch.targets.count
             optimizer.learningRate = peak * (0.55 + 0.45 * cosf(.pi * Float(step) / Float(steps)))
             network.zeroGrad()
-            let weights = try Tensor(shape: [rows, 1], values: batch.weights)
-            let predicted = try network(try Tensor(shape: [rows, width], values: batch.rows), networks: batch.networks) * weights
-            let targets = try Tensor(shape: [rows, 1], values: batch.targets) * weights
-            let loss = try SegmentationLoss.meanSquaredError(predicted, targets)
+            let loss = try distillationLoss(network, on: batch)
             try loss.backward()
             try optimizer.step()
             // Reported relative to predicting no move on the same rows.
@@ -408,6 +403,13 @@ public final class LearnedOptimizerTrainer {
             }
         }
         description.step += steps
+    }
+
+    /// The weighted mean squared error of `network`'s moves on `batch`'s rows against their targets.
+    func distillationLoss(_ network: any UpdateRule, on batch: DistillationBatch) throws -> Tensor {
+        let rows = batch.targets.count, weights = try Tensor(shape: [rows, 1], values: batch.weights)
+        let predicted = try network(try Tensor(shape: [rows, features.width], values: batch.rows), networks: batch.networks) * weights
+        return try SegmentationLoss.meanSquaredError(predicted, try Tensor(shape: [rows, 1], values: batch.targets) * weights)
     }
 
     /// The rule's squared error over every parameter of every one of `examples`, relative to
@@ -460,7 +462,7 @@ public final class LearnedOptimizerTrainer {
     /// such as norms and biases are learned too), each of weight 1; for the channel graph, whole
     /// examples (as many as fit in `batchSize` rows, at least one), each parameter weighted by
     /// the root of what the same two draws would give it, so both scopes learn the same mean.
-    private func batch(corrections: [DistillationExample], rng: inout SeededGenerator) -> DistillationBatch {
+    func batch(corrections: [DistillationExample], rng: inout SeededGenerator) -> DistillationBatch {
         let parameterCount = features.normalizer.layout.parameterCount, tensorOf = features.tensorOfParameter, width = features.width
         func example() -> DistillationExample {
             let source = corrections.isEmpty || rng.next() % 2 == 0 ? examples : corrections

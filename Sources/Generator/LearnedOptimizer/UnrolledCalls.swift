@@ -63,7 +63,8 @@ extension LearnedOptimizerTrainer {
 
     /// Trains `optimizer`'s network through `unrolling`'s calls: each step makes
     /// the calls of `pathsPerUnrolledStep` random paths with the current rule and lowers the mean
-    /// of their relative endpoint errors (`endpointError`). The features a call reads are taken
+    /// of their relative endpoint errors (`endpointError`), plus `moveLossWeight` times
+    /// distillation's relative per-move error on a batch of examples. The features a call reads are taken
     /// as given (no gradient flows through the network's gradient at the networks reached), so
     /// the loss's gradient with respect to call k's output is the endpoint residual times that
     /// call's step length: every call is taught by where the path ended.
@@ -80,19 +81,29 @@ extension LearnedOptimizerTrainer {
         // Lower than distillation's: at its rate an untrained adam-step rule's endpoint error on
         // cord heads fell from 0.20 to 0.14, then rose past the start's (0.5 by step 400).
         let peak = configuration.learningRate * 0.3
-        var history: [Float] = [], interval: [Float] = []
+        var history: [Float] = [], interval: [Float] = [], moveInterval: [Float] = []
         for step in 0..<unrolling.steps {
             let chosen = (0..<Self.pathsPerUnrolledStep).map { _ in paths[Int(rng.next() % UInt64(paths.count))] }
             adam.learningRate = peak * (0.55 + 0.45 * cosf(.pi * Float(step) / Float(unrolling.steps)))
             optimizer.network.zeroGrad()
             let (surrogate, errors) = try endpointSurrogate(of: chosen, optimizer, seed: seed &+ 2_000_000 &+ UInt64(step * chosen.count))
-            try surrogate.backward()
+            var loss = surrogate
+            if unrolling.moveLossWeight > 0 {
+                // Relative to predicting no move, as the endpoint error is relative to not moving.
+                let batch = self.batch(corrections: [], rng: &rng)
+                let moveLoss = try distillationLoss(optimizer.network, on: batch)
+                loss = try surrogate + moveLoss * (unrolling.moveLossWeight / max(batch.moveMeanSquare, 1e-12))
+                moveInterval.append(moveLoss.scalars[0] / max(batch.moveMeanSquare, 1e-12))
+            }
+            try loss.backward()
             try adam.step()
             interval.append(errors.reduce(0, +) / Float(errors.count))
             if interval.count == 25 || step == unrolling.steps - 1 {
                 history.append(interval.reduce(0, +) / Float(interval.count))
+                let moves = moveInterval.isEmpty ? "" : String(format: "  per-move error %.4f", moveInterval.reduce(0, +) / Float(moveInterval.count))
                 interval = []
-                progress(String(format: "unrolled step %d/%d  endpoint error %.4f", step + 1, unrolling.steps, history.last!))
+                moveInterval = []
+                progress(String(format: "unrolled step %d/%d  endpoint error %.4f", step + 1, unrolling.steps, history.last!) + moves)
             }
         }
         let after = try endpointError(optimizer, over: measured, seed: seed &+ 3_000_000)

@@ -97,12 +97,16 @@ struct LearnedOptimizerTrain: ParsableCommand {
                                + "last lies from the run's checkpoint those calls stand for (0: no unrolled training)."))
     var unrolledCalls = 0
     @Option(help: "Training steps through unrolled calls (with --unrolled-calls; default 400).") var unrolledSteps: Int?
+    @Option(help: "Weight of the per-move distillation loss beside the endpoint error in unrolled training (with --unrolled-calls; default 0: the endpoint error alone).")
+    var unrolledMoveWeight: Float?
     @Option(help: "Seed of the network and the example stream.") var seed: UInt64 = 0
 
     func validate() throws {
         if gradient.readsRunBatches && casesPerCall != nil { throw ValidationError("--cases-per-call does not apply to --gradient \(gradient.rawValue)") }
         if unrolledCalls < 0 { throw ValidationError("--unrolled-calls must not be negative") }
-        if unrolledCalls == 0 && unrolledSteps != nil { throw ValidationError("--unrolled-steps needs --unrolled-calls") }
+        if unrolledCalls == 0 && (unrolledSteps != nil || unrolledMoveWeight != nil) {
+            throw ValidationError("--unrolled-steps and --unrolled-move-weight need --unrolled-calls")
+        }
     }
 
     func run() throws {
@@ -122,7 +126,7 @@ struct LearnedOptimizerTrain: ParsableCommand {
         configuration.scope = scope
         configuration.schedule = schedule
         configuration.corrections = corrections
-        configuration.unrolling = unrolledCalls > 0 ? CallUnrolling(calls: unrolledCalls, steps: unrolledSteps ?? 400) : nil
+        configuration.unrolling = unrolledCalls > 0 ? CallUnrolling(calls: unrolledCalls, steps: unrolledSteps ?? 400, moveLossWeight: unrolledMoveWeight ?? 0) : nil
         let opened = try Zoo.open(URL(fileURLWithPath: zoo))
         let trainer = try LearnedOptimizerTrainer(zoo: opened, folder: URL(fileURLWithPath: out), configuration: configuration,
                                                   tasks: tasks?.split(separator: ",").map(String.init), seed: seed, progress: { log($0) })

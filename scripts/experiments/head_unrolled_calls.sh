@@ -8,7 +8,8 @@
 # horizon 5 (40 calls): the same two through 8 calls, and the Adam's-moments rule of seed 1.
 # Then the per-move loss beside the endpoint error (--unrolled-move-weight W): on the 100-run
 # zoo, 8 calls (seed 0) and 16 calls (seeds 0 and 1) at W = 1; on the 40-checkpoint zoo, 8
-# calls at W = 0.3, 1 (seeds 0 and 1) and 3, and 16 and 24 calls at W = 1.
+# calls at W = 0.3, 1 (seeds 0 and 1) and 3, and 16 and 24 calls at W = 1, and 8 calls at W = 1
+# distilled on the runs' own batches; the W = 1 patch rule also at the rate its calibration chose.
 # Each is evaluated at the recipe's rate into OUT/unrolled/NAME-rr.json. One thread per job, at
 # most two jobs at a time; every stage resumes.
 # Usage: scripts/experiments/head_unrolled_calls.sh [OUT]
@@ -51,5 +52,10 @@ rule patches-u16-w1 "$out/zoo40" 0 "${patches[@]}" --history adam-moments --unro
 wait
 rule moments-u16-w1-s1 "$out/zoo100" 1 "${runs[@]}" --history adam-moments --unrolled-calls 16 --unrolled-steps 300 --unrolled-move-weight 1 &
 rule patches-u24-w1 "$out/zoo40" 0 "${patches[@]}" --history adam-moments --unrolled-calls 24 --unrolled-steps 300 --unrolled-move-weight 1 &
+wait
+rule batches5-u8-w1 "$out/zoo40" 0 --gradient run-batches --horizon 5 --maximum-calls 40 "${u8[@]}" --history adam-moments --unrolled-move-weight 1 &
+[ -f "$unrolled/patches-u8-w1-calibrated.json" ] || "$bin" learned-optimizer evaluate --optimizer "$unrolled/patches-u8-w1" --zoo "$out/zoo40" \
+  --seeds 16 --alignment-starts 0 --fidelity-starts 8 --json "$unrolled/patches-u8-w1-calibrated.json" > "$unrolled/patches-u8-w1-calibrated.txt" \
+  2> "$unrolled/patches-u8-w1-calibrated-eval.log" &
 wait
 grep -H 'endpoint error' "$unrolled"/*.log

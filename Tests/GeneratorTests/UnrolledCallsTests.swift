@@ -6,7 +6,8 @@ import Zoo
 @testable import Generator
 
 /// Training through unrolled calls: its paths chain one run's moves, one call's endpoint error
-/// is that example's distillation error, and training through the calls brings their ends nearer.
+/// is that example's distillation error, training through the calls brings their ends nearer,
+/// and the per-move loss beside it keeps each move nearer the runs'.
 final class UnrolledCallsTests: XCTestCase {
     private func trainer(_ zoo: Zoo, calls: Int, steps: Int, history: GradientHistory = .none) throws -> LearnedOptimizerTrainer {
         var configuration = LearnedOptimizerTests.quick

@@ -90,10 +90,10 @@ extension LearnedOptimizerTrainer {
             var loss = surrogate
             if unrolling.moveLossWeight > 0 {
                 // Relative to predicting no move, as the endpoint error is relative to not moving.
-                let batch = self.batch(corrections: [], rng: &rng)
+                let batch = self.batch(corrections: [], rng: &rng), noMove = max(batch.moveMeanSquare, 1e-12)
                 let moveLoss = try distillationLoss(optimizer.network, on: batch)
-                loss = try surrogate + moveLoss * (unrolling.moveLossWeight / max(batch.moveMeanSquare, 1e-12))
-                moveInterval.append(moveLoss.scalars[0] / max(batch.moveMeanSquare, 1e-12))
+                loss = try surrogate + moveLoss * (unrolling.moveLossWeight / noMove)
+                moveInterval.append(moveLoss.scalars[0] / noMove)
             }
             try loss.backward()
             try adam.step()

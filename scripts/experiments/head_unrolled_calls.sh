@@ -20,11 +20,15 @@ export OMP_WAIT_POLICY=PASSIVE WEIGHTGEN_THREADS=1
 "$(dirname "$0")/head_adam_control.sh" "$out"
 unrolled=$out/unrolled
 mkdir -p "$unrolled"
+evaluate() {  # name, zoo, what the JSON is named after, options...
+  local opt=$unrolled/$1 zoo=$2 json=$unrolled/$1-$3.json; shift 3
+  [ -f "$json" ] || "$bin" learned-optimizer evaluate --optimizer "$opt" --zoo "$zoo" --seeds 16 --alignment-starts 0 \
+    --fidelity-starts 8 --json "$json" "$@" > "${json%.json}.txt" 2> "${json%.json}-eval.log"
+}
 rule() {  # name, zoo, seed, options...
-  local opt=$unrolled/$1 zoo=$2 seed=$3; shift 3
-  [ -d "$opt" ] || "$bin" learned-optimizer train --zoo "$zoo" --out "$opt" --seed "$seed" "$@" 2> "$opt.log"
-  [ -f "$opt-rr.json" ] || "$bin" learned-optimizer evaluate --optimizer "$opt" --zoo "$zoo" --seeds 16 --alignment-starts 0 \
-    --fidelity-starts 8 --learning-rate recipe --json "$opt-rr.json" > "$opt-rr.txt" 2> "$opt-rr-eval.log"
+  local name=$1 zoo=$2 seed=$3; shift 3
+  [ -d "$unrolled/$name" ] || "$bin" learned-optimizer train --zoo "$zoo" --out "$unrolled/$name" --seed "$seed" "$@" 2> "$unrolled/$name.log"
+  evaluate "$name" "$zoo" rr --learning-rate recipe
 }
 runs=(--gradient run-batches --horizon 2 --maximum-calls 100)
 patches=(--gradient training-patches --cases-per-call 8 --horizon 5 --maximum-calls 40)
@@ -54,8 +58,6 @@ rule moments-u16-w1-s1 "$out/zoo100" 1 "${runs[@]}" --history adam-moments --unr
 rule patches-u24-w1 "$out/zoo40" 0 "${patches[@]}" --history adam-moments --unrolled-calls 24 --unrolled-steps 300 --unrolled-move-weight 1 &
 wait
 rule batches5-u8-w1 "$out/zoo40" 0 --gradient run-batches --horizon 5 --maximum-calls 40 "${u8[@]}" --history adam-moments --unrolled-move-weight 1 &
-[ -f "$unrolled/patches-u8-w1-calibrated.json" ] || "$bin" learned-optimizer evaluate --optimizer "$unrolled/patches-u8-w1" --zoo "$out/zoo40" \
-  --seeds 16 --alignment-starts 0 --fidelity-starts 8 --json "$unrolled/patches-u8-w1-calibrated.json" > "$unrolled/patches-u8-w1-calibrated.txt" \
-  2> "$unrolled/patches-u8-w1-calibrated-eval.log" &
+evaluate patches-u8-w1 "$out/zoo40" calibrated &
 wait
 grep -H 'endpoint error' "$unrolled"/*.log

@@ -84,6 +84,9 @@ struct DistillationBatch {
     let weights: [Float]
     let networks: Int
     let moveMeanSquare: Float
+
+    /// What a loss on these rows is divided by to be relative to predicting no move.
+    var noMoveLoss: Float { max(moveMeanSquare, 1e-12) }
 }
 
 /// What the learned optimiser's trainer reports as it goes.
@@ -388,13 +391,13 @@ public final class LearnedOptimizerTrainer {
         var interval: [Float] = []
         for step in 0..<steps {
             let batch = self.batch(corrections: corrections, rng: &rng)
-            optimizer.learningRate = peak * (0.55 + 0.45 * cosf(.pi * Float(step) / Float(steps)))
+            optimizer.learningRate = Self.decayingRate(peak: peak, step: step, of: steps)
             network.zeroGrad()
             let loss = try distillationLoss(network, on: batch)
             try loss.backward()
             try optimizer.step()
             // Reported relative to predicting no move on the same rows.
-            interval.append(loss.scalars[0] / max(batch.moveMeanSquare, 1e-12))
+            interval.append(loss.scalars[0] / batch.noMoveLoss)
             if interval.count == 50 || step == steps - 1 {
                 let mean = interval.reduce(0, +) / Float(interval.count)
                 description.lossHistory.append(mean)
@@ -403,6 +406,11 @@ public final class LearnedOptimizerTrainer {
             }
         }
         description.step += steps
+    }
+
+    /// The rate at `step` of `steps`: from `peak` down a cosine to 0.1 × `peak`, for distillation and unrolled training alike.
+    static func decayingRate(peak: Float, step: Int, of steps: Int) -> Float {
+        peak * (0.55 + 0.45 * cosf(.pi * Float(step) / Float(steps)))
     }
 
     /// The weighted mean squared error of `network`'s moves on `batch`'s rows against their targets.

@@ -84,16 +84,16 @@ extension LearnedOptimizerTrainer {
         var history: [Float] = [], interval: [Float] = [], moveInterval: [Float] = []
         for step in 0..<unrolling.steps {
             let chosen = (0..<Self.pathsPerUnrolledStep).map { _ in paths[Int(rng.next() % UInt64(paths.count))] }
-            adam.learningRate = peak * (0.55 + 0.45 * cosf(.pi * Float(step) / Float(unrolling.steps)))
+            adam.learningRate = Self.decayingRate(peak: peak, step: step, of: unrolling.steps)
             optimizer.network.zeroGrad()
             let (surrogate, errors) = try endpointSurrogate(of: chosen, optimizer, seed: seed &+ 2_000_000 &+ UInt64(step * chosen.count))
             var loss = surrogate
             if unrolling.moveLossWeight > 0 {
                 // Relative to predicting no move, as the endpoint error is relative to not moving.
-                let batch = self.batch(corrections: [], rng: &rng), noMove = max(batch.moveMeanSquare, 1e-12)
+                let batch = self.batch(corrections: [], rng: &rng)
                 let moveLoss = try distillationLoss(optimizer.network, on: batch)
-                loss = try surrogate + moveLoss * (unrolling.moveLossWeight / noMove)
-                moveInterval.append(moveLoss.scalars[0] / noMove)
+                loss = try surrogate + moveLoss * (unrolling.moveLossWeight / batch.noMoveLoss)
+                moveInterval.append(moveLoss.scalars[0] / batch.noMoveLoss)
             }
             try loss.backward()
             try adam.step()

@@ -407,6 +407,19 @@ final class LearnedOptimizerTests: XCTestCase {
         XCTAssertTrue(spent.checkSeconds.last! <= spent.seconds.last!, "the start's check is counted in the generation's time")
     }
 
+    /// A prompt a call reaches is answered by the first network that reaches it whatever the
+    /// choice; one no call reaches, by the best validation network (`best`) or the last (`final`).
+    func testAnUnreachedPromptIsAnsweredByTheBestOrTheLastNetwork() {
+        let trajectory = UpdateTrajectory(networks: [[0], [1], [2], [3]], validationDice: [0.1, 0.5, 0.3, 0.2],
+                                          seconds: [0, 1, 2, 3], checkSeconds: [0, 0.1, 0.2, 0.3])
+        for choice in GenerationAnswer.allCases {
+            XCTAssertEqual(trajectory.answer(prompt: 0.25, choice: choice), 1, "\(choice): the first network reaching 0.25")
+        }
+        XCTAssertEqual(trajectory.answer(prompt: 0.9), 1, "best by default: the best validation Dice")
+        XCTAssertEqual(trajectory.answer(prompt: 0.9, choice: .best), 1)
+        XCTAssertEqual(trajectory.answer(prompt: 0.9, choice: .final), 3, "final: where the calls ran out")
+    }
+
     /// Under the poly schedule call k moves (1 − k / calls)^0.9 of what it moves at a constant rate.
     func testThePolyScheduleDecaysEachCallsMove() throws {
         XCTAssertEqual(CallSchedule.poly.fraction(call: 0, of: 10), 1)

@@ -85,10 +85,13 @@ public struct UpdateTrajectory: Sendable {
     public var checkSeconds: [Double]
 
     /// The network that answers `prompt`: the first whose validation Dice reaches it, else the
-    /// one with the best validation Dice (selection by validation cases alone).
-    public func answer(prompt: Double) -> Int {
-        validationDice.firstIndex { ($0 ?? -.infinity) >= prompt }
-            ?? validationDice.indices.max { (validationDice[$0] ?? -.infinity) < (validationDice[$1] ?? -.infinity) }!
+    /// one `choice` names (selection by validation cases alone).
+    public func answer(prompt: Double, choice: GenerationAnswer = .best) -> Int {
+        if let reaching = validationDice.firstIndex(where: { ($0 ?? -.infinity) >= prompt }) { return reaching }
+        switch choice {
+        case .best: return validationDice.indices.max { (validationDice[$0] ?? -.infinity) < (validationDice[$1] ?? -.infinity) }!
+        case .final: return networks.count - 1
+        }
     }
 
     /// The first call's network whose validation Dice reaches `target` (an index into

@@ -17,9 +17,11 @@ extension LearnedOptimizer {
     /// audit against the runs it was distilled from with `fidelityStarts` unseen starts trained
     /// by the best run's recipe, and the time to 0.9 × the prompt against that training (both
     /// from `recipeTrainings`, which trains what it has not trained before). The generations read
-    /// `data` (by default what the rule was distilled on: `defaultEvaluationData`).
+    /// `data` (by default what the rule was distilled on: `defaultEvaluationData`); a prompt a
+    /// generation does not reach is answered as `answer` says (the recipe's own answer, which the
+    /// audit compares with, stays its best validation network).
     public func evaluate(on zoo: Zoo, seeds: Int = 16, alignmentStarts: Int = 4, fidelityStarts: Int = 4,
-                         data: EvaluationData? = nil, recipeTrainings: RecipeTrainings = RecipeTrainings(),
+                         data: EvaluationData? = nil, answer: GenerationAnswer = .best, recipeTrainings: RecipeTrainings = RecipeTrainings(),
                          progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
         let began = Date()
         let data = data ?? defaultEvaluationData
@@ -54,7 +56,7 @@ extension LearnedOptimizer {
             let trajectories = try parallelMap(starts.count) {
                 try trajectory(from: starts[$0], task: taskIndex, evaluator: evaluator, stopAt: prompt, data: startData[$0])
             }
-            let generated = trajectories.map { $0.networks[$0.answer(prompt: prompt)] }
+            let generated = trajectories.map { $0.networks[$0.answer(prompt: prompt, choice: answer)] }
             let dice = try parallelMap(generated.count) { try assembly.withNetwork(generated[$0]) { try evaluator.testDice($0) } }
             let unseen = Array(dice.prefix(unseenStarts.count)), seen = Array(dice.dropFirst(unseenStarts.count))
             func alignment(_ kind: ArraySlice<UpdateTrajectory>) throws -> [AlignmentCurve] {
@@ -63,7 +65,7 @@ extension LearnedOptimizer {
                     let startMetric = try trajectory.validationDice[0]
                         ?? assembly.withNetwork(trajectory.networks[0]) { try evaluator.validationDice($0) }
                     let prompts = (0..<20).map { prompt - (prompt - startMetric) * Double($0) / 19 }
-                    let achieved = try prompts.map { try assembly.withNetwork(trajectory.networks[trajectory.answer(prompt: $0)]) { try evaluator.testDice($0) } }
+                    let achieved = try prompts.map { try assembly.withNetwork(trajectory.networks[trajectory.answer(prompt: $0, choice: answer)]) { try evaluator.testDice($0) } }
                     return AlignmentCurve(startMetric: startMetric, prompts: prompts, achieved: achieved,
                                           coefficientOfDetermination: coefficientOfDetermination(prompted: prompts, achieved: achieved))
                 }
@@ -119,7 +121,8 @@ extension LearnedOptimizer {
             results.append(result)
         }
         return GeneratorEvaluation(tasks: results, seeds: seeds, sampler: "learned optimiser, at most \(description.configuration.maximumCalls) calls"
-                                       + (data == .recipeBatches ? ", reading the recipe's batches" : ""),
+                                       + (data == .recipeBatches ? ", reading the recipe's batches" : "")
+                                       + (answer == .final ? ", answering with its last network" : ""),
                                    extrapolated: false, seconds: Date().timeIntervalSince(began))
     }
 }

@@ -13,10 +13,15 @@ extension MoveUnit: ExpressibleByArgument {}
 extension CallGradient: ExpressibleByArgument {}
 extension EvaluationData: ExpressibleByArgument {}
 extension CallLearningRate: ExpressibleByArgument {}
+extension GenerationAnswer: ExpressibleByArgument {}
 
 /// The help of `--learning-rate`, alike for every command that generates.
 private let learningRateHelp = ArgumentHelp("Learning rate of a call: calibrated (each task's, chosen in training), recipe (each "
                                             + "task's zoo recipe's, the best validation run's) or a rate for every task.")
+
+/// The help of `--answer`, alike for every command that generates.
+private let answerHelp = ArgumentHelp("The network that answers a prompt no call reached: best (the best validation Dice, as "
+                                      + "nnU-Net's checkpoint_best) or final (the last, as its checkpoint_final).")
 
 /// `weightgen learned-optimizer`: distils a per-parameter update rule from a zoo's trajectories and evaluates it as a generator.
 struct LearnedOptimizerCommand: ParsableCommand {
@@ -159,6 +164,7 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
     @Option(help: "Unseen starts per task trained with the zoo's recipe (start fidelity and the time comparison).") var fidelityStarts = 4
     @Option(help: "Write the results as JSON to this file.") var json: String?
     @Option(help: learningRateHelp) var learningRate = CallLearningRate.calibrated
+    @Option(help: answerHelp) var answer = GenerationAnswer.best
     @Option(help: "The most calls one generation may make (default: the one set in training).") var maximumCalls: Int?
     @Option(help: "Learning rate over a generation's calls: constant or poly (default: the one set in training).") var schedule: CallSchedule?
     @Option(help: ArgumentHelp("What the calls read: fresh-draws, or recipe-batches (each generation the batches of the run its "
@@ -172,7 +178,7 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
         try loaded.setLearningRates(learningRate, zoo: opened)
         let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts, fidelityStarts: fidelityStarts,
-                                             data: data, progress: { log($0) })
+                                             data: data, answer: answer, progress: { log($0) })
         try report(evaluation, json: json)
     }
 }
@@ -194,6 +200,7 @@ struct LearnedOptimizerGenerate: ParsableCommand {
     @Option(help: "The most calls the generation may make (default: the one set in training).") var maximumCalls: Int?
     @Option(help: "Learning rate over the calls: constant or poly (default: the one set in training).") var schedule: CallSchedule?
     @Option(help: learningRateHelp) var learningRate = CallLearningRate.calibrated
+    @Option(help: answerHelp) var answer = GenerationAnswer.best
     @Option(help: ArgumentHelp("Read the batches of the zoo's best validation run's recipe in this seed's data order, as a training "
                                + "run with that recipe and seed would (needed by an optimiser distilled with --gradient run-batches)."))
     var dataSeed: UInt64?
@@ -221,12 +228,12 @@ struct LearnedOptimizerGenerate: ParsableCommand {
             ?? .freshDraws
         let trajectory = try loaded.trajectory(from: start, task: taskIndex, evaluator: try TaskEvaluator(zoo: opened, task: task), stopAt: prompt,
                                                data: data)
-        let answer = trajectory.answer(prompt: prompt)
-        let nnUNetFolder = try writeGenerated(try loaded.assembly.network(trajectory.networks[answer]), architecture: d.architecture,
+        let answered = trajectory.answer(prompt: prompt, choice: answer)
+        let nnUNetFolder = try writeGenerated(try loaded.assembly.network(trajectory.networks[answered]), architecture: d.architecture,
                                               partial: d.partial, patchSize: d.patchSize, spacing: d.spacing, task: task, prompt: prompt, out: out)
         let startDice = trajectory.validationDice[0].map { String(format: "%.4f", $0) } ?? "not checked: a call reached the prompt"
         log(String(format: "generated %@ (and %@) for %@: validation Dice %.4f after %d of %d calls (prompt %.4f, start %@) in %.1f s", out,
-                   nnUNetFolder.path, task, trajectory.validationDice[answer] ?? .nan, answer, trajectory.networks.count - 1, prompt,
+                   nnUNetFolder.path, task, trajectory.validationDice[answered] ?? .nan, answered, trajectory.networks.count - 1, prompt,
                    startDice, Date().timeIntervalSince(began)))
         log("validation Dice per call: " + trajectory.validationDice.map { $0.map { String(format: "%.3f", $0) } ?? "–" }.joined(separator: " "))
     }

@@ -8,9 +8,10 @@
 # and 25 (8 calls), 8 patches per call; horizon 5 (40 calls) with 64; on the 100-run zoo horizon
 # 2 (100 calls, 16 unrolled), and Adam's step at horizon 1 (200 calls: Adam on fresh batches)
 # with 8 and 64 patches. Each is evaluated at the recipe's rate into OUT/call-length/NAME-rr.json;
-# then the 1- and 2-iteration ones, the horizon-5 patch rule and Adam's step, and the 100-run
-# zoo's rule on its runs' batches and Adam on the recipe's own batches again answering with
-# their last networks (--answer final) into OUT/call-length/NAME-final.json.
+# then the 1- and 2-iteration ones, the horizon-5 patch rule and Adam's step, the 100-run zoo's
+# rule on its runs' batches (and its distilled self) and Adam on the recipe's own batches, and
+# the 40-checkpoint zoo's horizon-5 rule on its runs' batches and Adam's step there, again
+# answering with their last networks (--answer final) into OUT/call-length/NAME-final.json.
 # One thread per job, two jobs at a time; every stage resumes.
 # Usage: scripts/experiments/head_call_length.sh [OUT]
 set -euo pipefail
@@ -61,6 +62,12 @@ final() {  # optimiser folder, zoo, name
 { final "$out/unrolled/patches-u8-w1" "$out/zoo40" patches-u8-w1
   final "$out/control/step-h5" "$out/zoo40" step-h5
   final "$out/unrolled/moments-u16-w1" "$out/zoo100" moments-u16-w1
-  final "$out/control/step-h1" "$out/zoo100" runs-step-h1; } &
+  final "$out/control/step-h1" "$out/zoo100" runs-step-h1
+  final "$out/held/moments-s0" "$out/zoo100" moments-s0; } &
+wait
+[ -d "$study/runs-step-h5" ] || "$bin" learned-optimizer train --zoo "$out/zoo40" --out "$study/runs-step-h5" --gradient run-batches \
+  --seed 0 --horizon 5 --maximum-calls 40 --history adam-step --steps 0 2> "$study/runs-step-h5.log"
+final "$out/unrolled/batches5-u8-w1" "$out/zoo40" batches5-u8-w1 &
+final "$study/runs-step-h5" "$out/zoo40" runs-step-h5 &
 wait
 grep -H 'unseen starts:' "$study"/*-eval.log

@@ -24,8 +24,9 @@ public struct RecipeTraining: Sendable {
     /// best validation network would return if it followed the recipe exactly.
     public var earlyStopped: [Float]? { records.last?.network }
 
-    /// The recipe's own answer to `prompt`, by the rule a learned optimiser answers by: its first
-    /// network whose validation Dice reaches the prompt, else its best (`trained` order only).
+    /// The recipe's own answer to `prompt`, by the rule a learned optimiser answers by under
+    /// `GenerationAnswer.best`: its first network whose validation Dice reaches the prompt, else
+    /// its best (`trained` order only).
     public func answer(prompt: Double) -> [Float]? {
         (records.first { $0.validationDice >= prompt } ?? records.last)?.network
     }

@@ -10,8 +10,8 @@
 # with 8 and 64 patches. Each is evaluated at the recipe's rate into OUT/call-length/NAME-rr.json;
 # then the 1- and 2-iteration ones, the horizon-5 patch rule and Adam's step, the 100-run zoo's
 # rule on its runs' batches (and its distilled self) and Adam on the recipe's own batches, and
-# the 40-checkpoint zoo's horizon-5 rules on its runs' batches (seeds 0 and 1; seed 1 trained
-# and evaluated here as head_unrolled_calls.sh does seed 0) and Adam's step there, again
+# the 40-checkpoint zoo's horizon-5 rules on its runs' batches (seeds 0 and 1) and Adam's step
+# there, again
 # answering with their last networks (--answer final) into OUT/call-length/NAME-final.json.
 # One thread per job, two jobs at a time; every stage resumes.
 # Usage: scripts/experiments/head_call_length.sh [OUT]
@@ -68,12 +68,8 @@ final() {  # optimiser folder, zoo, name
 wait
 [ -d "$study/runs-step-h5" ] || "$bin" learned-optimizer train --zoo "$out/zoo40" --out "$study/runs-step-h5" --gradient run-batches \
   --seed 0 --horizon 5 --maximum-calls 40 --history adam-step --steps 0 2> "$study/runs-step-h5.log"
-[ -d "$study/batches5-u8-w1-s1" ] || "$bin" learned-optimizer train --zoo "$out/zoo40" --out "$study/batches5-u8-w1-s1" --seed 1 \
-  --gradient run-batches --horizon 5 --maximum-calls 40 --history adam-moments --unrolled-calls 8 --unrolled-steps 400 \
-  --unrolled-move-weight 1 2> "$study/batches5-u8-w1-s1.log"
-evaluate "$study/batches5-u8-w1-s1" "$out/zoo40" batches5-u8-w1-s1-rr
-final "$study/batches5-u8-w1-s1" "$out/zoo40" batches5-u8-w1-s1
-final "$out/unrolled/batches5-u8-w1" "$out/zoo40" batches5-u8-w1 &
+{ final "$out/unrolled/batches5-u8-w1" "$out/zoo40" batches5-u8-w1
+  final "$out/unrolled/batches5-u8-w1-s1" "$out/zoo40" batches5-u8-w1-s1; } &
 final "$study/runs-step-h5" "$out/zoo40" runs-step-h5 &
 wait
 grep -H 'unseen starts:' "$study"/*-eval.log

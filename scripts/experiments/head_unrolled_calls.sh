@@ -9,7 +9,8 @@
 # Then the per-move loss beside the endpoint error (--unrolled-move-weight W): on the 100-run
 # zoo, 8 calls (seed 0) and 16 calls (seeds 0 and 1) at W = 1; on the 40-checkpoint zoo, 8
 # calls at W = 0.3, 1 (seeds 0 and 1) and 3, and 16 and 24 calls at W = 1, and 8 calls at W = 1
-# distilled on the runs' own batches; the W = 1 patch rule also at the rate its calibration chose.
+# distilled on the runs' own batches (seeds 0 and 1); the W = 1 patch rule also at the rate its
+# calibration chose.
 # Each is evaluated at the recipe's rate into OUT/unrolled/NAME-rr.json. One thread per job, at
 # most two jobs at a time; every stage resumes.
 # Usage: scripts/experiments/head_unrolled_calls.sh [OUT]
@@ -57,7 +58,9 @@ wait
 rule moments-u16-w1-s1 "$out/zoo100" 1 "${runs[@]}" --history adam-moments --unrolled-calls 16 --unrolled-steps 300 --unrolled-move-weight 1 &
 rule patches-u24-w1 "$out/zoo40" 0 "${patches[@]}" --history adam-moments --unrolled-calls 24 --unrolled-steps 300 --unrolled-move-weight 1 &
 wait
-rule batches5-u8-w1 "$out/zoo40" 0 --gradient run-batches --horizon 5 --maximum-calls 40 "${u8[@]}" --history adam-moments --unrolled-move-weight 1 &
+batches5=(--gradient run-batches --horizon 5 --maximum-calls 40 "${u8[@]}" --history adam-moments --unrolled-move-weight 1)
+rule batches5-u8-w1 "$out/zoo40" 0 "${batches5[@]}" &
 evaluate patches-u8-w1 "$out/zoo40" calibrated &
 wait
+rule batches5-u8-w1-s1 "$out/zoo40" 1 "${batches5[@]}"
 grep -H 'endpoint error' "$unrolled"/*.log

@@ -143,6 +143,50 @@ final class RecipeBatchesTests: XCTestCase {
         XCTAssertTrue(configuration.gradient.readsRunBatches)
     }
 
+    /// A rule reading the first of its run's batches reads, at each checkpoint pair, the batch
+    /// of the move's first iteration alone, and a generation's call the first of the iterations
+    /// it stands for: one iteration's gradient whatever the horizon.
+    func testTheFirstBatchRuleReadsOneIterationsBatchPerCall() throws {
+        let zoo = try makeGeneratorTestZoo()
+        var configuration = LearnedOptimizerTests.quick
+        configuration.gradient = .runFirstBatch
+        configuration.trainingSteps = 20
+        configuration.maximumCalls = 2
+        XCTAssertEqual(configuration.gradient.batchIterations(of: 10..<15), 10..<11)
+        XCTAssertEqual(CallGradient.runBatches.batchIterations(of: 10..<15), 10..<15)
+        let trainer = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration, heldOutRunsPerTask: 1)
+        let (run, checkpoints, later) = try firstCordPair(of: trainer, zoo: zoo)
+        XCTAssertGreaterThan(later.record.iteration - checkpoints[0].record.iteration, 1, "the move spans several iterations")
+        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
+        let assembly = try zoo.assembly(try zoo.planArchitectureID())
+        func gradient(iterations: Range<Int>) throws -> [Float] {
+            let batch = try evaluator.recipeBatches(hyperparameters: run.hyperparameters, patchSize: zoo.plan.patchSize,
+                                                    seed: UInt64(bitPattern: run.seed), spatialRank: 2).batch(iterations: iterations)
+            return try assembly.withNetwork(checkpoints[0].values) { try evaluator.patchLossGradient($0, layout: assembly.layout, batch: batch) }
+        }
+        func distance(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot() }
+        let first = checkpoints[0].record.iteration
+        let read = trainer.examples[0].gradient, expected = try gradient(iterations: first..<(first + 1))
+        let scale = expected.map { $0 * $0 }.reduce(0, +).squareRoot()
+        XCTAssertLessThan(distance(read, expected), 1e-5 * scale, "the example reads the move's first batch")
+        XCTAssertGreaterThan(distance(read, try gradient(iterations: first..<later.record.iteration)), 1e-2 * scale, "not all the move's batches")
+
+        let optimizer = try trainer.train()
+        let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
+        let generated = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stopAt: .infinity,
+                                                 data: .recipeBatches(run.hyperparameters, seed: 11))
+        let batches = try evaluator.recipeBatches(hyperparameters: run.hyperparameters, patchSize: zoo.plan.patchSize, seed: 11, spatialRank: 2)
+        let network = try optimizer.assembly.network(start)
+        var values = start, memory = CallMemory()
+        for call in 0..<2 {
+            let iterations = GenerationData.iterations(call: call, of: 2, runIterations: run.iterations)
+            XCTAssertGreaterThan(iterations.count, 1, "a call stands for several iterations")
+            let batch = try batches.batch(iterations: iterations.lowerBound..<(iterations.lowerBound + 1))
+            (values, memory, _) = try optimizer.update(values, on: network, task: 0, evaluator: evaluator, call: call, memory: memory, batch: batch)
+            XCTAssertEqual(generated.networks[call + 1], values, "call \(call) reads iteration \(iterations.lowerBound) of \(iterations)")
+        }
+    }
+
     /// The first cord run `trainer` distils, its checkpoints, and the later checkpoint of its first pair (a horizon on).
     private func firstCordPair(of trainer: LearnedOptimizerTrainer, zoo: Zoo) throws
         -> (run: RunRecord, checkpoints: [(record: CheckpointRecord, values: [Float])], later: (record: CheckpointRecord, values: [Float])) {

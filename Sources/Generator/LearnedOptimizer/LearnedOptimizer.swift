@@ -197,7 +197,7 @@ public final class LearnedOptimizer {
             return try evaluator.lossGradient(network, layout: layout, group: Int(draw % UInt64(evaluator.trainingGroupCount(size: size))), size: size)
         case .trainingPatches:
             return try evaluator.patchLossGradient(network, layout: layout, patchSize: patchSize, patches: size, seed: patchSeed(draw: draw))
-        case .runBatches, .otherRunBatches:
+        case .runBatches, .otherRunBatches, .runFirstBatch:
             throw GeneratorError.incompatible("this learned optimiser was distilled on its runs' own batches and reads a recipe's: "
                                               + "generate with a recipe and data seed (evaluate --data recipe-batches, generate --data-seed)")
         }
@@ -279,7 +279,8 @@ public final class LearnedOptimizer {
         var reached = false
         for call in 0..<budget where !reached {
             let batch = try recipe.map {
-                try $0.batches.batch(iterations: GenerationData.iterations(call: call, of: budget, runIterations: $0.iterations))
+                try $0.batches.batch(iterations: description.configuration.gradient.batchIterations(
+                    of: GenerationData.iterations(call: call, of: budget, runIterations: $0.iterations)))
             }
             (values, memory, _) = try update(values, on: network, task: task, evaluator: evaluator, call: call, memory: memory, batch: batch)
             let dice = try checked(values)

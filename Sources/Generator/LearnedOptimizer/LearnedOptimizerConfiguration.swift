@@ -167,13 +167,23 @@ public enum CallGradient: String, Codable, Sendable, CaseIterable {
     /// on another data order (the run's seed + 1), as many and augmented alike but not the data
     /// that made the move; in a generation a recipe's, as `runBatches`.
     case otherRunBatches = "other-run-batches"
+    /// The batch the run being followed trained on at the first iteration of the move alone, as
+    /// `runBatches` reads all of them: a call costs one iteration's gradient whatever its horizon,
+    /// where `runBatches` costs the horizon's.
+    case runFirstBatch = "run-first-batch"
 
     /// Whether the rule reads a run's batches, so that a generation needs a recipe's (it has no fresh draws).
     public var readsRunBatches: Bool {
         switch self {
         case .wholeCases, .trainingPatches: false
-        case .runBatches, .otherRunBatches: true
+        case .runBatches, .otherRunBatches, .runFirstBatch: true
         }
+    }
+
+    /// Of the run iterations a call stands for, those whose batches a rule reading a run's
+    /// batches reads: all of them, or under `runFirstBatch` the first alone.
+    func batchIterations(of iterations: Range<Int>) -> Range<Int> {
+        self == .runFirstBatch ? iterations.prefix(1) : iterations
     }
 }
 

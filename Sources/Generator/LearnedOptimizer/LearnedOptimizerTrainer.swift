@@ -232,8 +232,9 @@ public final class LearnedOptimizerTrainer {
 
     /// The gradient each pair's example reads at its first network (`networks[k]`, of task
     /// `networks[k].task`): with run batches, on the batches its run trained on over the move
-    /// (each run's drawn once, the runs side by side; for the control, on another data order's);
-    /// otherwise on a draw of the configuration's kind taken from `seed` and the pair's index.
+    /// (all, or the first alone under `runFirstBatch`; each run's drawn once, the runs side by
+    /// side; for the control, on another data order's); otherwise on a draw of the
+    /// configuration's kind taken from `seed` and the pair's index.
     private static func gradients(of networks: [(task: Int, values: [Float])],
                                   runs: [(task: Int, run: RunRecord, pairs: [(index: Int, iterations: Range<Int>)])],
                                   evaluators: [TaskEvaluator], assembly: NetworkAssembly, configuration: LearnedOptimizerConfiguration,
@@ -252,7 +253,7 @@ public final class LearnedOptimizerTrainer {
             let (task, run, pairs) = runs[r]
             let batches = try evaluators[task].recipeBatches(hyperparameters: run.hyperparameters, patchSize: patchSize,
                                                              seed: batchSeed(of: run, gradient: configuration.gradient), spatialRank: spatialRank)
-                .batches(pairs.map(\.iterations))
+                .batches(pairs.map { configuration.gradient.batchIterations(of: $0.iterations) })
             return try zip(pairs, batches).map { pair, batch in
                 (pair.index, try assembly.withNetwork(networks[pair.index].values) {
                     try evaluators[task].patchLossGradient($0, layout: assembly.layout, batch: batch)

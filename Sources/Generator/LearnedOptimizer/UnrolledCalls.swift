@@ -166,8 +166,8 @@ extension LearnedOptimizerTrainer {
 
     /// `path`'s calls made by `optimizer` from its first example: the first reads what the
     /// example read, each later one the gradient at the network reached (on the run's batches of
-    /// its iterations, or a fresh draw from `seed`) with the moments and previous move carried
-    /// as a generation carries them, each moving by its step length.
+    /// its iterations the rule reads, or a fresh draw from `seed`) with the moments and previous
+    /// move carried as a generation carries them, each moving by its step length.
     private func rollout(_ path: UnrolledPath, with optimizer: LearnedOptimizer, seed: UInt64) throws -> UnrolledRollout {
         let first = examples[path.examples[0]], evaluator = evaluators[path.task], layout = optimizer.assembly.layout
         var values = first.values, gradient = first.gradient, previousMove = first.previousMove, moments = first.moments
@@ -175,7 +175,8 @@ extension LearnedOptimizerTrainer {
         let batches = configuration.gradient.readsRunBatches
             ? try evaluator.recipeBatches(hyperparameters: path.run.hyperparameters, patchSize: description.patchSize,
                                           seed: Self.batchSeed(of: path.run, gradient: configuration.gradient),
-                                          spatialRank: description.architecture.spatialRank).batches(Array(path.iterations.dropFirst()))
+                                          spatialRank: description.architecture.spatialRank)
+                .batches(path.iterations.dropFirst().map { configuration.gradient.batchIterations(of: $0) })
             : nil
         var rng = SeededGenerator(seed: seed)
         var rows: [[Float]] = []

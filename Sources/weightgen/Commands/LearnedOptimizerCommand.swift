@@ -80,11 +80,12 @@ struct LearnedOptimizerTrain: ParsableCommand {
     var moveUnit = LearnedOptimizerConfiguration.standard.moveUnit
     @Option(help: ArgumentHelp("What a call's gradient is taken on: whole-cases (a group of training cases), training-patches (patches drawn "
                                + "as the zoo's runs drew theirs) or run-batches (the batches the run followed trained on; generations "
-                               + "then read a recipe's, in a data order they are given) or other-run-batches (its control: the same recipe's "
-                               + "batches on another data order)."))
+                               + "then read a recipe's, in a data order they are given), other-run-batches (its control: the same recipe's "
+                               + "batches on another data order) or run-first-batch (of the run's batches over a call's "
+                               + "iterations the first alone: one iteration's gradient per call)."))
     var gradient = LearnedOptimizerConfiguration.standard.gradient
     @Option(help: ArgumentHelp("Training cases (whole-cases) or patches (training-patches) per call's gradient: fewer make a call cheaper "
-                               + "and its gradient noisier (default \(LearnedOptimizerConfiguration.standard.casesPerCall); run-batches reads "
+                               + "and its gradient noisier (default \(LearnedOptimizerConfiguration.standard.casesPerCall); the run-batch kinds read "
                                + "the run's batches whole)."))
     var casesPerCall: Int?
     @Option(help: "Training steps (0 keeps the rule untrained: with adam-step, Adam's own step over the horizon, the control a correction is measured against).") var steps = LearnedOptimizerConfiguration.standard.trainingSteps

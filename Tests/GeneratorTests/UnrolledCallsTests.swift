@@ -5,9 +5,10 @@ import XCTest
 import Zoo
 @testable import Generator
 
-/// Training through unrolled calls: its paths chain one run's moves, one call's endpoint error
-/// is that example's distillation error, training through the calls brings their ends nearer,
-/// and the per-move loss beside it keeps each move nearer the runs'.
+/// Training through unrolled calls: its paths chain one run's moves, their later calls read the
+/// batches the rule reads, one call's endpoint error is that example's distillation error,
+/// training through the calls brings their ends nearer, and the per-move loss beside it keeps
+/// each move nearer the runs'.
 final class UnrolledCallsTests: XCTestCase {
     private func trainer(_ zoo: Zoo, calls: Int, steps: Int, history: GradientHistory = .none) throws -> LearnedOptimizerTrainer {
         var configuration = LearnedOptimizerTests.quick
@@ -50,6 +51,38 @@ final class UnrolledCallsTests: XCTestCase {
                 XCTAssertEqual(endpoint, distillation, accuracy: 1e-3 * distillation, "\(history)")
             }
         }
+    }
+
+    /// A rule reading the first of its run's batches reads, at a path's later calls, the batch of
+    /// each call's first iteration alone: the path ends where calls made by hand on those batches end.
+    func testAPathsLaterCallReadsTheFirstOfItsBatches() throws {
+        let zoo = try makeGeneratorTestZoo()
+        var configuration = LearnedOptimizerTests.quick
+        configuration.trainingSteps = 20
+        configuration.gradient = .runFirstBatch
+        configuration.unrolling = CallUnrolling(calls: 2, steps: 1)
+        let trainer = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration, heldOutRunsPerTask: 1)
+        let optimizer = try trainer.train()
+        let path = try XCTUnwrap(trainer.paths.first)
+        XCTAssertGreaterThan(path.iterations[1].count, 1, "the second call stands for several iterations")
+        let example = trainer.examples[path.examples[0]], evaluator = trainer.evaluators[path.task]
+        let first = try optimizer.predictedMoves(values: example.values, gradient: example.gradient, previousMove: example.previousMove,
+                                                 moments: example.moments)
+        let middle = optimizer.moving(example.values, by: first, rate: path.stepLengths[0])
+        let batch = try evaluator.recipeBatches(hyperparameters: path.run.hyperparameters, patchSize: zoo.plan.patchSize,
+                                                seed: UInt64(bitPattern: path.run.seed), spatialRank: 2)
+            .batch(iterations: path.iterations[1].lowerBound..<(path.iterations[1].lowerBound + 1))
+        let gradient = try optimizer.assembly.withNetwork(middle) {
+            try evaluator.patchLossGradient($0, layout: optimizer.assembly.layout, batch: batch)
+        }
+        let second = try optimizer.predictedMoves(values: middle, gradient: gradient, previousMove: first,
+                                                  moments: example.moments?.adding(gradient, iterations: configuration.horizon))
+        let end = optimizer.moving(middle, by: second, rate: path.stepLengths[1])
+        // Relative to the second call's move: reading all its batches moves it about a tenth otherwise.
+        let difference = zip(try trainer.rollout(path, with: optimizer, seed: 1).end, end).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
+        let move = zip(end, middle).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
+        XCTAssertGreaterThan(move, 0)
+        XCTAssertLessThan(difference, 1e-3 * move)
     }
 
     /// The loss training through unrolled calls descends has the endpoint error's gradient with

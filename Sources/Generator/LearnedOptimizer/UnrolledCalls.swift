@@ -50,7 +50,7 @@ public struct UnrolledTrainingRecord: Codable, Sendable {
 }
 
 /// One path's calls made by the rule: the feature rows each call read, and where the calls ended.
-private struct UnrolledRollout {
+struct UnrolledRollout {
     let rows: [[Float]]
     let end: [Float]
 }
@@ -168,7 +168,7 @@ extension LearnedOptimizerTrainer {
     /// example read, each later one the gradient at the network reached (on the run's batches of
     /// its iterations the rule reads, or a fresh draw from `seed`) with the moments and previous
     /// move carried as a generation carries them, each moving by its step length.
-    private func rollout(_ path: UnrolledPath, with optimizer: LearnedOptimizer, seed: UInt64) throws -> UnrolledRollout {
+    func rollout(_ path: UnrolledPath, with optimizer: LearnedOptimizer, seed: UInt64) throws -> UnrolledRollout {
         let first = examples[path.examples[0]], evaluator = evaluators[path.task], layout = optimizer.assembly.layout
         var values = first.values, gradient = first.gradient, previousMove = first.previousMove, moments = first.moments
         let network = try optimizer.assembly.network(values)

@@ -5,8 +5,8 @@
 # distilled and trained through unrolled calls with the per-move loss beside (weight 1), as the
 # batch rules of head_unrolled_calls.sh, and Adam's step (an untrained adam-step rule,
 # --steps 0) on the same batch; on the 40-checkpoint zoo at horizon 5 (40 calls, 8 unrolled;
-# rule seeds 0 and 1) and 10 (20 calls), on the 100-run zoo at horizon 2 (100 calls, 16
-# unrolled; rule seeds 0 and 1). Each is evaluated at the recipe's rate answering with its best validation network
+# rule seeds 0 and 1) and 10 (20 calls; rule seeds 0 and 1, and seed 0 through 16 unrolled
+# calls), on the 100-run zoo at horizon 2 (100 calls, 16 unrolled; rule seeds 0 and 1). Each is evaluated at the recipe's rate answering with its best validation network
 # into OUT/first-batch/NAME-best.json and with its last into OUT/first-batch/NAME-final.json.
 # One thread per job, two jobs at a time; every stage resumes.
 # Usage: scripts/experiments/head_first_batch.sh [OUT]
@@ -42,4 +42,7 @@ generator first-h2 "$out/zoo100" 0 2 rule 16 300 &
 generator first-step-h2 "$out/zoo100" 0 2 step &
 wait
 generator first-h2-s1 "$out/zoo100" 1 2 rule 16 300
+generator first-h10-s1 "$out/zoo40" 1 10 rule 8 400 &
+generator first-h10-u16 "$out/zoo40" 0 10 rule 16 400 &
+wait
 grep -H 'unseen starts:' "$study"/*-eval.log

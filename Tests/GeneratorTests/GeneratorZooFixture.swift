@@ -29,3 +29,13 @@ extension XCTestCase {
         return folder
     }
 }
+
+/// The Euclidean distance between two parameter or gradient vectors of one length.
+func euclideanDistance(_ a: [Float], _ b: [Float]) -> Float {
+    zip(a, b).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
+}
+
+/// The Euclidean norm of a parameter or gradient vector: the scale tolerances are relative to.
+func euclideanNorm(_ a: [Float]) -> Float {
+    a.map { $0 * $0 }.reduce(0, +).squareRoot()
+}

@@ -103,9 +103,7 @@ final class RecipeBatchesTests: XCTestCase {
         // Up to float rounding (the trainer measures on its worker threads): relative to the whole gradient's size.
         let gradient = trainer.examples[0].gradient
         XCTAssertEqual(gradient.count, expected.count)
-        let difference = zip(gradient, expected).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
-        let scale = expected.map { $0 * $0 }.reduce(0, +).squareRoot()
-        XCTAssertLessThan(difference, 1e-5 * scale, "its gradient reads the batches of iterations up to \(later.record.iteration)")
+        XCTAssertLessThan(euclideanDistance(gradient, expected), 1e-5 * euclideanNorm(expected), "its gradient reads the batches of iterations up to \(later.record.iteration)")
 
         let optimizer = try trainer.train()
         let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
@@ -135,11 +133,10 @@ final class RecipeBatchesTests: XCTestCase {
                 .batch(iterations: checkpoints[0].record.iteration..<later.record.iteration)
             return try assembly.withNetwork(checkpoints[0].values) { try evaluator.patchLossGradient($0, layout: assembly.layout, batch: batch) }
         }
-        func distance(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot() }
         let read = trainer.examples[0].gradient, other = try gradient(dataSeed: UInt64(bitPattern: run.seed) &+ 1)
-        let scale = other.map { $0 * $0 }.reduce(0, +).squareRoot()
-        XCTAssertLessThan(distance(read, other), 1e-5 * scale, "the example reads the other data order's batches")
-        XCTAssertGreaterThan(distance(read, try gradient(dataSeed: UInt64(bitPattern: run.seed))), 1e-2 * scale, "not the run's own")
+        let scale = euclideanNorm(other)
+        XCTAssertLessThan(euclideanDistance(read, other), 1e-5 * scale, "the example reads the other data order's batches")
+        XCTAssertGreaterThan(euclideanDistance(read, try gradient(dataSeed: UInt64(bitPattern: run.seed))), 1e-2 * scale, "not the run's own")
         XCTAssertTrue(configuration.gradient.readsRunBatches)
     }
 
@@ -164,12 +161,11 @@ final class RecipeBatchesTests: XCTestCase {
                                                     seed: UInt64(bitPattern: run.seed), spatialRank: 2).batch(iterations: iterations)
             return try assembly.withNetwork(checkpoints[0].values) { try evaluator.patchLossGradient($0, layout: assembly.layout, batch: batch) }
         }
-        func distance(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot() }
         let first = checkpoints[0].record.iteration
         let read = trainer.examples[0].gradient, expected = try gradient(iterations: first..<(first + 1))
-        let scale = expected.map { $0 * $0 }.reduce(0, +).squareRoot()
-        XCTAssertLessThan(distance(read, expected), 1e-5 * scale, "the example reads the move's first batch")
-        XCTAssertGreaterThan(distance(read, try gradient(iterations: first..<later.record.iteration)), 1e-2 * scale, "not all the move's batches")
+        let scale = euclideanNorm(expected)
+        XCTAssertLessThan(euclideanDistance(read, expected), 1e-5 * scale, "the example reads the move's first batch")
+        XCTAssertGreaterThan(euclideanDistance(read, try gradient(iterations: first..<later.record.iteration)), 1e-2 * scale, "not all the move's batches")
 
         let optimizer = try trainer.train()
         let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))

@@ -79,10 +79,9 @@ final class UnrolledCallsTests: XCTestCase {
                                                   moments: example.moments?.adding(gradient, iterations: configuration.horizon))
         let end = optimizer.moving(middle, by: second, rate: path.stepLengths[1])
         // Relative to the second call's move: reading all its batches moves it about a tenth otherwise.
-        let difference = zip(try trainer.rollout(path, with: optimizer, seed: 1).end, end).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
-        let move = zip(end, middle).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
+        let move = euclideanDistance(end, middle)
         XCTAssertGreaterThan(move, 0)
-        XCTAssertLessThan(difference, 1e-3 * move)
+        XCTAssertLessThan(euclideanDistance(try trainer.rollout(path, with: optimizer, seed: 1).end, end), 1e-3 * move)
     }
 
     /// The loss training through unrolled calls descends has the endpoint error's gradient with

@@ -6,8 +6,9 @@
 # batch rules of head_unrolled_calls.sh, and Adam's step (an untrained adam-step rule,
 # --steps 0) on the same batch; on the 40-checkpoint zoo at horizon 5 (40 calls, 8 unrolled;
 # rule seeds 0 and 1) and 10 (20 calls; rule seeds 0 and 1, and seed 0 through 16 unrolled
-# calls), on the 100-run zoo at horizon 2 (100 calls, 16 unrolled; rule seeds 0 and 1). Each is evaluated at the recipe's rate answering with its best validation network
-# into OUT/first-batch/NAME-best.json and with its last into OUT/first-batch/NAME-final.json.
+# calls), on the 100-run zoo at horizon 2 (100 calls, 16 unrolled; rule seeds 0 and 1). Each
+# is evaluated at the recipe's rate answering with its best validation network into
+# OUT/first-batch/NAME-best.json and with its last into OUT/first-batch/NAME-final.json.
 # One thread per job, two jobs at a time; every stage resumes.
 # Usage: scripts/experiments/head_first_batch.sh [OUT]
 set -euo pipefail

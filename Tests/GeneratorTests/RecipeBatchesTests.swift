@@ -144,16 +144,49 @@ final class RecipeBatchesTests: XCTestCase {
     /// of the move's first iteration alone, and a generation's call the first of the iterations
     /// it stands for: one iteration's gradient whatever the horizon.
     func testTheFirstBatchRuleReadsOneIterationsBatchPerCall() throws {
+        try assertReadsTheFirstBatches(count: 1, horizon: 2)
+    }
+
+    /// With two of them, the batches of the move's (and of a call's) first two iterations, no more.
+    func testTheFirstTwoBatchesRuleReadsTwoIterationsBatchesPerCall() throws {
+        try assertReadsTheFirstBatches(count: 2, horizon: 3)
+    }
+
+    /// The gradient spellings read back as written, `run-first-batch` as one batch; a count
+    /// below one or above the horizon is refused.
+    func testTheFirstBatchesCountIsSpelledAndBounded() throws {
+        for gradient in [CallGradient.wholeCases, .trainingPatches, .runBatches, .otherRunBatches, .runFirstBatches(1), .runFirstBatches(7)] {
+            XCTAssertEqual(CallGradient(gradient.description), gradient)
+            let stored = try JSONDecoder().decode([CallGradient].self, from: try JSONEncoder().encode([gradient]))
+            XCTAssertEqual(stored, [gradient])
+        }
+        XCTAssertEqual(CallGradient("run-first-batch"), .runFirstBatches(1))
+        XCTAssertEqual(try JSONDecoder().decode([CallGradient].self, from: Data(#"["run-first-batch"]"#.utf8)), [.runFirstBatches(1)])
+        for text in ["run-first-batches:0", "run-first-batches:-1", "run-first-batches:", "run-first-batches:two", "run-batch"] {
+            XCTAssertNil(CallGradient(text), text)
+        }
+        XCTAssertThrowsError(try JSONDecoder().decode([CallGradient].self, from: Data(#"["run-first-batches:0"]"#.utf8)))
+        var configuration = LearnedOptimizerTests.quick
+        configuration.gradient = .runFirstBatches(configuration.horizon)
+        XCTAssertNoThrow(try configuration.validate())
+        configuration.gradient = .runFirstBatches(configuration.horizon + 1)
+        XCTAssertThrowsError(try configuration.validate())
+    }
+
+    /// A rule reading the batches of the first `count` of its iterations reads exactly those, in
+    /// distillation (at the first checkpoint pair, `horizon` on) and in a generation's two calls.
+    private func assertReadsTheFirstBatches(count: Int, horizon: Int) throws {
         let zoo = try makeGeneratorTestZoo()
         var configuration = LearnedOptimizerTests.quick
-        configuration.gradient = .runFirstBatch
+        configuration.gradient = .runFirstBatches(count)
+        configuration.horizon = horizon
         configuration.trainingSteps = 20
         configuration.maximumCalls = 2
-        XCTAssertEqual(configuration.gradient.batchIterations(of: 10..<15), 10..<11)
+        XCTAssertEqual(configuration.gradient.batchIterations(of: 10..<15), 10..<(10 + count))
         XCTAssertEqual(CallGradient.runBatches.batchIterations(of: 10..<15), 10..<15)
         let trainer = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration, heldOutRunsPerTask: 1)
         let (run, checkpoints, later) = try firstCordPair(of: trainer, zoo: zoo)
-        XCTAssertGreaterThan(later.record.iteration - checkpoints[0].record.iteration, 1, "the move spans several iterations")
+        XCTAssertGreaterThan(later.record.iteration - checkpoints[0].record.iteration, count, "the move spans more iterations than are read")
         let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
         let assembly = try zoo.assembly(try zoo.planArchitectureID())
         func gradient(iterations: Range<Int>) throws -> [Float] {
@@ -162,9 +195,9 @@ final class RecipeBatchesTests: XCTestCase {
             return try assembly.withNetwork(checkpoints[0].values) { try evaluator.patchLossGradient($0, layout: assembly.layout, batch: batch) }
         }
         let first = checkpoints[0].record.iteration
-        let read = trainer.examples[0].gradient, expected = try gradient(iterations: first..<(first + 1))
+        let read = trainer.examples[0].gradient, expected = try gradient(iterations: first..<(first + count))
         let scale = euclideanNorm(expected)
-        XCTAssertLessThan(euclideanDistance(read, expected), 1e-5 * scale, "the example reads the move's first batch")
+        XCTAssertLessThan(euclideanDistance(read, expected), 1e-5 * scale, "the example reads the move's first \(count) batches")
         XCTAssertGreaterThan(euclideanDistance(read, try gradient(iterations: first..<later.record.iteration)), 1e-2 * scale, "not all the move's batches")
 
         let optimizer = try trainer.train()
@@ -176,10 +209,10 @@ final class RecipeBatchesTests: XCTestCase {
         var values = start, memory = CallMemory()
         for call in 0..<2 {
             let iterations = GenerationData.iterations(call: call, of: 2, runIterations: run.iterations)
-            XCTAssertGreaterThan(iterations.count, 1, "a call stands for several iterations")
-            let batch = try batches.batch(iterations: iterations.lowerBound..<(iterations.lowerBound + 1))
+            XCTAssertGreaterThan(iterations.count, count, "a call stands for more iterations than it reads")
+            let batch = try batches.batch(iterations: iterations.lowerBound..<(iterations.lowerBound + count))
             (values, memory, _) = try optimizer.update(values, on: network, task: 0, evaluator: evaluator, call: call, memory: memory, batch: batch)
-            XCTAssertEqual(generated.networks[call + 1], values, "call \(call) reads iteration \(iterations.lowerBound) of \(iterations)")
+            XCTAssertEqual(generated.networks[call + 1], values, "call \(call) reads the first \(count) iterations of \(iterations)")
         }
     }
 

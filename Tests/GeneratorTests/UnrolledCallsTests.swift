@@ -59,7 +59,7 @@ final class UnrolledCallsTests: XCTestCase {
         let zoo = try makeGeneratorTestZoo()
         var configuration = LearnedOptimizerTests.quick
         configuration.trainingSteps = 20
-        configuration.gradient = .runFirstBatch
+        configuration.gradient = .runFirstBatches(1)
         configuration.unrolling = CallUnrolling(calls: 2, steps: 1)
         let trainer = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration, heldOutRunsPerTask: 1)
         let optimizer = try trainer.train()

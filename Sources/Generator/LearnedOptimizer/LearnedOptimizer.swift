@@ -197,7 +197,7 @@ public final class LearnedOptimizer {
             return try evaluator.lossGradient(network, layout: layout, group: Int(draw % UInt64(evaluator.trainingGroupCount(size: size))), size: size)
         case .trainingPatches:
             return try evaluator.patchLossGradient(network, layout: layout, patchSize: patchSize, patches: size, seed: patchSeed(draw: draw))
-        case .runBatches, .otherRunBatches, .runFirstBatch:
+        case .runBatches, .otherRunBatches, .runFirstBatches:
             throw GeneratorError.incompatible("this learned optimiser was distilled on its runs' own batches and reads a recipe's: "
                                               + "generate with a recipe and data seed (evaluate --data recipe-batches, generate --data-seed)")
         }
@@ -347,7 +347,7 @@ enum LearnedOptimizerStore {
         }
         if var configuration = object["configuration"] as? [String: Any] {
             configuration["moveUnit"] = MoveUnit.currentRate.rawValue
-            configuration["gradient"] = CallGradient.wholeCases.rawValue
+            configuration["gradient"] = CallGradient.wholeCases.description
             object["configuration"] = configuration
         }
         object["formatVersion"] = 3

@@ -92,6 +92,9 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
               corrections >= 0, validationRuns >= 0, runsPerTask.map({ $0 >= 2 }) ?? true else {
             throw GeneratorError.invalidConfiguration("sizes, horizon, batch, learning rate, calls and cases per call must be positive; steps, corrections and validation runs not negative; runs per task at least 2")
         }
+        if case let .runFirstBatches(count) = gradient, !(1...horizon).contains(count) {
+            throw GeneratorError.invalidConfiguration("a call reads the batches of 1 to the horizon's \(horizon) iterations, not \(count)")
+        }
         guard !gradient.readsRunBatches || corrections == 0 else {
             throw GeneratorError.invalidConfiguration("on-policy correction labels networks with fresh draws; a rule that reads its runs' batches has none to read")
         }
@@ -147,43 +150,6 @@ public enum MoveUnit: String, Codable, Sendable, CaseIterable {
         case .currentRate: meanOverMove
         case .peakRate: peak
         }
-    }
-}
-
-/// The training loss a call's gradient is taken on.
-public enum CallGradient: String, Codable, Sendable, CaseIterable {
-    /// Whole training cases through the network (slices of a volume as one batch), a fixed group per call.
-    case wholeCases = "whole-cases"
-    /// A batch of training patches drawn as the zoo's runs drew theirs (a third centred on
-    /// foreground, no augmentation), fresh for every call: the loss the runs descended, whose
-    /// balance of foreground and background whole images of a small structure do not have.
-    case trainingPatches = "training-patches"
-    /// The batches the run being followed trained on over the iterations the move stands for:
-    /// in distillation a zoo run's own between the two checkpoints (the data that made the
-    /// move), in a generation a recipe's with a data seed (`GenerationData.recipeBatches`),
-    /// which it then needs. `casesPerCall` does not apply: a call reads those batches whole.
-    case runBatches = "run-batches"
-    /// The control for `runBatches`: in distillation the batches a run of the same recipe draws
-    /// on another data order (the run's seed + 1), as many and augmented alike but not the data
-    /// that made the move; in a generation a recipe's, as `runBatches`.
-    case otherRunBatches = "other-run-batches"
-    /// The batch the run being followed trained on at the first iteration of the move alone, as
-    /// `runBatches` reads all of them: a call costs one iteration's gradient whatever its horizon,
-    /// where `runBatches` costs the horizon's.
-    case runFirstBatch = "run-first-batch"
-
-    /// Whether the rule reads a run's batches, so that a generation needs a recipe's (it has no fresh draws).
-    public var readsRunBatches: Bool {
-        switch self {
-        case .wholeCases, .trainingPatches: false
-        case .runBatches, .otherRunBatches, .runFirstBatch: true
-        }
-    }
-
-    /// Of the run iterations a call stands for, those whose batches a rule reading a run's
-    /// batches reads: all of them, or under `runFirstBatch` the first alone.
-    func batchIterations(of iterations: Range<Int>) -> Range<Int> {
-        self == .runFirstBatch ? iterations.prefix(1) : iterations
     }
 }
 

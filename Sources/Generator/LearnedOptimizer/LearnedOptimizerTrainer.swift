@@ -232,7 +232,7 @@ public final class LearnedOptimizerTrainer {
 
     /// The gradient each pair's example reads at its first network (`networks[k]`, of task
     /// `networks[k].task`): with run batches, on the batches its run trained on over the move
-    /// (all, or the first alone under `runFirstBatch`; each run's drawn once, the runs side by
+    /// (all, or the first ones under `runFirstBatches`; each run's drawn once, the runs side by
     /// side; for the control, on another data order's); otherwise on a draw of the
     /// configuration's kind taken from `seed` and the pair's index.
     private static func gradients(of networks: [(task: Int, values: [Float])],

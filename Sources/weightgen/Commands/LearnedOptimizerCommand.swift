@@ -81,8 +81,8 @@ struct LearnedOptimizerTrain: ParsableCommand {
     @Option(help: ArgumentHelp("What a call's gradient is taken on: whole-cases (a group of training cases), training-patches (patches drawn "
                                + "as the zoo's runs drew theirs) or run-batches (the batches the run followed trained on; generations "
                                + "then read a recipe's, in a data order they are given), other-run-batches (its control: the same recipe's "
-                               + "batches on another data order) or run-first-batch (of the run's batches over a call's "
-                               + "iterations the first alone: one iteration's gradient per call)."))
+                               + "batches on another data order) or run-first-batches:N (of the run's batches over a call's "
+                               + "iterations the first N alone, 1 to the horizon: N iterations' gradients per call)."))
     var gradient = LearnedOptimizerConfiguration.standard.gradient
     @Option(help: ArgumentHelp("Training cases (whole-cases) or patches (training-patches) per call's gradient: fewer make a call cheaper "
                                + "and its gradient noisier (default \(LearnedOptimizerConfiguration.standard.casesPerCall); the run-batch kinds read "
@@ -108,7 +108,7 @@ struct LearnedOptimizerTrain: ParsableCommand {
     @Option(help: "Seed of the network and the example stream.") var seed: UInt64 = 0
 
     func validate() throws {
-        if gradient.readsRunBatches && casesPerCall != nil { throw ValidationError("--cases-per-call does not apply to --gradient \(gradient.rawValue)") }
+        if gradient.readsRunBatches && casesPerCall != nil { throw ValidationError("--cases-per-call does not apply to --gradient \(gradient)") }
         if unrolledCalls < 0 { throw ValidationError("--unrolled-calls must not be negative") }
         if unrolledCalls == 0 && (unrolledSteps != nil || unrolledMoveWeight != nil) {
             throw ValidationError("--unrolled-steps and --unrolled-move-weight need --unrolled-calls")

@@ -8,7 +8,7 @@
 # rule seeds 0 and 1) and 10 (20 calls; rule seeds 0 and 1, and seed 0 through 16 unrolled
 # calls), on the 100-run zoo at horizon 2 (100 calls, 16 unrolled; rule seeds 0 and 1); then
 # through 8 and 16 unrolled calls side by side, at horizon 5 over rule seeds 0–3 and at horizon
-# 10 over seed 1; and at horizon 5 reading the first 2 (seeds 0 and 1) and 3 (seed 0) of each
+# 10 over seed 1; and at horizon 5 reading the first 2 and 3 (seeds 0 and 1) of each
 # call's batches. Each is evaluated at the recipe's rate answering with its best validation
 # network into OUT/first-batch/NAME-best.json and with its last into OUT/first-batch/NAME-final.json.
 # One thread per job, two jobs at a time; every stage resumes.
@@ -62,4 +62,5 @@ wait
 generator first2-h5-s1 "$out/zoo40" 1 5 2 rule 8 400 &
 generator first3-h5 "$out/zoo40" 0 5 3 rule 8 400 &
 wait
+generator first3-h5-s1 "$out/zoo40" 1 5 3 rule 8 400
 grep -H 'unseen starts:' "$study"/*-eval.log

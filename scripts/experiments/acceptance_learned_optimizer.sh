@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The learned optimiser on the acceptance zoo (phantom of 200 cases, 3 tasks x 128 runs x 20
-# checkpoints of `tiny`, built keeping each checkpoint's optimiser state): the `--size full`
+# The learned optimiser on the acceptance zoo (acceptance_zoo.sh: phantom of 200 cases, 3 tasks x
+# 128 runs x 20 checkpoints of `tiny`, keeping each checkpoint's optimiser state): the `--size full`
 # rule (its runs' batches, Adam's moments, horizon 10, 160 calls) against Adam's own step over
 # the same calls (an untrained adam-step rule, --steps 0), each evaluated from 16 unseen starts
 # per task at its calibrated rates, answering with its best validation network into
@@ -12,10 +12,7 @@ set -euo pipefail
 out=${1:-runs/acceptance-learned-optimizer}
 bin=${WEIGHTGEN:-.build/release/weightgen}
 export OMP_WAIT_POLICY=PASSIVE
-mkdir -p "$out"
-[ -d "$out/data" ] || "$bin" phantom --out "$out/data" --cases 200 --seed 1 > "$out/phantom.log"
-[ -f "$out/zoo.done" ] || { "$bin" zoo create --dataset "$out/data" --tasks cord,canal,lesion --preset tiny --runs 128 \
-  --checkpoints-per-run 20 --checkpoint-content parameters-and-optimizer-state --out "$out/zoo" 2> "$out/zoo.log" && touch "$out/zoo.done"; }
+"$(dirname "$0")/acceptance_zoo.sh" "$out"
 export WEIGHTGEN_THREADS=1
 generator() {  # name, rule|step
   local name=$1 options=(--gradient run-batches --horizon 10 --maximum-calls 160)

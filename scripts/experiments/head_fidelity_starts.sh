@@ -4,9 +4,10 @@
 # nearest the recipe's final network. On the 40-checkpoint zoo the horizon-5 rules reading the
 # first 1, 2 and 3 of each call's batches and all five (head_unrolled_calls.sh's batches5-u8-w1);
 # on the 100-run zoo the horizon-2 rules distilled on their runs' batches (seeds 0-2,
-# head_learned_parameters.sh) and Adam's own step on the same batches (head_adam_control.sh).
-# Evaluated at the recipe's rate into OUT/fidelity-starts/NAME.json. One thread per job, two
-# jobs at a time; every stage resumes.
+# head_learned_parameters.sh) and Adam's own step on the same batches (head_adam_control.sh),
+# these (but seed 2) also answering with their best validation network. Evaluated at the
+# recipe's rate into OUT/fidelity-starts/NAME-ANSWER.json. One thread per job, two jobs at a
+# time; every stage resumes.
 # Usage: scripts/experiments/head_fidelity_starts.sh [OUT]
 set -euo pipefail
 out=${1:-runs/head-short-calls}
@@ -15,16 +16,19 @@ export OMP_WAIT_POLICY=PASSIVE WEIGHTGEN_THREADS=1
 "$(dirname "$0")/head_first_batch.sh" "$out"
 study=$out/fidelity-starts
 mkdir -p "$study"
-evaluate() {  # name, optimiser folder, zoo
-  local json=$study/$1.json
+evaluate() {  # name, optimiser folder, zoo, answer (final or best)
+  local json=$study/$1-$4.json
   [ -f "$json" ] || "$bin" learned-optimizer evaluate --optimizer "$2" --zoo "$3" --seeds 16 --alignment-starts 0 \
-    --fidelity-starts 16 --learning-rate recipe --answer final --json "$json" > "${json%.json}.txt" 2> "${json%.json}-eval.log"
+    --fidelity-starts 16 --learning-rate recipe --answer "$4" --json "$json" > "${json%.json}.txt" 2> "${json%.json}-eval.log"
 }
-{ for name in first-h5 first2-h5 first2-h5-s1; do evaluate "$name" "$out/first-batch/$name" "$out/zoo40"; done; } &
-{ for name in first3-h5 first3-h5-s1; do evaluate "$name" "$out/first-batch/$name" "$out/zoo40"; done
-  evaluate all-h5 "$out/unrolled/batches5-u8-w1" "$out/zoo40"; } &
+{ for name in first-h5 first2-h5 first2-h5-s1; do evaluate "$name" "$out/first-batch/$name" "$out/zoo40" final; done; } &
+{ for name in first3-h5 first3-h5-s1; do evaluate "$name" "$out/first-batch/$name" "$out/zoo40" final; done
+  evaluate all-h5 "$out/unrolled/batches5-u8-w1" "$out/zoo40" final; } &
 wait
-{ for name in moments-s0 moments-s1; do evaluate "h2-$name" "$out/held/$name" "$out/zoo100"; done; } &
-{ evaluate h2-moments-s2 "$out/held/moments-s2" "$out/zoo100"; evaluate h2-step "$out/control/step-h2" "$out/zoo100"; } &
-wait
+for answer in final best; do
+  { for name in moments-s0 moments-s1; do evaluate "h2-$name" "$out/held/$name" "$out/zoo100" "$answer"; done; } &
+  { evaluate h2-step "$out/control/step-h2" "$out/zoo100" "$answer"
+    [ "$answer" = best ] || evaluate h2-moments-s2 "$out/held/moments-s2" "$out/zoo100" "$answer"; } &
+  wait
+done
 grep -H 'unseen starts:' "$study"/*-eval.log

@@ -5,7 +5,7 @@
 # first 1, 2 and 3 of each call's batches and all five (head_unrolled_calls.sh's batches5-u8-w1);
 # on the 100-run zoo the horizon-2 rules distilled on their runs' batches (seeds 0-2,
 # head_learned_parameters.sh) and Adam's own step on the same batches (head_adam_control.sh),
-# these (but seed 2) also answering with their best validation network. Evaluated at the
+# these also answering with their best validation network. Evaluated at the
 # recipe's rate into OUT/fidelity-starts/NAME-ANSWER.json. One thread per job, two jobs at a
 # time; every stage resumes.
 # Usage: scripts/experiments/head_fidelity_starts.sh [OUT]
@@ -28,7 +28,7 @@ wait
 for answer in final best; do
   { for name in moments-s0 moments-s1; do evaluate "h2-$name" "$out/held/$name" "$out/zoo100" "$answer"; done; } &
   { evaluate h2-step "$out/control/step-h2" "$out/zoo100" "$answer"
-    [ "$answer" = best ] || evaluate h2-moments-s2 "$out/held/moments-s2" "$out/zoo100" "$answer"; } &
+    evaluate h2-moments-s2 "$out/held/moments-s2" "$out/zoo100" "$answer"; } &
   wait
 done
 grep -H 'unseen starts:' "$study"/*-eval.log

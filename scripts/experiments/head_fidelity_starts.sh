@@ -5,9 +5,9 @@
 # first 1, 2 and 3 of each call's batches and all five (head_unrolled_calls.sh's batches5-u8-w1);
 # on the 100-run zoo the horizon-2 rules distilled on their runs' batches (seeds 0-2,
 # head_learned_parameters.sh) and Adam's own step on the same batches (head_adam_control.sh),
-# these also answering with their best validation network. Evaluated at the
-# recipe's rate into OUT/fidelity-starts/NAME-ANSWER.json. One thread per job, two jobs at a
-# time; every stage resumes.
+# these also answering with their best validation network, and seed 0 and Adam's step so over
+# 32 starts. Evaluated at the recipe's rate into OUT/fidelity-starts/NAME-ANSWER[-32].json. One
+# thread per job, two jobs at a time; every stage resumes.
 # Usage: scripts/experiments/head_fidelity_starts.sh [OUT]
 set -euo pipefail
 out=${1:-runs/head-short-calls}
@@ -16,10 +16,10 @@ export OMP_WAIT_POLICY=PASSIVE WEIGHTGEN_THREADS=1
 "$(dirname "$0")/head_first_batch.sh" "$out"
 study=$out/fidelity-starts
 mkdir -p "$study"
-evaluate() {  # name, optimiser folder, zoo, answer (final or best)
-  local json=$study/$1-$4.json
-  [ -f "$json" ] || "$bin" learned-optimizer evaluate --optimizer "$2" --zoo "$3" --seeds 16 --alignment-starts 0 \
-    --fidelity-starts 16 --learning-rate recipe --answer "$4" --json "$json" > "${json%.json}.txt" 2> "${json%.json}-eval.log"
+evaluate() {  # name, optimiser folder, zoo, answer (final or best), starts (16 unless given)
+  local starts=${5:-16} json=$study/$1-$4${5:+-$5}.json
+  [ -f "$json" ] || "$bin" learned-optimizer evaluate --optimizer "$2" --zoo "$3" --seeds "$starts" --alignment-starts 0 \
+    --fidelity-starts "$starts" --learning-rate recipe --answer "$4" --json "$json" > "${json%.json}.txt" 2> "${json%.json}-eval.log"
 }
 { for name in first-h5 first2-h5 first2-h5-s1; do evaluate "$name" "$out/first-batch/$name" "$out/zoo40" final; done; } &
 { for name in first3-h5 first3-h5-s1; do evaluate "$name" "$out/first-batch/$name" "$out/zoo40" final; done
@@ -31,4 +31,7 @@ for answer in final best; do
     evaluate h2-moments-s2 "$out/held/moments-s2" "$out/zoo100" "$answer"; } &
   wait
 done
+evaluate h2-moments-s0 "$out/held/moments-s0" "$out/zoo100" best 32 &
+evaluate h2-step "$out/control/step-h2" "$out/zoo100" best 32 &
+wait
 grep -H 'unseen starts:' "$study"/*-eval.log

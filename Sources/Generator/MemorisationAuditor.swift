@@ -152,16 +152,20 @@ public struct MemorisationAuditor {
     }
 
     /// (a) and (b) of `networks` against `trained`, the network each of the first starts leads to.
+    /// A start whose trained network is the start itself (a training that never got past its
+    /// start's validation Dice, answered by the start) has no (a): it is left out of that
+    /// estimate, whose `values` then count fewer starts than (b)'s.
     private func startFidelity(of networks: [[Float]], against trained: [[Float]], starts: [[Float]]) throws
         -> (toStart: Estimate?, againstOthers: Estimate?) {
         guard !trained.isEmpty, trained.count <= networks.count else { return (nil, nil) }
-        let fidelity = try parallelMap(trained.count) { index -> (Double, Double) in
+        let fidelity = try parallelMap(trained.count) { index -> (Double?, Double) in
             let own = distance(networks[index], trained[index])
             let startToOwn = distance(starts[index], trained[index])
             let others = trained.indices.filter { $0 != index }.map { distance(networks[index], trained[$0]) }
-            return (own / startToOwn, others.isEmpty ? .nan : own / others.min()!)
+            return (startToOwn > 0 ? own / startToOwn : nil, others.isEmpty ? .nan : own / others.min()!)
         }
-        return (Estimate(fidelity.map(\.0)), trained.count > 1 ? Estimate(fidelity.map(\.1)) : nil)
+        let toStart = fidelity.compactMap(\.0)
+        return (toStart.isEmpty ? nil : Estimate(toStart), trained.count > 1 ? Estimate(fidelity.map(\.1)) : nil)
     }
 
     /// The whole audit: both kinds of start, the zoo's own behavioural overlap, the baselines'

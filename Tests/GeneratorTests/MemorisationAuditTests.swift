@@ -94,6 +94,24 @@ final class MemorisationAuditTests: XCTestCase {
         }
     }
 
+    func testAStartThatTrainingLeavesWhereItIsHasNoFidelityA() throws {
+        let auditor = try auditor()
+        let starts = try (0..<3).map { try network(seed: 400 + UInt64($0)) }
+        var answers = try starts.enumerated().map { index, start in zip(start, try network(seed: 500 + UInt64(index))).map { $0 + $1 } }
+        let halfway = zip(starts, answers).map { start, end in zip(start, end).map { $0 + 0.5 * ($1 - $0) } }
+        answers[1] = starts[1]  // the recipe never got past this start's validation Dice: its answer is the start
+        let audit = try auditor.measure(AuditedStarts(starts: starts, generated: halfway, dice: [0, 0, 0], trained: answers, recipeAnswers: answers))
+        let others = [0, 2]
+        let withoutIt = try auditor.measure(AuditedStarts(starts: others.map { starts[$0] }, generated: others.map { halfway[$0] }, dice: [0, 0],
+                                                          trained: others.map { answers[$0] }))
+        for estimate in [audit.fidelityToStart, audit.fidelityToRecipeAnswer] {
+            let fidelity = try XCTUnwrap(estimate)
+            XCTAssertEqual(fidelity.values.count, 2, "the start whose answer is itself is left out, not counted as 0/0")
+            XCTAssertEqual(fidelity.mean, try XCTUnwrap(withoutIt.fidelityToStart).mean, accuracy: 1e-9, "the other two starts' (a)")
+        }
+        XCTAssertEqual(try XCTUnwrap(audit.fidelityAgainstOtherRecipeAnswers).values.count, 3, "(b) still counts every start")
+    }
+
     func testStartFidelityScoresTheStartOneAndItsOwnTrainedNetworkZero() throws {
         let auditor = try auditor()
         let starts = try (0..<3).map { try network(seed: 400 + UInt64($0)) }

@@ -36,6 +36,13 @@ public struct StartKindAudit: Codable, Sendable {
     /// generator that followed the recipe exactly scores 0 here and the early-stopped figure above.
     public var fidelityToRecipeAnswer: Estimate?
     public var fidelityAgainstOtherRecipeAnswers: Estimate?
+    /// Test Dice and novelty of the recipe's own answers to the prompt (nil where not measured):
+    /// what training itself delivers from the same starts, on the audit's two axes.
+    public var recipeAnswerDice: Estimate?
+    public var recipeAnswerNovelty: Estimate?
+    /// The generated networks' test Dice minus the recipe's answers', start by start (nil where
+    /// not measured): near 0 = as good as training from each start, failing only where it fails.
+    public var diceOverRecipeAnswer: Estimate?
     /// Test Dice of the generated networks (the y axis of the accuracy-vs-novelty plot).
     public var dice: Estimate
 }
@@ -56,6 +63,10 @@ public struct MemorisationAudit: Codable, Sendable {
     public var frontier: MemorisationFrontier
     /// Where the generated networks from unseen starts sit against the frontier.
     public var position: FrontierPosition
+    /// Where the recipe's own answers from the same unseen starts sit against it (nil where not
+    /// measured): the verdict training itself earns from these starts. A start the recipe cannot
+    /// train pulls both Dice intervals down; read the generator's verdict beside this one.
+    public var recipeAnswerPosition: FrontierPosition?
     /// One line stating that, with the numbers it rests on.
     public var conclusion: String
 }

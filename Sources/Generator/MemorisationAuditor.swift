@@ -136,11 +136,15 @@ public struct MemorisationAuditor {
         let fidelity = try startFidelity(of: generated, kind), retrained = try kind.retrained.map { try startFidelity(of: $0, kind) }
         let earlyStopped = try kind.earlyStopped.map { try startFidelity(of: $0, kind) }
         let toAnswers = try kind.recipeAnswers.map { try startFidelity(of: generated, against: $0, starts: kind.starts) }
+        let answerDice = try kind.recipeAnswers.map { answers in try parallelMap(answers.count) { try testDice(answers[$0]) } }
+        let answerNovelty = try kind.recipeAnswers.map { answers in try parallelMap(answers.count) { novelty(answers[$0]) } }
         return StartKindAudit(novelty: Estimate(novelties), behaviouralOverlap: Estimate(overlaps), startDependence: Estimate(dependence),
                               fidelityToStart: fidelity.toStart, fidelityAgainstOthers: fidelity.againstOthers,
                               retrainedFidelityToStart: retrained?.toStart, retrainedFidelityAgainstOthers: retrained?.againstOthers,
                               earlyStoppedFidelityToStart: earlyStopped?.toStart, earlyStoppedFidelityAgainstOthers: earlyStopped?.againstOthers,
                               fidelityToRecipeAnswer: toAnswers?.toStart, fidelityAgainstOtherRecipeAnswers: toAnswers?.againstOthers,
+                              recipeAnswerDice: answerDice.map(Estimate.init), recipeAnswerNovelty: answerNovelty.map(Estimate.init),
+                              diceOverRecipeAnswer: answerDice.map { dice in Estimate(dice.indices.map { kind.dice[$0] - dice[$0] }) },
                               dice: Estimate(kind.dice))
     }
 
@@ -178,12 +182,21 @@ public struct MemorisationAuditor {
         let frontier = try baselines(initialisations: unseen.starts, seed: seed)
         let position = frontier.position(dice: unseenAudit.dice, novelty: unseenAudit.novelty)
         let best = frontier.frontierPoint(atNovelty: unseenAudit.novelty.mean)
-        let conclusion = String(
+        var conclusion = String(
             format: "%@: %@ the memorisation frontier — from unseen starts Dice %.3f [%.3f, %.3f] at novelty %.2f, "
                 + "where the best trivial method (%@ %@) reaches %.3f [%.3f, %.3f]",
             task, position.rawValue, unseenAudit.dice.mean, unseenAudit.dice.lower, unseenAudit.dice.upper, unseenAudit.novelty.mean,
             best?.family.rawValue ?? "none", best?.setting ?? "", best?.dice.mean ?? 0, best?.dice.lower ?? 0, best?.dice.upper ?? 0)
+        var recipePosition: FrontierPosition?
+        if let dice = unseenAudit.recipeAnswerDice, let novelty = unseenAudit.recipeAnswerNovelty, let over = unseenAudit.diceOverRecipeAnswer {
+            let position = frontier.position(dice: dice, novelty: novelty)
+            recipePosition = position
+            conclusion += String(format: "; the recipe's own answers from the first %d of these starts: Dice %.3f [%.3f, %.3f], %@ it; "
+                                     + "generated minus theirs, start by start, %+.3f [%+.3f, %+.3f]",
+                                 dice.values.count, dice.mean, dice.lower, dice.upper, position.rawValue, over.mean, over.lower, over.upper)
+        }
         return MemorisationAudit(task: task, referenceDistance: reference.median, zooBehaviouralOverlap: Estimate(zooOverlap),
-                                 unseen: unseenAudit, seen: seenAudit, frontier: frontier, position: position, conclusion: conclusion)
+                                 unseen: unseenAudit, seen: seenAudit, frontier: frontier, position: position,
+                                 recipeAnswerPosition: recipePosition, conclusion: conclusion)
     }
 }

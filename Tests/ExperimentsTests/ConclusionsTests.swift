@@ -9,9 +9,14 @@ final class ConclusionsTests: XCTestCase {
         let results = SampleResults.make()
         let line = try XCTUnwrap(Conclusions.state(results).first { $0.hasPrefix("New, the start's own") })
         let diffusion = try XCTUnwrap(results.tasks[0].audit), optimizer = try XCTUnwrap(results.learnedOptimizer?.evaluation.tasks[0].audit)
-        XCTAssertTrue(line.contains("The diffusion generator — liver: test Dice \(Conclusions.format(diffusion.unseen.dice)), not new (novelty \(Conclusions.format(diffusion.unseen.novelty))), "
+        func dice(_ audit: MemorisationAudit) throws -> String {
+            "test Dice \(Conclusions.format(audit.unseen.dice)); the recipe's own answers from the same starts "
+                + "\(Conclusions.format(try XCTUnwrap(audit.unseen.recipeAnswerDice))), generated minus theirs start by start "
+                + "\(Conclusions.format(try XCTUnwrap(audit.unseen.diceOverRecipeAnswer)))"
+        }
+        XCTAssertTrue(line.contains("The diffusion generator — liver: \(try dice(diffusion)), not new (novelty \(Conclusions.format(diffusion.unseen.novelty))), "
                                     + "not the start's own"), line)
-        XCTAssertTrue(line.contains("The learned optimiser — liver: test Dice \(Conclusions.format(optimizer.unseen.dice)), new (novelty \(Conclusions.format(optimizer.unseen.novelty))), "
+        XCTAssertTrue(line.contains("The learned optimiser — liver: \(try dice(optimizer)), new (novelty \(Conclusions.format(optimizer.unseen.novelty))), "
                                     + "the start's own (start dependence \(Conclusions.format(optimizer.unseen.startDependence))), "
                                     + "nearer the network its start trains to than the start was (start fidelity (a) "
                                     + "\(Conclusions.format(try XCTUnwrap(optimizer.unseen.fidelityToStart)))"

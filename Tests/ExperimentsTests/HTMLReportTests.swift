@@ -77,6 +77,9 @@ final class HTMLReportTests: XCTestCase {
             XCTAssertTrue(html.contains(Markup.interval(try! XCTUnwrap(audit.unseen.earlyStoppedFidelityToStart))))
             XCTAssertTrue(html.contains("own answer to the prompt"), "how near the recipe's own answer")
             XCTAssertTrue(html.contains(Markup.interval(try! XCTUnwrap(audit.unseen.fidelityToRecipeAnswer))))
+            XCTAssertTrue(html.contains(Markup.escape("recipe's own answers from the same starts (\(try! XCTUnwrap(audit.recipeAnswerPosition).rawValue) the frontier)")),
+                          "the verdict training itself earns from these starts")
+            XCTAssertTrue(html.contains(Markup.interval(try! XCTUnwrap(audit.unseen.diceOverRecipeAnswer))))
         }
     }
 

@@ -86,7 +86,9 @@ enum SampleResults {
                                   fidelityToStart: around(fidelity), fidelityAgainstOthers: around(0.95),
                                   retrainedFidelityToStart: around(0.55), retrainedFidelityAgainstOthers: around(0.25),
                                   earlyStoppedFidelityToStart: around(0.62), earlyStoppedFidelityAgainstOthers: around(0.3),
-                                  fidelityToRecipeAnswer: around(0.41), fidelityAgainstOtherRecipeAnswers: around(0.2), dice: around(level - 0.03))
+                                  fidelityToRecipeAnswer: around(0.41), fidelityAgainstOtherRecipeAnswers: around(0.2),
+                                  recipeAnswerDice: around(level - 0.02), recipeAnswerNovelty: around(1.0), diceOverRecipeAnswer: around(-0.01),
+                                  dice: around(level - 0.03))
         let frontier = MemorisationFrontier(points: [
             BaselinePoint(family: .noise, setting: "σ 0.05", dice: around(level - 0.02), novelty: around(0.06)),
             BaselinePoint(family: .average, setting: "k = 4", dice: around(0.3), novelty: around(0.5)),
@@ -95,6 +97,7 @@ enum SampleResults {
         let position = frontier.position(dice: kind.dice, novelty: kind.novelty)
         return MemorisationAudit(task: name, referenceDistance: 1.1, zooBehaviouralOverlap: around(0.6), unseen: kind, seen: kind,
                                  frontier: frontier, position: position,
+                                 recipeAnswerPosition: frontier.position(dice: kind.recipeAnswerDice!, novelty: kind.recipeAnswerNovelty!),
                                  conclusion: "\(name): \(position.rawValue) the memorisation frontier")
     }
 }

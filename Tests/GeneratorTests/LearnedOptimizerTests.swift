@@ -368,6 +368,12 @@ final class LearnedOptimizerTests: XCTestCase {
             XCTAssertEqual(answered.values.count, 2)
             XCTAssertTrue(answered.values.allSatisfy { $0 >= 0 && $0.isFinite }, "\(answered.values)")
             XCTAssertNil(audit.seen.fidelityToRecipeAnswer, "seen starts' runs answer no prompt here")
+            let recipeDice = try XCTUnwrap(audit.unseen.recipeAnswerDice, "the recipe's own answers on the audit's axes")
+            XCTAssertEqual(recipeDice.values.count, 2)
+            XCTAssertTrue(recipeDice.values.allSatisfy { (0...1).contains($0) }, "\(recipeDice.values)")
+            let difference = try XCTUnwrap(audit.unseen.diceOverRecipeAnswer).values
+            for k in 0..<2 { XCTAssertEqual(difference[k], task.unseen[k] - recipeDice.values[k], accuracy: 1e-12, "start \(k), paired") }
+            XCTAssertNotNil(audit.recipeAnswerPosition)
             let speed = try XCTUnwrap(task.speed)
             XCTAssertEqual(speed.target, 0.9 * task.prompt, accuracy: 1e-12)
             XCTAssertEqual(speed.trainingSeconds.count, 2)

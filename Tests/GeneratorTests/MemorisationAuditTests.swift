@@ -112,6 +112,32 @@ final class MemorisationAuditTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(audit.fidelityAgainstOtherRecipeAnswers).values.count, 3, "(b) still counts every start")
     }
 
+    /// The recipe's own answers are measured on the audit's axes beside the generated networks,
+    /// and the Dice difference pairs each start with its own answer: a generator that fails only
+    /// where the recipe fails differs by 0 there, however low both means fall.
+    func testTheRecipesAnswersAreScoredBesideTheGeneratedNetworksStartByStart() throws {
+        let auditor = try auditor()
+        let starts = try (0..<3).map { try network(seed: 400 + UInt64($0)) }
+        let answers = [auditor.learned.runs[0][2], auditor.learned.runs[1][2], starts[2]]
+        let generated = try (0..<3).map { try network(seed: 800 + UInt64($0)) }
+        let dice = [0.9, 0.4, 0.05]
+        let unseen = AuditedStarts(starts: starts, generated: generated, dice: dice, trained: answers, recipeAnswers: answers)
+        let measured = try auditor.measure(unseen)
+        let answerDice = try answers.map { try auditor.testDice($0) }
+        XCTAssertEqual(try XCTUnwrap(measured.recipeAnswerDice).values, answerDice, "each answer's test Dice, as the auditor measures it")
+        XCTAssertEqual(try XCTUnwrap(measured.recipeAnswerNovelty).values[0], 0, accuracy: 1e-6, "an answer that is a learned network is no distance from the zoo")
+        let difference = try XCTUnwrap(measured.diceOverRecipeAnswer).values
+        for k in 0..<3 { XCTAssertEqual(difference[k], dice[k] - answerDice[k], accuracy: 1e-12, "start \(k): generated minus its own answer") }
+        XCTAssertNil(try auditor.measure(AuditedStarts(starts: starts, generated: generated, dice: dice, trained: answers)).recipeAnswerDice,
+                     "no recipe answers, no figure for them")
+        let audit = try auditor.audit(unseen: unseen, seen: AuditedStarts(starts: starts, generated: generated, dice: dice))
+        let expected = audit.frontier.position(dice: try XCTUnwrap(audit.unseen.recipeAnswerDice), novelty: try XCTUnwrap(audit.unseen.recipeAnswerNovelty))
+        XCTAssertEqual(audit.recipeAnswerPosition, expected, "the recipe's answers placed against the same frontier")
+        XCTAssertTrue(audit.conclusion.contains("the recipe's own answers from the first 3 of these starts"), audit.conclusion)
+        XCTAssertNil(try auditor.audit(unseen: AuditedStarts(starts: starts, generated: generated, dice: dice),
+                                       seen: AuditedStarts(starts: starts, generated: generated, dice: dice)).recipeAnswerPosition)
+    }
+
     func testStartFidelityScoresTheStartOneAndItsOwnTrainedNetworkZero() throws {
         let auditor = try auditor()
         let starts = try (0..<3).map { try network(seed: 400 + UInt64($0)) }

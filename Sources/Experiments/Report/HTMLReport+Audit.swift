@@ -32,6 +32,12 @@ extension HTMLReport {
                   audit.unseen.fidelityToRecipeAnswer, audit.seen.fidelityToRecipeAnswer),
             cells("Start fidelity (b) against the recipe's own answers",
                   audit.unseen.fidelityAgainstOtherRecipeAnswers, audit.seen.fidelityAgainstOtherRecipeAnswers),
+        ]) + (audit.unseen.recipeAnswerDice == nil ? [] : [
+            cells("Test Dice of the recipe's own answers from the same starts\(audit.recipeAnswerPosition.map { " (\($0.rawValue) the frontier)" } ?? "")",
+                  audit.unseen.recipeAnswerDice, audit.seen.recipeAnswerDice),
+            cells("Novelty of the recipe's own answers", audit.unseen.recipeAnswerNovelty, audit.seen.recipeAnswerNovelty),
+            cells("Test Dice minus the recipe's answer's, start by start (0 = as good as training from that start)",
+                  audit.unseen.diceOverRecipeAnswer, audit.seen.diceOverRecipeAnswer),
         ])
         return "<h3>Memorisation audit</h3>\n"
             + HTML.paragraph("Conclusion: " + audit.conclusion + ".", className: "conclusion")

@@ -81,8 +81,11 @@ enum Conclusions {
     /// start's own are worth nothing untrained.
     static func character(_ audit: MemorisationAudit) -> String {
         let unseen = audit.unseen
+        // Training itself from the same starts is the yardstick for Dice: a start it cannot train pulls both means down.
+        let recipe = unseen.recipeAnswerDice.map { "; the recipe's own answers from the same starts \(format($0))" } ?? ""
+        let difference = unseen.diceOverRecipeAnswer.map { ", generated minus theirs start by start \(format($0))" } ?? ""
         var parts = [
-            "test Dice \(format(unseen.dice))",
+            "test Dice \(format(unseen.dice))\(recipe)\(difference)",
             "\(unseen.novelty.mean >= 0.5 ? "new" : "not new") (novelty \(format(unseen.novelty)))",
             "\(unseen.startDependence.mean >= 0.5 ? "the start's own" : "not the start's own") (start dependence \(format(unseen.startDependence)))",
         ]

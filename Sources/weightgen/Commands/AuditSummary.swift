@@ -25,6 +25,10 @@ func printAudit(_ audit: MemorisationAudit) {
             line += "; against the recipe's own answer to the prompt: fidelity (a) \(estimate(measures.fidelityToRecipeAnswer)), "
                 + "(b) \(estimate(measures.fidelityAgainstOtherRecipeAnswers))"
         }
+        if measures.recipeAnswerDice != nil {
+            line += "; the recipe's own answers: Dice \(estimate(measures.recipeAnswerDice)), novelty \(estimate(measures.recipeAnswerNovelty)); "
+                + "generated minus theirs, start by start: Dice \(estimate(measures.diceOverRecipeAnswer))"
+        }
         log(line)
     }
     for point in audit.frontier.points {

@@ -43,7 +43,22 @@ public struct StartKindAudit: Codable, Sendable {
     /// The generated networks' test Dice minus the recipe's answers', start by start (nil where
     /// not measured): near 0 = as good as training from each start, failing only where it fails.
     public var diceOverRecipeAnswer: Estimate?
+    /// Start fidelity (a) and (b) and test Dice of the mean of several recipe reruns from each
+    /// start on other data orders (nil where not measured): how near the network a start leads to
+    /// whatever the data comes to the one its recipe training reached, the nearest a generator
+    /// that does not know the recipe's batches can be expected to land.
+    public var rerunMean: RerunMeanAudit?
     /// Test Dice of the generated networks (the y axis of the accuracy-vs-novelty plot).
+    public var dice: Estimate
+}
+
+/// The audit's measures of the mean of several recipe reruns from each start (`RerunMean`).
+public struct RerunMeanAudit: Codable, Sendable {
+    /// How many reruns each mean averages.
+    public var reruns: Int
+    public var fidelityToStart: Estimate?
+    public var fidelityAgainstOthers: Estimate?
+    /// Test Dice of the mean networks: whether averaging the reruns keeps a trained network.
     public var dice: Estimate
 }
 

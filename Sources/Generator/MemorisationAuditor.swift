@@ -23,6 +23,10 @@ public struct AuditedStarts {
     /// The same trainings' own answers to the generator's prompt (`RecipeTraining.answer`): the
     /// network a generator that is asked for that Dice should return if it stands for the recipe.
     public var recipeAnswers: [[Float]]?
+    /// The mean of several reruns of the recipe from each of the first starts, each on another
+    /// data order (nil where not measured): the network a start leads to whatever the data, as
+    /// near as that many reruns estimate it.
+    public var rerunMean: RerunMean?
     /// For a generator that draws sampling noise: the network generated from each start's
     /// successor (`nextInRing`) with this start's noise. Start dependence compares each network
     /// with it, so that only the start differs; without it (a deterministic generator), with the
@@ -30,7 +34,7 @@ public struct AuditedStarts {
     public var fromNextStart: [[Float]]?
 
     public init(starts: [[Float]], generated: [[Float]], dice: [Double], trained: [[Float]]? = nil, retrained: [[Float]]? = nil,
-                earlyStopped: [[Float]]? = nil, recipeAnswers: [[Float]]? = nil, fromNextStart: [[Float]]? = nil) {
+                earlyStopped: [[Float]]? = nil, recipeAnswers: [[Float]]? = nil, rerunMean: RerunMean? = nil, fromNextStart: [[Float]]? = nil) {
         self.starts = starts
         self.generated = generated
         self.dice = dice
@@ -38,7 +42,29 @@ public struct AuditedStarts {
         self.retrained = retrained
         self.earlyStopped = earlyStopped
         self.recipeAnswers = recipeAnswers
+        self.rerunMean = rerunMean
         self.fromNextStart = fromNextStart
+    }
+}
+
+/// The mean of `reruns` recipe trainings from each start, each on its own data order.
+public struct RerunMean: Sendable {
+    /// One mean network per start, in the starts' order.
+    public var networks: [[Float]]
+    /// How many reruns each mean averages.
+    public var reruns: Int
+
+    /// The parameter-wise mean over `reruns` (one array of networks per data order, each network
+    /// per start in the starts' order).
+    public init(of reruns: [[[Float]]]) {
+        precondition(!reruns.isEmpty && reruns.allSatisfy { $0.count == reruns[0].count }, "the same starts in every rerun")
+        let scale = 1 / Float(reruns.count)
+        networks = reruns[0].indices.map { start in
+            var sum = [Float](repeating: 0, count: reruns[0][start].count)
+            for rerun in reruns { for i in sum.indices { sum[i] += rerun[start][i] } }
+            return sum.map { $0 * scale }
+        }
+        self.reruns = reruns.count
     }
 }
 
@@ -136,6 +162,11 @@ public struct MemorisationAuditor {
         let fidelity = try startFidelity(of: generated, kind), retrained = try kind.retrained.map { try startFidelity(of: $0, kind) }
         let earlyStopped = try kind.earlyStopped.map { try startFidelity(of: $0, kind) }
         let toAnswers = try kind.recipeAnswers.map { try startFidelity(of: generated, against: $0, starts: kind.starts) }
+        let rerunMean = try kind.rerunMean.map { mean in
+            let fidelity = try startFidelity(of: mean.networks, kind)
+            return RerunMeanAudit(reruns: mean.reruns, fidelityToStart: fidelity.toStart, fidelityAgainstOthers: fidelity.againstOthers,
+                                  dice: Estimate(try parallelMap(mean.networks.count) { try testDice(mean.networks[$0]) }))
+        }
         let answerDice = try kind.recipeAnswers.map { answers in try parallelMap(answers.count) { try testDice(answers[$0]) } }
         let answerNovelty = try kind.recipeAnswers.map { answers in try parallelMap(answers.count) { novelty(answers[$0]) } }
         return StartKindAudit(novelty: Estimate(novelties), behaviouralOverlap: Estimate(overlaps), startDependence: Estimate(dependence),
@@ -145,6 +176,7 @@ public struct MemorisationAuditor {
                               fidelityToRecipeAnswer: toAnswers?.toStart, fidelityAgainstOtherRecipeAnswers: toAnswers?.againstOthers,
                               recipeAnswerDice: answerDice.map(Estimate.init), recipeAnswerNovelty: answerNovelty.map(Estimate.init),
                               diceOverRecipeAnswer: answerDice.map { dice in Estimate(dice.indices.map { kind.dice[$0] - dice[$0] }) },
+                              rerunMean: rerunMean,
                               dice: Estimate(kind.dice))
     }
 

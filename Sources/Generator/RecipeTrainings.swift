@@ -47,12 +47,31 @@ public struct RecipeTraining: Sendable {
     }
 }
 
-/// Data seeds of start k's recipe training: `trained` (7,100,000 + k, as the experiment's
-/// training baseline) is the network start fidelity compares with; `retrained` (7,300,000 + k)
-/// draws other batches, for the fidelity training itself scores.
-public enum RecipeDataOrder: UInt64, Sendable {
-    case trained = 7_100_000
-    case retrained = 7_300_000
+/// Data orders of a start's recipe training: `trained` is the network start fidelity compares
+/// with; `retrained` draws other batches, for the fidelity training itself scores; `rerun(j)`
+/// (j = 0 ..< `RecipeDataOrder.reruns`) draws others again, and the mean of such reruns stands for
+/// the network a start leads to whatever the data.
+public enum RecipeDataOrder: Hashable, Sendable {
+    case trained
+    case retrained
+    case rerun(Int)
+
+    /// The most `rerun` orders: their seeds stay clear of every other order's and of the rate calibration's (8,000,000 + k).
+    public static let reruns = 20
+
+    /// The data seed of start `start`'s training: 7,100,000 + k (`trained`, as the experiment's
+    /// training baseline), 7,300,000 + k (`retrained`), 7,500,000 + 10,000 j + k (`rerun(j)`), for
+    /// k < 10,000 starts.
+    public func seed(start: Int) -> UInt64 {
+        precondition((0..<10_000).contains(start), "start \(start) out of the data orders' range")
+        switch self {
+        case .trained: return 7_100_000 + UInt64(start)
+        case .retrained: return 7_300_000 + UInt64(start)
+        case let .rerun(j):
+            precondition((0..<Self.reruns).contains(j), "rerun \(j) out of range")
+            return 7_500_000 + 10_000 * UInt64(j) + UInt64(start)
+        }
+    }
 }
 
 /// Starts trained with a zoo run's recipe on a task's training cases: the networks start
@@ -73,12 +92,12 @@ public final class RecipeTrainings: @unchecked Sendable {
     public init() {}
 
     /// Start k of `starts` trained with `run`'s recipe (the zoo plan's `patchSize`) on
-    /// `evaluator`'s training cases, batches drawn with seed `order` + k; `trained`-order
+    /// `evaluator`'s training cases, batches drawn with `order`'s seed for start k; `trained`-order
     /// trainings are measured along the way (`RecipeTraining`). Trains only what this instance has
     /// not trained before, the starts side by side.
     public func train(_ starts: [[Float]], task: String, run: RunRecord, order: RecipeDataOrder, patchSize: [Int],
                       evaluator: TaskEvaluator, assembly: NetworkAssembly) throws -> [RecipeTraining] {
-        let keys = starts.indices.map { Key(task: task, start: starts[$0], run: run.id, dataSeed: order.rawValue + UInt64($0)) }
+        let keys = starts.indices.map { Key(task: task, start: starts[$0], run: run.id, dataSeed: order.seed(start: $0)) }
         let missing = locked { keys.indices.filter { kept[keys[$0]] == nil } }
         let trained = try parallelMap(missing.count) { k in
             try Self.train(starts[missing[k]], recipe: run.hyperparameters, seed: keys[missing[k]].dataSeed, measured: order == .trained,

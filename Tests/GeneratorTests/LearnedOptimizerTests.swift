@@ -346,7 +346,7 @@ final class LearnedOptimizerTests: XCTestCase {
         let zoo = try makeGeneratorTestZoo()
         let optimizer = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: Self.quick,
                                                     heldOutRunsPerTask: 1).train()
-        let evaluation = try optimizer.evaluate(on: zoo, seeds: 2, alignmentStarts: 1, fidelityStarts: 2)
+        let evaluation = try optimizer.evaluate(on: zoo, seeds: 2, alignmentStarts: 1, fidelityStarts: 2, rerunMean: 2)
         XCTAssertEqual(evaluation.tasks.map(\.task), ["cord", "canal"])
         for task in evaluation.tasks {
             XCTAssertEqual(task.unseen.count, 2)
@@ -374,6 +374,11 @@ final class LearnedOptimizerTests: XCTestCase {
             let difference = try XCTUnwrap(audit.unseen.diceOverRecipeAnswer).values
             for k in 0..<2 { XCTAssertEqual(difference[k], task.unseen[k] - recipeDice.values[k], accuracy: 1e-12, "start \(k), paired") }
             XCTAssertNotNil(audit.recipeAnswerPosition)
+            let mean = try XCTUnwrap(audit.unseen.rerunMean, "the mean of two more reruns per fidelity start")
+            XCTAssertEqual(mean.reruns, 2)
+            XCTAssertEqual(mean.dice.values.count, 2)
+            XCTAssertTrue(try XCTUnwrap(mean.fidelityToStart).values.allSatisfy { $0 >= 0 && $0.isFinite })
+            XCTAssertNil(audit.seen.rerunMean, "seen starts are not rerun")
             let speed = try XCTUnwrap(task.speed)
             XCTAssertEqual(speed.target, 0.9 * task.prompt, accuracy: 1e-12)
             XCTAssertEqual(speed.trainingSeconds.count, 2)

@@ -138,6 +138,40 @@ final class MemorisationAuditTests: XCTestCase {
                                        seen: AuditedStarts(starts: starts, generated: generated, dice: dice)).recipeAnswerPosition)
     }
 
+    /// The mean of reruns is scored as a generated network would be, and averages parameter by parameter.
+    func testTheMeanOfRerunsIsScoredAsAGeneratedNetworkWouldBe() throws {
+        let auditor = try auditor()
+        let starts = try (0..<3).map { try network(seed: 400 + UInt64($0)) }
+        let trained = try starts.enumerated().map { index, start in zip(start, try network(seed: 500 + UInt64(index))).map { $0 + $1 } }
+        let reruns = try (0..<2).map { j in try (0..<3).map { try network(seed: 900 + 10 * UInt64(j) + UInt64($0)) } }
+        let mean = RerunMean(of: reruns)
+        XCTAssertEqual(mean.reruns, 2)
+        for k in 0..<3 {
+            for i in [0, 17, mean.networks[k].count - 1] {
+                XCTAssertEqual(mean.networks[k][i], (reruns[0][k][i] + reruns[1][k][i]) / 2, accuracy: 1e-6, "start \(k), parameter \(i)")
+            }
+        }
+        let audit = try auditor.measure(AuditedStarts(starts: starts, generated: starts, dice: [0, 0, 0], trained: trained, rerunMean: mean))
+        let asGenerated = try auditor.measure(AuditedStarts(starts: starts, generated: mean.networks, dice: [0, 0, 0], trained: trained))
+        let measured = try XCTUnwrap(audit.rerunMean)
+        XCTAssertEqual(measured.reruns, 2)
+        XCTAssertEqual(try XCTUnwrap(measured.fidelityToStart).values, try XCTUnwrap(asGenerated.fidelityToStart).values)
+        XCTAssertEqual(try XCTUnwrap(measured.fidelityAgainstOthers).values, try XCTUnwrap(asGenerated.fidelityAgainstOthers).values)
+        XCTAssertEqual(measured.dice.values, try mean.networks.map { try auditor.testDice($0) })
+        XCTAssertEqual(audit.fidelityToStart?.mean ?? .nan, 1, accuracy: 1e-12, "the generated networks' own figure is unchanged")
+        XCTAssertNil(asGenerated.rerunMean, "no reruns, no figure for them")
+    }
+
+    /// Every data order's seeds differ from every other's and stay below the rate calibration's 8,000,000.
+    func testTheRecipesDataOrdersNeverShareASeed() {
+        let orders = [RecipeDataOrder.trained, .retrained] + (0..<RecipeDataOrder.reruns).map { RecipeDataOrder.rerun($0) }
+        let seeds = orders.flatMap { order in [0, 1, 31, 9_999].map { order.seed(start: $0) } }
+        XCTAssertEqual(Set(seeds).count, seeds.count)
+        XCTAssertTrue(seeds.allSatisfy { $0 >= 7_100_000 && $0 < 8_000_000 })
+        XCTAssertEqual(RecipeDataOrder.trained.seed(start: 3), 7_100_003, "the experiment's training baseline keeps its seeds")
+        XCTAssertEqual(RecipeDataOrder.retrained.seed(start: 3), 7_300_003)
+    }
+
     func testStartFidelityScoresTheStartOneAndItsOwnTrainedNetworkZero() throws {
         let auditor = try auditor()
         let starts = try (0..<3).map { try network(seed: 400 + UInt64($0)) }

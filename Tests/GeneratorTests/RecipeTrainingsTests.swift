@@ -34,7 +34,7 @@ final class RecipeTrainingsTests: XCTestCase {
             let plain = try parallelMap(1) { _ -> [Float] in
                 var final: [Float] = []
                 try evaluator.train(try assembly.network(starts[k]), hyperparameters: recipe, patchSize: patchSize,
-                                    seed: RecipeDataOrder.trained.rawValue + UInt64(k), snapshotIterations: [recipe.iterations]) {
+                                    seed: RecipeDataOrder.trained.seed(start: k), snapshotIterations: [recipe.iterations]) {
                     final = try assembly.layout.flatten($0.network)
                 }
                 return final

@@ -19,9 +19,12 @@ extension LearnedOptimizer {
     /// from `recipeTrainings`, which trains what it has not trained before). The generations read
     /// `data` (by default what the rule was distilled on: `defaultEvaluationData`); a prompt a
     /// generation does not reach is answered as `answer` says (the recipe's own answer, which the
-    /// audit compares with, stays its best validation network).
+    /// audit compares with, stays its best validation network). With `rerunMean` K > 0 the audit
+    /// also measures the mean of K more recipe trainings from each of those starts on other data
+    /// orders (`RecipeDataOrder.rerun`).
     public func evaluate(on zoo: Zoo, seeds: Int = 16, alignmentStarts: Int = 4, fidelityStarts: Int = 4,
-                         data: EvaluationData? = nil, answer: GenerationAnswer = .best, recipeTrainings: RecipeTrainings = RecipeTrainings(),
+                         data: EvaluationData? = nil, answer: GenerationAnswer = .best, rerunMean: Int = 0,
+                         recipeTrainings: RecipeTrainings = RecipeTrainings(),
                          progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
         let began = Date()
         let data = data ?? defaultEvaluationData
@@ -48,7 +51,7 @@ extension LearnedOptimizer {
             let startData: [GenerationData] = switch data {
             case .freshDraws: starts.map { _ in .freshDraws }
             case .recipeBatches:
-                unseenStarts.indices.map { .recipeBatches(recipeRun.hyperparameters, seed: RecipeDataOrder.trained.rawValue + UInt64($0)) }
+                unseenStarts.indices.map { .recipeBatches(recipeRun.hyperparameters, seed: RecipeDataOrder.trained.seed(start: $0)) }
                     + training.prefix(seeds).map { .recipeBatches($0.hyperparameters, seed: UInt64(bitPattern: $0.seed)) }
             }
             // Generations and the recipe's trainings are timed on the head alone, as the zoo's runs were.
@@ -81,6 +84,7 @@ extension LearnedOptimizer {
                                           patchSize: zoo.plan.patchSize, evaluator: evaluator, assembly: assembly)
             }
             let trained = try recipeTrained(.trained), retrained = try recipeTrained(.retrained).map(\.final)
+            let reruns = try (0..<rerunMean).map { try recipeTrained(.rerun($0)).map(\.final) }
             let target = 0.9 * prompt
             let reached = trajectories.prefix(trained.count).map { $0.firstReaching(target) }
             let generatorSeconds = zip(trajectories, reached).map { trajectory, index in index.map { trajectory.seconds[$0] } }
@@ -104,7 +108,8 @@ extension LearnedOptimizer {
             let audit = try auditor.audit(
                 unseen: AuditedStarts(starts: unseenStarts, generated: Array(generated.prefix(unseenStarts.count)), dice: unseen,
                                       trained: trained.map(\.final), retrained: retrained, earlyStopped: trained.compactMap(\.earlyStopped),
-                                      recipeAnswers: trained.compactMap { $0.answer(prompt: prompt) }),
+                                      recipeAnswers: trained.compactMap { $0.answer(prompt: prompt) },
+                                      rerunMean: reruns.isEmpty || trained.isEmpty ? nil : RerunMean(of: reruns)),
                 seen: AuditedStarts(starts: seenStarts, generated: Array(generated.dropFirst(unseenStarts.count)), dice: seen,
                                     trained: seenRuns.map { $0[$0.count - 1].values }))
             progress(audit.conclusion)

@@ -25,6 +25,10 @@ func printAudit(_ audit: MemorisationAudit) {
             line += "; against the recipe's own answer to the prompt: fidelity (a) \(estimate(measures.fidelityToRecipeAnswer)), "
                 + "(b) \(estimate(measures.fidelityAgainstOtherRecipeAnswers))"
         }
+        if let mean = measures.rerunMean {
+            line += "; the mean of \(mean.reruns) reruns on other data orders: fidelity (a) \(estimate(mean.fidelityToStart)), "
+                + "(b) \(estimate(mean.fidelityAgainstOthers)), Dice \(estimate(mean.dice))"
+        }
         if measures.recipeAnswerDice != nil {
             line += "; the recipe's own answers: Dice \(estimate(measures.recipeAnswerDice)), novelty \(estimate(measures.recipeAnswerNovelty)); "
                 + "generated minus theirs, start by start: Dice \(estimate(measures.diceOverRecipeAnswer))"

@@ -171,6 +171,15 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
     @Option(help: ArgumentHelp("What the calls read: fresh-draws, or recipe-batches (each generation the batches of the run its "
                                + "start fidelity is measured against, in that run's order). Default: recipe-batches for an optimiser "
                                + "distilled with --gradient run-batches, else fresh-draws.")) var data: EvaluationData?
+    @Option(help: ArgumentHelp("Also train each fidelity start this many more times with the recipe, each on another data order, "
+                               + "and audit the mean of those networks: the network a start leads to whatever the data (0: none).",
+                               valueName: "K")) var rerunMean = 0
+
+    func validate() throws {
+        guard (0...RecipeDataOrder.reruns).contains(rerunMean) else {
+            throw ValidationError("--rerun-mean must be 0 to \(RecipeDataOrder.reruns)")
+        }
+    }
 
     func run() throws {
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
@@ -179,7 +188,7 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
         try loaded.setLearningRates(learningRate, zoo: opened)
         let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts, fidelityStarts: fidelityStarts,
-                                             data: data, answer: answer, progress: { log($0) })
+                                             data: data, answer: answer, rerunMean: rerunMean, progress: { log($0) })
         try report(evaluation, json: json)
     }
 }

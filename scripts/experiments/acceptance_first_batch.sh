@@ -7,8 +7,9 @@
 # beside (weight 1), the same distilled alone, and Adam's own step on the same batch (an
 # untrained adam-step rule, --steps 0), at horizon 25 (64 calls); the unrolled rule and Adam's
 # step at horizon 10 (160 calls). Each is evaluated from 16 unseen starts per task at its
-# calibrated rates into OUT/first-batch/NAME.json. One thread per job, two jobs at a time;
-# every stage resumes.
+# calibrated rates into OUT/first-batch/NAME.json; the horizon-10 rule once more with the mean
+# of 4 more recipe trainings per fidelity start (--rerun-mean 4). One thread per job, two jobs
+# at a time; every stage resumes.
 # Usage: scripts/experiments/acceptance_first_batch.sh [OUT]
 set -euo pipefail
 out=${1:-runs/acceptance-learned-optimizer}
@@ -34,4 +35,8 @@ generator first-h25 25 rule &
   generator first-h10 10 rule; } &
 wait
 generator first-step-h10 10 step
+# The 10-iteration rule again, with the mean of 4 more recipe trainings per fidelity start on other data orders.
+[ -f "$study/first-h10-rerun-mean-4.json" ] || "$bin" learned-optimizer evaluate --optimizer "$study/first-h10" --seeds 16 \
+  --alignment-starts 0 --fidelity-starts 8 --rerun-mean 4 --json "$study/first-h10-rerun-mean-4.json" \
+  > "$study/first-h10-rerun-mean-4.txt" 2> "$study/first-h10-rerun-mean-4-eval.log"
 grep -H 'unseen starts:' "$study"/*-eval.log

@@ -346,6 +346,10 @@ final class LearnedOptimizerTests: XCTestCase {
         let zoo = try makeGeneratorTestZoo()
         let optimizer = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: Self.quick,
                                                     heldOutRunsPerTask: 1).train()
+        for (reruns, starts) in [(RecipeDataOrder.reruns + 1, 2), (2, 0)] {
+            XCTAssertThrowsError(try optimizer.evaluate(on: zoo, seeds: 2, alignmentStarts: 0, fidelityStarts: starts, rerunMean: reruns),
+                                 "\(reruns) reruns of \(starts) fidelity starts")
+        }
         let evaluation = try optimizer.evaluate(on: zoo, seeds: 2, alignmentStarts: 1, fidelityStarts: 2, rerunMean: 2)
         XCTAssertEqual(evaluation.tasks.map(\.task), ["cord", "canal"])
         for task in evaluation.tasks {

@@ -26,6 +26,9 @@ extension LearnedOptimizer {
                          data: EvaluationData? = nil, answer: GenerationAnswer = .best, rerunMean: Int = 0,
                          recipeTrainings: RecipeTrainings = RecipeTrainings(),
                          progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
+        guard (0...RecipeDataOrder.reruns).contains(rerunMean), rerunMean == 0 || fidelityStarts > 0 else {
+            throw GeneratorError.incompatible("a rerun mean of \(rerunMean) needs 0 to \(RecipeDataOrder.reruns) reruns of at least one fidelity start")
+        }
         let began = Date()
         let data = data ?? defaultEvaluationData
         let layout = assembly.layout

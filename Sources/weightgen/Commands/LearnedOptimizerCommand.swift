@@ -179,6 +179,9 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
         guard (0...RecipeDataOrder.reruns).contains(rerunMean) else {
             throw ValidationError("--rerun-mean must be 0 to \(RecipeDataOrder.reruns)")
         }
+        guard rerunMean == 0 || fidelityStarts > 0 else {
+            throw ValidationError("--rerun-mean reruns the fidelity starts: give --fidelity-starts 1 or more")
+        }
     }
 
     func run() throws {

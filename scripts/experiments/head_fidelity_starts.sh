@@ -6,7 +6,8 @@
 # on the 100-run zoo the horizon-2 rules distilled on their runs' batches (seeds 0-2,
 # head_learned_parameters.sh) and Adam's own step on the same batches (head_adam_control.sh),
 # these also answering with their best validation network, and so over 32 starts; seed 0's with
-# the mean of 2, 4, 8 and 16 more recipe trainings per start (--rerun-mean). Evaluated at
+# the mean of 2, 4, 8 and 16 more recipe trainings per start (--rerun-mean); Adam itself on
+# fresh batches of 8 and 64 patches, answering with its last network. Evaluated at
 # the recipe's rate into OUT/fidelity-starts/NAME-ANSWER[-32].json. One thread per job, two
 # jobs at a time; every stage resumes.
 # Usage: scripts/experiments/head_fidelity_starts.sh [OUT]
@@ -47,5 +48,13 @@ wait
 # to whatever the data (the generations are seed 0's last answers again; the audit adds the mean).
 { for k in 2 8; do evaluate_rerun_mean "$k"; done; } &
 { for k in 4 16; do evaluate_rerun_mean "$k"; done; } &
+wait
+# Adam itself on fresh batches of 8 and of 64 patches (Adam's step, one iteration per call), last answer.
+for patches in 8 64; do
+  { step=$out/control/fresh-step-p$patches
+    [ -d "$step" ] || "$bin" learned-optimizer train --zoo "$out/zoo100" --out "$step" --gradient training-patches \
+      --cases-per-call "$patches" --horizon 1 --maximum-calls 200 --history adam-step --steps 0 2> "$step.log"
+    evaluate "fresh-step-p$patches" "$step" "$out/zoo100" final; } &
+done
 wait
 grep -H 'unseen starts:' "$study"/*-eval.log

@@ -27,7 +27,8 @@ extension LearnedOptimizer {
                          recipeTrainings: RecipeTrainings = RecipeTrainings(),
                          progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
         guard (0...RecipeDataOrder.reruns).contains(rerunMean), rerunMean == 0 || fidelityStarts > 0 else {
-            throw GeneratorError.incompatible("a rerun mean of \(rerunMean) needs 0 to \(RecipeDataOrder.reruns) reruns of at least one fidelity start")
+            throw GeneratorError.incompatible("--rerun-mean \(rerunMean): the mean takes 0 to \(RecipeDataOrder.reruns) reruns "
+                                              + "of each fidelity start, so with reruns --fidelity-starts must be 1 or more")
         }
         let began = Date()
         let data = data ?? defaultEvaluationData

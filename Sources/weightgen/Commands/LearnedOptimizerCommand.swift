@@ -175,15 +175,6 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
                                + "and audit the mean of those networks: the network a start leads to whatever the data (0: none).",
                                valueName: "K")) var rerunMean = 0
 
-    func validate() throws {
-        guard (0...RecipeDataOrder.reruns).contains(rerunMean) else {
-            throw ValidationError("--rerun-mean must be 0 to \(RecipeDataOrder.reruns)")
-        }
-        guard rerunMean == 0 || fidelityStarts > 0 else {
-            throw ValidationError("--rerun-mean reruns the fidelity starts: give --fidelity-starts 1 or more")
-        }
-    }
-
     func run() throws {
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
         if let maximumCalls { loaded.description.configuration.maximumCalls = maximumCalls }

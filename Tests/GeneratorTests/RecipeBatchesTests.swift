@@ -67,7 +67,7 @@ final class RecipeBatchesTests: XCTestCase {
         var values = start, memory = CallMemory()
         for call in 0..<2 {
             let batch = try batches.batch(iterations: GenerationData.iterations(call: call, of: 2, runIterations: run.iterations))
-            (values, memory, _) = try optimizer.update(values, on: network, task: 0, evaluator: evaluator, call: call, memory: memory, batch: batch)
+            (values, memory, _) = try optimizer.update(values, on: network, task: 0, evaluator: evaluator, call: call, memory: memory, batch: .given(batch))
             XCTAssertEqual(generated.networks[call + 1], values, "call \(call) reads iterations \(GenerationData.iterations(call: call, of: 2, runIterations: run.iterations))")
         }
         let fresh = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stopAt: .infinity, calls: 2)
@@ -211,7 +211,7 @@ final class RecipeBatchesTests: XCTestCase {
             let iterations = GenerationData.iterations(call: call, of: 2, runIterations: run.iterations)
             XCTAssertGreaterThan(iterations.count, count, "a call stands for more iterations than it reads")
             let batch = try batches.batch(iterations: iterations.lowerBound..<(iterations.lowerBound + count))
-            (values, memory, _) = try optimizer.update(values, on: network, task: 0, evaluator: evaluator, call: call, memory: memory, batch: batch)
+            (values, memory, _) = try optimizer.update(values, on: network, task: 0, evaluator: evaluator, call: call, memory: memory, batch: .given(batch))
             XCTAssertEqual(generated.networks[call + 1], values, "call \(call) reads the first \(count) iterations of \(iterations)")
         }
     }

@@ -3,8 +3,10 @@ import Zoo
 
 /// What the calls of one generation read their gradients on.
 public enum GenerationData: Sendable {
-    /// Fresh draws of the optimiser's kind (`CallGradient`): call k reads draw k, as in distillation.
-    case freshDraws
+    /// Fresh draws of the optimiser's kind (`CallGradient`): call k reads draw k of stream
+    /// `stream` (`LearnedOptimizer.draw(call:stream:)`), as in distillation; generations on
+    /// different streams read different data, those on one stream the same.
+    case freshDraws(stream: Int)
     /// The batches a run with this recipe and data seed trains on (`RecipeBatches`), spread over
     /// the generation's call budget as the calls' poly schedule spreads the run's: the network
     /// asked for is the one that run trains from the start, and this is the data it sees.
@@ -16,6 +18,14 @@ public enum GenerationData: Sendable {
         let spread = max(runIterations, calls)
         return (call * spread / calls)..<((call + 1) * spread / calls)
     }
+}
+
+/// The batch one call's gradient is read on.
+public enum CallBatch {
+    /// The call's own draw of fresh-draw stream `stream` (`LearnedOptimizer.draw(call:stream:)`).
+    case draw(stream: Int)
+    /// A batch chosen by the caller (a recipe's, for instance).
+    case given(PatchBatch)
 }
 
 /// How an evaluation chooses each generation's `GenerationData`.

@@ -164,21 +164,29 @@ public final class LearnedOptimizer {
 
     /// One call (see `update`) measured on `network`, whose parameters are set to `values` first:
     /// a generation reuses one network, since making one per call draws a fresh initialisation
-    /// each time. The gradient is read on `batch` where given, else on call `call`'s draw. Also
-    /// returns the gradient the call read.
+    /// each time. The gradient is read on `batch`. Also returns the gradient the call read.
     public func update(_ values: [Float], on network: PlainConvUNet, task: Int, evaluator: TaskEvaluator, call: Int,
-                       memory: CallMemory, batch: PatchBatch? = nil) throws -> (values: [Float], memory: CallMemory, gradient: [Float]) {
+                       memory: CallMemory, batch: CallBatch = .draw(stream: 0)) throws -> (values: [Float], memory: CallMemory, gradient: [Float]) {
         try assembly.setParameters(of: network, to: values)
-        let gradient = try batch.map { try evaluator.patchLossGradient(network, layout: assembly.layout, batch: $0) }
-            ?? gradient(holding: network, evaluator: evaluator, call: call)
+        let gradient = switch batch {
+        case let .given(batch): try evaluator.patchLossGradient(network, layout: assembly.layout, batch: batch)
+        case let .draw(stream): try gradient(holding: network, evaluator: evaluator, call: call, stream: stream)
+        }
         let (moved, next) = try step(values, gradient: gradient, task: task, call: call, memory: memory)
         return (moved, next, gradient)
     }
 
-    /// The gradient call `call` reads at `network`, which already holds the parameters.
-    private func gradient(holding network: PlainConvUNet, evaluator: TaskEvaluator, call: Int) throws -> [Float] {
+    /// The gradient call `call` of stream `stream` reads at `network`, which already holds the parameters.
+    private func gradient(holding network: PlainConvUNet, evaluator: TaskEvaluator, call: Int, stream: Int = 0) throws -> [Float] {
         try Self.gradient(network, layout: assembly.layout, evaluator: evaluator, configuration: description.configuration,
-                          patchSize: description.patchSize, draw: UInt64(call))
+                          patchSize: description.patchSize, draw: Self.draw(call: call, stream: stream))
+    }
+
+    /// The draw call `call` of fresh-draw stream `stream` reads: the call itself on stream 0,
+    /// and on stream j the call plus j · 2³², so that no two streams share a draw.
+    public static func draw(call: Int, stream: Int) -> UInt64 {
+        precondition(call >= 0 && call < 1 << 32 && stream >= 0, "call \(call) or stream \(stream) out of range")
+        return UInt64(stream) << 32 | UInt64(call)
     }
 
     /// The training-loss gradient call `call` reads: on group `call` of the task's training
@@ -260,12 +268,14 @@ public final class LearnedOptimizer {
     /// Every generation makes at least one call, and the start is checked last, only when no
     /// call reached the target (an answer then needs it). The calls read `data`.
     public func trajectory(from start: [Float], task: Int, evaluator: TaskEvaluator, stopAt target: Double,
-                           calls: Int? = nil, data: GenerationData = .freshDraws) throws -> UpdateTrajectory {
+                           calls: Int? = nil, data: GenerationData = .freshDraws(stream: 0)) throws -> UpdateTrajectory {
         let began = Date()
         let network = try assembly.network(start)
         let budget = max(1, calls ?? description.configuration.maximumCalls)
-        var recipe: (batches: RecipeBatches, iterations: Int)?
-        if case let .recipeBatches(hyperparameters, seed) = data {
+        var recipe: (batches: RecipeBatches, iterations: Int)?, stream = 0
+        switch data {
+        case let .freshDraws(drawn): stream = drawn
+        case let .recipeBatches(hyperparameters, seed):
             recipe = (try evaluator.recipeBatches(hyperparameters: hyperparameters, patchSize: description.patchSize, seed: seed,
                                                   spatialRank: description.architecture.spatialRank), hyperparameters.iterations)
         }
@@ -279,9 +289,9 @@ public final class LearnedOptimizer {
         var reached = false
         for call in 0..<budget where !reached {
             let batch = try recipe.map {
-                try $0.batches.batch(iterations: description.configuration.gradient.batchIterations(
-                    of: GenerationData.iterations(call: call, of: budget, runIterations: $0.iterations)))
-            }
+                CallBatch.given(try $0.batches.batch(iterations: description.configuration.gradient.batchIterations(
+                    of: GenerationData.iterations(call: call, of: budget, runIterations: $0.iterations))))
+            } ?? .draw(stream: stream)
             (values, memory, _) = try update(values, on: network, task: task, evaluator: evaluator, call: call, memory: memory, batch: batch)
             let dice = try checked(values)
             reached = dice >= target

@@ -21,17 +21,23 @@ extension LearnedOptimizer {
     /// generation does not reach is answered as `answer` says (the recipe's own answer, which the
     /// audit compares with, stays its best validation network). With `rerunMean` K > 0 the audit
     /// also measures the mean of K more recipe trainings from each of those starts on other data
-    /// orders (`RecipeDataOrder.rerun`).
+    /// orders (`RecipeDataOrder.rerun`). With `generations` K > 1 every start is answered by the
+    /// mean of K generations on fresh-draw streams 0 ..< K (`MeanOfGenerations`), timed by their
+    /// summed cost.
     public func evaluate(on zoo: Zoo, seeds: Int = 16, alignmentStarts: Int = 4, fidelityStarts: Int = 4,
-                         data: EvaluationData? = nil, answer: GenerationAnswer = .best, rerunMean: Int = 0,
+                         data: EvaluationData? = nil, answer: GenerationAnswer = .best, rerunMean: Int = 0, generations: Int = 1,
                          recipeTrainings: RecipeTrainings = RecipeTrainings(),
                          progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
         guard (0...RecipeDataOrder.reruns).contains(rerunMean), rerunMean == 0 || fidelityStarts > 0 else {
             throw GeneratorError.incompatible("--rerun-mean \(rerunMean): the mean takes 0 to \(RecipeDataOrder.reruns) reruns "
                                               + "of each fidelity start, so with reruns --fidelity-starts must be 1 or more")
         }
-        let began = Date()
         let data = data ?? defaultEvaluationData
+        guard generations >= 1, generations == 1 || data == .freshDraws else {
+            throw GeneratorError.incompatible("--generations \(generations): a start is answered by the mean of 1 or more generations, "
+                                              + "more than one only on fresh draws (each its own stream; a recipe's batches are one data order)")
+        }
+        let began = Date()
         let layout = assembly.layout
         var results: [TaskGenerationResult] = []
         for (taskIndex, task) in description.tasks.enumerated() {
@@ -49,30 +55,37 @@ extension LearnedOptimizer {
             }
             let seenRuns = try training.prefix(seeds).map { try zoo.parameters(of: $0) }
             let seenStarts = seenRuns.map { $0[0].values }
-            progress("\(task): \(unseenStarts.count + seenStarts.count) generations, prompt \(String(format: "%.4f", prompt))")
+            progress("\(task): \((unseenStarts.count + seenStarts.count) * generations) generations, prompt \(String(format: "%.4f", prompt))")
             let starts = unseenStarts + seenStarts
             let recipeRun = runs.first { $0.id == bestCheckpoint?.runId } ?? runs[0]
-            let startData: [GenerationData] = switch data {
-            case .freshDraws: starts.map { _ in .freshDraws }
+            // Generation j of start s reads stream j of fresh draws, or that start's recipe batches.
+            let startData: [[GenerationData]] = switch data {
+            case .freshDraws: starts.map { _ in (0..<generations).map { .freshDraws(stream: $0) } }
             case .recipeBatches:
-                unseenStarts.indices.map { .recipeBatches(recipeRun.hyperparameters, seed: RecipeDataOrder.trained.seed(start: $0)) }
-                    + training.prefix(seeds).map { .recipeBatches($0.hyperparameters, seed: UInt64(bitPattern: $0.seed)) }
+                unseenStarts.indices.map { [.recipeBatches(recipeRun.hyperparameters, seed: RecipeDataOrder.trained.seed(start: $0))] }
+                    + training.prefix(seeds).map { [.recipeBatches($0.hyperparameters, seed: UInt64(bitPattern: $0.seed))] }
             }
             // Generations and the recipe's trainings are timed on the head alone, as the zoo's runs were.
             try evaluator.precomputeFrozenPart(try assembly.network(starts[0]))
-            let trajectories = try parallelMap(starts.count) {
-                try trajectory(from: starts[$0], task: taskIndex, evaluator: evaluator, stopAt: prompt, data: startData[$0])
+            let jobs = startData.indices.flatMap { start in startData[start].map { (start: start, data: $0) } }
+            let trajectories = try parallelMap(jobs.count) {
+                try trajectory(from: starts[jobs[$0].start], task: taskIndex, evaluator: evaluator, stopAt: prompt, data: jobs[$0].data)
             }
-            let generated = trajectories.map { $0.networks[$0.answer(prompt: prompt, choice: answer)] }
+            var next = 0
+            let means = startData.map { data in
+                defer { next += data.count }
+                return MeanOfGenerations(Array(trajectories[next..<(next + data.count)]))
+            }
+            let generated = means.map { $0.answer(prompt: prompt, choice: answer) }
             let dice = try parallelMap(generated.count) { try assembly.withNetwork(generated[$0]) { try evaluator.testDice($0) } }
             let unseen = Array(dice.prefix(unseenStarts.count)), seen = Array(dice.dropFirst(unseenStarts.count))
-            func alignment(_ kind: ArraySlice<UpdateTrajectory>) throws -> [AlignmentCurve] {
-                try kind.prefix(alignmentStarts).map { trajectory in
+            func alignment(_ kind: ArraySlice<MeanOfGenerations>) throws -> [AlignmentCurve] {
+                try kind.prefix(alignmentStarts).map { mean in
                     // A generation that reached its prompt never checked its start; the curve needs it.
-                    let startMetric = try trajectory.validationDice[0]
-                        ?? assembly.withNetwork(trajectory.networks[0]) { try evaluator.validationDice($0) }
+                    let startMetric = try mean.startValidationDice
+                        ?? assembly.withNetwork(mean.trajectories[0].networks[0]) { try evaluator.validationDice($0) }
                     let prompts = (0..<20).map { prompt - (prompt - startMetric) * Double($0) / 19 }
-                    let achieved = try prompts.map { try assembly.withNetwork(trajectory.networks[trajectory.answer(prompt: $0, choice: answer)]) { try evaluator.testDice($0) } }
+                    let achieved = try prompts.map { try assembly.withNetwork(mean.answer(prompt: $0, choice: answer)) { try evaluator.testDice($0) } }
                     return AlignmentCurve(startMetric: startMetric, prompts: prompts, achieved: achieved,
                                           coefficientOfDetermination: coefficientOfDetermination(prompted: prompts, achieved: achieved))
                 }
@@ -80,8 +93,8 @@ extension LearnedOptimizer {
             func meanScore(_ curves: [AlignmentCurve]) -> Double {
                 curves.isEmpty ? .nan : curves.map(\.coefficientOfDetermination).reduce(0, +) / Double(curves.count)
             }
-            let curvesUnseen = try alignment(trajectories.prefix(unseenStarts.count))
-            let curvesSeen = try alignment(trajectories.dropFirst(unseenStarts.count))
+            let curvesUnseen = try alignment(means.prefix(unseenStarts.count))
+            let curvesSeen = try alignment(means.dropFirst(unseenStarts.count))
             progress("\(task): training \(min(fidelityStarts, unseenStarts.count)) unseen starts with the zoo's recipe (start fidelity, time to target)")
             func recipeTrained(_ order: RecipeDataOrder) throws -> [RecipeTraining] {
                 try recipeTrainings.train(Array(unseenStarts.prefix(fidelityStarts)), task: task, run: recipeRun, order: order,
@@ -90,11 +103,9 @@ extension LearnedOptimizer {
             let trained = try recipeTrained(.trained), retrained = try recipeTrained(.retrained).map(\.final)
             let reruns = try (0..<rerunMean).map { try recipeTrained(.rerun($0)).map(\.final) }
             let target = 0.9 * prompt
-            let reached = trajectories.prefix(trained.count).map { $0.firstReaching(target) }
-            let generatorSeconds = zip(trajectories, reached).map { trajectory, index in index.map { trajectory.seconds[$0] } }
-            let computeSeconds = zip(trajectories, reached).map { trajectory, index in
-                index.map { trajectory.seconds[$0] - trajectory.checkSeconds[$0] }
-            }
+            let reached = means.prefix(trained.count).map { $0.cost(toReach: target) }
+            let generatorSeconds = reached.map { $0?.seconds }
+            let computeSeconds = reached.map { $0.map { $0.seconds - $0.checkSeconds } }
             let trainingSeconds = trained.map { $0.secondsToReach(target) }
             func ratios(_ generator: [Double?]) -> Estimate {
                 Estimate(zip(generator, trainingSeconds).compactMap { g, t -> Double? in
@@ -102,7 +113,7 @@ extension LearnedOptimizer {
                     return g / t
                 })
             }
-            let speed = GenerationSpeed(target: target, generatorSeconds: generatorSeconds, generatorCalls: reached,
+            let speed = GenerationSpeed(target: target, generatorSeconds: generatorSeconds, generatorCalls: reached.map { $0?.calls },
                                         trainingSeconds: trainingSeconds, ratio: ratios(generatorSeconds),
                                         generatorComputeSeconds: computeSeconds, computeRatio: ratios(computeSeconds))
             progress("\(task): memorisation audit")
@@ -131,6 +142,7 @@ extension LearnedOptimizer {
         }
         return GeneratorEvaluation(tasks: results, seeds: seeds, sampler: "learned optimiser, at most \(description.configuration.maximumCalls) calls"
                                        + (data == .recipeBatches ? ", reading the recipe's batches" : "")
+                                       + (generations > 1 ? ", the mean of \(generations) generations per start" : "")
                                        + (answer == .final ? ", answering with its last network" : ""),
                                    extrapolated: false, seconds: Date().timeIntervalSince(began))
     }

@@ -558,7 +558,7 @@ public final class LearnedOptimizerTrainer {
     /// What calibration start `start` of task `task` reads: fresh draws, or for a rule that reads
     /// its runs' batches those of the task's best validation recipe with the start's seed as data seed.
     private func calibrationData(task: Int, start: Int) -> GenerationData {
-        configuration.gradient.readsRunBatches ? .recipeBatches(recipes[task], seed: 8_000_000 + UInt64(start)) : .freshDraws
+        configuration.gradient.readsRunBatches ? .recipeBatches(recipes[task], seed: 8_000_000 + UInt64(start)) : .freshDraws(stream: 0)
     }
 
     /// The index of the rate a calibration chooses, given each rate's generations

@@ -3,6 +3,7 @@ import Foundation
 import Formats
 import Generator
 import Segmentation
+import TensorEngine
 import Zoo
 
 extension UpdateMemory: ExpressibleByArgument {}
@@ -174,6 +175,8 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
     @Option(help: ArgumentHelp("Also train each fidelity start this many more times with the recipe, each on another data order, "
                                + "and audit the mean of those networks: the network a start leads to whatever the data (0: none).",
                                valueName: "K")) var rerunMean = 0
+    @Option(help: ArgumentHelp("Answer each start with the parameter-wise mean of K generations from it, each reading its own stream "
+                               + "of fresh draws (K times the calls; fresh-draws only).", valueName: "K")) var generations = 1
 
     func run() throws {
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
@@ -182,7 +185,8 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
         try loaded.setLearningRates(learningRate, zoo: opened)
         let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts, fidelityStarts: fidelityStarts,
-                                             data: data, answer: answer, rerunMean: rerunMean, progress: { log($0) })
+                                             data: data, answer: answer, rerunMean: rerunMean, generations: generations,
+                                             progress: { log($0) })
         try report(evaluation, json: json)
     }
 }
@@ -208,6 +212,14 @@ struct LearnedOptimizerGenerate: ParsableCommand {
     @Option(help: ArgumentHelp("Read the batches of the zoo's best validation run's recipe in this seed's data order, as a training "
                                + "run with that recipe and seed would (needed by an optimiser distilled with --gradient run-batches)."))
     var dataSeed: UInt64?
+    @Option(help: ArgumentHelp("Answer with the parameter-wise mean of K generations from the start, each reading its own stream of "
+                               + "fresh draws (K times the calls; not with --data-seed, one data order).", valueName: "K"))
+    var generations = 1
+
+    func validate() throws {
+        if generations < 1 { throw ValidationError("--generations must be 1 or more") }
+        if generations > 1 && dataSeed != nil { throw ValidationError("--generations \(generations) reads \(generations) streams of fresh draws; --data-seed is one data order") }
+    }
 
     func run() throws {
         let began = Date()
@@ -228,17 +240,27 @@ struct LearnedOptimizerGenerate: ParsableCommand {
         }
         let runs = try opened.runs(task: task, status: .done)
         let prompt = try targetDice ?? runs.flatMap { try opened.checkpoints(run: $0.id!) }.map(\.validationDice).max() ?? 1
-        let data = try dataSeed.map { GenerationData.recipeBatches(try recipeRun(task: task, in: opened).hyperparameters, seed: $0) }
-            ?? .freshDraws
-        let trajectory = try loaded.trajectory(from: start, task: taskIndex, evaluator: try TaskEvaluator(zoo: opened, task: task), stopAt: prompt,
-                                               data: data)
-        let answered = trajectory.answer(prompt: prompt, choice: answer)
-        let nnUNetFolder = try writeGenerated(try loaded.assembly.network(trajectory.networks[answered]), architecture: d.architecture,
-                                              partial: d.partial, patchSize: d.patchSize, spacing: d.spacing, task: task, prompt: prompt, out: out)
-        let startDice = trajectory.validationDice[0].map { String(format: "%.4f", $0) } ?? "not checked: a call reached the prompt"
-        log(String(format: "generated %@ (and %@) for %@: validation Dice %.4f after %d of %d calls (prompt %.4f, start %@) in %.1f s", out,
-                   nnUNetFolder.path, task, trajectory.validationDice[answered] ?? .nan, answered, trajectory.networks.count - 1, prompt,
-                   startDice, Date().timeIntervalSince(began)))
-        log("validation Dice per call: " + trajectory.validationDice.map { $0.map { String(format: "%.3f", $0) } ?? "–" }.joined(separator: " "))
+        let data = try dataSeed.map { [GenerationData.recipeBatches(try recipeRun(task: task, in: opened).hyperparameters, seed: $0)] }
+            ?? (0..<generations).map { .freshDraws(stream: $0) }
+        let evaluator = try TaskEvaluator(zoo: opened, task: task)
+        let trajectories = try parallelMap(data.count) {
+            try loaded.trajectory(from: start, task: taskIndex, evaluator: evaluator, stopAt: prompt, data: data[$0])
+        }
+        let generated = try loaded.assembly.network(MeanOfGenerations(trajectories).answer(prompt: prompt, choice: answer))
+        let nnUNetFolder = try writeGenerated(generated, architecture: d.architecture, partial: d.partial, patchSize: d.patchSize,
+                                              spacing: d.spacing, task: task, prompt: prompt, out: out)
+        let startDice = trajectories.lazy.compactMap { $0.validationDice[0] }.first.map { String(format: "%.4f", $0) }
+            ?? "not checked: a call reached the prompt"
+        let answered = trajectories.map { $0.answer(prompt: prompt, choice: answer) }
+        // A mean is a network no generation checked: it is checked here (on validation cases).
+        let dice = try trajectories.count == 1 ? trajectories[0].validationDice[answered[0]] ?? .nan : evaluator.validationDice(generated)
+        log(String(format: "generated %@ (and %@) for %@: validation Dice %.4f, %@ (prompt %.4f, start %@) in %.1f s", out,
+                   nnUNetFolder.path, task, dice,
+                   trajectories.count == 1 ? "after \(answered[0]) of \(trajectories[0].networks.count - 1) calls"
+                       : "the mean of \(trajectories.count) generations' answers after \(answered.map(String.init).joined(separator: ", ")) calls",
+                   prompt, startDice, Date().timeIntervalSince(began)))
+        for trajectory in trajectories {
+            log("validation Dice per call: " + trajectory.validationDice.map { $0.map { String(format: "%.3f", $0) } ?? "–" }.joined(separator: " "))
+        }
     }
 }

@@ -1,0 +1,40 @@
+/// K generations from one start, each reading its own stream of fresh draws, answered by the
+/// parameter-wise mean of their answers: where trainings from one start on other data share a
+/// basin, their mean lies nearer the network the start leads to whatever the data than any one
+/// of them does, at K times their cost. With one generation it is that generation.
+public struct MeanOfGenerations: Sendable {
+    /// The generations, stream 0 first.
+    public let trajectories: [UpdateTrajectory]
+
+    /// At least one generation.
+    public init(_ trajectories: [UpdateTrajectory]) {
+        precondition(!trajectories.isEmpty, "a mean of no generations")
+        self.trajectories = trajectories
+    }
+
+    /// The mean of every generation's answer to `prompt` (`UpdateTrajectory.answer`).
+    public func answer(prompt: Double, choice: GenerationAnswer) -> [Float] {
+        let answers = trajectories.map { $0.networks[$0.answer(prompt: prompt, choice: choice)] }
+        guard answers.count > 1 else { return answers[0] }
+        return answers[0].indices.map { i in Float(answers.reduce(0.0) { $0 + Double($1[i]) } / Double(answers.count)) }
+    }
+
+    /// The validation Dice of the start, where a generation measured it.
+    public var startValidationDice: Double? {
+        trajectories.lazy.compactMap { $0.validationDice[0] }.first
+    }
+
+    /// What it took every generation to first reach `target`, summed over them (checks included,
+    /// and of that the checks alone): the cost of having all K networks there, since the mean
+    /// exists only once they all are (it is not checked itself). Nil where one never reaches it.
+    public func cost(toReach target: Double) -> (calls: Int, seconds: Double, checkSeconds: Double)? {
+        var total = (calls: 0, seconds: 0.0, checkSeconds: 0.0)
+        for trajectory in trajectories {
+            guard let reached = trajectory.firstReaching(target) else { return nil }
+            total.calls += reached
+            total.seconds += trajectory.seconds[reached]
+            total.checkSeconds += trajectory.checkSeconds[reached]
+        }
+        return total
+    }
+}

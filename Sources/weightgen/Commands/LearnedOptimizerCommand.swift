@@ -246,11 +246,11 @@ struct LearnedOptimizerGenerate: ParsableCommand {
         let trajectories = try parallelMap(data.count) {
             try loaded.trajectory(from: start, task: taskIndex, evaluator: evaluator, stopAt: prompt, data: data[$0])
         }
-        let generated = try loaded.assembly.network(MeanOfGenerations(trajectories).answer(prompt: prompt, choice: answer))
+        let mean = MeanOfGenerations(trajectories)
+        let generated = try loaded.assembly.network(mean.answer(prompt: prompt, choice: answer))
         let nnUNetFolder = try writeGenerated(generated, architecture: d.architecture, partial: d.partial, patchSize: d.patchSize,
                                               spacing: d.spacing, task: task, prompt: prompt, out: out)
-        let startDice = trajectories.lazy.compactMap { $0.validationDice[0] }.first.map { String(format: "%.4f", $0) }
-            ?? "not checked: a call reached the prompt"
+        let startDice = mean.startValidationDice.map { String(format: "%.4f", $0) } ?? "not checked: a call reached the prompt"
         let answered = trajectories.map { $0.answer(prompt: prompt, choice: answer) }
         // A mean is a network no generation checked: it is checked here (on validation cases).
         let dice = try trajectories.count == 1 ? trajectories[0].validationDice[answered[0]] ?? .nan : evaluator.validationDice(generated)

@@ -6,8 +6,8 @@
 # rate, one generation per start (last and best answers) and the mean of K = 4, 8, 16 (last) and
 # 4, 8 (best), the mean of 8 (last) also over 32 starts. Controls, one generation and the mean of
 # 8 (last): Adam's own step over the same 2-iteration calls, a rule learning a correction to it,
-# the rule at one iteration per call on 8 patches (200 calls), and Adam itself on fresh batches of
-# 8 patches (head_fidelity_starts.sh's). Into OUT/mean-of-generations/NAME-ANSWER-gK[-32].json.
+# the rule at one iteration per call on 8 patches (200 calls; also best answers), and Adam
+# itself on fresh batches of 8 patches (head_fidelity_starts.sh's). Into OUT/mean-of-generations/NAME-ANSWER-gK[-32].json.
 # One thread per job, two jobs at a time; every stage resumes.
 # Usage: scripts/experiments/head_mean_of_generations.sh [OUT]
 set -euo pipefail
@@ -35,7 +35,7 @@ wait
 { evaluate "$study/fresh-p64" final 1
   for k in 1 4 8; do evaluate "$study/fresh-p16" best "$k"; done
   evaluate "$out/control/fresh-step-p8" final 8
-  evaluate "$study/fresh-p8-h1" final 1; evaluate "$study/fresh-p8-h1" final 8; } &
+  evaluate "$study/fresh-p8-h1" final 1; evaluate "$study/fresh-p8-h1" final 8; evaluate "$study/fresh-p8-h1" best 8; } &
 wait
 evaluate "$study/fresh-p16" final 8 32
 grep -H 'unseen starts:' "$study"/*-eval.log

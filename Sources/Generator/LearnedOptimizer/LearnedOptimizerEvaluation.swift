@@ -71,11 +71,8 @@ extension LearnedOptimizer {
             let trajectories = try parallelMap(jobs.count) {
                 try trajectory(from: starts[jobs[$0].start], task: taskIndex, evaluator: evaluator, stopAt: prompt, data: jobs[$0].data)
             }
-            var next = 0
-            let means = startData.map { data in
-                defer { next += data.count }
-                return MeanOfGenerations(Array(trajectories[next..<(next + data.count)]))
-            }
+            // Every start has `generations` of them (one on a recipe's batches), in order.
+            let means = starts.indices.map { MeanOfGenerations(Array(trajectories[($0 * generations)..<(($0 + 1) * generations)])) }
             let generated = means.map { $0.answer(prompt: prompt, choice: answer) }
             let dice = try parallelMap(generated.count) { try assembly.withNetwork(generated[$0]) { try evaluator.testDice($0) } }
             let unseen = Array(dice.prefix(unseenStarts.count)), seen = Array(dice.dropFirst(unseenStarts.count))

@@ -72,6 +72,36 @@ final class LearnedOptimizerTests: XCTestCase {
         }
     }
 
+    /// A rule distilled from the runs' initialisations learns one move per run, from its first
+    /// checkpoint (no move before it), and makes one call: more calls, on-policy correction and
+    /// unrolled training are refused. A configuration stored before the choice reads every checkpoint.
+    func testARuleFromTheInitialisationsLearnsOneMovePerRunAndMakesOneCall() throws {
+        let zoo = try makeGeneratorTestZoo()
+        var configuration = Self.quick
+        configuration.distilledMoves = .fromInitialisation
+        XCTAssertThrowsError(try configuration.validate(), "three calls")
+        configuration.maximumCalls = 1
+        XCTAssertNoThrow(try configuration.validate())
+        var corrected = configuration, unrolled = configuration
+        corrected.corrections = 1
+        unrolled.unrolling = CallUnrolling(calls: 2, steps: 5)
+        XCTAssertThrowsError(try corrected.validate())
+        XCTAssertThrowsError(try unrolled.validate())
+
+        let trainer = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration, heldOutRunsPerTask: 1)
+        let runs = try XCTUnwrap(trainer.description.distilledRuns).values.map(\.count).reduce(0, +)
+        XCTAssertEqual(trainer.examples.count, runs, "one move per distilled run")
+        XCTAssertTrue(trainer.examples.allSatisfy { $0.previousMove.allSatisfy { $0 == 0 } }, "each from its run's first checkpoint")
+        let everyCheckpoint = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: Self.quick, heldOutRunsPerTask: 1)
+        XCTAssertGreaterThan(everyCheckpoint.examples.count, runs)
+
+        var stored = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(configuration)) as? [String: Any])
+        XCTAssertEqual(stored["distilledMoves"] as? String, "from-initialisation")
+        stored["distilledMoves"] = nil
+        let read = try JSONDecoder().decode(LearnedOptimizerConfiguration.self, from: JSONSerialization.data(withJSONObject: stored))
+        XCTAssertEqual(read.distilledMoves, .everyCheckpoint)
+    }
+
     /// Of the rates whose mean Dice lies within the best mean's 95% interval, the one reaching
     /// 0.9 × the prompt in the fewest calls; on equal calls the best mean, then the smaller rate.
     func testTheChosenRateIsTheFastestOfThoseAsGoodAsTheBest() {
@@ -404,13 +434,13 @@ final class LearnedOptimizerTests: XCTestCase {
         let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
         let startDice = try optimizer.assembly.withNetwork(start) { try evaluator.validationDice($0) }
 
-        let reached = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stopAt: -1)
+        let reached = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(-1))
         XCTAssertEqual(reached.networks.count, 2, "the first call reaches a target below every Dice")
         XCTAssertNil(reached.validationDice[0], "the start is not checked")
         XCTAssertEqual(reached.answer(prompt: -1), 1)
         XCTAssertEqual(reached.firstReaching(-1), 1)
 
-        let spent = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stopAt: .infinity, calls: 2)
+        let spent = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity), calls: 2)
         XCTAssertEqual(spent.networks.count, 3)
         XCTAssertEqual(spent.validationDice.count, 3)
         XCTAssertEqual(try XCTUnwrap(spent.validationDice[0]), startDice, accuracy: 1e-12, "the start is checked when no call reaches the target")
@@ -422,12 +452,42 @@ final class LearnedOptimizerTests: XCTestCase {
         XCTAssertTrue(spent.checkSeconds.last! <= spent.seconds.last!, "the start's check is counted in the generation's time")
     }
 
+    /// An unchecked generation makes every call of its budget, checks no network on the way and
+    /// answers with the last, whatever the prompt; that network's validation Dice is measured
+    /// after, outside its time. Its moves are those of a checked generation's calls.
+    func testAnUncheckedGenerationMakesEveryCallAndAnswersWithItsLast() throws {
+        let zoo = try makeGeneratorTestZoo()
+        let optimizer = try brieflyTrained(zoo)
+        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
+        let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
+
+        XCTAssertEqual(GenerationAnswer.unchecked.stop(reaching: 0.5), .afterEveryCall)
+        XCTAssertEqual(GenerationAnswer.final.stop(reaching: 0.5), .reaching(0.5))
+        let unchecked = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .afterEveryCall, calls: 3)
+        XCTAssertEqual(unchecked.networks.count, 4, "every call is made, though a target below every Dice would stop a checked one at the first")
+        XCTAssertEqual(unchecked.validationDice.prefix(3).compactMap { $0 }.count, 0, "nothing is checked on the way")
+        let last = try optimizer.assembly.withNetwork(unchecked.networks[3]) { try evaluator.validationDice($0) }
+        XCTAssertEqual(try XCTUnwrap(unchecked.validationDice[3]), last, accuracy: 1e-12, "the last network's Dice, measured after")
+        XCTAssertEqual(unchecked.checkSeconds, [0, 0, 0, 0], "no check is timed")
+        for prompt in [-1.0, 0.5, .infinity] {
+            XCTAssertEqual(unchecked.answer(prompt: prompt, choice: .unchecked), 3, "the last network answers any prompt")
+        }
+        XCTAssertEqual(unchecked.firstReaching(-1), 3, "it reaches a target only where its last network does")
+
+        let checked = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity), calls: 3)
+        for call in 1...3 {
+            XCTAssertEqual(unchecked.networks[call], checked.networks[call], "call \(call) moves as a checked generation's does")
+        }
+    }
+
     /// A prompt a call reaches is answered by the first network that reaches it whatever the
-    /// choice; one no call reaches, by the best validation network (`best`) or the last (`final`).
+    /// choice that checks; one no call reaches, by the best validation network (`best`) or the
+    /// last (`final`). An unchecked generation answers with its last network.
     func testAnUnreachedPromptIsAnsweredByTheBestOrTheLastNetwork() {
         let trajectory = UpdateTrajectory(networks: [[0], [1], [2], [3]], validationDice: [0.1, 0.5, 0.3, 0.2],
                                           seconds: [0, 1, 2, 3], checkSeconds: [0, 0.1, 0.2, 0.3])
-        for choice in GenerationAnswer.allCases {
+        XCTAssertEqual(trajectory.answer(prompt: 0.25, choice: .unchecked), 3)
+        for choice in [GenerationAnswer.best, .final] {
             XCTAssertEqual(trajectory.answer(prompt: 0.25, choice: choice), 1, "\(choice): the first network reaching 0.25")
         }
         XCTAssertEqual(trajectory.answer(prompt: 0.9), 1, "best by default: the best validation Dice")

@@ -8,6 +8,8 @@ import Zoo
 /// reads them in, the zoo runs it was distilled from and how far its training got. Stored as
 /// `optimizer.json` beside `optimizer.safetensors`.
 public struct LearnedOptimizerDescription: Codable, Sendable {
+    /// 8: the configuration names the moves it was distilled from (`distilledMoves`); earlier
+    /// files were distilled from every checkpoint.
     /// 7: may record training through unrolled calls (`unrolled`).
     /// 6: a history may add Adam's step to the rule's output (`GradientHistory.adamStep`);
     /// distillation learns only the parameters the network's output depends on, `moveScale` over
@@ -17,7 +19,7 @@ public struct LearnedOptimizerDescription: Codable, Sendable {
     /// 3: the configuration names its move unit and call gradient; version 2 files divided by
     /// the current rate and read whole cases.
     /// 2: one learning rate per task (`learningRates`); version 1 files had one for all tasks and are read as such.
-    public var formatVersion = 7
+    public var formatVersion = 8
     public var configuration: LearnedOptimizerConfiguration
     public var architecture: PlainConvUNetConfiguration
     /// For a partial zoo: the base and the subset the optimiser updates. Nil for whole networks.
@@ -75,23 +77,24 @@ public struct UpdateTrajectory: Sendable {
     /// The start, then the network after each call.
     public var networks: [[Float]]
     /// Each network's validation Dice. The start's is measured only when no call reaches the
-    /// target (nil otherwise): a generation that reaches its prompt never needs it.
+    /// target (nil otherwise): a generation that reaches its prompt never needs it. A generation
+    /// stopped `afterEveryCall` has the last network's alone, measured after it.
     public var validationDice: [Double?]
-    /// Seconds from the start of the generation to each network, its validation check included
+    /// Seconds from the start of the generation to each network, its validation checks included
     /// (0 for the start; the last network's includes the start's check when that was made).
     public var seconds: [Double]
     /// Of `seconds`, those spent in validation checks up to each network (0 for the start): the
     /// calls alone took the difference.
     public var checkSeconds: [Double]
 
-    /// The network that answers `prompt`: the first whose validation Dice reaches it, else the
-    /// one `choice` names (selection by validation cases alone).
+    /// The network that answers `prompt`: under `unchecked` the last; else the first whose
+    /// validation Dice reaches it, else the one `choice` names (selection by validation cases alone).
     public func answer(prompt: Double, choice: GenerationAnswer = .best) -> Int {
+        let last = networks.count - 1
+        guard choice != .unchecked else { return last }
         if let reaching = validationDice.firstIndex(where: { ($0 ?? -.infinity) >= prompt }) { return reaching }
-        switch choice {
-        case .best: return validationDice.indices.max { (validationDice[$0] ?? -.infinity) < (validationDice[$1] ?? -.infinity) }!
-        case .final: return networks.count - 1
-        }
+        guard choice == .best else { return last }
+        return validationDice.indices.max { (validationDice[$0] ?? -.infinity) < (validationDice[$1] ?? -.infinity) }!
     }
 
     /// The first call's network whose validation Dice reaches `target` (an index into
@@ -263,11 +266,11 @@ public final class LearnedOptimizer {
         return (adam.isEmpty ? output : zip(output, adam).map { $0 + $1 / description.moveScale }, rows)
     }
 
-    /// Calls for task `task` from `start` until the validation Dice reaches `target` or `calls`
-    /// (the configuration's maximum by default) are spent; every network on the way is kept.
-    /// Every generation makes at least one call, and the start is checked last, only when no
-    /// call reached the target (an answer then needs it). The calls read `data`.
-    public func trajectory(from start: [Float], task: Int, evaluator: TaskEvaluator, stopAt target: Double,
+    /// Calls for task `task` from `start` until `stop` says or `calls` (the configuration's
+    /// maximum by default) are spent; every network on the way is kept. Every generation makes
+    /// at least one call. Stopping on reaching a target, the start is checked last, only when no
+    /// call reached it (an answer then needs it). The calls read `data`.
+    public func trajectory(from start: [Float], task: Int, evaluator: TaskEvaluator, stop: GenerationStop,
                            calls: Int? = nil, data: GenerationData = .freshDraws(stream: 0)) throws -> UpdateTrajectory {
         let began = Date()
         let network = try assembly.network(start)
@@ -293,12 +296,20 @@ public final class LearnedOptimizer {
                     of: GenerationData.iterations(call: call, of: budget, runIterations: $0.iterations))))
             } ?? .draw(stream: stream)
             (values, memory, _) = try update(values, on: network, task: task, evaluator: evaluator, call: call, memory: memory, batch: batch)
-            let dice = try checked(values)
-            reached = dice >= target
+            var dice: Double?
+            if case let .reaching(target) = stop {
+                let measured = try checked(values)
+                reached = measured >= target
+                dice = measured
+            }
             trajectory.networks.append(values)
             trajectory.validationDice.append(dice)
             trajectory.seconds.append(Date().timeIntervalSince(began))
             trajectory.checkSeconds.append(checking)
+        }
+        guard case .reaching = stop else {
+            trajectory.validationDice[trajectory.networks.count - 1] = try validationDice(values, network, evaluator)
+            return trajectory
         }
         if !reached {
             trajectory.validationDice[0] = try checked(start)

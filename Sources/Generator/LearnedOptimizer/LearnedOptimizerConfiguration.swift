@@ -52,12 +52,14 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
     /// Training through unrolled calls after distillation (nil: none): the rule is judged by
     /// where several of its calls end, not by each move.
     public var unrolling: CallUnrolling?
+    /// Which of the runs' moves the rule is distilled from.
+    public var distilledMoves: DistilledMoves
 
     public init(width: Int = 64, depth: Int = 2, horizon: Int = 25, moveUnit: MoveUnit = .currentRate, trainingSteps: Int = 3000, batchSize: Int = 8192,
                 learningRate: Float = 1e-3, optimizer: TrainingConfiguration.OptimizerKind = .adam, runsPerTask: Int? = nil, validationRuns: Int = 0,
                 maximumCalls: Int = 64, gradient: CallGradient = .trainingPatches, casesPerCall: Int = 16, memory: UpdateMemory = .previousMove,
                 history: GradientHistory = .none, scope: RuleScope = .parameter, schedule: CallSchedule = .poly, corrections: Int = 0,
-                unrolling: CallUnrolling? = nil) {
+                unrolling: CallUnrolling? = nil, distilledMoves: DistilledMoves = .everyCheckpoint) {
         self.width = width
         self.depth = depth
         self.horizon = horizon
@@ -77,6 +79,7 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
         self.schedule = schedule
         self.corrections = corrections
         self.unrolling = unrolling
+        self.distilledMoves = distilledMoves
     }
 
     /// The preset `weightgen learned-optimizer train` starts from: gradients on training patches,
@@ -100,6 +103,10 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
         }
         guard unrolling.map({ $0.calls > 0 && $0.steps > 0 && $0.moveLossWeight >= 0 && $0.moveLossWeight.isFinite }) ?? true else {
             throw GeneratorError.invalidConfiguration("unrolled training needs at least one call per path, one step and a finite move-loss weight that is not negative")
+        }
+        guard distilledMoves == .everyCheckpoint || (maximumCalls == 1 && corrections == 0 && unrolling == nil) else {
+            throw GeneratorError.invalidConfiguration("a rule distilled from the runs' initialisations alone knows a generation's first call: "
+                                                      + "it makes one call (not \(maximumCalls)), with no on-policy correction or unrolled training")
         }
     }
 }
@@ -132,6 +139,15 @@ public struct CallUnrolling: Codable, Sendable, Equatable {
         self.init(calls: try c.decode(Int.self, forKey: .calls), steps: try c.decode(Int.self, forKey: .steps),
                   moveLossWeight: try c.decodeIfPresent(Float.self, forKey: .moveLossWeight) ?? 0)
     }
+}
+
+/// Which of the zoo's moves a learned optimiser is distilled from.
+public enum DistilledMoves: String, Codable, Sendable, CaseIterable {
+    /// The move from every checkpoint of every run: a rule for each call of a generation.
+    case everyCheckpoint = "every-checkpoint"
+    /// The move from each run's initialisation over its first horizon alone: a rule for one call
+    /// that jumps from a start, as G.pt's generator does, reading the start's gradient.
+    case fromInitialisation = "from-initialisation"
 }
 
 /// The learning rate a distilled move is divided by, which decides whether the rule learns the
@@ -223,7 +239,8 @@ public enum CallSchedule: String, Codable, Sendable, CaseIterable {
 extension LearnedOptimizerConfiguration {
     /// Reads a stored configuration; one written before `history` existed read none, one
     /// written before `scope` existed read the parameter alone, one before `validationRuns` none,
-    /// one before `unrolling` was trained through no unrolled calls.
+    /// one before `unrolling` was trained through no unrolled calls, one before `distilledMoves`
+    /// was distilled from every checkpoint.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(width: try c.decode(Int.self, forKey: .width), depth: try c.decode(Int.self, forKey: .depth),
@@ -238,6 +255,7 @@ extension LearnedOptimizerConfiguration {
                   history: try c.decodeIfPresent(GradientHistory.self, forKey: .history) ?? GradientHistory.none,
                   scope: try c.decodeIfPresent(RuleScope.self, forKey: .scope) ?? .parameter,
                   schedule: try c.decode(CallSchedule.self, forKey: .schedule), corrections: try c.decode(Int.self, forKey: .corrections),
-                  unrolling: try c.decodeIfPresent(CallUnrolling.self, forKey: .unrolling))
+                  unrolling: try c.decodeIfPresent(CallUnrolling.self, forKey: .unrolling),
+                  distilledMoves: try c.decodeIfPresent(DistilledMoves.self, forKey: .distilledMoves) ?? .everyCheckpoint)
     }
 }

@@ -69,7 +69,7 @@ extension LearnedOptimizer {
             try evaluator.precomputeFrozenPart(try assembly.network(starts[0]))
             let jobs = startData.indices.flatMap { start in startData[start].map { (start: start, data: $0) } }
             let trajectories = try parallelMap(jobs.count) {
-                try trajectory(from: starts[jobs[$0].start], task: taskIndex, evaluator: evaluator, stopAt: prompt, data: jobs[$0].data)
+                try trajectory(from: starts[jobs[$0].start], task: taskIndex, evaluator: evaluator, stop: answer.stop(reaching: prompt), data: jobs[$0].data)
             }
             // Every start has `generations` of them (one on a recipe's batches), in order.
             let means = starts.indices.map { MeanOfGenerations(Array(trajectories[($0 * generations)..<(($0 + 1) * generations)])) }
@@ -140,7 +140,8 @@ extension LearnedOptimizer {
         return GeneratorEvaluation(tasks: results, seeds: seeds, sampler: "learned optimiser, at most \(description.configuration.maximumCalls) calls"
                                        + (data == .recipeBatches ? ", reading the recipe's batches" : "")
                                        + (generations > 1 ? ", the mean of \(generations) generations per start" : "")
-                                       + (answer == .final ? ", answering with its last network" : ""),
+                                       + [.best: "", .final: ", answering with its last network",
+                                          .unchecked: ", every call made unchecked, its last network answering"][answer]!,
                                    extrapolated: false, seconds: Date().timeIntervalSince(began))
     }
 }

@@ -170,6 +170,7 @@ public final class LearnedOptimizerTrainer {
                 }
                 for (k, checkpoint) in checkpoints.enumerated() {
                     let iteration = checkpoint.record.iteration
+                    guard configuration.distilledMoves == .everyCheckpoint || iteration == 0 else { continue }
                     // The first checkpoint a horizon later; a shorter last gap is scaled up only when at least half a horizon.
                     guard let later = checkpoints[(k + 1)...].first(where: { $0.record.iteration >= iteration + configuration.horizon })
                             ?? checkpoints.last.flatMap({ 2 * ($0.record.iteration - iteration) >= configuration.horizon ? $0 : nil }),
@@ -537,7 +538,7 @@ public final class LearnedOptimizerTrainer {
             let jobs = evaluators.indices.flatMap { task in starts.indices.map { (task: task, start: $0) } }
             let measured = try parallelMap(jobs.count) { index -> RateCalibration in
                 let (task, start) = jobs[index]
-                let trajectory = try optimizer.trajectory(from: starts[start], task: task, evaluator: evaluators[task], stopAt: .infinity,
+                let trajectory = try optimizer.trajectory(from: starts[start], task: task, evaluator: evaluators[task], stop: .reaching(.infinity),
                                                           data: calibrationData(task: task, start: start))
                 return RateCalibration(bestDice: trajectory.bestValidationDice,
                                        calls: trajectory.firstReaching(0.9 * bestValidationDice[task]) ?? neverReached)

@@ -15,6 +15,7 @@ extension CallGradient: ExpressibleByArgument {}
 extension EvaluationData: ExpressibleByArgument {}
 extension CallLearningRate: ExpressibleByArgument {}
 extension GenerationAnswer: ExpressibleByArgument {}
+extension DistilledMoves: ExpressibleByArgument {}
 
 /// The help of `--learning-rate`, alike for every command that generates.
 private let learningRateHelp = ArgumentHelp("Learning rate of a call: calibrated (each task's, chosen in training), recipe (each "
@@ -22,7 +23,9 @@ private let learningRateHelp = ArgumentHelp("Learning rate of a call: calibrated
 
 /// The help of `--answer`, alike for every command that generates.
 private let answerHelp = ArgumentHelp("The network that answers a prompt no call reached: best (the best validation Dice, as "
-                                      + "nnU-Net's checkpoint_best) or final (the last, as its checkpoint_final).")
+                                      + "nnU-Net's checkpoint_best) or final (the last, as its checkpoint_final); or unchecked: "
+                                      + "every call is made with no validation check and the last network answers (a fixed "
+                                      + "number of calls, as G.pt's recursive prompting; the prompt is not followed).")
 
 /// `weightgen learned-optimizer`: distils a per-parameter update rule from a zoo's trajectories and evaluates it as a generator.
 struct LearnedOptimizerCommand: ParsableCommand {
@@ -106,6 +109,9 @@ struct LearnedOptimizerTrain: ParsableCommand {
     @Option(help: "Training steps through unrolled calls (with --unrolled-calls; default 400).") var unrolledSteps: Int?
     @Option(help: "Weight of the per-move distillation loss beside the endpoint error in unrolled training (with --unrolled-calls; default 0: the endpoint error alone).")
     var unrolledMoveWeight: Float?
+    @Option(help: ArgumentHelp("The runs' moves to distil: every-checkpoint (a rule for every call) or from-initialisation (the move "
+                               + "over each run's first horizon alone: a rule that makes one call from a start; --maximum-calls 1)."))
+    var moves = LearnedOptimizerConfiguration.standard.distilledMoves
     @Option(help: "Seed of the network and the example stream.") var seed: UInt64 = 0
 
     func validate() throws {
@@ -133,6 +139,7 @@ struct LearnedOptimizerTrain: ParsableCommand {
         configuration.scope = scope
         configuration.schedule = schedule
         configuration.corrections = corrections
+        configuration.distilledMoves = moves
         configuration.unrolling = unrolledCalls > 0 ? CallUnrolling(calls: unrolledCalls, steps: unrolledSteps ?? 400, moveLossWeight: unrolledMoveWeight ?? 0) : nil
         let opened = try Zoo.open(URL(fileURLWithPath: zoo))
         let trainer = try LearnedOptimizerTrainer(zoo: opened, folder: URL(fileURLWithPath: out), configuration: configuration,
@@ -182,6 +189,7 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
         if let maximumCalls { loaded.description.configuration.maximumCalls = maximumCalls }
         if let schedule { loaded.description.configuration.schedule = schedule }
+        try loaded.description.configuration.validate()
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
         try loaded.setLearningRates(learningRate, zoo: opened)
         let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts, fidelityStarts: fidelityStarts,
@@ -227,6 +235,7 @@ struct LearnedOptimizerGenerate: ParsableCommand {
         let taskIndex = try loaded.taskIndex(task)
         if let maximumCalls { loaded.description.configuration.maximumCalls = maximumCalls }
         if let schedule { loaded.description.configuration.schedule = schedule }
+        try loaded.description.configuration.validate()
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
         loaded.description.learningRates[taskIndex] = try loaded.learningRate(learningRate, task: taskIndex, zoo: opened)
         let d = loaded.description
@@ -244,13 +253,14 @@ struct LearnedOptimizerGenerate: ParsableCommand {
             ?? (0..<generations).map { .freshDraws(stream: $0) }
         let evaluator = try TaskEvaluator(zoo: opened, task: task)
         let trajectories = try parallelMap(data.count) {
-            try loaded.trajectory(from: start, task: taskIndex, evaluator: evaluator, stopAt: prompt, data: data[$0])
+            try loaded.trajectory(from: start, task: taskIndex, evaluator: evaluator, stop: answer.stop(reaching: prompt), data: data[$0])
         }
         let mean = MeanOfGenerations(trajectories)
         let generated = try loaded.assembly.network(mean.answer(prompt: prompt, choice: answer))
         let nnUNetFolder = try writeGenerated(generated, architecture: d.architecture, partial: d.partial, patchSize: d.patchSize,
                                               spacing: d.spacing, task: task, prompt: prompt, out: out)
-        let startDice = mean.startValidationDice.map { String(format: "%.4f", $0) } ?? "not checked: a call reached the prompt"
+        let startDice = mean.startValidationDice.map { String(format: "%.4f", $0) }
+            ?? (answer == .unchecked ? "not checked" : "not checked: a call reached the prompt")
         let answered = trajectories.map { $0.answer(prompt: prompt, choice: answer) }
         // A mean is a network no generation checked: it is checked here (on validation cases).
         let dice = try trajectories.count == 1 ? trajectories[0].validationDice[answered[0]] ?? .nan : evaluator.validationDice(generated)

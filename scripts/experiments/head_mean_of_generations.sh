@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Generations from fresh data answered by the mean of K of them: the 2-iteration rule of
 # head_fidelity_starts.sh (run first when missing; it runs the studies before it) distilled
-# instead on fresh draws of 16 and of 64 patches per call (seed 0, the runs' own moves), each
+# instead on fresh draws of 16, 64 and 256 patches per call (seed 0, the runs' own moves), each
 # generation reading its own stream of draws; evaluated over 16 unseen starts at the recipe's
 # rate, one generation per start (last and best answers) and the mean of K = 4, 8, 16 (last) and
 # 4, 8 (best), the mean of 8 (last) also over 32 starts. Controls, one generation and the mean of
@@ -27,7 +27,7 @@ evaluate() {  # optimiser folder, answer (final or best), K generations per star
   [ -f "$json" ] || "$bin" learned-optimizer evaluate --optimizer "$1" --zoo "$out/zoo100" --seeds "$starts" --alignment-starts 0 \
     --fidelity-starts "$starts" --learning-rate recipe --answer "$2" --generations "$3" --json "$json" > "${json%.json}.txt" 2> "${json%.json}-eval.log"
 }
-{ distil fresh-p16 16 2 adam-moments; distil fresh-p64 64 2 adam-moments; distil fresh-p8-h1 8 1 adam-moments; } &
+{ distil fresh-p16 16 2 adam-moments; distil fresh-p64 64 2 adam-moments; distil fresh-p8-h1 8 1 adam-moments; distil fresh-p256 256 2 adam-moments; } &
 { distil fresh-step-p16 16 2 adam-step --steps 0; distil fresh-correction-p16 16 2 adam-step; } &
 wait
 { for k in 1 4 8 16; do evaluate "$study/fresh-p16" final "$k"; done
@@ -38,4 +38,5 @@ wait
   evaluate "$study/fresh-p8-h1" final 1; evaluate "$study/fresh-p8-h1" final 8; evaluate "$study/fresh-p8-h1" best 8; } &
 wait
 evaluate "$study/fresh-p16" final 8 32
+evaluate "$study/fresh-p256" final 1
 grep -H 'unseen starts:' "$study"/*-eval.log

@@ -137,11 +137,15 @@ extension LearnedOptimizer {
                             result.promptAlignmentSeen, target, speed.ratio.mean, speed.computeRatio?.mean ?? .nan))
             results.append(result)
         }
+        let answering = switch answer {
+        case .best: ""
+        case .final: ", answering with its last network"
+        case .unchecked: ", every call made unchecked, its last network answering"
+        }
         return GeneratorEvaluation(tasks: results, seeds: seeds, sampler: "learned optimiser, at most \(description.configuration.maximumCalls) calls"
                                        + (data == .recipeBatches ? ", reading the recipe's batches" : "")
                                        + (generations > 1 ? ", the mean of \(generations) generations per start" : "")
-                                       + [.best: "", .final: ", answering with its last network",
-                                          .unchecked: ", every call made unchecked, its last network answering"][answer]!,
+                                       + answering,
                                    extrapolated: false, seconds: Date().timeIntervalSince(began))
     }
 }

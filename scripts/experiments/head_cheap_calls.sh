@@ -3,7 +3,8 @@
 # On the 100-run head zoo of head_fidelity_starts.sh (run first when missing): Adam's own step
 # (adam-step, untrained) and a rule (adam-moments, 3,000 steps), each over 16 unseen starts at its
 # calibrated rate, answering with the last network:
-#  - checked: 4-iteration calls on 1 and 2 patches, at most 20 under poly decay, each checked;
+#  - checked: 4-iteration calls on 1 and 2 patches, at most 20 under poly decay, and 8- or
+#    16-iteration calls on 2 patches, at most 8 at a constant rate, each checked;
 #  - unchecked: 2 and 4 calls of 4, 8 or 16 iterations on 2 patches at a constant rate, none
 #    checked (`--answer unchecked`);
 #  - one call from a rule distilled from the runs' initialisations alone (`--moves
@@ -33,10 +34,12 @@ jump() { distil "jump-p$1-h$2" adam-moments 3000 "$1" "$2" 1 poly --moves from-i
 checked() { evaluate "$1" final ""; }
 unchecked() { for calls in 2 4; do evaluate "$1" unchecked "-$calls" --maximum-calls "$calls" --schedule constant; done; }
 { step 2 4 20; step 1 4 20; step 2 8 8 c constant; step 2 16 8 c constant
-  checked step-p2-h4; checked step-p1-h4; unchecked step-p2-h4; unchecked step-p2-h8c; unchecked step-p2-h16c
+  checked step-p2-h4; checked step-p1-h4; checked step-p2-h8c; checked step-p2-h16c
+  unchecked step-p2-h4; unchecked step-p2-h8c; unchecked step-p2-h16c
   jump 2 8; jump 4 8; } &
 { rule 2 4 20; rule 1 4 20; rule 2 8 8 c constant; rule 2 16 8 c constant
-  checked rule-p2-h4; checked rule-p1-h4; unchecked rule-p2-h4; unchecked rule-p2-h8c; unchecked rule-p2-h16c
+  checked rule-p2-h4; checked rule-p1-h4; checked rule-p2-h8c
+  unchecked rule-p2-h4; unchecked rule-p2-h8c; unchecked rule-p2-h16c
   jump 2 16; jump 4 16; } &
 wait
 grep -H 'unseen starts:' "$study"/*-eval.log

@@ -94,6 +94,11 @@ final class LearnedOptimizerTests: XCTestCase {
         XCTAssertTrue(trainer.examples.allSatisfy { $0.previousMove.allSatisfy { $0 == 0 } }, "each from its run's first checkpoint")
         let everyCheckpoint = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: Self.quick, heldOutRunsPerTask: 1)
         XCTAssertGreaterThan(everyCheckpoint.examples.count, runs)
+        let trained = try trainer.train()
+        XCTAssertThrowsError(try trained.setCalls(maximum: 2, schedule: nil), "a generation of such a rule is refused more calls")
+        XCTAssertEqual(trained.description.configuration.maximumCalls, 1, "and keeps its one")
+        try trained.setCalls(maximum: nil, schedule: .constant)
+        XCTAssertEqual(trained.description.configuration.schedule, .constant)
 
         var stored = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(configuration)) as? [String: Any])
         XCTAssertEqual(stored["distilledMoves"] as? String, "from-initialisation")

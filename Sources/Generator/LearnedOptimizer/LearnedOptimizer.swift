@@ -154,6 +154,17 @@ public final class LearnedOptimizer {
         return index
     }
 
+    /// Sets the most calls a generation makes and the schedule of their rate where given (else
+    /// they stay as set in training), refusing what the configuration does not allow: a rule
+    /// distilled from the runs' initialisations makes one call.
+    public func setCalls(maximum: Int?, schedule: CallSchedule?) throws {
+        var configuration = description.configuration
+        if let maximum { configuration.maximumCalls = maximum }
+        if let schedule { configuration.schedule = schedule }
+        try configuration.validate()
+        description.configuration = configuration
+    }
+
     /// One call for task `task` (an index into `tasks`): the gradient on call `call`'s group of
     /// `evaluator`'s training cases, then every parameter of `values` moved by the network's
     /// prediction at the task's learning rate. Returns the moved parameters and what the next

@@ -187,9 +187,7 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
 
     func run() throws {
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
-        if let maximumCalls { loaded.description.configuration.maximumCalls = maximumCalls }
-        if let schedule { loaded.description.configuration.schedule = schedule }
-        try loaded.description.configuration.validate()
+        try loaded.setCalls(maximum: maximumCalls, schedule: schedule)
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
         try loaded.setLearningRates(learningRate, zoo: opened)
         let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts, fidelityStarts: fidelityStarts,
@@ -233,9 +231,7 @@ struct LearnedOptimizerGenerate: ParsableCommand {
         let began = Date()
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
         let taskIndex = try loaded.taskIndex(task)
-        if let maximumCalls { loaded.description.configuration.maximumCalls = maximumCalls }
-        if let schedule { loaded.description.configuration.schedule = schedule }
-        try loaded.description.configuration.validate()
+        try loaded.setCalls(maximum: maximumCalls, schedule: schedule)
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
         loaded.description.learningRates[taskIndex] = try loaded.learningRate(learningRate, task: taskIndex, zoo: opened)
         let d = loaded.description

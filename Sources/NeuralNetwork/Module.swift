@@ -41,8 +41,29 @@ open class Module {
         return result
     }
 
-    /// Every parameter, in `namedParameters()` order.
-    public func parameters() -> [Tensor] { namedParameters().map(\.tensor) }
+    /// Every parameter, in `namedParameters()` order, without building their paths: a network
+    /// clears or reads its gradients at every step, and the paths' strings cost more than that.
+    public func parameters() -> [Tensor] {
+        var result: [Tensor] = []
+        appendParameters(to: &result)
+        return result
+    }
+
+    private func appendParameters(to result: inout [Tensor]) {
+        result += ownParameters.map(\.tensor)
+        for (_, child) in ownChildren { child.appendParameters(to: &result) }
+    }
+
+    /// The parameter at dotted path `path` (a `namedParameters()` name), found by walking the
+    /// path through the children rather than listing every parameter; nil where there is none.
+    public func parameter(at path: Substring) -> Tensor? {
+        if let own = ownParameters.first(where: { $0.name == path }) { return own.tensor }
+        for (name, child) in ownChildren where path.count > name.count && path.hasPrefix(name) {
+            let rest = path.dropFirst(name.count)
+            if rest.first == ".", let found = child.parameter(at: rest.dropFirst()) { return found }
+        }
+        return nil
+    }
 
     /// Total number of scalar parameters.
     public var parameterCount: Int { parameters().reduce(0) { $0 + $1.count } }

@@ -112,7 +112,7 @@ struct CheckpointEvaluator {
             let loss = try SegmentationLoss.diceCrossEntropy(logits: logits(network, images), target: target, batchDice: true)
             try (loss * (1 / total)).backward()
         }
-        return flatGradients(network, layout: layout)
+        return try flatGradients(network, layout: layout)
     }
 
     /// The training loss's gradient on one batch of training patches (images and labels as a
@@ -122,7 +122,7 @@ struct CheckpointEvaluator {
         network.zeroGrad()
         defer { network.zeroGrad() }
         try SegmentationLoss.diceCrossEntropy(logits: network(batch.images), target: batch.labels, batchDice: false).backward()
-        return flatGradients(network, layout: layout)
+        return try flatGradients(network, layout: layout)
     }
 
     /// The training loss's gradient on one batch of cached head inputs and their labels, with
@@ -132,13 +132,19 @@ struct CheckpointEvaluator {
         defer { network.zeroGrad() }
         // Batch Dice: nnU-Net's default, which every head run of a zoo trains with.
         _ = try CachedHeadTrainer.lossAndGradients(network, inputs: inputs, labels: labels, batchDice: true)
-        return flatGradients(network, layout: layout)
+        return try flatGradients(network, layout: layout)
     }
 
     /// The gradients `backward` left on `network`'s parameters, flat in `layout` (zero for a parameter without one).
-    private func flatGradients(_ network: PlainConvUNet, layout: ParameterLayout) -> [Float] {
-        let parameters = network.stateDict()
-        return layout.entries.flatMap { parameters[$0.name]?.grad?.scalars ?? [Float](repeating: 0, count: $0.count) }
+    private func flatGradients(_ network: PlainConvUNet, layout: ParameterLayout) throws -> [Float] {
+        var flat = [Float](repeating: 0, count: layout.parameterCount)
+        let tensors = try layout.tensors(of: network)
+        flat.withUnsafeMutableBufferPointer { buffer in
+            for (entry, tensor) in zip(layout.entries, tensors) {
+                if let grad = tensor.grad { (buffer.baseAddress! + entry.offset).update(from: grad.pointer, count: entry.count) }
+            }
+        }
+        return flat
     }
 
     /// The network's argmax on each test case (z-score normalised image, reference and prediction), for overlays.

@@ -36,17 +36,24 @@ public struct ParameterLayout: Codable, Sendable, Equatable {
         }
     }
 
-    /// `module`'s parameters of this layout concatenated in layout order.
-    public func flatten(_ module: Module) throws -> [Float] {
-        let named = Dictionary(module.namedParameters().map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
-        var values = [Float](repeating: 0, count: parameterCount)
-        for entry in entries {
-            guard let tensor = named[entry.name], tensor.shape.dims == entry.shape else {
+    /// `module`'s tensors of this layout's entries, in layout order (shared, not copied): what a
+    /// loop that sets or reads one network's parameters many times resolves once per pass
+    /// instead of listing every parameter by name.
+    public func tensors(of module: Module) throws -> [Tensor] {
+        try entries.map { entry in
+            guard let tensor = module.parameter(at: entry.name[...]), tensor.shape.dims == entry.shape else {
                 throw ZooError.incompatible("the network's parameters do not match the zoo's architecture layout at \(entry.name)")
             }
-            values.withUnsafeMutableBufferPointer { buffer in
-                (buffer.baseAddress! + entry.offset).update(from: tensor.pointer, count: entry.count)
-            }
+            return tensor
+        }
+    }
+
+    /// `module`'s parameters of this layout concatenated in layout order.
+    public func flatten(_ module: Module) throws -> [Float] {
+        var values = [Float](repeating: 0, count: parameterCount)
+        let tensors = try tensors(of: module)
+        values.withUnsafeMutableBufferPointer { buffer in
+            for (entry, tensor) in zip(entries, tensors) { (buffer.baseAddress! + entry.offset).update(from: tensor.pointer, count: entry.count) }
         }
         return values
     }

@@ -147,6 +147,17 @@ final class PartialGenerationTests: XCTestCase {
             for metric in PromptMetric.allCases {
                 XCTAssertEqual(try metric.measure(lent, on: evaluator), metric.value(of: try evaluator.selectionMetrics(fresh)), "\(metric)")
             }
+            // A vector of another length is refused and leaves the network as it was.
+            XCTAssertThrowsError(try assembly.setParameters(of: lent, to: Array(first.dropLast()))) {
+                XCTAssertTrue(String(describing: $0).contains("\(first.count - 1) values"), "\($0)")
+            }
+            XCTAssertEqual(try assembly.layout.flatten(lent), last)
+        }
+        // A network without the layout's tensors is named at the first entry it lacks.
+        var other = try TaskData.planArchitecture(of: zoo)
+        other.featuresPerStage = other.featuresPerStage.map { $0 * 2 }
+        XCTAssertThrowsError(try assembly.layout.tensors(of: try PlainConvUNet(other, seed: 0))) {
+            XCTAssertTrue(String(describing: $0).contains(assembly.layout.entries[0].name), "\($0)")
         }
     }
 

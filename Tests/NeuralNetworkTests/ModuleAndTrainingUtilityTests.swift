@@ -30,6 +30,23 @@ final class ModuleAndTrainingUtilityTests: XCTestCase {
         try assertGradientsMatchFiniteDifferences([Tensor.normal([1, 3, 8], seed: 4)], "transformer block input") { try block($0[0]) }
     }
 
+    func testParametersAndPathLookupAgreeWithTheNamedList() throws {
+        var rng = SeededGenerator(seed: 7)
+        // Thirteen layers: children "1" and "12" share a prefix, as a U-Net's stages do.
+        let outer = Module(), list = ModuleList((0..<13).map { _ in Linear(inFeatures: 2, outFeatures: 2, rng: &rng) })
+        outer.registerParameter("scale", Tensor.zeros([1]))
+        outer.registerChild("layers", list)
+        let named = outer.namedParameters()
+        XCTAssertEqual(named.count, 27)
+        XCTAssertTrue(zip(outer.parameters(), named).allSatisfy { $0 === $1.tensor }, "parameters() lists namedParameters() in order")
+        for (name, tensor) in named {
+            XCTAssertTrue(outer.parameter(at: name[...]) === tensor, "\(name) found by its path")
+        }
+        for missing in ["layers", "layers.1", "layers.1.weightx", "layers.13.weight", "layers..1.weight", "scale.weight", ""] {
+            XCTAssertNil(outer.parameter(at: missing[...]), "no parameter at '\(missing)'")
+        }
+    }
+
     func testStrictLoadingReportsMissingUnexpectedAndShape() throws {
         var rng = SeededGenerator(seed: 5)
         let layer = Linear(inFeatures: 3, outFeatures: 2, rng: &rng)

@@ -46,6 +46,10 @@ public struct GenerationSpeed: Codable, Sendable {
     public var generatorCalls: [Int?]
     /// Seconds of recipe training (validation checks left out) per start; nil where it never reached the target.
     public var trainingSeconds: [Double?]
+    /// The recipe's iterations to the target per start, beside `generatorCalls`: the time ratio is
+    /// the calls per iteration times a call's cost over an iteration's (nil where it never
+    /// reached the target; nil throughout in results written before it was recorded).
+    public var trainingIterations: [Int?]? = nil
     /// Generator seconds over training seconds, per start where both reached the target.
     public var ratio: Estimate
     /// Seconds of the generator's calls alone per start, its validation checks left out as the

@@ -36,6 +36,11 @@ public struct RecipeTraining: Sendable {
         curve.first { $0.validationDice >= target }?.seconds
     }
 
+    /// The first iteration whose validation Dice reached `target` (nil: never).
+    public func iterationsToReach(_ target: Double) -> Int? {
+        curve.first { $0.validationDice >= target }?.iteration
+    }
+
     /// The iterations test Dice is measured at: 0, then doubling from 10, ending at `last`.
     public static func testIterations(upTo last: Int) -> [Int] {
         var points = [0], next = 10

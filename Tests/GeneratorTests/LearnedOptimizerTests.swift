@@ -421,6 +421,11 @@ final class LearnedOptimizerTests: XCTestCase {
             let speed = try XCTUnwrap(task.speed)
             XCTAssertEqual(speed.target, 0.9 * task.prompt, accuracy: 1e-12)
             XCTAssertEqual(speed.trainingSeconds.count, 2)
+            let iterations = try XCTUnwrap(speed.trainingIterations)
+            for (seconds, iteration) in zip(speed.trainingSeconds, iterations) {
+                XCTAssertEqual(seconds == nil, iteration == nil, "the recipe's iterations are counted where its time is")
+                if let seconds, let iteration { XCTAssertTrue(iteration >= 0 && seconds >= 0, "\(iteration) iterations in \(seconds) s") }
+            }
             let compute = try XCTUnwrap(speed.generatorComputeSeconds)
             for (all, calls) in zip(speed.generatorSeconds, compute) {
                 XCTAssertEqual(all == nil, calls == nil, "the calls alone reach the target where the generation does")

@@ -111,7 +111,8 @@ extension LearnedOptimizer {
                 })
             }
             let speed = GenerationSpeed(target: target, generatorSeconds: generatorSeconds, generatorCalls: reached.map { $0?.calls },
-                                        trainingSeconds: trainingSeconds, ratio: ratios(generatorSeconds),
+                                        trainingSeconds: trainingSeconds, trainingIterations: trained.map { $0.iterationsToReach(target) },
+                                        ratio: ratios(generatorSeconds),
                                         generatorComputeSeconds: computeSeconds, computeRatio: ratios(computeSeconds))
             progress("\(task): memorisation audit")
             let auditor = try MemorisationAuditor(task: task, learned: try LearnedNetworks.of(training, task: task, zoo: zoo),

@@ -94,6 +94,8 @@ struct LearnedOptimizerTrain: ParsableCommand {
     var casesPerCall: Int?
     @Option(help: "Training steps (0 keeps the rule untrained: with adam-step, Adam's own step over the horizon, the control a correction is measured against).") var steps = LearnedOptimizerConfiguration.standard.trainingSteps
     @Option(help: "Hidden width of the per-parameter network.") var width = LearnedOptimizerConfiguration.standard.width
+    @Option(help: "Hidden layers of the per-parameter network (a narrower or shallower one makes a call cheaper).")
+    var depth = LearnedOptimizerConfiguration.standard.depth
     @Option(help: "The most calls one generation may make.") var maximumCalls = LearnedOptimizerConfiguration.standard.maximumCalls
     @Option(help: "What a call reads of the call before: none or previous-move.") var memory = LearnedOptimizerConfiguration.standard.memory
     @Option(help: "What a call reads of past gradients: none, second-moment (Adam's running mean of the squared gradient), adam-moments (also the running mean of the gradient) or adam-step (as adam-moments, the rule's output added to Adam's own step: it learns a correction to Adam); each distilled from a zoo created with --checkpoint-content parameters-and-optimizer-state.")
@@ -133,6 +135,7 @@ struct LearnedOptimizerTrain: ParsableCommand {
         configuration.casesPerCall = casesPerCall ?? configuration.casesPerCall
         configuration.trainingSteps = steps
         configuration.width = width
+        configuration.depth = depth
         configuration.maximumCalls = maximumCalls
         configuration.memory = memory
         configuration.history = history

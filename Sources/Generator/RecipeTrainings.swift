@@ -129,20 +129,23 @@ public final class RecipeTrainings: @unchecked Sendable {
         var bestDice = -Double.infinity
         let began = Date()
         var measuring = 0.0
-        try evaluator.train(try assembly.network(start), hyperparameters: recipe, patchSize: patchSize, seed: seed,
-                            snapshotIterations: validated.union(tested).union([recipe.iterations])) { snapshot in
-            let entered = Date()
-            if validated.contains(snapshot.iteration) {
-                let dice = try evaluator.validationDice(snapshot.network)
-                result.curve.append((snapshot.iteration, entered.timeIntervalSince(began) - measuring, dice))
-                if dice > bestDice {
-                    bestDice = dice
-                    result.records.append((snapshot.iteration, dice, try assembly.layout.flatten(snapshot.network)))
+        // On a lent network set to the start (see `NetworkAssembly.withNetwork`), as generations are timed.
+        try assembly.withNetwork(start) { network in
+            try evaluator.train(network, hyperparameters: recipe, patchSize: patchSize, seed: seed,
+                                snapshotIterations: validated.union(tested).union([recipe.iterations])) { snapshot in
+                let entered = Date()
+                if validated.contains(snapshot.iteration) {
+                    let dice = try evaluator.validationDice(snapshot.network)
+                    result.curve.append((snapshot.iteration, entered.timeIntervalSince(began) - measuring, dice))
+                    if dice > bestDice {
+                        bestDice = dice
+                        result.records.append((snapshot.iteration, dice, try assembly.layout.flatten(snapshot.network)))
+                    }
                 }
+                if tested.contains(snapshot.iteration) { result.testDice.append(try evaluator.testDice(snapshot.network)) }
+                if snapshot.iteration == recipe.iterations { result.final = try assembly.layout.flatten(snapshot.network) }
+                measuring += Date().timeIntervalSince(entered)
             }
-            if tested.contains(snapshot.iteration) { result.testDice.append(try evaluator.testDice(snapshot.network)) }
-            if snapshot.iteration == recipe.iterations { result.final = try assembly.layout.flatten(snapshot.network) }
-            measuring += Date().timeIntervalSince(entered)
         }
         result.seconds = Date().timeIntervalSince(began) - measuring
         return result

@@ -284,7 +284,16 @@ public final class LearnedOptimizer {
     public func trajectory(from start: [Float], task: Int, evaluator: TaskEvaluator, stop: GenerationStop,
                            calls: Int? = nil, data: GenerationData = .freshDraws(stream: 0)) throws -> UpdateTrajectory {
         let began = Date()
-        let network = try assembly.network(start)
+        // On a lent network set to the start, as the recipe's training it is timed against:
+        // building one draws a fresh initialisation of every layer only to overwrite it.
+        return try assembly.withNetwork(start) {
+            try trajectory(from: start, on: $0, began: began, task: task, evaluator: evaluator, stop: stop, calls: calls, data: data)
+        }
+    }
+
+    /// `trajectory(from:...)` on `network`, which holds `start`, timed from `began`.
+    private func trajectory(from start: [Float], on network: PlainConvUNet, began: Date, task: Int, evaluator: TaskEvaluator,
+                            stop: GenerationStop, calls: Int?, data: GenerationData) throws -> UpdateTrajectory {
         let budget = max(1, calls ?? description.configuration.maximumCalls)
         var recipe: (batches: RecipeBatches, iterations: Int)?, stream = 0
         switch data {

@@ -74,11 +74,16 @@ public struct ParameterLayout: Codable, Sendable, Equatable {
         return values
     }
 
-    /// A state dict (name → tensor) cut from a flat vector.
-    public func stateDict(_ values: [Float]) throws -> [String: Tensor] {
+    /// Throws, naming both counts, unless `values` holds one value per parameter of this layout.
+    public func checkFits(_ values: [Float]) throws {
         guard values.count == parameterCount else {
             throw ZooError.incompatible("a flat parameter vector of \(values.count) values does not fit this layout of \(parameterCount)")
         }
+    }
+
+    /// A state dict (name → tensor) cut from a flat vector.
+    public func stateDict(_ values: [Float]) throws -> [String: Tensor] {
+        try checkFits(values)
         var state: [String: Tensor] = [:]
         for entry in entries {
             state[entry.name] = try Tensor(shape: Shape(entry.shape), values: Array(values[entry.offset..<(entry.offset + entry.count)]))

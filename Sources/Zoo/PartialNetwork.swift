@@ -165,9 +165,7 @@ public final class NetworkAssembly: @unchecked Sendable {
     /// `values`, the frozen part left as it is: what a loop over many parameter vectors does
     /// instead of making a network each time, whose fresh initialisation would be overwritten.
     public func setParameters(of network: PlainConvUNet, to values: [Float]) throws {
-        guard values.count == layout.parameterCount else {
-            throw ZooError.incompatible("a flat parameter vector of \(values.count) values does not fit this layout of \(layout.parameterCount)")
-        }
+        try layout.checkFits(values)
         // Copied straight into the network's tensors: a generation sets a network at every call and check.
         let tensors = try layout.tensors(of: network)
         values.withUnsafeBufferPointer { buffer in

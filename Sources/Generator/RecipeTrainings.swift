@@ -32,13 +32,13 @@ public struct RecipeTraining: Sendable {
     }
 
     /// Seconds of training until the validation Dice first reached `target` (nil: never).
-    public func secondsToReach(_ target: Double) -> Double? {
-        curve.first { $0.validationDice >= target }?.seconds
-    }
+    public func secondsToReach(_ target: Double) -> Double? { firstReaching(target)?.seconds }
 
     /// The first iteration whose validation Dice reached `target` (nil: never).
-    public func iterationsToReach(_ target: Double) -> Int? {
-        curve.first { $0.validationDice >= target }?.iteration
+    public func iterationsToReach(_ target: Double) -> Int? { firstReaching(target)?.iteration }
+
+    private func firstReaching(_ target: Double) -> (iteration: Int, seconds: Double, validationDice: Double)? {
+        curve.first { $0.validationDice >= target }
     }
 
     /// The iterations test Dice is measured at: 0, then doubling from 10, ending at `last`.

@@ -137,14 +137,7 @@ struct CheckpointEvaluator {
 
     /// The gradients `backward` left on `network`'s parameters, flat in `layout` (zero for a parameter without one).
     private func flatGradients(_ network: PlainConvUNet, layout: ParameterLayout) throws -> [Float] {
-        var flat = [Float](repeating: 0, count: layout.parameterCount)
-        let tensors = try layout.tensors(of: network)
-        flat.withUnsafeMutableBufferPointer { buffer in
-            for (entry, tensor) in zip(layout.entries, tensors) {
-                if let grad = tensor.grad { (buffer.baseAddress! + entry.offset).update(from: grad.pointer, count: entry.count) }
-            }
-        }
-        return flat
+        layout.concatenated(try layout.tensors(of: network).map(\.grad))
     }
 
     /// The network's argmax on each test case (z-score normalised image, reference and prediction), for overlays.

@@ -50,32 +50,44 @@ public struct ParameterLayout: Codable, Sendable, Equatable {
 
     /// `module`'s parameters of this layout concatenated in layout order.
     public func flatten(_ module: Module) throws -> [Float] {
-        var values = [Float](repeating: 0, count: parameterCount)
-        let tensors = try tensors(of: module)
-        values.withUnsafeMutableBufferPointer { buffer in
-            for (entry, tensor) in zip(entries, tensors) { (buffer.baseAddress! + entry.offset).update(from: tensor.pointer, count: entry.count) }
-        }
-        return values
+        concatenated(try tensors(of: module))
     }
 
     /// Per-parameter tensors keyed by parameter name (an optimiser's moments) in layout order;
     /// zero for a name without a tensor.
     public func flatten(_ named: [String: Tensor]) throws -> [Float] {
-        var values = [Float](repeating: 0, count: parameterCount)
-        for entry in entries {
-            guard let tensor = named[entry.name] else { continue }
+        concatenated(try entries.map { entry in
+            guard let tensor = named[entry.name] else { return nil }
             guard tensor.shape.dims == entry.shape else {
                 throw ZooError.incompatible("the tensor for \(entry.name) has shape \(tensor.shape.dims), the layout \(entry.shape)")
             }
-            values.withUnsafeMutableBufferPointer { buffer in
-                (buffer.baseAddress! + entry.offset).update(from: tensor.pointer, count: entry.count)
+            return tensor
+        })
+    }
+
+    /// One tensor per entry (of the entry's shape), concatenated in layout order; zero for a nil one.
+    public func concatenated(_ tensors: [Tensor?]) -> [Float] {
+        var values = [Float](repeating: 0, count: parameterCount)
+        values.withUnsafeMutableBufferPointer { buffer in
+            for (entry, tensor) in zip(entries, tensors) {
+                if let tensor { (buffer.baseAddress! + entry.offset).update(from: tensor.pointer, count: entry.count) }
             }
         }
         return values
     }
 
+    /// Copies `values` (one per parameter of this layout) into `module`'s tensors of this layout,
+    /// in place: what a loop that sets one network many times does instead of a state dict.
+    public func assign(_ values: [Float], to module: Module) throws {
+        try checkFits(values)
+        let tensors = try tensors(of: module)
+        values.withUnsafeBufferPointer { buffer in
+            for (entry, tensor) in zip(entries, tensors) { tensor.pointer.update(from: buffer.baseAddress! + entry.offset, count: entry.count) }
+        }
+    }
+
     /// Throws, naming both counts, unless `values` holds one value per parameter of this layout.
-    public func checkFits(_ values: [Float]) throws {
+    private func checkFits(_ values: [Float]) throws {
         guard values.count == parameterCount else {
             throw ZooError.incompatible("a flat parameter vector of \(values.count) values does not fit this layout of \(parameterCount)")
         }

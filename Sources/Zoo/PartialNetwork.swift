@@ -165,14 +165,8 @@ public final class NetworkAssembly: @unchecked Sendable {
     /// `values`, the frozen part left as it is: what a loop over many parameter vectors does
     /// instead of making a network each time, whose fresh initialisation would be overwritten.
     public func setParameters(of network: PlainConvUNet, to values: [Float]) throws {
-        try layout.checkFits(values)
         // Copied straight into the network's tensors: a generation sets a network at every call and check.
-        let tensors = try layout.tensors(of: network)
-        values.withUnsafeBufferPointer { buffer in
-            for (entry, tensor) in zip(layout.entries, tensors) {
-                tensor.pointer.update(from: buffer.baseAddress! + entry.offset, count: entry.count)
-            }
-        }
+        try layout.assign(values, to: network)
     }
 
     /// The network a run starts from: every trainable parameter drawn from `seed` as a fresh

@@ -21,7 +21,12 @@ extension PlainConvUNet {
 
     /// Whether every parameter that requires a gradient lies in the head, so that training
     /// on cached head inputs computes the same gradients as training through the network.
-    public var onlyHeadTrains: Bool { namesOutsideHead(trainableParameters().map(\.name)).isEmpty }
+    /// Decided by identity, building no names: a head zoo's evaluator asks it at every forward.
+    public var onlyHeadTrains: Bool {
+        let last = decoderStages.count - 1
+        let head = Set((decoderStages[last].parameters() + segmentationLayers[last].parameters()).map(ObjectIdentifier.init))
+        return parameters().allSatisfy { !$0.requiresGrad || head.contains(ObjectIdentifier($0)) }
+    }
 
     /// The input of the last decoder stage for `x`, [N, 2·features[0], spatial...].
     public func headInput(_ x: Tensor) throws -> Tensor {

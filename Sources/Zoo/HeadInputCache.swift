@@ -19,7 +19,7 @@ final class HeadInputCache: @unchecked Sendable {
     /// Whether `network` is one this cache serves: some parameters train, all of them in the
     /// head (the frozen rest is the zoo's base). Other networks go through whole.
     static func serves(_ network: PlainConvUNet) -> Bool {
-        network.onlyHeadTrains && !network.trainableParameters().isEmpty
+        network.onlyHeadTrains && network.parameters().contains(where: \.requiresGrad)
     }
 
     /// `network`'s logits for `x`, running only its head when the head input of `x` is known.

@@ -107,6 +107,30 @@ final class PartialTrainingTests: XCTestCase {
         }
     }
 
+    /// `onlyHeadTrains`, decided by identity, agrees with the names: every trainable parameter's
+    /// name starts with a head prefix. The last decoder stage and segmentation layer alone, or
+    /// nothing trainable, pass; one more parameter of a lower stage, the other stages' own
+    /// segmentation layers, or the whole network do not.
+    func testOnlyHeadTrainsAgreesWithTheParametersNames() throws {
+        let network = try makeNetwork()
+        let cases: [(patterns: [String], expected: Bool)] = [
+            (["decoder.stages.1.*", "decoder.seg_layers.1.*"], true),
+            (["decoder.seg_layers.1.bias"], true),
+            (["decoder.stages.1.*", "decoder.seg_layers.1.*", "decoder.transpconvs.1.weight"], false),
+            (["decoder.stages.1.*", "decoder.seg_layers.0.*"], false),
+            (["encoder.stages.0.0.convs.0.conv.weight", "decoder.stages.1.*"], false),
+            (["*"], false),
+        ]
+        for (patterns, expected) in cases {
+            try network.freeze(allBut: try ParameterSubset(patterns: patterns))
+            let byNames = network.namesOutsideHead(network.trainableParameters().map(\.name)).isEmpty
+            XCTAssertEqual(byNames, expected, "the names of \(patterns)")
+            XCTAssertEqual(network.onlyHeadTrains, expected, "\(patterns)")
+        }
+        for parameter in network.parameters() { parameter.requiresGrad = false }
+        XCTAssertTrue(network.onlyHeadTrains, "nothing trains outside the head when nothing trains")
+    }
+
     /// A network whose frozen part is the base's passes; one frozen parameter changed, or an
     /// architecture that does not fit, is named.
     func testBaseRecognisesNetworksMadeOnIt() throws {

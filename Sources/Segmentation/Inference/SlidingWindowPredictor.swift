@@ -62,8 +62,12 @@ public struct SlidingWindowPredictor {
                           shape: padded, start: start, into: &accumulated, weightSum: &weightSum)
             }
         }
-        for k in 0..<classes {
-            for i in 0..<paddedVoxels { accumulated[k * paddedVoxels + i] /= max(weightSum[i], 1e-12) }
+        accumulated.withUnsafeMutableBufferPointer { sums in
+            weightSum.withUnsafeBufferPointer { weightSum in
+                for k in 0..<classes {
+                    for i in 0..<paddedVoxels { sums[k * paddedVoxels + i] /= max(weightSum[i], 1e-12) }
+                }
+            }
         }
         return (crop(accumulated, channels: classes, shape: padded, to: shape, offset: offset), classes)
     }
@@ -137,14 +141,20 @@ public struct SlidingWindowPredictor {
                            into accumulated: inout [Float], weightSum: inout [Float]) {
         let (pz, py, px) = (patchSize[0], patchSize[1], patchSize[2])
         let voxels = shape.reduce(1, *), patchVoxels = pz * py * px
-        for z in 0..<pz {
-            for y in 0..<py {
-                for x in 0..<px {
-                    let local = (z * py + y) * px + x
-                    let global = ((start[0] + z) * shape[1] + start[1] + y) * shape[2] + start[2] + x
-                    let w = weights[local]
-                    weightSum[global] += w
-                    for k in 0..<classes { accumulated[k * voxels + global] += w * logits[k * patchVoxels + local] }
+        // On buffers: this runs for every voxel of every window, where array indexing checks bounds.
+        accumulated.withUnsafeMutableBufferPointer { sums in
+            weightSum.withUnsafeMutableBufferPointer { weightSum in
+                weights.withUnsafeBufferPointer { weights in
+                    for z in 0..<pz {
+                        for y in 0..<py {
+                            let local = (z * py + y) * px, global = ((start[0] + z) * shape[1] + start[1] + y) * shape[2] + start[2]
+                            for x in 0..<px {
+                                let w = weights[local + x]
+                                weightSum[global + x] += w
+                                for k in 0..<classes { sums[k * voxels + global + x] += w * logits[k * patchVoxels + local + x] }
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -44,6 +44,9 @@ public struct GenerationSpeed: Codable, Sendable {
     public var generatorSeconds: [Double?]
     /// Calls the generator made to reach the target per start.
     public var generatorCalls: [Int?]
+    /// Validation checks the generator made to reach the target per start (nil where it never
+    /// did; nil throughout in results written before they were counted).
+    public var generatorChecks: [Int?]? = nil
     /// Seconds of recipe training (validation checks left out) per start; nil where it never reached the target.
     public var trainingSeconds: [Double?]
     /// The recipe's iterations to the target per start, beside `generatorCalls`: the time ratio is

@@ -60,7 +60,7 @@ struct CheckpointEvaluator {
 
     /// Foreground Dice on the test cases alone, for reports.
     func testDice(_ network: PlainConvUNet) throws -> Double {
-        try withNoGrad { try measure(network, on: try testCases.cases()).dice }
+        try withNoGrad { try measuredDice(network, on: try testCases.cases()) }
     }
 
     /// Training loss and validation loss and Dice, without reading a test case.
@@ -79,7 +79,7 @@ struct CheckpointEvaluator {
 
     /// Validation Dice alone (no training-loss pass): what a generator stops or selects by.
     func validationDice(_ network: PlainConvUNet) throws -> Double {
-        try withNoGrad { try measure(network, on: validationCases).dice }
+        try withNoGrad { try measuredDice(network, on: validationCases) }
     }
 
     /// The gradient of the recorded training loss (nnU-Net's Dice + CE averaged over cases) at
@@ -117,22 +117,25 @@ struct CheckpointEvaluator {
 
     /// The training loss's gradient on one batch of training patches (images and labels as a
     /// trainer's batch), with per-sample Dice as the zoos' runs train: through the whole network,
-    /// since the head inputs of fresh patches are not cached.
-    func batchLossGradient(_ network: PlainConvUNet, layout: ParameterLayout, batch: TrainingBatch) throws -> [Float] {
+    /// since the head inputs of fresh patches are not cached. With the batch's foreground Dice.
+    func batchLossGradient(_ network: PlainConvUNet, layout: ParameterLayout, batch: TrainingBatch) throws -> PatchGradient {
         network.zeroGrad()
         defer { network.zeroGrad() }
-        try SegmentationLoss.diceCrossEntropy(logits: network(batch.images), target: batch.labels, batchDice: false).backward()
-        return try flatGradients(network, layout: layout)
+        let logits = try network(batch.images)
+        try SegmentationLoss.diceCrossEntropy(logits: logits, target: batch.labels, batchDice: false).backward()
+        return PatchGradient(gradient: try flatGradients(network, layout: layout),
+                             batchDice: pooledForegroundDice(logits: logits, labels: batch.labels))
     }
 
     /// The training loss's gradient on one batch of cached head inputs and their labels, with
     /// the loss head runs train on (`CachedHeadTrainer`: batch Dice, full-resolution output alone).
-    func headBatchLossGradient(_ network: PlainConvUNet, layout: ParameterLayout, inputs: Tensor, labels: Tensor) throws -> [Float] {
+    /// With the batch's foreground Dice.
+    func headBatchLossGradient(_ network: PlainConvUNet, layout: ParameterLayout, inputs: Tensor, labels: Tensor) throws -> PatchGradient {
         network.zeroGrad()
         defer { network.zeroGrad() }
         // Batch Dice: nnU-Net's default, which every head run of a zoo trains with.
-        _ = try CachedHeadTrainer.lossAndGradients(network, inputs: inputs, labels: labels, batchDice: true)
-        return try flatGradients(network, layout: layout)
+        let logits = try CachedHeadTrainer.lossAndGradients(network, inputs: inputs, labels: labels, batchDice: true).logits
+        return PatchGradient(gradient: try flatGradients(network, layout: layout), batchDice: pooledForegroundDice(logits: logits, labels: labels))
     }
 
     /// The gradients `backward` left on `network`'s parameters, flat in `layout` (zero for a parameter without one).
@@ -192,37 +195,58 @@ struct CheckpointEvaluator {
 
     private func measure(_ network: PlainConvUNet, on cases: [SegmentationCase]) throws -> (loss: Double, dice: Double) {
         var losses: [Double] = [], dices: [Double] = []
-        for batch in wholeImageBatches(network, cases: cases) {
-            let images = try Tensor(shape: Shape([batch.count, batch[0].channels] + batch[0].shape.dropFirst()), values: batch.flatMap(\.image))
-            try record(logits: try logits(network, images), cases: batch, losses: &losses, dices: &dices)
-        }
-        let predictor = SlidingWindowPredictor(patchSize: patchSize, network: { try logits(network, $0) })
-        for item in cases where !fitsWhole(item, network: network) {
-            let (values, classes) = try predictor.logits(image: item.image, channels: item.channels, shape: item.shape)
-            try record(logits: try Tensor(shape: Shape([1, classes] + item.shape), values: values), cases: [item],
-                   losses: &losses, dices: &dices)
+        try forEachLogits(network, on: cases) { logits, batch in
+            losses.append(try lossSum(logits: logits, cases: batch))
+            dices += foregroundDices(logits: logits, cases: batch)
         }
         let loss = cases.isEmpty ? .nan : losses.reduce(0, +) / Double(cases.count)
         return (loss, dices.isEmpty ? 0 : dices.reduce(0, +) / Double(dices.count))
     }
 
-    /// Adds the summed loss of `cases` (nnU-Net's Dice + CE with per-sample Dice, so the batch
-    /// value times the batch size is the sum of per-case losses for equal-sized cases) and each
-    /// case's foreground Dice of the argmax.
-    private func record(logits: Tensor, cases: [SegmentationCase], losses: inout [Double], dices: inout [Double]) throws {
-        let classes = logits.shape[1], voxels = logits.count / (logits.shape[0] * classes)
+    /// `measure`'s Dice alone: the loss is not computed, as a generation's checks need none.
+    private func measuredDice(_ network: PlainConvUNet, on cases: [SegmentationCase]) throws -> Double {
+        var dices: [Double] = []
+        try forEachLogits(network, on: cases) { logits, batch in dices += foregroundDices(logits: logits, cases: batch) }
+        return dices.isEmpty ? 0 : dices.reduce(0, +) / Double(dices.count)
+    }
+
+    /// The network's logits for `cases`, batch by batch: single slices it takes whole in batches
+    /// of equal size, any other case alone through the sliding window.
+    private func forEachLogits(_ network: PlainConvUNet, on cases: [SegmentationCase],
+                               _ body: (_ logits: Tensor, _ batch: [SegmentationCase]) throws -> Void) throws {
+        for batch in wholeImageBatches(network, cases: cases) {
+            let images = try Tensor(shape: Shape([batch.count, batch[0].channels] + batch[0].shape.dropFirst()), values: batch.flatMap(\.image))
+            try body(try logits(network, images), batch)
+        }
+        let predictor = SlidingWindowPredictor(patchSize: patchSize, network: { try logits(network, $0) })
+        for item in cases where !fitsWhole(item, network: network) {
+            let (values, classes) = try predictor.logits(image: item.image, channels: item.channels, shape: item.shape)
+            try body(try Tensor(shape: Shape([1, classes] + item.shape), values: values), [item])
+        }
+    }
+
+    /// The summed loss of `cases` (nnU-Net's Dice + CE with per-sample Dice, so the batch value
+    /// times the batch size is the sum of per-case losses for equal-sized cases).
+    private func lossSum(logits: Tensor, cases: [SegmentationCase]) throws -> Double {
+        let voxels = logits.count / (logits.shape[0] * logits.shape[1])
         let labels = cases.flatMap { $0.label ?? [UInt8](repeating: 0, count: voxels) }
         let target = try Tensor(shape: Shape([cases.count] + Array(logits.shape.dims.dropFirst(2))), values: labels.map(Float.init))
-        let loss = try SegmentationLoss.diceCrossEntropy(logits: logits, target: target, batchDice: false)
-        losses.append(Double(loss.item) * Double(cases.count))
+        return Double(try SegmentationLoss.diceCrossEntropy(logits: logits, target: target, batchDice: false).item) * Double(cases.count)
+    }
+
+    /// Each case's foreground Dice of the argmax, per foreground class present in prediction or reference.
+    private func foregroundDices(logits: Tensor, cases: [SegmentationCase]) -> [Double] {
+        let classes = logits.shape[1], voxels = logits.count / (logits.shape[0] * classes)
         let values = logits.scalars
-        for n in cases.indices {
+        var dices: [Double] = []
+        for (n, item) in cases.enumerated() {
             let prediction = argmax(Array(values[(n * classes * voxels)..<((n + 1) * classes * voxels)]), classes: classes)
-            let reference = Array(labels[(n * voxels)..<((n + 1) * voxels)])
+            let reference = item.label ?? [UInt8](repeating: 0, count: voxels)
             for k in 1..<classes {
                 let counts = OverlapCounts(prediction: prediction, reference: reference, label: UInt8(k))
                 if counts.truePositives + counts.falsePositives + counts.falseNegatives > 0 { dices.append(counts.dice) }
             }
         }
+        return dices
     }
 }

@@ -81,8 +81,13 @@ public struct TaskEvaluator {
     /// as the zoo's runs draw theirs (`patchBatch`): the gradient of the loss the zoo's runs
     /// descend, where `lossGradient` reads whole cases.
     public func patchLossGradient(_ network: PlainConvUNet, layout: ParameterLayout, patchSize: [Int], patches: Int, seed: UInt64) throws -> [Float] {
-        try patchLossGradient(network, layout: layout,
-                              batch: try patchBatch(patchSize: patchSize, patches: patches, seed: seed, spatialRank: network.configuration.spatialRank))
+        try patchGradient(network, layout: layout, patchSize: patchSize, patches: patches, seed: seed).gradient
+    }
+
+    /// `patchLossGradient` on drawn patches with the batch's foreground Dice (see `patchGradient(_:layout:batch:)`).
+    public func patchGradient(_ network: PlainConvUNet, layout: ParameterLayout, patchSize: [Int], patches: Int, seed: UInt64) throws -> PatchGradient {
+        try patchGradient(network, layout: layout,
+                          batch: try patchBatch(patchSize: patchSize, patches: patches, seed: seed, spatialRank: network.configuration.spatialRank))
     }
 
     /// The batch of `patches` a patch gradient with `seed` reads: in a head zoo, cached head
@@ -114,6 +119,11 @@ public struct TaskEvaluator {
     /// The training loss's gradient on `batch`: the head's forward and backward alone on cached
     /// inputs, or the whole network's on patches.
     public func patchLossGradient(_ network: PlainConvUNet, layout: ParameterLayout, batch: PatchBatch) throws -> [Float] {
+        try patchGradient(network, layout: layout, batch: batch).gradient
+    }
+
+    /// `patchLossGradient` with the batch's foreground Dice at the same parameters, read off the same forward pass.
+    public func patchGradient(_ network: PlainConvUNet, layout: ParameterLayout, batch: PatchBatch) throws -> PatchGradient {
         switch batch {
         case let .headInputs(inputs, labels): try data.evaluator.headBatchLossGradient(network, layout: layout, inputs: inputs, labels: labels)
         case let .patches(batch): try data.evaluator.batchLossGradient(network, layout: layout, batch: batch)
@@ -141,6 +151,15 @@ public struct TaskEvaluator {
         try data.train(network, hyperparameters: hyperparameters, patchSize: patchSize, seed: seed, iterations: iterations,
                        resuming: resumption, snapshotIterations: snapshotIterations, onSnapshot: onSnapshot)
     }
+}
+
+/// A training-loss gradient on one batch, with what its forward pass tells of the network for
+/// free: its foreground Dice on that batch (`pooledForegroundDice`).
+public struct PatchGradient: Sendable {
+    /// The gradient, flat in the layout asked for.
+    public var gradient: [Float]
+    /// The argmax's foreground Dice on the batch, at the parameters the gradient was taken at.
+    public var batchDice: Double
 }
 
 /// What one patch-loss gradient reads (`TaskEvaluator.patchBatch`).

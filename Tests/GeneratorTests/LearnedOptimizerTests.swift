@@ -444,13 +444,13 @@ final class LearnedOptimizerTests: XCTestCase {
         let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
         let startDice = try optimizer.assembly.withNetwork(start) { try evaluator.validationDice($0) }
 
-        let reached = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(-1))
+        let reached = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(-1, checks: .everyCall))
         XCTAssertEqual(reached.networks.count, 2, "the first call reaches a target below every Dice")
         XCTAssertNil(reached.validationDice[0], "the start is not checked")
         XCTAssertEqual(reached.answer(prompt: -1), 1)
         XCTAssertEqual(reached.firstReaching(-1), 1)
 
-        let spent = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity), calls: 2)
+        let spent = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity, checks: .everyCall), calls: 2)
         XCTAssertEqual(spent.networks.count, 3)
         XCTAssertEqual(spent.validationDice.count, 3)
         XCTAssertEqual(try XCTUnwrap(spent.validationDice[0]), startDice, accuracy: 1e-12, "the start is checked when no call reaches the target")
@@ -471,8 +471,8 @@ final class LearnedOptimizerTests: XCTestCase {
         let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
         let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
 
-        XCTAssertEqual(GenerationAnswer.unchecked.stop(reaching: 0.5), .afterEveryCall)
-        XCTAssertEqual(GenerationAnswer.final.stop(reaching: 0.5), .reaching(0.5))
+        XCTAssertEqual(try GenerationAnswer.unchecked.stop(reaching: 0.5), .afterEveryCall)
+        XCTAssertEqual(try GenerationAnswer.final.stop(reaching: 0.5), .reaching(0.5, checks: .everyCall))
         let unchecked = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .afterEveryCall, calls: 3)
         XCTAssertEqual(unchecked.networks.count, 4, "every call is made, though a target below every Dice would stop a checked one at the first")
         XCTAssertEqual(unchecked.validationDice.prefix(3).compactMap { $0 }.count, 0, "nothing is checked on the way")
@@ -484,7 +484,7 @@ final class LearnedOptimizerTests: XCTestCase {
         }
         XCTAssertEqual(unchecked.firstReaching(-1), 3, "it reaches a target only where its last network does")
 
-        let checked = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity), calls: 3)
+        let checked = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity, checks: .everyCall), calls: 3)
         for call in 1...3 {
             XCTAssertEqual(unchecked.networks[call], checked.networks[call], "call \(call) moves as a checked generation's does")
         }

@@ -44,15 +44,15 @@ final class MeanOfGenerationsTests: XCTestCase {
                                                     heldOutRunsPerTask: 1).train()
         let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
         let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
-        let byDefault = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity), calls: 2)
-        let first = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity), calls: 2, data: .freshDraws(stream: 0))
-        let second = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity), calls: 2, data: .freshDraws(stream: 1))
+        let byDefault = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity, checks: .everyCall), calls: 2)
+        let first = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity, checks: .everyCall), calls: 2, data: .freshDraws(stream: 0))
+        let second = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity, checks: .everyCall), calls: 2, data: .freshDraws(stream: 1))
         XCTAssertEqual(byDefault.networks, first.networks)
         XCTAssertNotEqual(second.networks[1], first.networks[1], "another stream is other data")
         let network = try optimizer.assembly.network(start)
         var values = start, memory = CallMemory()
         for call in 0..<2 {
-            (values, memory, _) = try optimizer.update(values, on: network, task: 0, evaluator: evaluator, call: call, memory: memory,
+            (values, memory, _, _) = try optimizer.update(values, on: network, task: 0, evaluator: evaluator, call: call, memory: memory,
                                                        batch: .draw(stream: 1))
             XCTAssertEqual(second.networks[call + 1], values, "call \(call) of stream 1")
         }
@@ -76,7 +76,7 @@ final class MeanOfGenerationsTests: XCTestCase {
         let start = try optimizer.assembly.layout.flatten(
             try PlainConvUNet(optimizer.description.architecture, seed: unseenInitialisationSeeds(count: 2, avoiding: runs)[0]))
         let generations = try (0..<2).map {
-            try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(prompt), data: .freshDraws(stream: $0))
+            try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(prompt, checks: .everyCall), data: .freshDraws(stream: $0))
         }
         let mean = MeanOfGenerations(generations).answer(prompt: prompt, choice: .final)
         XCTAssertNotEqual(mean, generations[0].networks[generations[0].networks.count - 1], "two generations, not one")

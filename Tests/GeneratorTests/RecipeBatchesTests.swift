@@ -60,17 +60,17 @@ final class RecipeBatchesTests: XCTestCase {
         let run = try XCTUnwrap(try zoo.runs(task: "cord", status: .done).first)
         let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
         let data = GenerationData.recipeBatches(run.hyperparameters, seed: 11)
-        let generated = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity), calls: 2, data: data)
+        let generated = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity, checks: .everyCall), calls: 2, data: data)
 
         let batches = try evaluator.recipeBatches(hyperparameters: run.hyperparameters, patchSize: zoo.plan.patchSize, seed: 11, spatialRank: 2)
         let network = try optimizer.assembly.network(start)
         var values = start, memory = CallMemory()
         for call in 0..<2 {
             let batch = try batches.batch(iterations: GenerationData.iterations(call: call, of: 2, runIterations: run.iterations))
-            (values, memory, _) = try optimizer.update(values, on: network, task: 0, evaluator: evaluator, call: call, memory: memory, batch: .given(batch))
+            (values, memory, _, _) = try optimizer.update(values, on: network, task: 0, evaluator: evaluator, call: call, memory: memory, batch: .given(batch))
             XCTAssertEqual(generated.networks[call + 1], values, "call \(call) reads iterations \(GenerationData.iterations(call: call, of: 2, runIterations: run.iterations))")
         }
-        let fresh = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity), calls: 2)
+        let fresh = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity, checks: .everyCall), calls: 2)
         XCTAssertNotEqual(fresh.networks[1], generated.networks[1], "a fresh draw is other data")
 
         XCTAssertEqual(optimizer.defaultEvaluationData, .freshDraws, "a rule distilled on fresh draws reads them unless told")
@@ -107,10 +107,10 @@ final class RecipeBatchesTests: XCTestCase {
 
         let optimizer = try trainer.train()
         let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
-        XCTAssertThrowsError(try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity))) {
+        XCTAssertThrowsError(try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity, checks: .everyCall))) {
             XCTAssertTrue("\($0)".contains("recipe"), "the error says what it reads: \($0)")
         }
-        let generated = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity),
+        let generated = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity, checks: .everyCall),
                                                  data: .recipeBatches(run.hyperparameters, seed: 3))
         XCTAssertEqual(generated.networks.count, configuration.maximumCalls + 1)
         XCTAssertEqual(optimizer.defaultEvaluationData, .recipeBatches, "its evaluation reads recipe batches unless told")
@@ -202,7 +202,7 @@ final class RecipeBatchesTests: XCTestCase {
 
         let optimizer = try trainer.train()
         let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
-        let generated = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity),
+        let generated = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity, checks: .everyCall),
                                                  data: .recipeBatches(run.hyperparameters, seed: 11))
         let batches = try evaluator.recipeBatches(hyperparameters: run.hyperparameters, patchSize: zoo.plan.patchSize, seed: 11, spatialRank: 2)
         let network = try optimizer.assembly.network(start)
@@ -211,7 +211,7 @@ final class RecipeBatchesTests: XCTestCase {
             let iterations = GenerationData.iterations(call: call, of: 2, runIterations: run.iterations)
             XCTAssertGreaterThan(iterations.count, count, "a call stands for more iterations than it reads")
             let batch = try batches.batch(iterations: iterations.lowerBound..<(iterations.lowerBound + count))
-            (values, memory, _) = try optimizer.update(values, on: network, task: 0, evaluator: evaluator, call: call, memory: memory, batch: .given(batch))
+            (values, memory, _, _) = try optimizer.update(values, on: network, task: 0, evaluator: evaluator, call: call, memory: memory, batch: .given(batch))
             XCTAssertEqual(generated.networks[call + 1], values, "call \(call) reads the first \(count) iterations of \(iterations)")
         }
     }

@@ -81,11 +81,11 @@ final class TestCaseIsolationTests: XCTestCase {
                                                     heldOutRunsPerTask: 1).train()
         let evaluator = try TaskEvaluator(zoo: zoo, task: "canal")
         let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 77))
-        let trajectory = try optimizer.trajectory(from: start, task: try optimizer.taskIndex("canal"), evaluator: evaluator, stop: .reaching(0.99))
+        let trajectory = try optimizer.trajectory(from: start, task: try optimizer.taskIndex("canal"), evaluator: evaluator, stop: .reaching(0.99, checks: .everyCall))
         XCTAssertEqual(trajectory.networks.count, trajectory.validationDice.count)
         XCTAssertGreaterThan(trajectory.networks.count, 1)
         let recipe = try XCTUnwrap(try zoo.runs(task: "canal", status: .done).first).hyperparameters
-        let onRecipe = try optimizer.trajectory(from: start, task: try optimizer.taskIndex("canal"), evaluator: evaluator, stop: .reaching(0.99),
+        let onRecipe = try optimizer.trajectory(from: start, task: try optimizer.taskIndex("canal"), evaluator: evaluator, stop: .reaching(0.99, checks: .everyCall),
                                                 data: .recipeBatches(recipe, seed: 3))
         XCTAssertGreaterThan(onRecipe.networks.count, 1)
         XCTAssertThrowsError(try evaluator.testDice(try optimizer.assembly.network(start)), "the test cases are really unreadable")

@@ -174,4 +174,32 @@ final class MetricsTests: XCTestCase {
         XCTAssertThrowsError(try GridGeometry(shape: [4, 0], spacing: [1, 1]))
         XCTAssertThrowsError(try DatasetEvaluation(cases: []))
     }
+
+    /// A batch's pooled foreground Dice is `OverlapCounts.dice` of the concatenated argmax and
+    /// labels for one foreground class, the mean over foreground classes present with three, and
+    /// 1 where no foreground is present anywhere; its argmax is `argmax`'s.
+    func testPooledForegroundDiceIsTheDiceOfTheWholeBatch() throws {
+        var rng = SeededGenerator(seed: 11)
+        let samples = 3, voxels = 50
+        for classes in [2, 3] {
+            let logits = (0..<(samples * classes * voxels)).map { _ in Float(rng.next() % 1000) / 100 - 5 }
+            let labels = (0..<(samples * voxels)).map { _ in UInt8(rng.next() % UInt64(classes)) }
+            let predicted = (0..<samples).flatMap { n in
+                argmax(Array(logits[(n * classes * voxels)..<((n + 1) * classes * voxels)]), classes: classes)
+            }
+            let perClass = (1..<classes).map { OverlapCounts(prediction: predicted, reference: labels, label: UInt8($0)).dice }
+            let dice = pooledForegroundDice(logits: try Tensor(shape: [samples, classes, 5, 10], values: logits),
+                                            labels: try Tensor(shape: [samples, 5, 10], values: labels.map(Float.init)))
+            XCTAssertEqual(dice, perClass.reduce(0, +) / Double(perClass.count), accuracy: 1e-12, "\(classes) classes")
+        }
+        // Background predicted and labelled everywhere: no foreground, Dice 1 (as OverlapCounts).
+        let background = try Tensor(shape: [2, 2, 4], values: [Float](repeating: 1, count: 4) + [Float](repeating: -1, count: 4)
+                                        + [Float](repeating: 1, count: 4) + [Float](repeating: -1, count: 4))
+        XCTAssertEqual(pooledForegroundDice(logits: background, labels: Tensor.zeros([2, 4])), 1)
+        // One sample all right, one all wrong: pooled, 2·4 / (2·4 + 4) = 2/3, where the per-sample mean would be 1/2.
+        let halfRight = try Tensor(shape: [2, 2, 4], values: [Float](repeating: -1, count: 4) + [Float](repeating: 1, count: 4)
+                                       + [Float](repeating: -1, count: 4) + [Float](repeating: 1, count: 4))
+        let labels = try Tensor(shape: [2, 4], values: [1, 1, 1, 1, 0, 0, 0, 0])
+        XCTAssertEqual(pooledForegroundDice(logits: halfRight, labels: labels), 2.0 / 3, accuracy: 1e-12)
+    }
 }

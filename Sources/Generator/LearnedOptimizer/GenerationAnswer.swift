@@ -1,7 +1,7 @@
-/// Which network of a generation answers its prompt. Under `best` and `final` every call's
-/// network is checked on validation cases and the first whose Dice reaches the prompt answers
-/// (the generation stops there); they differ where none does, as nnU-Net keeps two checkpoints
-/// of a training. Under `unchecked` nothing is checked on the way.
+/// Which network of a generation answers its prompt. Under `best` and `final` networks are
+/// checked on validation cases (`ValidationChecks` says which) and the first whose Dice reaches
+/// the prompt answers (the generation stops there); they differ where none does, as nnU-Net
+/// keeps two checkpoints of a training. Under `unchecked` nothing is checked on the way.
 public enum GenerationAnswer: String, Codable, Sendable, CaseIterable {
     /// The network with the best validation Dice (nnU-Net's `checkpoint_best.pth`).
     case best
@@ -13,19 +13,59 @@ public enum GenerationAnswer: String, Codable, Sendable, CaseIterable {
     /// so cannot follow its prompt; its time is its calls alone.
     case unchecked
 
-    /// When a generation answering by this rule stops.
-    public func stop(reaching prompt: Double) -> GenerationStop {
-        self == .unchecked ? .afterEveryCall : .reaching(prompt)
+    /// When a generation answering by this rule stops, checking the networks `checks` names
+    /// (nil: every call's). An unchecked generation checks none, so it refuses `checks`.
+    public func stop(reaching prompt: Double, checks: ValidationChecks? = nil) throws -> GenerationStop {
+        guard self == .unchecked else { return .reaching(prompt, checks: checks ?? .everyCall) }
+        guard checks == nil else {
+            throw GeneratorError.incompatible("an unchecked generation makes no validation check, so it takes no choice of checks")
+        }
+        return .afterEveryCall
     }
 }
 
 /// When a generation stops making calls.
 public enum GenerationStop: Equatable, Sendable {
-    /// At the first call whose network's validation Dice (checked after every call) reaches the
-    /// value, else when the calls run out.
-    case reaching(Double)
+    /// At the first checked network whose validation Dice reaches the value, else when the calls
+    /// run out (the last network is then checked, if it was not).
+    case reaching(Double, checks: ValidationChecks)
     /// When every call of the budget is made, no network checked on the way. The last network's
     /// validation Dice is measured afterwards, outside the generation's time (as a recipe
     /// training's checks are), so that whether it reached a target can be reported.
     case afterEveryCall
+}
+
+/// Which networks a generation that stops on reaching its prompt checks on validation cases. A
+/// check is a pass over every validation case (on cord heads about two calls' time), so it can
+/// cost more than the calls; the foreground Dice of the batch a call reads comes with its
+/// gradient at no cost.
+public enum ValidationChecks: Equatable, Sendable {
+    /// The network after every call.
+    case everyCall
+    /// The network after a call whose batch's foreground Dice, at the network before its move,
+    /// reached this fraction of the generation's target: checks wait until the training batch
+    /// says the target is near.
+    case whenBatchDiceReaches(Double)
+}
+
+extension ValidationChecks: LosslessStringConvertible {
+    /// Reads `every-call` or `batch-dice:F` with F a finite fraction ≥ 0.
+    public init?(_ description: String) {
+        if description == "every-call" {
+            self = .everyCall
+            return
+        }
+        let prefix = "batch-dice:"
+        guard description.hasPrefix(prefix), let fraction = Double(description.dropFirst(prefix.count)), fraction.isFinite, fraction >= 0 else {
+            return nil
+        }
+        self = .whenBatchDiceReaches(fraction)
+    }
+
+    public var description: String {
+        switch self {
+        case .everyCall: "every-call"
+        case let .whenBatchDiceReaches(fraction): "batch-dice:\(fraction)"
+        }
+    }
 }

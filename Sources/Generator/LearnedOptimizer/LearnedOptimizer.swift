@@ -78,8 +78,12 @@ public struct UpdateTrajectory: Sendable {
     public var networks: [[Float]]
     /// Each network's validation Dice. The start's is measured only when no call reaches the
     /// target (nil otherwise): a generation that reaches its prompt never needs it. A generation
-    /// stopped `afterEveryCall` has the last network's alone, measured after it.
+    /// stopped `afterEveryCall` has the last network's alone, measured after it. Under gated
+    /// checks (`ValidationChecks.whenBatchDiceReaches`) a network passed over has none.
     public var validationDice: [Double?]
+    /// For each call, the foreground Dice of the batch of patches it read, at the network before
+    /// its move (nil for a call on whole cases): one fewer than `networks`.
+    public var batchDice: [Double?] = []
     /// Seconds from the start of the generation to each network, its validation checks included
     /// (0 for the start; the last network's includes the start's check when that was made).
     public var seconds: [Double]
@@ -178,16 +182,20 @@ public final class LearnedOptimizer {
 
     /// One call (see `update`) measured on `network`, whose parameters are set to `values` first:
     /// a generation reuses one network, since making one per call draws a fresh initialisation
-    /// each time. The gradient is read on `batch`. Also returns the gradient the call read.
+    /// each time. The gradient is read on `batch`. Also returns the gradient the call read and,
+    /// where it read a batch of patches, that batch's foreground Dice at `values`.
     public func update(_ values: [Float], on network: PlainConvUNet, task: Int, evaluator: TaskEvaluator, call: Int,
-                       memory: CallMemory, batch: CallBatch = .draw(stream: 0)) throws -> (values: [Float], memory: CallMemory, gradient: [Float]) {
+                       memory: CallMemory, batch: CallBatch = .draw(stream: 0))
+        throws -> (values: [Float], memory: CallMemory, gradient: [Float], batchDice: Double?) {
         try assembly.setParameters(of: network, to: values)
-        let gradient = switch batch {
-        case let .given(batch): try evaluator.patchLossGradient(network, layout: assembly.layout, batch: batch)
-        case let .draw(stream): try gradient(holding: network, evaluator: evaluator, call: call, stream: stream)
+        let measured: (gradient: [Float], batchDice: Double?) = switch batch {
+        case let .given(batch): try evaluator.patchGradient(network, layout: assembly.layout, batch: batch).withOptionalDice
+        case let .draw(stream):
+            try Self.measuredGradient(network, layout: assembly.layout, evaluator: evaluator, configuration: description.configuration,
+                                      patchSize: description.patchSize, draw: Self.draw(call: call, stream: stream))
         }
-        let (moved, next) = try step(values, gradient: gradient, task: task, call: call, memory: memory)
-        return (moved, next, gradient)
+        let (moved, next) = try step(values, gradient: measured.gradient, task: task, call: call, memory: memory)
+        return (moved, next, measured.gradient, measured.batchDice)
     }
 
     /// The gradient call `call` of stream `stream` reads at `network`, which already holds the parameters.
@@ -213,12 +221,19 @@ public final class LearnedOptimizer {
     /// or a batch of patches drawn with `patchSeed(draw:)`.
     static func gradient(_ network: PlainConvUNet, layout: ParameterLayout, evaluator: TaskEvaluator,
                          configuration: LearnedOptimizerConfiguration, patchSize: [Int], draw: UInt64) throws -> [Float] {
+        try measuredGradient(network, layout: layout, evaluator: evaluator, configuration: configuration, patchSize: patchSize, draw: draw).gradient
+    }
+
+    /// `gradient`, with the foreground Dice of the batch of patches it read (nil on whole cases).
+    static func measuredGradient(_ network: PlainConvUNet, layout: ParameterLayout, evaluator: TaskEvaluator,
+                                 configuration: LearnedOptimizerConfiguration, patchSize: [Int], draw: UInt64)
+        throws -> (gradient: [Float], batchDice: Double?) {
         let size = configuration.casesPerCall
         switch configuration.gradient {
         case .wholeCases:
-            return try evaluator.lossGradient(network, layout: layout, group: Int(draw % UInt64(evaluator.trainingGroupCount(size: size))), size: size)
+            return (try evaluator.lossGradient(network, layout: layout, group: Int(draw % UInt64(evaluator.trainingGroupCount(size: size))), size: size), nil)
         case .trainingPatches:
-            return try evaluator.patchLossGradient(network, layout: layout, patchSize: patchSize, patches: size, seed: patchSeed(draw: draw))
+            return try evaluator.patchGradient(network, layout: layout, patchSize: patchSize, patches: size, seed: patchSeed(draw: draw)).withOptionalDice
         case .runBatches, .otherRunBatches, .runFirstBatches:
             throw GeneratorError.incompatible("this learned optimiser was distilled on its runs' own batches and reads a recipe's: "
                                               + "generate with a recipe and data seed (evaluate --data recipe-batches, generate --data-seed)")
@@ -295,6 +310,9 @@ public final class LearnedOptimizer {
     private func trajectory(from start: [Float], on network: PlainConvUNet, began: Date, task: Int, evaluator: TaskEvaluator,
                             stop: GenerationStop, calls: Int?, data: GenerationData) throws -> UpdateTrajectory {
         let budget = max(1, calls ?? description.configuration.maximumCalls)
+        if case .reaching(_, .whenBatchDiceReaches) = stop, description.configuration.gradient == .wholeCases {
+            throw GeneratorError.incompatible("checks gated by the batch's Dice read the Dice of a call's patches; this learned optimiser's calls read whole cases")
+        }
         var recipe: (batches: RecipeBatches, iterations: Int)?, stream = 0
         switch data {
         case let .freshDraws(drawn): stream = drawn
@@ -308,33 +326,38 @@ public final class LearnedOptimizer {
             defer { checking += Date().timeIntervalSince(entered) }
             return try validationDice(values, network, evaluator)
         }
-        var trajectory = UpdateTrajectory(networks: [start], validationDice: [nil], seconds: [0], checkSeconds: [0])
+        var trajectory = UpdateTrajectory(networks: [start], validationDice: [nil], batchDice: [], seconds: [0], checkSeconds: [0])
         var reached = false
         for call in 0..<budget where !reached {
             let batch = try recipe.map {
                 CallBatch.given(try $0.batches.batch(iterations: description.configuration.gradient.batchIterations(
                     of: GenerationData.iterations(call: call, of: budget, runIterations: $0.iterations))))
             } ?? .draw(stream: stream)
-            (values, memory, _) = try update(values, on: network, task: task, evaluator: evaluator, call: call, memory: memory, batch: batch)
+            let batchDice: Double?
+            (values, memory, _, batchDice) = try update(values, on: network, task: task, evaluator: evaluator, call: call, memory: memory, batch: batch)
             var dice: Double?
-            if case let .reaching(target) = stop {
+            if case let .reaching(target, checks) = stop, checks.check(batchDice: batchDice, target: target) {
                 let measured = try checked(values)
                 reached = measured >= target
                 dice = measured
             }
             trajectory.networks.append(values)
             trajectory.validationDice.append(dice)
+            trajectory.batchDice.append(batchDice)
             trajectory.seconds.append(Date().timeIntervalSince(began))
             trajectory.checkSeconds.append(checking)
         }
+        let last = trajectory.networks.count - 1
         guard case .reaching = stop else {
-            trajectory.validationDice[trajectory.networks.count - 1] = try validationDice(values, network, evaluator)
+            trajectory.validationDice[last] = try validationDice(values, network, evaluator)
             return trajectory
         }
         if !reached {
+            // An answer needs the start's Dice and the last network's, which gated checks may have passed over.
+            if trajectory.validationDice[last] == nil { trajectory.validationDice[last] = try checked(values) }
             trajectory.validationDice[0] = try checked(start)
-            trajectory.seconds[trajectory.seconds.count - 1] = Date().timeIntervalSince(began)
-            trajectory.checkSeconds[trajectory.checkSeconds.count - 1] = checking
+            trajectory.seconds[last] = Date().timeIntervalSince(began)
+            trajectory.checkSeconds[last] = checking
         }
         return trajectory
     }
@@ -402,4 +425,20 @@ enum LearnedOptimizerStore {
         }
         return result
     }
+}
+
+extension ValidationChecks {
+    /// Whether the network after a call whose batch had foreground Dice `batchDice` (nil: a call
+    /// on whole cases, which gated checks refuse) is checked, the generation's target being `target`.
+    func check(batchDice: Double?, target: Double) -> Bool {
+        switch self {
+        case .everyCall: true
+        case let .whenBatchDiceReaches(fraction): (batchDice ?? .infinity) >= fraction * target
+        }
+    }
+}
+
+private extension PatchGradient {
+    /// The gradient and the batch's Dice as a call reports them (the Dice optional, as whole cases have none).
+    var withOptionalDice: (gradient: [Float], batchDice: Double?) { (gradient, batchDice) }
 }

@@ -19,19 +19,23 @@ extension LearnedOptimizer {
     /// from `recipeTrainings`, which trains what it has not trained before). The generations read
     /// `data` (by default what the rule was distilled on: `defaultEvaluationData`); a prompt a
     /// generation does not reach is answered as `answer` says (the recipe's own answer, which the
-    /// audit compares with, stays its best validation network). With `rerunMean` K > 0 the audit
+    /// audit compares with, stays its best validation network), the networks checked on the way
+    /// being those `checks` names (nil: every call's). With `rerunMean` K > 0 the audit
     /// also measures the mean of K more recipe trainings from each of those starts on other data
     /// orders (`RecipeDataOrder.rerun`). With `generations` K > 1 every start is answered by the
     /// mean of K generations on fresh-draw streams 0 ..< K (`MeanOfGenerations`), timed by their
     /// summed cost.
     public func evaluate(on zoo: Zoo, seeds: Int = 16, alignmentStarts: Int = 4, fidelityStarts: Int = 4,
-                         data: EvaluationData? = nil, answer: GenerationAnswer = .best, rerunMean: Int = 0, generations: Int = 1,
+                         data: EvaluationData? = nil, answer: GenerationAnswer = .best, checks: ValidationChecks? = nil,
+                         rerunMean: Int = 0, generations: Int = 1,
                          recipeTrainings: RecipeTrainings = RecipeTrainings(),
                          progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
         guard (0...RecipeDataOrder.reruns).contains(rerunMean), rerunMean == 0 || fidelityStarts > 0 else {
             throw GeneratorError.incompatible("--rerun-mean \(rerunMean): the mean takes 0 to \(RecipeDataOrder.reruns) reruns "
                                               + "of each fidelity start, so with reruns --fidelity-starts must be 1 or more")
         }
+        // Contradictory options are refused before any work.
+        _ = try answer.stop(reaching: 0, checks: checks)
         let data = data ?? defaultEvaluationData
         guard generations >= 1, generations == 1 || data == .freshDraws else {
             throw GeneratorError.incompatible("--generations \(generations): a start is answered by the mean of 1 or more generations, "
@@ -69,7 +73,7 @@ extension LearnedOptimizer {
             try evaluator.precomputeFrozenPart(try assembly.network(starts[0]))
             let jobs = startData.indices.flatMap { start in startData[start].map { (start: start, data: $0) } }
             let trajectories = try parallelMap(jobs.count) {
-                try trajectory(from: starts[jobs[$0].start], task: taskIndex, evaluator: evaluator, stop: answer.stop(reaching: prompt), data: jobs[$0].data)
+                try trajectory(from: starts[jobs[$0].start], task: taskIndex, evaluator: evaluator, stop: answer.stop(reaching: prompt, checks: checks), data: jobs[$0].data)
             }
             // Every start has `generations` of them (one on a recipe's batches), in order.
             let means = starts.indices.map { MeanOfGenerations(Array(trajectories[($0 * generations)..<(($0 + 1) * generations)])) }
@@ -111,6 +115,7 @@ extension LearnedOptimizer {
                 })
             }
             let speed = GenerationSpeed(target: target, generatorSeconds: generatorSeconds, generatorCalls: reached.map { $0?.calls },
+                                        generatorChecks: reached.map { $0?.checks },
                                         trainingSeconds: trainingSeconds, trainingIterations: trained.map { $0.iterationsToReach(target) },
                                         ratio: ratios(generatorSeconds),
                                         generatorComputeSeconds: computeSeconds, computeRatio: ratios(computeSeconds))
@@ -143,10 +148,14 @@ extension LearnedOptimizer {
         case .final: ", answering with its last network"
         case .unchecked: ", every call made unchecked, its last network answering"
         }
+        let checking = switch checks ?? .everyCall {
+        case .everyCall: ""
+        case let .whenBatchDiceReaches(fraction): ", checking a network only where its call's batch Dice reached \(fraction) × the prompt"
+        }
         return GeneratorEvaluation(tasks: results, seeds: seeds, sampler: "learned optimiser, at most \(description.configuration.maximumCalls) calls"
                                        + (data == .recipeBatches ? ", reading the recipe's batches" : "")
                                        + (generations > 1 ? ", the mean of \(generations) generations per start" : "")
-                                       + answering,
+                                       + answering + checking,
                                    extrapolated: false, seconds: Date().timeIntervalSince(began))
     }
 }

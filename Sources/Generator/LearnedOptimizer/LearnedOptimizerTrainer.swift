@@ -538,7 +538,7 @@ public final class LearnedOptimizerTrainer {
             let jobs = evaluators.indices.flatMap { task in starts.indices.map { (task: task, start: $0) } }
             let measured = try parallelMap(jobs.count) { index -> RateCalibration in
                 let (task, start) = jobs[index]
-                let trajectory = try optimizer.trajectory(from: starts[start], task: task, evaluator: evaluators[task], stop: .reaching(.infinity),
+                let trajectory = try optimizer.trajectory(from: starts[start], task: task, evaluator: evaluators[task], stop: .reaching(.infinity, checks: .everyCall),
                                                           data: calibrationData(task: task, start: start))
                 return RateCalibration(bestDice: trajectory.bestValidationDice,
                                        calls: trajectory.firstReaching(0.9 * bestValidationDice[task]) ?? neverReached)

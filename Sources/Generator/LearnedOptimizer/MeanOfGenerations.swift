@@ -25,13 +25,15 @@ public struct MeanOfGenerations: Sendable {
     }
 
     /// What it took every generation to first reach `target`, summed over them (checks included,
-    /// and of that the checks alone): the cost of having all K networks there, since the mean
-    /// exists only once they all are (it is not checked itself). Nil where one never reaches it.
-    public func cost(toReach target: Double) -> (calls: Int, seconds: Double, checkSeconds: Double)? {
-        var total = (calls: 0, seconds: 0.0, checkSeconds: 0.0)
+    /// and of that the checks alone, and their number): the cost of having all K networks there,
+    /// since the mean exists only once they all are (it is not checked itself). Nil where one
+    /// never reaches it.
+    public func cost(toReach target: Double) -> (calls: Int, checks: Int, seconds: Double, checkSeconds: Double)? {
+        var total = (calls: 0, checks: 0, seconds: 0.0, checkSeconds: 0.0)
         for trajectory in trajectories {
             guard let reached = trajectory.firstReaching(target) else { return nil }
             total.calls += reached
+            total.checks += trajectory.validationDice[1...reached].filter { $0 != nil }.count
             total.seconds += trajectory.seconds[reached]
             total.checkSeconds += trajectory.checkSeconds[reached]
         }

@@ -32,7 +32,7 @@ struct OnPolicyCorrection {
             var values = try layout.flatten(network)
             var memory = CallMemory(), states: [VisitedNetwork] = []
             for call in 0..<d.configuration.maximumCalls where values.allSatisfy(\.isFinite) {
-                let (moved, next, gradient) = try optimizer.update(values, on: network, task: task, evaluator: evaluators[task], call: call,
+                let (moved, next, gradient, _) = try optimizer.update(values, on: network, task: task, evaluator: evaluators[task], call: call,
                                                                    memory: memory)
                 // What the call read: the previous move before it, the moments with its gradient added.
                 states.append(VisitedNetwork(task: task, values: values, gradient: gradient,

@@ -107,15 +107,18 @@ public final class CachedHeadTrainer {
     /// The loss of the head on one batch of cached inputs, leaving its gradients in the
     /// trainable parameters.
     public func lossAndGradients(inputs: Tensor, labels: Tensor) throws -> Float {
-        try Self.lossAndGradients(network, inputs: inputs, labels: labels, batchDice: configuration.batchDice)
+        try Self.lossAndGradients(network, inputs: inputs, labels: labels, batchDice: configuration.batchDice).loss
     }
 
     /// The loss of `network`'s head on one batch of cached inputs (Dice with statistics over the
-    /// batch when `batchDice`, + cross-entropy), leaving its gradients in the trainable parameters.
-    public static func lossAndGradients(_ network: PlainConvUNet, inputs: Tensor, labels: Tensor, batchDice: Bool) throws -> Float {
-        let loss = try SegmentationLoss.diceCrossEntropy(logits: network.head(inputs), target: labels, batchDice: batchDice)
+    /// batch when `batchDice`, + cross-entropy), leaving its gradients in the trainable parameters;
+    /// with the logits it was computed from.
+    public static func lossAndGradients(_ network: PlainConvUNet, inputs: Tensor, labels: Tensor, batchDice: Bool) throws
+        -> (loss: Float, logits: Tensor) {
+        let logits = try network.head(inputs)
+        let loss = try SegmentationLoss.diceCrossEntropy(logits: logits, target: labels, batchDice: batchDice)
         try loss.backward()
-        return loss.item
+        return (loss.item, logits)
     }
 }
 

@@ -15,6 +15,7 @@ extension CallGradient: ExpressibleByArgument {}
 extension EvaluationData: ExpressibleByArgument {}
 extension CallLearningRate: ExpressibleByArgument {}
 extension GenerationAnswer: ExpressibleByArgument {}
+extension ValidationChecks: ExpressibleByArgument {}
 extension DistilledMoves: ExpressibleByArgument {}
 
 /// The help of `--learning-rate`, alike for every command that generates.
@@ -26,6 +27,13 @@ private let answerHelp = ArgumentHelp("The network that answers a prompt no call
                                       + "nnU-Net's checkpoint_best) or final (the last, as its checkpoint_final); or unchecked: "
                                       + "every call is made with no validation check and the last network answers (a fixed "
                                       + "number of calls, as G.pt's recursive prompting; the prompt is not followed).")
+
+/// The help of `--checks`, alike for every command that generates.
+private let checksHelp = ArgumentHelp("Which networks a generation checks on validation cases: every-call, or batch-dice:F (only the "
+                                      + "network after a call whose training batch's foreground Dice reached F × the prompt; a check "
+                                      + "passes over every validation case, the batch's Dice comes with the call's gradient). When no "
+                                      + "call reached the prompt the last network is checked. Default every-call; not with --answer unchecked.",
+                                      valueName: "every-call|batch-dice:F")
 
 /// `weightgen learned-optimizer`: distils a per-parameter update rule from a zoo's trajectories and evaluates it as a generator.
 struct LearnedOptimizerCommand: ParsableCommand {
@@ -177,6 +185,7 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
     @Option(help: "Write the results as JSON to this file.") var json: String?
     @Option(help: learningRateHelp) var learningRate = CallLearningRate.calibrated
     @Option(help: answerHelp) var answer = GenerationAnswer.best
+    @Option(help: checksHelp) var checks: ValidationChecks?
     @Option(help: "The most calls one generation may make (default: the one set in training).") var maximumCalls: Int?
     @Option(help: "Learning rate over a generation's calls: constant or poly (default: the one set in training).") var schedule: CallSchedule?
     @Option(help: ArgumentHelp("What the calls read: fresh-draws, or recipe-batches (each generation the batches of the run its "
@@ -194,7 +203,7 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
         try loaded.setLearningRates(learningRate, zoo: opened)
         let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts, fidelityStarts: fidelityStarts,
-                                             data: data, answer: answer, rerunMean: rerunMean, generations: generations,
+                                             data: data, answer: answer, checks: checks, rerunMean: rerunMean, generations: generations,
                                              progress: { log($0) })
         try report(evaluation, json: json)
     }
@@ -218,6 +227,7 @@ struct LearnedOptimizerGenerate: ParsableCommand {
     @Option(help: "Learning rate over the calls: constant or poly (default: the one set in training).") var schedule: CallSchedule?
     @Option(help: learningRateHelp) var learningRate = CallLearningRate.calibrated
     @Option(help: answerHelp) var answer = GenerationAnswer.best
+    @Option(help: checksHelp) var checks: ValidationChecks?
     @Option(help: ArgumentHelp("Read the batches of the zoo's best validation run's recipe in this seed's data order, as a training "
                                + "run with that recipe and seed would (needed by an optimiser distilled with --gradient run-batches)."))
     var dataSeed: UInt64?
@@ -251,8 +261,9 @@ struct LearnedOptimizerGenerate: ParsableCommand {
         let data = try dataSeed.map { [GenerationData.recipeBatches(try recipeRun(task: task, in: opened).hyperparameters, seed: $0)] }
             ?? (0..<generations).map { .freshDraws(stream: $0) }
         let evaluator = try TaskEvaluator(zoo: opened, task: task)
+        let stop = try answer.stop(reaching: prompt, checks: checks)
         let trajectories = try parallelMap(data.count) {
-            try loaded.trajectory(from: start, task: taskIndex, evaluator: evaluator, stop: answer.stop(reaching: prompt), data: data[$0])
+            try loaded.trajectory(from: start, task: taskIndex, evaluator: evaluator, stop: stop, data: data[$0])
         }
         let mean = MeanOfGenerations(trajectories)
         let generated = try loaded.assembly.network(mean.answer(prompt: prompt, choice: answer))
@@ -270,6 +281,7 @@ struct LearnedOptimizerGenerate: ParsableCommand {
                    prompt, startDice, Date().timeIntervalSince(began)))
         for trajectory in trajectories {
             log("validation Dice per call: " + trajectory.validationDice.map { $0.map { String(format: "%.3f", $0) } ?? "–" }.joined(separator: " "))
+            log("training batch Dice per call: " + trajectory.batchDice.map { $0.map { String(format: "%.3f", $0) } ?? "–" }.joined(separator: " "))
         }
     }
 }

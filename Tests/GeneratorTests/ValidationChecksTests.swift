@@ -1,0 +1,115 @@
+import Foundation
+@testable import Generator
+import Segmentation
+import TensorEngine
+import XCTest
+import Zoo
+
+/// Gated validation checks: a generation checks the network after a call only where that call's
+/// batch Dice reached the asked share of its target, and records every call's batch Dice.
+final class ValidationChecksTests: XCTestCase {
+    /// An optimiser whose calls read 4 fresh training patches, trained for 20 steps.
+    private func patchOptimizer(_ zoo: Zoo) throws -> LearnedOptimizer {
+        var configuration = LearnedOptimizerTests.quick
+        configuration.trainingSteps = 20
+        configuration.gradient = .trainingPatches
+        configuration.casesPerCall = 4
+        return try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration,
+                                           heldOutRunsPerTask: 1).train()
+    }
+
+    /// Every call records the Dice of the batch it read at the network before its move (as that
+    /// batch's own gradient reports it); checks gated at a share of the target check exactly the
+    /// calls whose batch reached it, and a generation that reaches nothing has its last network
+    /// and its start checked. The networks are those of a generation checked at every call.
+    func testGatedChecksCheckExactlyTheCallsWhoseBatchReachedTheirShare() throws {
+        let zoo = try makeGeneratorTestZoo()
+        let optimizer = try patchOptimizer(zoo)
+        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
+        let layout = optimizer.assembly.layout
+        // A start that calls every voxel foreground (its segmentation layers' biases set so), so
+        // that a batch's Dice, 2F / (N + F) for F foreground voxels of N, differs between batches.
+        var start = try layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
+        for entry in layout.entries where entry.name.contains("seg_layers") && entry.name.hasSuffix(".bias") {
+            start[entry.offset] = -20
+            start[entry.offset + 1] = 20
+        }
+        let calls = 4
+
+        let everyCall = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity, checks: .everyCall), calls: calls)
+        XCTAssertEqual(everyCall.batchDice.count, calls)
+        for call in 0..<calls {
+            let expected = try optimizer.assembly.withNetwork(everyCall.networks[call]) {
+                try evaluator.patchGradient($0, layout: layout, patchSize: zoo.plan.patchSize, patches: 4,
+                                            seed: LearnedOptimizer.patchSeed(draw: LearnedOptimizer.draw(call: call, stream: 0))).batchDice
+            }
+            XCTAssertEqual(try XCTUnwrap(everyCall.batchDice[call]), expected, accuracy: 1e-12, "call \(call)'s batch at the network before its move")
+        }
+        XCTAssertTrue(everyCall.validationDice.allSatisfy { $0 != nil }, "every network checked, and the start as nothing was reached")
+
+        let dice = everyCall.batchDice.map { $0! }
+        // The best of the calls before the last: they are checked, the others passed over.
+        let threshold = dice.prefix(calls - 1).max()!
+        XCTAssertLessThan(dice.prefix(calls - 1).min()!, threshold, "batches of differing Dice: \(dice)")
+        // Target 1.5 is out of reach; the share makes the batch threshold `threshold`.
+        let gated = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator,
+                                             stop: .reaching(1.5, checks: .whenBatchDiceReaches(threshold / 1.5)), calls: calls)
+        XCTAssertEqual(gated.networks, everyCall.networks, "the checks change no move")
+        XCTAssertEqual(gated.batchDice, everyCall.batchDice)
+        for call in 1..<calls {
+            XCTAssertEqual(gated.validationDice[call] != nil, dice[call - 1] >= threshold, "network \(call): checked iff its call's batch reached \(threshold)")
+            if let measured = gated.validationDice[call] {
+                XCTAssertEqual(measured, try XCTUnwrap(everyCall.validationDice[call]), accuracy: 1e-12)
+            }
+        }
+        XCTAssertNotNil(gated.validationDice[calls], "the last network is checked when the calls run out")
+        XCTAssertNotNil(gated.validationDice[0], "and the start, as no call reached the target")
+
+        let never = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator,
+                                             stop: .reaching(1.5, checks: .whenBatchDiceReaches(1)), calls: calls)
+        XCTAssertEqual(never.validationDice.map { $0 != nil }, [true] + [Bool](repeating: false, count: calls - 1) + [true],
+                       "no batch reaches 1.5: only the last network and the start are checked")
+        XCTAssertEqual(never.validationDice[never.answer(prompt: 1.5, choice: .best)], never.bestValidationDice,
+                       "best answers with the best of the checked networks")
+        XCTAssertEqual(never.answer(prompt: 1.5, choice: .final), calls)
+
+        let reached = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator,
+                                               stop: .reaching(-1, checks: .whenBatchDiceReaches(0)), calls: calls)
+        XCTAssertEqual(reached.networks.count, 2, "share 0 checks the first call's network, which reaches a target below every Dice")
+    }
+
+    /// An unchecked generation takes no choice of checks, and a rule on whole cases (no batch
+    /// Dice) refuses gated ones, each with a message saying why.
+    func testContradictoryChecksAreRefused() throws {
+        XCTAssertThrowsError(try GenerationAnswer.unchecked.stop(reaching: 0.5, checks: .whenBatchDiceReaches(0.9))) {
+            XCTAssertTrue("\($0)".contains("unchecked"), "\($0)")
+        }
+        XCTAssertThrowsError(try GenerationAnswer.unchecked.stop(reaching: 0.5, checks: .everyCall))
+        XCTAssertEqual(try GenerationAnswer.best.stop(reaching: 0.5, checks: .whenBatchDiceReaches(0.9)), .reaching(0.5, checks: .whenBatchDiceReaches(0.9)))
+
+        let zoo = try makeGeneratorTestZoo()
+        var configuration = LearnedOptimizerTests.quick
+        configuration.trainingSteps = 5
+        configuration.gradient = .wholeCases
+        let wholeCases = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration,
+                                                     heldOutRunsPerTask: 1).train()
+        let start = try wholeCases.assembly.layout.flatten(try PlainConvUNet(wholeCases.description.architecture, seed: 5))
+        XCTAssertThrowsError(try wholeCases.trajectory(from: start, task: 0, evaluator: try TaskEvaluator(zoo: zoo, task: "cord"),
+                                                       stop: .reaching(0.5, checks: .whenBatchDiceReaches(0.9)))) {
+            XCTAssertTrue("\($0)".contains("whole cases"), "\($0)")
+        }
+    }
+
+    /// `every-call` and `batch-dice:F` (F a finite share ≥ 0) read back as written; anything else is refused.
+    func testTheChecksOptionReadsItsTwoSpellings() {
+        XCTAssertEqual(ValidationChecks("every-call"), .everyCall)
+        XCTAssertEqual(ValidationChecks("batch-dice:0.9"), .whenBatchDiceReaches(0.9))
+        XCTAssertEqual(ValidationChecks("batch-dice:0"), .whenBatchDiceReaches(0))
+        for checks in [ValidationChecks.everyCall, .whenBatchDiceReaches(0.85)] {
+            XCTAssertEqual(ValidationChecks(checks.description), checks)
+        }
+        for text in ["", "every", "batch-dice:", "batch-dice:-0.1", "batch-dice:nan", "batch-dice:inf", "batch-dice:x", "Batch-dice:0.9"] {
+            XCTAssertNil(ValidationChecks(text), "'\(text)' is no choice of checks")
+        }
+    }
+}

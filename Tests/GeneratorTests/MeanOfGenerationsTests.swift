@@ -60,7 +60,9 @@ final class MeanOfGenerationsTests: XCTestCase {
 
     /// An evaluation with K generations per start answers each start with the mean of its K
     /// generations on streams 0 ..< K (its test Dice is the mean network's), names it, and
-    /// refuses K < 1 and K > 1 on a recipe's batches (one data order) with a message naming the option.
+    /// refuses K < 1 and K > 1 on a recipe's batches (one data order) with a message naming the
+    /// option; from another first stream it reads that stream, and refuses a negative one or one
+    /// on a recipe's batches.
     func testAnEvaluationAnswersEachStartWithTheMeanOfItsGenerations() throws {
         let zoo = try makeGeneratorTestZoo()
         var configuration = LearnedOptimizerTests.quick
@@ -83,6 +85,19 @@ final class MeanOfGenerationsTests: XCTestCase {
         let dice = try optimizer.assembly.withNetwork(mean) { try evaluator.testDice($0) }
         XCTAssertEqual(task.unseen[0], dice, accuracy: 1e-9, "the first unseen start's answer is the mean of its two generations")
         XCTAssertEqual(task.alignmentCurvesUnseen.count, 1)
+
+        // From stream 3: the first unseen start's answer is its generation on stream 3.
+        let third = try optimizer.evaluate(on: zoo, seeds: 2, alignmentStarts: 0, fidelityStarts: 1, answer: .final, firstStream: 3)
+        XCTAssertTrue(third.sampler.hasSuffix("fresh draws from stream 3, answering with its last network"), third.sampler)
+        let onThird = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(prompt, checks: .everyCall),
+                                               data: .freshDraws(stream: 3))
+        let thirdDice = try optimizer.assembly.withNetwork(onThird.networks[onThird.answer(prompt: prompt, choice: .final)]) { try evaluator.testDice($0) }
+        XCTAssertEqual(try XCTUnwrap(third.tasks.first { $0.task == "cord" }).unseen[0], thirdDice, accuracy: 1e-9)
+        for (stream, data) in [(-1, EvaluationData.freshDraws), (1, .recipeBatches)] {
+            XCTAssertThrowsError(try optimizer.evaluate(on: zoo, seeds: 1, alignmentStarts: 0, fidelityStarts: 0, data: data, firstStream: stream)) {
+                XCTAssertTrue("\($0)".contains("--first-stream \(stream)"), "\($0)")
+            }
+        }
 
         for (generations, data) in [(0, EvaluationData.freshDraws), (2, .recipeBatches)] {
             XCTAssertThrowsError(try optimizer.evaluate(on: zoo, seeds: 1, alignmentStarts: 0, fidelityStarts: 0, data: data,

@@ -23,11 +23,13 @@ extension LearnedOptimizer {
     /// being those `checks` names (nil: every call's). With `rerunMean` K > 0 the audit
     /// also measures the mean of K more recipe trainings from each of those starts on other data
     /// orders (`RecipeDataOrder.rerun`). With `generations` K > 1 every start is answered by the
-    /// mean of K generations on fresh-draw streams 0 ..< K (`MeanOfGenerations`), timed by their
-    /// summed cost.
+    /// mean of K generations on fresh-draw streams `firstStream` ..< `firstStream` + K
+    /// (`MeanOfGenerations`), timed by their summed cost. Every start reads the same streams, so
+    /// that start dependence is measured under one sampling noise; a figure averaged over starts
+    /// is then one data order's, and other first streams give others.
     public func evaluate(on zoo: Zoo, seeds: Int = 16, alignmentStarts: Int = 4, fidelityStarts: Int = 4,
                          data: EvaluationData? = nil, answer: GenerationAnswer = .best, checks: ValidationChecks? = nil,
-                         rerunMean: Int = 0, generations: Int = 1,
+                         rerunMean: Int = 0, generations: Int = 1, firstStream: Int = 0,
                          recipeTrainings: RecipeTrainings = RecipeTrainings(),
                          progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
         guard (0...RecipeDataOrder.reruns).contains(rerunMean), rerunMean == 0 || fidelityStarts > 0 else {
@@ -40,6 +42,10 @@ extension LearnedOptimizer {
         guard generations >= 1, generations == 1 || data == .freshDraws else {
             throw GeneratorError.incompatible("--generations \(generations): a start is answered by the mean of 1 or more generations, "
                                               + "more than one only on fresh draws (each its own stream; a recipe's batches are one data order)")
+        }
+        guard firstStream >= 0, firstStream == 0 || data == .freshDraws else {
+            throw GeneratorError.incompatible("--first-stream \(firstStream): fresh-draw streams are numbered from 0, "
+                                              + "and only generations on fresh draws read them (a recipe's batches are its own data order)")
         }
         let began = Date()
         let layout = assembly.layout
@@ -64,7 +70,7 @@ extension LearnedOptimizer {
             let recipeRun = runs.first { $0.id == bestCheckpoint?.runId } ?? runs[0]
             // Generation j of start s reads stream j of fresh draws, or that start's recipe batches.
             let startData: [[GenerationData]] = switch data {
-            case .freshDraws: starts.map { _ in (0..<generations).map { .freshDraws(stream: $0) } }
+            case .freshDraws: starts.map { _ in (firstStream..<(firstStream + generations)).map { .freshDraws(stream: $0) } }
             case .recipeBatches:
                 unseenStarts.indices.map { [.recipeBatches(recipeRun.hyperparameters, seed: RecipeDataOrder.trained.seed(start: $0))] }
                     + training.prefix(seeds).map { [.recipeBatches($0.hyperparameters, seed: UInt64(bitPattern: $0.seed))] }
@@ -155,6 +161,7 @@ extension LearnedOptimizer {
         return GeneratorEvaluation(tasks: results, seeds: seeds, sampler: "learned optimiser, at most \(description.configuration.maximumCalls) calls"
                                        + (data == .recipeBatches ? ", reading the recipe's batches" : "")
                                        + (generations > 1 ? ", the mean of \(generations) generations per start" : "")
+                                       + (firstStream > 0 ? ", fresh draws from stream \(firstStream)" : "")
                                        + answering + checking,
                                    extrapolated: false, seconds: Date().timeIntervalSince(began))
     }

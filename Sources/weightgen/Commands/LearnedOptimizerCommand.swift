@@ -196,6 +196,9 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
                                valueName: "K")) var rerunMean = 0
     @Option(help: ArgumentHelp("Answer each start with the parameter-wise mean of K generations from it, each reading its own stream "
                                + "of fresh draws (K times the calls; fresh-draws only).", valueName: "K")) var generations = 1
+    @Option(help: ArgumentHelp("The first stream of fresh draws the generations read (every start reads the same ones, so that "
+                               + "start dependence is measured under one sampling noise; another first stream is another data order).",
+                               valueName: "S")) var firstStream = 0
 
     func run() throws {
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
@@ -203,7 +206,7 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
         try loaded.setLearningRates(learningRate, zoo: opened)
         let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts, fidelityStarts: fidelityStarts,
-                                             data: data, answer: answer, checks: checks, rerunMean: rerunMean, generations: generations,
+                                             data: data, answer: answer, checks: checks, rerunMean: rerunMean, generations: generations, firstStream: firstStream,
                                              progress: { log($0) })
         try report(evaluation, json: json)
     }

@@ -36,7 +36,7 @@ public enum GenerationStop: Equatable, Sendable {
 }
 
 /// Which networks a generation that stops on reaching its prompt checks on validation cases. A
-/// check is a pass over every validation case (on cord heads about two calls' time), so it can
+/// check is a pass over every validation case (on cord heads one and a half calls' time), so it can
 /// cost more than the calls; the foreground Dice of the batch a call reads comes with its
 /// gradient at no cost.
 public enum ValidationChecks: Equatable, Sendable {

@@ -310,15 +310,15 @@ public final class LearnedOptimizer {
     private func trajectory(from start: [Float], on network: PlainConvUNet, began: Date, task: Int, evaluator: TaskEvaluator,
                             stop: GenerationStop, calls: Int?, data: GenerationData) throws -> UpdateTrajectory {
         let budget = max(1, calls ?? description.configuration.maximumCalls)
-        if case .reaching(_, .whenBatchDiceReaches) = stop, description.configuration.gradient == .wholeCases {
-            throw GeneratorError.incompatible("checks gated by the batch's Dice read the Dice of a call's patches; this learned optimiser's calls read whole cases")
-        }
         var recipe: (batches: RecipeBatches, iterations: Int)?, stream = 0
         switch data {
         case let .freshDraws(drawn): stream = drawn
         case let .recipeBatches(hyperparameters, seed):
             recipe = (try evaluator.recipeBatches(hyperparameters: hyperparameters, patchSize: description.patchSize, seed: seed,
                                                   spatialRank: description.architecture.spatialRank), hyperparameters.iterations)
+        }
+        if case .reaching(_, .whenBatchDiceReaches) = stop, recipe == nil, description.configuration.gradient == .wholeCases {
+            throw GeneratorError.incompatible("checks gated by the batch's Dice read the Dice of a call's patches; this learned optimiser's calls read whole cases")
         }
         var values = start, memory = CallMemory(), checking = 0.0
         func checked(_ values: [Float]) throws -> Double {

@@ -117,25 +117,24 @@ struct CheckpointEvaluator {
 
     /// The training loss's gradient on one batch of training patches (images and labels as a
     /// trainer's batch), with per-sample Dice as the zoos' runs train: through the whole network,
-    /// since the head inputs of fresh patches are not cached. With the batch's foreground Dice.
+    /// since the head inputs of fresh patches are not cached. With what the batch's foreground Dice needs.
     func batchLossGradient(_ network: PlainConvUNet, layout: ParameterLayout, batch: TrainingBatch) throws -> PatchGradient {
         network.zeroGrad()
         defer { network.zeroGrad() }
         let logits = try network(batch.images)
         try SegmentationLoss.diceCrossEntropy(logits: logits, target: batch.labels, batchDice: false).backward()
-        return PatchGradient(gradient: try flatGradients(network, layout: layout),
-                             batchDice: pooledForegroundDice(logits: logits, labels: batch.labels))
+        return PatchGradient(gradient: try flatGradients(network, layout: layout), logits: logits, labels: batch.labels)
     }
 
     /// The training loss's gradient on one batch of cached head inputs and their labels, with
     /// the loss head runs train on (`CachedHeadTrainer`: batch Dice, full-resolution output alone).
-    /// With the batch's foreground Dice.
+    /// With what the batch's foreground Dice needs.
     func headBatchLossGradient(_ network: PlainConvUNet, layout: ParameterLayout, inputs: Tensor, labels: Tensor) throws -> PatchGradient {
         network.zeroGrad()
         defer { network.zeroGrad() }
         // Batch Dice: nnU-Net's default, which every head run of a zoo trains with.
         let logits = try CachedHeadTrainer.lossAndGradients(network, inputs: inputs, labels: labels, batchDice: true).logits
-        return PatchGradient(gradient: try flatGradients(network, layout: layout), batchDice: pooledForegroundDice(logits: logits, labels: labels))
+        return PatchGradient(gradient: try flatGradients(network, layout: layout), logits: logits, labels: labels)
     }
 
     /// The gradients `backward` left on `network`'s parameters, flat in `layout` (zero for a parameter without one).

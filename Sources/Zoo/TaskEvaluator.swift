@@ -154,12 +154,22 @@ public struct TaskEvaluator {
 }
 
 /// A training-loss gradient on one batch, with what its forward pass tells of the network for
-/// free: its foreground Dice on that batch (`pooledForegroundDice`).
+/// free: its foreground Dice on that batch (`pooledForegroundDice`), computed only when asked, so
+/// that the gradient alone costs no more than before.
 public struct PatchGradient: Sendable {
     /// The gradient, flat in the layout asked for.
-    public var gradient: [Float]
+    public let gradient: [Float]
+    /// The forward pass's logits (detached: the tape behind them is not kept) and the batch's labels, kept for `batchDice`.
+    private let logits: Tensor, labels: Tensor
+
+    init(gradient: [Float], logits: Tensor, labels: Tensor) {
+        self.gradient = gradient
+        self.logits = logits.detached()
+        self.labels = labels
+    }
+
     /// The argmax's foreground Dice on the batch, at the parameters the gradient was taken at.
-    public var batchDice: Double
+    public var batchDice: Double { pooledForegroundDice(logits: logits, labels: labels) }
 }
 
 /// What one patch-loss gradient reads (`TaskEvaluator.patchBatch`).

@@ -29,6 +29,24 @@ final class MeanOfGenerationsTests: XCTestCase {
         XCTAssertEqual(MeanOfGenerations([a]).cost(toReach: 0.85)?.calls, 2)
     }
 
+    /// An answer averaged over a generation's last K networks is the mean of the answered one and
+    /// the K − 1 before it, never reaching back to the start (unless the start is the answer);
+    /// K = 1 is the answered network itself, bit for bit.
+    func testAnAveragedAnswerIsTheMeanOfTheLastNetworksUpToTheAnsweredOne() {
+        let a = trajectory([[0, 0], [1, 2], [3, 4], [5, 9]], dice: [nil, 0.5, 0.9, 0.6], seconds: [0, 1, 2, 3], checks: [0, 0, 0, 0])
+        XCTAssertEqual(a.mean(endingAt: 3, count: 1), [5, 9])
+        XCTAssertEqual(a.mean(endingAt: 3, count: 2), [4, 6.5])
+        XCTAssertEqual(a.mean(endingAt: 3, count: 3), [3, 5])
+        XCTAssertEqual(a.mean(endingAt: 3, count: 10), [3, 5], "the start is left out")
+        XCTAssertEqual(a.mean(endingAt: 0, count: 3), [0, 0], "a start that answers is itself")
+        XCTAssertEqual(MeanOfGenerations([a]).answer(prompt: 2, choice: .final, averagedNetworks: 2), [4, 6.5], "the last two")
+        XCTAssertEqual(MeanOfGenerations([a]).answer(prompt: 0.85, choice: .final, averagedNetworks: 2), [2, 3],
+                       "the two ending at the first to reach the prompt")
+        let b = trajectory([[0, 0], [3, 2], [1, 4]], dice: [nil, 0.1, 0.2], seconds: [0, 1, 2], checks: [0, 0, 0])
+        XCTAssertEqual(MeanOfGenerations([a, b]).answer(prompt: 2, choice: .final, averagedNetworks: 2), [3, 4.75],
+                       "the mean of each generation's mean")
+    }
+
     /// Stream 0 is every generation's data before streams existed (call k reads draw k); stream j
     /// reads draws no other stream reads, and a generation on it moves as calls on those draws do.
     func testEachStreamOfFreshDrawsIsItsOwnData() throws {
@@ -62,7 +80,9 @@ final class MeanOfGenerationsTests: XCTestCase {
     /// generations on streams 0 ..< K (its test Dice is the mean network's), names it, and
     /// refuses K < 1 and K > 1 on a recipe's batches (one data order) with a message naming the
     /// option; from another first stream it reads that stream, and refuses a negative one or one
-    /// on a recipe's batches.
+    /// on a recipe's batches; on per-start streams each start reads its own and start dependence
+    /// compares starts on one stream; with an averaged answer each start's is its generation's mean
+    /// of the last networks.
     func testAnEvaluationAnswersEachStartWithTheMeanOfItsGenerations() throws {
         let zoo = try makeGeneratorTestZoo()
         var configuration = LearnedOptimizerTests.quick
@@ -93,6 +113,42 @@ final class MeanOfGenerationsTests: XCTestCase {
                                                data: .freshDraws(stream: 3))
         let thirdDice = try optimizer.assembly.withNetwork(onThird.networks[onThird.answer(prompt: prompt, choice: .final)]) { try evaluator.testDice($0) }
         XCTAssertEqual(try XCTUnwrap(third.tasks.first { $0.task == "cord" }).unseen[0], thirdDice, accuracy: 1e-9)
+
+        // Per-start streams: start s reads stream s, and start dependence compares a start's network
+        // with its successor's on the start's streams (on stream 0 for the first, as under shared streams).
+        let shared = try XCTUnwrap(try optimizer.evaluate(on: zoo, seeds: 2, alignmentStarts: 0, fidelityStarts: 1, answer: .final)
+            .tasks.first { $0.task == "cord" })
+        let perStart = try optimizer.evaluate(on: zoo, seeds: 2, alignmentStarts: 0, fidelityStarts: 1, answer: .final, streams: .perStart)
+        XCTAssertTrue(perStart.sampler.hasSuffix("each start on its own streams, answering with its last network"), perStart.sampler)
+        let perStartCord = try XCTUnwrap(perStart.tasks.first { $0.task == "cord" })
+        XCTAssertEqual(perStartCord.unseen[0], shared.unseen[0], accuracy: 1e-9, "the first start reads stream 0 either way")
+        let second = try optimizer.assembly.layout.flatten(
+            try PlainConvUNet(optimizer.description.architecture, seed: unseenInitialisationSeeds(count: 2, avoiding: runs)[1]))
+        let secondOnItsOwn = try optimizer.trajectory(from: second, task: 0, evaluator: evaluator, stop: .reaching(prompt, checks: .everyCall),
+                                                      data: .freshDraws(stream: 1))
+        let secondDice = try optimizer.assembly.withNetwork(secondOnItsOwn.networks[secondOnItsOwn.answer(prompt: prompt, choice: .final)]) {
+            try evaluator.testDice($0)
+        }
+        XCTAssertEqual(perStartCord.unseen[1], secondDice, accuracy: 1e-9, "the second start reads stream 1")
+        let dependence = try XCTUnwrap(perStartCord.audit).unseen.startDependence.values
+        let sharedDependence = try XCTUnwrap(shared.audit).unseen.startDependence.values
+        XCTAssertEqual(dependence[0], sharedDependence[0], accuracy: 1e-9, "the two starts on stream 0")
+        XCTAssertNotEqual(dependence[1], sharedDependence[1], "the two starts on stream 1")
+        XCTAssertThrowsError(try optimizer.evaluate(on: zoo, seeds: 1, alignmentStarts: 0, fidelityStarts: 0, data: .recipeBatches, streams: .perStart)) {
+            XCTAssertTrue("\($0)".contains("--streams per-start"), "\($0)")
+        }
+
+        // Each answer the mean of the generation's last 2 networks.
+        let averaged = try optimizer.evaluate(on: zoo, seeds: 2, alignmentStarts: 0, fidelityStarts: 1, answer: .final, averagedNetworks: 2)
+        XCTAssertTrue(averaged.sampler.hasSuffix("each answer the mean of a generation's last 2 networks, answering with its last network"),
+                      averaged.sampler)
+        let last = generations[0].networks.count - 1
+        XCTAssertGreaterThanOrEqual(last, 2, "the generation makes as many calls as the mean reads")
+        let averagedDice = try optimizer.assembly.withNetwork(generations[0].mean(endingAt: last, count: 2)) { try evaluator.testDice($0) }
+        XCTAssertEqual(try XCTUnwrap(averaged.tasks.first { $0.task == "cord" }).unseen[0], averagedDice, accuracy: 1e-9)
+        XCTAssertThrowsError(try optimizer.evaluate(on: zoo, seeds: 1, alignmentStarts: 0, fidelityStarts: 0, averagedNetworks: 0)) {
+            XCTAssertTrue("\($0)".contains("--average-last 0"), "\($0)")
+        }
         for (stream, data) in [(-1, EvaluationData.freshDraws), (1, .recipeBatches)] {
             XCTAssertThrowsError(try optimizer.evaluate(on: zoo, seeds: 1, alignmentStarts: 0, fidelityStarts: 0, data: data, firstStream: stream)) {
                 XCTAssertTrue("\($0)".contains("--first-stream \(stream)"), "\($0)")

@@ -37,3 +37,14 @@ public enum EvaluationData: String, Codable, Sendable, CaseIterable {
     /// seen start its zoo run's.
     case recipeBatches = "recipe-batches"
 }
+
+/// Which fresh-draw streams the starts of an evaluation read.
+public enum StreamSharing: String, Codable, Sendable, CaseIterable {
+    /// Every start reads the same streams: start dependence is then measured under one sampling
+    /// noise, but every figure averaged over starts is one data order's.
+    case shared
+    /// Each start reads streams of its own, so that figures averaged over starts average over
+    /// data orders too; start dependence compares each start's network with its successor's
+    /// generated on the same streams (one more generation per start).
+    case perStart = "per-start"
+}

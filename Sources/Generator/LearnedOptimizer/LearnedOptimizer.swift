@@ -101,6 +101,16 @@ public struct UpdateTrajectory: Sendable {
         return validationDice.indices.max { (validationDice[$0] ?? -.infinity) < (validationDice[$1] ?? -.infinity) }!
     }
 
+    /// The parameter-wise mean of the network at `index` and the `count` − 1 networks before
+    /// it, the start left out (Polyak's averaging of a generation's last iterates): the noise of
+    /// the last calls' batches averaged out of one generation, at no extra call.
+    public func mean(endingAt index: Int, count: Int) -> [Float] {
+        precondition(count >= 1 && networks.indices.contains(index), "a mean of \(count) networks ending at \(index) of \(networks.count)")
+        let averaged = networks[max(min(1, index), index - count + 1)...index]
+        guard averaged.count > 1 else { return networks[index] }
+        return networks[index].indices.map { i in Float(averaged.reduce(0.0) { $0 + Double($1[i]) } / Double(averaged.count)) }
+    }
+
     /// The first call's network whose validation Dice reaches `target` (an index into
     /// `networks`), nil where none does.
     public func firstReaching(_ target: Double) -> Int? {

@@ -24,13 +24,18 @@ extension LearnedOptimizer {
     /// also measures the mean of K more recipe trainings from each of those starts on other data
     /// orders (`RecipeDataOrder.rerun`). With `generations` K > 1 every start is answered by the
     /// mean of K generations on fresh-draw streams `firstStream` ..< `firstStream` + K
-    /// (`MeanOfGenerations`), timed by their summed cost. Every start reads the same streams, so
-    /// that start dependence is measured under one sampling noise; a figure averaged over starts
-    /// is then one data order's, and other first streams give others.
+    /// (`MeanOfGenerations`), timed by their summed cost. Under `streams` `.shared` every start
+    /// reads the same streams, so that start dependence is measured under one sampling noise; a
+    /// figure averaged over starts is then one data order's, and other first streams give others.
+    /// Under `.perStart` start s reads streams `firstStream` + sK ..< `firstStream` + (s + 1)K
+    /// (unseen starts first, then seen ones), and start dependence compares its answer with the
+    /// answer its successor gives on those streams. With `averagedNetworks` K > 1
+    /// every generation answers with the mean of its answered network and the K − 1 before it
+    /// (`UpdateTrajectory.mean(endingAt:count:)`).
     public func evaluate(on zoo: Zoo, seeds: Int = 16, alignmentStarts: Int = 4, fidelityStarts: Int = 4,
                          data: EvaluationData? = nil, answer: GenerationAnswer = .best, checks: ValidationChecks? = nil,
                          rerunMean: Int = 0, generations: Int = 1, firstStream: Int = 0,
-                         recipeTrainings: RecipeTrainings = RecipeTrainings(),
+                         streams: StreamSharing = .shared, averagedNetworks: Int = 1, recipeTrainings: RecipeTrainings = RecipeTrainings(),
                          progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
         guard (0...RecipeDataOrder.reruns).contains(rerunMean), rerunMean == 0 || fidelityStarts > 0 else {
             throw GeneratorError.incompatible("--rerun-mean \(rerunMean): the mean takes 0 to \(RecipeDataOrder.reruns) reruns "
@@ -46,6 +51,13 @@ extension LearnedOptimizer {
         guard firstStream >= 0, firstStream == 0 || data == .freshDraws else {
             throw GeneratorError.incompatible("--first-stream \(firstStream): fresh-draw streams are numbered from 0, "
                                               + "and only generations on fresh draws read them (a recipe's batches are its own data order)")
+        }
+        guard streams == .shared || data == .freshDraws else {
+            throw GeneratorError.incompatible("--streams \(streams.rawValue): only generations on fresh draws read streams "
+                                              + "(a recipe's batches are their start's own data order)")
+        }
+        guard averagedNetworks >= 1 else {
+            throw GeneratorError.incompatible("--average-last \(averagedNetworks): an answer is the mean of 1 or more of a generation's last networks")
         }
         let began = Date()
         let layout = assembly.layout
@@ -65,25 +77,35 @@ extension LearnedOptimizer {
             }
             let seenRuns = try training.prefix(seeds).map { try zoo.parameters(of: $0) }
             let seenStarts = seenRuns.map { $0[0].values }
-            progress("\(task): \((unseenStarts.count + seenStarts.count) * generations) generations, prompt \(String(format: "%.4f", prompt))")
+            progress("\(task): \((unseenStarts.count + seenStarts.count) * generations * (streams == .perStart ? 2 : 1)) generations, prompt \(String(format: "%.4f", prompt))")
             let starts = unseenStarts + seenStarts
             let recipeRun = runs.first { $0.id == bestCheckpoint?.runId } ?? runs[0]
-            // Generation j of start s reads stream j of fresh draws, or that start's recipe batches.
+            // Generation j of start s reads stream j of its fresh draws, or that start's recipe batches.
             let startData: [[GenerationData]] = switch data {
-            case .freshDraws: starts.map { _ in (firstStream..<(firstStream + generations)).map { .freshDraws(stream: $0) } }
+            case .freshDraws:
+                starts.indices.map { s in
+                    let first = firstStream + (streams == .perStart ? s * generations : 0)
+                    return (first..<(first + generations)).map { .freshDraws(stream: $0) }
+                }
             case .recipeBatches:
                 unseenStarts.indices.map { [.recipeBatches(recipeRun.hyperparameters, seed: RecipeDataOrder.trained.seed(start: $0))] }
                     + training.prefix(seeds).map { [.recipeBatches($0.hyperparameters, seed: UInt64(bitPattern: $0.seed))] }
             }
             // Generations and the recipe's trainings are timed on the head alone, as the zoo's runs were.
             try evaluator.precomputeFrozenPart(try assembly.network(starts[0]))
-            let jobs = startData.indices.flatMap { start in startData[start].map { (start: start, data: $0) } }
+            // Under per-start streams each start's successor (in its kind's ring) is also generated on the start's streams.
+            let successor = Array(nextInRing(Array(unseenStarts.indices))) + nextInRing(Array(unseenStarts.count..<starts.count))
+            let generating = streams == .perStart ? [starts.indices.map { $0 }, successor] : [starts.indices.map { $0 }]
+            let jobs = generating.flatMap { from in startData.indices.flatMap { s in startData[s].map { (start: from[s], data: $0) } } }
             let trajectories = try parallelMap(jobs.count) {
                 try trajectory(from: starts[jobs[$0].start], task: taskIndex, evaluator: evaluator, stop: answer.stop(reaching: prompt, checks: checks), data: jobs[$0].data)
             }
-            // Every start has `generations` of them (one on a recipe's batches), in order.
-            let means = starts.indices.map { MeanOfGenerations(Array(trajectories[($0 * generations)..<(($0 + 1) * generations)])) }
-            let generated = means.map { $0.answer(prompt: prompt, choice: answer) }
+            // Every start has `generations` of them (one on a recipe's batches), in order; then, per start, its successor's.
+            let allMeans = stride(from: 0, to: jobs.count, by: generations).map { MeanOfGenerations(Array(trajectories[$0..<($0 + generations)])) }
+            let means = Array(allMeans.prefix(starts.count))
+            let answers = allMeans.map { $0.answer(prompt: prompt, choice: answer, averagedNetworks: averagedNetworks) }
+            let generated = Array(answers.prefix(starts.count))
+            let fromNextStart = streams == .perStart ? Array(answers.dropFirst(starts.count)) : nil
             let dice = try parallelMap(generated.count) { try assembly.withNetwork(generated[$0]) { try evaluator.testDice($0) } }
             let unseen = Array(dice.prefix(unseenStarts.count)), seen = Array(dice.dropFirst(unseenStarts.count))
             func alignment(_ kind: ArraySlice<MeanOfGenerations>) throws -> [AlignmentCurve] {
@@ -92,7 +114,7 @@ extension LearnedOptimizer {
                     let startMetric = try mean.startValidationDice
                         ?? assembly.withNetwork(mean.trajectories[0].networks[0]) { try evaluator.validationDice($0) }
                     let prompts = (0..<20).map { prompt - (prompt - startMetric) * Double($0) / 19 }
-                    let achieved = try prompts.map { try assembly.withNetwork(mean.answer(prompt: $0, choice: answer)) { try evaluator.testDice($0) } }
+                    let achieved = try prompts.map { try assembly.withNetwork(mean.answer(prompt: $0, choice: answer, averagedNetworks: averagedNetworks)) { try evaluator.testDice($0) } }
                     return AlignmentCurve(startMetric: startMetric, prompts: prompts, achieved: achieved,
                                           coefficientOfDetermination: coefficientOfDetermination(prompted: prompts, achieved: achieved))
                 }
@@ -133,9 +155,11 @@ extension LearnedOptimizer {
                 unseen: AuditedStarts(starts: unseenStarts, generated: Array(generated.prefix(unseenStarts.count)), dice: unseen,
                                       trained: trained.map(\.final), retrained: retrained, earlyStopped: trained.compactMap(\.earlyStopped),
                                       recipeAnswers: trained.compactMap { $0.answer(prompt: prompt) },
-                                      rerunMean: reruns.isEmpty || trained.isEmpty ? nil : RerunMean(of: reruns)),
+                                      rerunMean: reruns.isEmpty || trained.isEmpty ? nil : RerunMean(of: reruns),
+                                      fromNextStart: fromNextStart.map { Array($0.prefix(unseenStarts.count)) }),
                 seen: AuditedStarts(starts: seenStarts, generated: Array(generated.dropFirst(unseenStarts.count)), dice: seen,
-                                    trained: seenRuns.map { $0[$0.count - 1].values }))
+                                    trained: seenRuns.map { $0[$0.count - 1].values },
+                                    fromNextStart: fromNextStart.map { Array($0.dropFirst(unseenStarts.count)) }))
             progress(audit.conclusion)
             let result = TaskGenerationResult(
                 task: task, prompt: prompt, bestCheckpointTestDice: bestTest, generatorBestDice: nil,
@@ -162,6 +186,8 @@ extension LearnedOptimizer {
                                        + (data == .recipeBatches ? ", reading the recipe's batches" : "")
                                        + (generations > 1 ? ", the mean of \(generations) generations per start" : "")
                                        + (firstStream > 0 ? ", fresh draws from stream \(firstStream)" : "")
+                                       + (streams == .perStart ? ", each start on its own streams" : "")
+                                       + (averagedNetworks > 1 ? ", each answer the mean of a generation's last \(averagedNetworks) networks" : "")
                                        + answering + checking,
                                    extrapolated: false, seconds: Date().timeIntervalSince(began))
     }

@@ -12,9 +12,11 @@ public struct MeanOfGenerations: Sendable {
         self.trajectories = trajectories
     }
 
-    /// The mean of every generation's answer to `prompt` (`UpdateTrajectory.answer`).
-    public func answer(prompt: Double, choice: GenerationAnswer) -> [Float] {
-        let answers = trajectories.map { $0.networks[$0.answer(prompt: prompt, choice: choice)] }
+    /// The mean of every generation's answer to `prompt` (`UpdateTrajectory.answer`), each
+    /// answer the mean of the answered network and the `averagedNetworks` − 1 before it
+    /// (`UpdateTrajectory.mean(endingAt:count:)`; 1: the answered network itself).
+    public func answer(prompt: Double, choice: GenerationAnswer, averagedNetworks: Int = 1) -> [Float] {
+        let answers = trajectories.map { $0.mean(endingAt: $0.answer(prompt: prompt, choice: choice), count: averagedNetworks) }
         guard answers.count > 1 else { return answers[0] }
         return answers[0].indices.map { i in Float(answers.reduce(0.0) { $0 + Double($1[i]) } / Double(answers.count)) }
     }

@@ -13,6 +13,7 @@ extension CallSchedule: ExpressibleByArgument {}
 extension MoveUnit: ExpressibleByArgument {}
 extension CallGradient: ExpressibleByArgument {}
 extension EvaluationData: ExpressibleByArgument {}
+extension StreamSharing: ExpressibleByArgument {}
 extension CallLearningRate: ExpressibleByArgument {}
 extension GenerationAnswer: ExpressibleByArgument {}
 extension ValidationChecks: ExpressibleByArgument {}
@@ -21,6 +22,12 @@ extension DistilledMoves: ExpressibleByArgument {}
 /// The help of `--learning-rate`, alike for every command that generates.
 private let learningRateHelp = ArgumentHelp("Learning rate of a call: calibrated (each task's, chosen in training), recipe (each "
                                             + "task's zoo recipe's, the best validation run's) or a rate for every task.")
+
+/// The help of `--average-last`, alike for every command that generates.
+private let averageLastHelp = ArgumentHelp("Answer with the parameter-wise mean of the answered network and the K − 1 networks "
+                                           + "before it (Polyak's averaging of the last calls' iterates; 1: the network itself). "
+                                           + "The mean is not checked on the way, so it may fall short of a prompt its last network reached.",
+                                           valueName: "K")
 
 /// The help of `--answer`, alike for every command that generates.
 private let answerHelp = ArgumentHelp("The network that answers a prompt no call reached: best (the best validation Dice, as "
@@ -196,9 +203,14 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
                                valueName: "K")) var rerunMean = 0
     @Option(help: ArgumentHelp("Answer each start with the parameter-wise mean of K generations from it, each reading its own stream "
                                + "of fresh draws (K times the calls; fresh-draws only).", valueName: "K")) var generations = 1
-    @Option(help: ArgumentHelp("The first stream of fresh draws the generations read (every start reads the same ones, so that "
-                               + "start dependence is measured under one sampling noise; another first stream is another data order).",
+    @Option(help: ArgumentHelp("The first stream of fresh draws the generations read (another first stream is another data "
+                               + "order; see --streams).",
                                valueName: "S")) var firstStream = 0
+    @Option(help: ArgumentHelp("Which streams of fresh draws the starts read: shared (every start the same ones; figures "
+                               + "averaged over starts are one data order's) or per-start (each its own; start dependence then "
+                               + "compares a start's network with its successor's on the same streams, one more generation per start).",
+                               valueName: "SHARING")) var streams = StreamSharing.shared
+    @Option(help: averageLastHelp) var averageLast = 1
 
     func run() throws {
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
@@ -207,6 +219,7 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
         try loaded.setLearningRates(learningRate, zoo: opened)
         let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts, fidelityStarts: fidelityStarts,
                                              data: data, answer: answer, checks: checks, rerunMean: rerunMean, generations: generations, firstStream: firstStream,
+                                             streams: streams, averagedNetworks: averageLast,
                                              progress: { log($0) })
         try report(evaluation, json: json)
     }
@@ -237,9 +250,11 @@ struct LearnedOptimizerGenerate: ParsableCommand {
     @Option(help: ArgumentHelp("Answer with the parameter-wise mean of K generations from the start, each reading its own stream of "
                                + "fresh draws (K times the calls; not with --data-seed, one data order).", valueName: "K"))
     var generations = 1
+    @Option(help: averageLastHelp) var averageLast = 1
 
     func validate() throws {
         if generations < 1 { throw ValidationError("--generations must be 1 or more") }
+        if averageLast < 1 { throw ValidationError("--average-last must be 1 or more") }
         if generations > 1 && dataSeed != nil { throw ValidationError("--generations \(generations) reads \(generations) streams of fresh draws; --data-seed is one data order") }
     }
 
@@ -269,18 +284,19 @@ struct LearnedOptimizerGenerate: ParsableCommand {
             try loaded.trajectory(from: start, task: taskIndex, evaluator: evaluator, stop: stop, data: data[$0])
         }
         let mean = MeanOfGenerations(trajectories)
-        let generated = try loaded.assembly.network(mean.answer(prompt: prompt, choice: answer))
+        let generated = try loaded.assembly.network(mean.answer(prompt: prompt, choice: answer, averagedNetworks: averageLast))
         let nnUNetFolder = try writeGenerated(generated, architecture: d.architecture, partial: d.partial, patchSize: d.patchSize,
                                               spacing: d.spacing, task: task, prompt: prompt, out: out)
         let startDice = mean.startValidationDice.map { String(format: "%.4f", $0) }
             ?? (answer == .unchecked ? "not checked" : "not checked: a call reached the prompt")
         let answered = trajectories.map { $0.answer(prompt: prompt, choice: answer) }
         // A mean is a network no generation checked: it is checked here (on validation cases).
-        let dice = try trajectories.count == 1 ? trajectories[0].validationDice[answered[0]] ?? .nan : evaluator.validationDice(generated)
+        let dice = try trajectories.count == 1 && averageLast == 1 ? trajectories[0].validationDice[answered[0]] ?? .nan : evaluator.validationDice(generated)
         log(String(format: "generated %@ (and %@) for %@: validation Dice %.4f, %@ (prompt %.4f, start %@) in %.1f s", out,
                    nnUNetFolder.path, task, dice,
-                   trajectories.count == 1 ? "after \(answered[0]) of \(trajectories[0].networks.count - 1) calls"
-                       : "the mean of \(trajectories.count) generations' answers after \(answered.map(String.init).joined(separator: ", ")) calls",
+                   (trajectories.count == 1 ? "after \(answered[0]) of \(trajectories[0].networks.count - 1) calls"
+                       : "the mean of \(trajectories.count) generations' answers after \(answered.map(String.init).joined(separator: ", ")) calls")
+                       + (averageLast > 1 ? ", each the mean of the last \(averageLast) networks" : ""),
                    prompt, startDice, Date().timeIntervalSince(began)))
         for trajectory in trajectories {
             log("validation Dice per call: " + trajectory.validationDice.map { $0.map { String(format: "%.3f", $0) } ?? "–" }.joined(separator: " "))

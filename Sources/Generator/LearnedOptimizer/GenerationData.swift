@@ -7,6 +7,12 @@ public enum GenerationData: Sendable {
     /// `stream` (`LearnedOptimizer.draw(call:stream:)`), as in distillation; generations on
     /// different streams read different data, those on one stream the same.
     case freshDraws(stream: Int)
+    /// Fresh draws, the first `calls` calls made apart by one fork per stream of `streams` (each
+    /// from the start, on its own stream, with its own memory), then the forks' parameter-wise
+    /// mean, with the mean of their memories, going on alone on the first stream: the mean of
+    /// several generations taken early, where their data set them apart, at the cost of only
+    /// their first calls. The forks' networks are not checked.
+    case forkedDraws(streams: Range<Int>, calls: Int)
     /// The batches a run with this recipe and data seed trains on (`RecipeBatches`), spread over
     /// the generation's call budget as the calls' poly schedule spreads the run's: the network
     /// asked for is the one that run trains from the start, and this is the data it sees.

@@ -69,6 +69,14 @@ public struct CallMemory: Sendable {
         self.previousMove = previousMove
         self.moments = moments
     }
+
+    /// The memories of forks that made the same calls (so all keep the same parts), averaged
+    /// parameter-wise.
+    static func mean(_ memories: [CallMemory]) -> CallMemory {
+        let moves = memories.compactMap(\.previousMove), moments = memories.compactMap(\.moments)
+        return CallMemory(previousMove: moves.isEmpty ? nil : parameterwiseMean(moves),
+                          moments: moments.isEmpty ? nil : GradientMoments.mean(moments))
+    }
 }
 
 /// One generation: the networks a learned optimiser passed through from a start, call by call,
@@ -90,6 +98,14 @@ public struct UpdateTrajectory: Sendable {
     /// Of `seconds`, those spent in validation checks up to each network (0 for the start): the
     /// calls alone took the difference.
     public var checkSeconds: [Double]
+    /// For a generation on forked draws (`GenerationData.forkedDraws`): its forks, and the first
+    /// calls each of them made; network k, for 1 ≤ k ≤ `forkedCalls`, is their mean after k calls.
+    public var forks = 1, forkedCalls = 0
+
+    /// The calls made to reach network `index`: the index, the forked calls once per fork.
+    public func callsMade(toReach index: Int) -> Int {
+        index + (forks - 1) * min(index, forkedCalls)
+    }
 
     /// The network that answers `prompt`: under `unchecked` the last; else the first whose
     /// validation Dice reaches it, else the one `choice` names (selection by validation cases alone).
@@ -102,13 +118,10 @@ public struct UpdateTrajectory: Sendable {
     }
 
     /// The parameter-wise mean of the network at `index` and the `count` − 1 networks before
-    /// it, the start left out (Polyak's averaging of a generation's last iterates): the noise of
-    /// the last calls' batches averaged out of one generation, at no extra call.
+    /// it, the start left out (Polyak's averaging of a generation's last iterates), at no extra call.
     public func mean(endingAt index: Int, count: Int) -> [Float] {
         precondition(count >= 1 && networks.indices.contains(index), "a mean of \(count) networks ending at \(index) of \(networks.count)")
-        let averaged = networks[max(min(1, index), index - count + 1)...index]
-        guard averaged.count > 1 else { return networks[index] }
-        return networks[index].indices.map { i in Float(averaged.reduce(0.0) { $0 + Double($1[i]) } / Double(averaged.count)) }
+        return parameterwiseMean(Array(networks[max(min(1, index), index - count + 1)...index]))
     }
 
     /// The first call's network whose validation Dice reaches `target` (an index into
@@ -320,9 +333,15 @@ public final class LearnedOptimizer {
     private func trajectory(from start: [Float], on network: PlainConvUNet, began: Date, task: Int, evaluator: TaskEvaluator,
                             stop: GenerationStop, calls: Int?, data: GenerationData) throws -> UpdateTrajectory {
         let budget = max(1, calls ?? description.configuration.maximumCalls)
-        var recipe: (batches: RecipeBatches, iterations: Int)?, stream = 0
+        var recipe: (batches: RecipeBatches, iterations: Int)?, stream = 0, forkStreams = 0..<0, forkedCalls = 0
         switch data {
         case let .freshDraws(drawn): stream = drawn
+        case let .forkedDraws(streams, calls):
+            guard !streams.isEmpty, streams.lowerBound >= 0, (1..<budget).contains(calls) else {
+                throw GeneratorError.incompatible("forked draws need one stream or more and 1 to \(budget - 1) forked calls "
+                                                  + "(their mean goes on for one call at least), not \(streams.count) streams and \(calls) calls")
+            }
+            (stream, forkStreams, forkedCalls) = (streams.lowerBound, streams, calls)
         case let .recipeBatches(hyperparameters, seed):
             recipe = (try evaluator.recipeBatches(hyperparameters: hyperparameters, patchSize: description.patchSize, seed: seed,
                                                   spatialRank: description.architecture.spatialRank), hyperparameters.iterations)
@@ -336,9 +355,26 @@ public final class LearnedOptimizer {
             defer { checking += Date().timeIntervalSince(entered) }
             return try validationDice(values, network, evaluator)
         }
-        var trajectory = UpdateTrajectory(networks: [start], validationDice: [nil], batchDice: [], seconds: [0], checkSeconds: [0])
+        var trajectory = UpdateTrajectory(networks: [start], validationDice: [nil], batchDice: [], seconds: [0], checkSeconds: [0],
+                                          forks: max(1, forkStreams.count), forkedCalls: forkedCalls)
+        var forks = forkStreams.map { (stream: $0, values: start, memory: CallMemory()) }
         var reached = false
         for call in 0..<budget where !reached {
+            if call < forkedCalls {
+                // Every fork makes the call on its own stream; their mean stands for the generation, unchecked.
+                for f in forks.indices {
+                    (forks[f].values, forks[f].memory, _, _) = try update(forks[f].values, on: network, task: task, evaluator: evaluator, call: call,
+                                                                         memory: forks[f].memory, batch: .draw(stream: forks[f].stream))
+                }
+                values = parameterwiseMean(forks.map(\.values))
+                if call == forkedCalls - 1 { memory = CallMemory.mean(forks.map(\.memory)) }
+                trajectory.networks.append(values)
+                trajectory.validationDice.append(nil)
+                trajectory.batchDice.append(nil)
+                trajectory.seconds.append(Date().timeIntervalSince(began))
+                trajectory.checkSeconds.append(checking)
+                continue
+            }
             let batch = try recipe.map {
                 CallBatch.given(try $0.batches.batch(iterations: description.configuration.gradient.batchIterations(
                     of: GenerationData.iterations(call: call, of: budget, runIterations: $0.iterations))))

@@ -31,11 +31,13 @@ extension LearnedOptimizer {
     /// (unseen starts first, then seen ones), and start dependence compares its answer with the
     /// answer its successor gives on those streams. With `averagedNetworks` K > 1
     /// every generation answers with the mean of its answered network and the K − 1 before it
-    /// (`UpdateTrajectory.mean(endingAt:count:)`).
+    /// (`UpdateTrajectory.mean(endingAt:count:)`). With `forkedCalls` N > 0 the K generations of a
+    /// start run apart for their first N calls only, and their mean goes on alone
+    /// (`GenerationData.forkedDraws`).
     public func evaluate(on zoo: Zoo, seeds: Int = 16, alignmentStarts: Int = 4, fidelityStarts: Int = 4,
                          data: EvaluationData? = nil, answer: GenerationAnswer = .best, checks: ValidationChecks? = nil,
                          rerunMean: Int = 0, generations: Int = 1, firstStream: Int = 0,
-                         streams: StreamSharing = .shared, averagedNetworks: Int = 1, recipeTrainings: RecipeTrainings = RecipeTrainings(),
+                         streams: StreamSharing = .shared, averagedNetworks: Int = 1, forkedCalls: Int = 0, recipeTrainings: RecipeTrainings = RecipeTrainings(),
                          progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
         guard (0...RecipeDataOrder.reruns).contains(rerunMean), rerunMean == 0 || fidelityStarts > 0 else {
             throw GeneratorError.incompatible("--rerun-mean \(rerunMean): the mean takes 0 to \(RecipeDataOrder.reruns) reruns "
@@ -55,6 +57,10 @@ extension LearnedOptimizer {
         guard streams == .shared || data == .freshDraws else {
             throw GeneratorError.incompatible("--streams \(streams.rawValue): only generations on fresh draws read streams "
                                               + "(a recipe's batches are their start's own data order)")
+        }
+        guard forkedCalls == 0 || (generations > 1 && (1..<description.configuration.maximumCalls).contains(forkedCalls)) else {
+            throw GeneratorError.incompatible("--forked-calls \(forkedCalls): the generations of a start (--generations 2 or more) "
+                                              + "run apart for 1 to \(description.configuration.maximumCalls - 1) calls, their mean then going on alone")
         }
         guard averagedNetworks >= 1 else {
             throw GeneratorError.incompatible("--average-last \(averagedNetworks): an answer is the mean of 1 or more of a generation's last networks")
@@ -77,7 +83,8 @@ extension LearnedOptimizer {
             }
             let seenRuns = try training.prefix(seeds).map { try zoo.parameters(of: $0) }
             let seenStarts = seenRuns.map { $0[0].values }
-            progress("\(task): \((unseenStarts.count + seenStarts.count) * generations * (streams == .perStart ? 2 : 1)) generations, prompt \(String(format: "%.4f", prompt))")
+            progress("\(task): \((unseenStarts.count + seenStarts.count) * generations * (streams == .perStart ? 2 : 1)) generations"
+                     + (forkedCalls > 0 ? " (apart for their first \(forkedCalls) calls, then \(generations) by \(generations) as one)" : "") + ", prompt \(String(format: "%.4f", prompt))")
             let starts = unseenStarts + seenStarts
             let recipeRun = runs.first { $0.id == bestCheckpoint?.runId } ?? runs[0]
             // Generation j of start s reads stream j of its fresh draws, or that start's recipe batches.
@@ -85,7 +92,8 @@ extension LearnedOptimizer {
             case .freshDraws:
                 starts.indices.map { s in
                     let first = firstStream + (streams == .perStart ? s * generations : 0)
-                    return (first..<(first + generations)).map { .freshDraws(stream: $0) }
+                    return forkedCalls > 0 ? [.forkedDraws(streams: first..<(first + generations), calls: forkedCalls)]
+                        : (first..<(first + generations)).map { .freshDraws(stream: $0) }
                 }
             case .recipeBatches:
                 unseenStarts.indices.map { [.recipeBatches(recipeRun.hyperparameters, seed: RecipeDataOrder.trained.seed(start: $0))] }
@@ -100,8 +108,9 @@ extension LearnedOptimizer {
             let trajectories = try parallelMap(jobs.count) {
                 try trajectory(from: starts[jobs[$0].start], task: taskIndex, evaluator: evaluator, stop: answer.stop(reaching: prompt, checks: checks), data: jobs[$0].data)
             }
-            // Every start has `generations` of them (one on a recipe's batches), in order; then, per start, its successor's.
-            let allMeans = stride(from: 0, to: jobs.count, by: generations).map { MeanOfGenerations(Array(trajectories[$0..<($0 + generations)])) }
+            // Every start has the same number of them (one on a recipe's batches or forked draws), in order; then, per start, its successor's.
+            let perStart = startData[0].count
+            let allMeans = stride(from: 0, to: jobs.count, by: perStart).map { MeanOfGenerations(Array(trajectories[$0..<($0 + perStart)])) }
             let means = Array(allMeans.prefix(starts.count))
             let answers = allMeans.map { $0.answer(prompt: prompt, choice: answer, averagedNetworks: averagedNetworks) }
             let generated = Array(answers.prefix(starts.count))
@@ -185,6 +194,7 @@ extension LearnedOptimizer {
         return GeneratorEvaluation(tasks: results, seeds: seeds, sampler: "learned optimiser, at most \(description.configuration.maximumCalls) calls"
                                        + (data == .recipeBatches ? ", reading the recipe's batches" : "")
                                        + (generations > 1 ? ", the mean of \(generations) generations per start" : "")
+                                       + (forkedCalls > 0 ? " taken after \(forkedCalls) calls and going on alone" : "")
                                        + (firstStream > 0 ? ", fresh draws from stream \(firstStream)" : "")
                                        + (streams == .perStart ? ", each start on its own streams" : "")
                                        + (averagedNetworks > 1 ? ", each answer the mean of a generation's last \(averagedNetworks) networks" : "")

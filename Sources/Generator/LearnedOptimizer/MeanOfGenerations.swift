@@ -17,8 +17,7 @@ public struct MeanOfGenerations: Sendable {
     /// (`UpdateTrajectory.mean(endingAt:count:)`; 1: the answered network itself).
     public func answer(prompt: Double, choice: GenerationAnswer, averagedNetworks: Int = 1) -> [Float] {
         let answers = trajectories.map { $0.mean(endingAt: $0.answer(prompt: prompt, choice: choice), count: averagedNetworks) }
-        guard answers.count > 1 else { return answers[0] }
-        return answers[0].indices.map { i in Float(answers.reduce(0.0) { $0 + Double($1[i]) } / Double(answers.count)) }
+        return parameterwiseMean(answers)
     }
 
     /// The validation Dice of the start, where a generation measured it.
@@ -34,11 +33,18 @@ public struct MeanOfGenerations: Sendable {
         var total = (calls: 0, checks: 0, seconds: 0.0, checkSeconds: 0.0)
         for trajectory in trajectories {
             guard let reached = trajectory.firstReaching(target) else { return nil }
-            total.calls += reached
+            total.calls += trajectory.callsMade(toReach: reached)
             total.checks += trajectory.validationDice[1...reached].filter { $0 != nil }.count
             total.seconds += trajectory.seconds[reached]
             total.checkSeconds += trajectory.checkSeconds[reached]
         }
         return total
     }
+}
+
+/// The parameter-wise mean of equally long vectors, summed in double precision (the vector
+/// itself, bit for bit, where there is one).
+func parameterwiseMean(_ vectors: [[Float]]) -> [Float] {
+    guard vectors.count > 1 else { return vectors[0] }
+    return vectors[0].indices.map { i in Float(vectors.reduce(0.0) { $0 + Double($1[i]) } / Double(vectors.count)) }
 }

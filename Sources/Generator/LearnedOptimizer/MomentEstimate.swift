@@ -74,3 +74,18 @@ public struct GradientMoments: Sendable, Equatable {
         GradientMoments(second: second.adding(gradient, iterations: iterations), first: first?.adding(gradient, iterations: iterations))
     }
 }
+
+extension MomentEstimate {
+    /// Estimates of one moment over the same number of iterations, averaged parameter-wise.
+    static func mean(_ estimates: [MomentEstimate]) -> MomentEstimate {
+        MomentEstimate(estimates[0].moment, values: parameterwiseMean(estimates.map(\.values)), iterations: estimates[0].iterations)
+    }
+}
+
+extension GradientMoments {
+    /// The moments of forks that read the same calls, averaged parameter-wise.
+    static func mean(_ moments: [GradientMoments]) -> GradientMoments {
+        let firsts = moments.compactMap(\.first)
+        return GradientMoments(second: .mean(moments.map(\.second)), first: firsts.isEmpty ? nil : .mean(firsts))
+    }
+}

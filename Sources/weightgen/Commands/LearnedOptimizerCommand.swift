@@ -211,6 +211,9 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
                                + "compares a start's network with its successor's on the same streams, one more generation per start).",
                                valueName: "SHARING")) var streams = StreamSharing.shared
     @Option(help: averageLastHelp) var averageLast = 1
+    @Option(help: ArgumentHelp("With --generations K: the K generations of a start run apart for their first N calls only, each "
+                               + "on its own stream, and their mean (with the mean of their memories) goes on alone on the first "
+                               + "(0: apart to the end).", valueName: "N")) var forkedCalls = 0
 
     func run() throws {
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
@@ -219,7 +222,7 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
         try loaded.setLearningRates(learningRate, zoo: opened)
         let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts, fidelityStarts: fidelityStarts,
                                              data: data, answer: answer, checks: checks, rerunMean: rerunMean, generations: generations, firstStream: firstStream,
-                                             streams: streams, averagedNetworks: averageLast,
+                                             streams: streams, averagedNetworks: averageLast, forkedCalls: forkedCalls,
                                              progress: { log($0) })
         try report(evaluation, json: json)
     }

@@ -29,6 +29,11 @@ private let averageLastHelp = ArgumentHelp("Answer with the parameter-wise mean 
                                            + "The mean is not checked on the way, so it may fall short of a prompt its last network reached.",
                                            valueName: "K")
 
+/// The help of `--forked-calls`, alike for every command that generates.
+private let forkedCallsHelp = ArgumentHelp("With --generations K: the K generations of a start run apart for their first N calls "
+                                           + "only, each on its own stream of fresh draws, unchecked, and their mean (with the mean of "
+                                           + "their memories) goes on alone on the first stream (0: apart to the end).", valueName: "N")
+
 /// The help of `--answer`, alike for every command that generates.
 private let answerHelp = ArgumentHelp("The network that answers a prompt no call reached: best (the best validation Dice, as "
                                       + "nnU-Net's checkpoint_best) or final (the last, as its checkpoint_final); or unchecked: "
@@ -211,9 +216,7 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
                                + "compares a start's network with its successor's on the same streams, one more generation per start).",
                                valueName: "SHARING")) var streams = StreamSharing.shared
     @Option(help: averageLastHelp) var averageLast = 1
-    @Option(help: ArgumentHelp("With --generations K: the K generations of a start run apart for their first N calls only, each "
-                               + "on its own stream, and their mean (with the mean of their memories) goes on alone on the first "
-                               + "(0: apart to the end).", valueName: "N")) var forkedCalls = 0
+    @Option(help: forkedCallsHelp) var forkedCalls = 0
 
     func run() throws {
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
@@ -254,9 +257,13 @@ struct LearnedOptimizerGenerate: ParsableCommand {
                                + "fresh draws (K times the calls; not with --data-seed, one data order).", valueName: "K"))
     var generations = 1
     @Option(help: averageLastHelp) var averageLast = 1
+    @Option(help: forkedCallsHelp) var forkedCalls = 0
 
     func validate() throws {
         if generations < 1 { throw ValidationError("--generations must be 1 or more") }
+        if forkedCalls < 0 || (forkedCalls > 0 && generations < 2) {
+            throw ValidationError("--forked-calls \(forkedCalls): the generations (--generations 2 or more) run apart for N ≥ 1 calls")
+        }
         if averageLast < 1 { throw ValidationError("--average-last must be 1 or more") }
         if generations > 1 && dataSeed != nil { throw ValidationError("--generations \(generations) reads \(generations) streams of fresh draws; --data-seed is one data order") }
     }
@@ -280,7 +287,7 @@ struct LearnedOptimizerGenerate: ParsableCommand {
         let runs = try opened.runs(task: task, status: .done)
         let prompt = try targetDice ?? runs.flatMap { try opened.checkpoints(run: $0.id!) }.map(\.validationDice).max() ?? 1
         let data = try dataSeed.map { [GenerationData.recipeBatches(try recipeRun(task: task, in: opened).hyperparameters, seed: $0)] }
-            ?? (0..<generations).map { .freshDraws(stream: $0) }
+            ?? (forkedCalls > 0 ? [.forkedDraws(streams: 0..<generations, calls: forkedCalls)] : (0..<generations).map { .freshDraws(stream: $0) })
         let evaluator = try TaskEvaluator(zoo: opened, task: task)
         let stop = try answer.stop(reaching: prompt, checks: checks)
         let trajectories = try parallelMap(data.count) {

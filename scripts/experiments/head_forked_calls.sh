@@ -5,7 +5,8 @@
 # of one iteration) and the rule distilled on 8 patches for 1-iteration calls (as
 # head_iterate_average.sh makes them; run first when missing), each start on its own streams,
 # answering with the last network at the recipe's rate over 16 unseen starts: K = 8 with N = 10,
-# 25, 50, and K = 4 with N = 25. Into OUT/forked-calls/NAME-gK-fN.json. One thread per job, two
+# 25, 50, and K = 4 with N = 25; K = 8, N = 25 also on another set of orders (streams from 256).
+# Into OUT/forked-calls/NAME-gK-fN[-s256].json. One thread per job, two
 # jobs at a time; every stage resumes.
 # Usage: scripts/experiments/head_forked_calls.sh [OUT]
 set -euo pipefail
@@ -15,15 +16,16 @@ export OMP_WAIT_POLICY=PASSIVE WEIGHTGEN_THREADS=1
 [ -d "$out/mean-of-generations/fresh-p8-h1" ] || "$(dirname "$0")/head_iterate_average.sh" "$out"
 study=$out/forked-calls
 mkdir -p "$study"
-evaluate() {  # optimiser folder, name, K, N
-  local json=$study/$2-g$3-f$4.json
+evaluate() {  # optimiser folder, name, K, N, first stream (0 unless given)
+  local json=$study/$2-g$3-f$4${5:+-s$5}.json
   [ -f "$json" ] || "$bin" learned-optimizer evaluate --optimizer "$1" --zoo "$out/zoo100" --seeds 16 --alignment-starts 0 --fidelity-starts 16 \
-    --learning-rate recipe --answer final --streams per-start --generations "$3" --forked-calls "$4" --json "$json" \
-    > "${json%.json}.txt" 2> "${json%.json}-eval.log"
+    --learning-rate recipe --answer final --streams per-start --generations "$3" --forked-calls "$4" --first-stream "${5:-0}" \
+    --json "$json" > "${json%.json}.txt" 2> "${json%.json}-eval.log"
 }
-for run in 8:25 8:10 8:50 4:25; do
-  evaluate "$out/control/fresh-step-p8" step-p8 "${run%:*}" "${run#*:}" &
-  evaluate "$out/mean-of-generations/fresh-p8-h1" fresh-p8-h1 "${run%:*}" "${run#*:}" &
+for run in 8:25:0 8:10:0 8:50:0 4:25:0 8:25:256; do
+  IFS=: read -r k n first <<< "$run"
+  evaluate "$out/control/fresh-step-p8" step-p8 "$k" "$n" "${first#0}" &
+  evaluate "$out/mean-of-generations/fresh-p8-h1" fresh-p8-h1 "$k" "$n" "${first#0}" &
   wait
 done
 grep -H 'unseen starts:' "$study"/*-eval.log

@@ -37,7 +37,8 @@ extension LearnedOptimizer {
     public func evaluate(on zoo: Zoo, seeds: Int = 16, alignmentStarts: Int = 4, fidelityStarts: Int = 4,
                          data: EvaluationData? = nil, answer: GenerationAnswer = .best, checks: ValidationChecks? = nil,
                          rerunMean: Int = 0, generations: Int = 1, firstStream: Int = 0,
-                         streams: StreamSharing = .shared, averagedNetworks: Int = 1, forkedCalls: Int = 0, recipeTrainings: RecipeTrainings = RecipeTrainings(),
+                         streams: StreamSharing = .shared, averagedNetworks: Int = 1, forkedCalls: Int = 0,
+                         recipeTrainings: RecipeTrainings = RecipeTrainings(),
                          progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
         guard (0...RecipeDataOrder.reruns).contains(rerunMean), rerunMean == 0 || fidelityStarts > 0 else {
             throw GeneratorError.incompatible("--rerun-mean \(rerunMean): the mean takes 0 to \(RecipeDataOrder.reruns) reruns "
@@ -102,8 +103,8 @@ extension LearnedOptimizer {
             // Generations and the recipe's trainings are timed on the head alone, as the zoo's runs were.
             try evaluator.precomputeFrozenPart(try assembly.network(starts[0]))
             // Under per-start streams each start's successor (in its kind's ring) is also generated on the start's streams.
-            let successor = Array(nextInRing(Array(unseenStarts.indices))) + nextInRing(Array(unseenStarts.count..<starts.count))
-            let generating = streams == .perStart ? [starts.indices.map { $0 }, successor] : [starts.indices.map { $0 }]
+            let successor = nextInRing(Array(unseenStarts.indices)) + nextInRing(Array(unseenStarts.count..<starts.count))
+            let generating = streams == .perStart ? [Array(starts.indices), successor] : [Array(starts.indices)]
             let jobs = generating.flatMap { from in startData.indices.flatMap { s in startData[s].map { (start: from[s], data: $0) } } }
             let trajectories = try parallelMap(jobs.count) {
                 try trajectory(from: starts[jobs[$0].start], task: taskIndex, evaluator: evaluator, stop: answer.stop(reaching: prompt, checks: checks), data: jobs[$0].data)

@@ -5,7 +5,7 @@
 # of one iteration) and the rule distilled on 8 patches for 1-iteration calls (as
 # head_iterate_average.sh makes them; run first when missing), each start on its own streams,
 # answering with the last network at the recipe's rate over 16 unseen starts: K = 8 with N = 10,
-# 25, 50, and K = 4 with N = 25; K = 8, N = 25 also on another set of orders (streams from 256).
+# 25, 50, and K = 2, 4 with N = 25; K = 8, N = 25 also on another set of orders (streams from 256).
 # Into OUT/forked-calls/NAME-gK-fN[-s256].json. One thread per job, two
 # jobs at a time; every stage resumes.
 # Usage: scripts/experiments/head_forked_calls.sh [OUT]
@@ -22,7 +22,7 @@ evaluate() {  # optimiser folder, name, K, N, first stream (0 unless given)
     --learning-rate recipe --answer final --streams per-start --generations "$3" --forked-calls "$4" --first-stream "${5:-0}" \
     --json "$json" > "${json%.json}.txt" 2> "${json%.json}-eval.log"
 }
-for run in 8:25:0 8:10:0 8:50:0 4:25:0 8:25:256; do
+for run in 8:25:0 8:10:0 8:50:0 4:25:0 8:25:256 2:25:0; do
   IFS=: read -r k n first <<< "$run"
   evaluate "$out/control/fresh-step-p8" step-p8 "$k" "$n" "${first#0}" &
   evaluate "$out/mean-of-generations/fresh-p8-h1" fresh-p8-h1 "$k" "$n" "${first#0}" &

@@ -35,7 +35,7 @@ extension MemorisationAuditor {
         }
         var sizes = Self.averageSizes.filter { $0 < aligned.count }
         if sizes.count < Self.averageSizes.count { sizes.append(aligned.count) }
-        for k in sizes { settings.append((.average, "k = \(k)", [average(Array(aligned.prefix(k)))])) }
+        for k in sizes { settings.append((.average, "k = \(k)", [parameterwiseMean(Array(aligned.prefix(k)))])) }
         settings.append((.gaussian, "fitted to k = \(min(16, aligned.count))",
                          gaussianDraws(Array(aligned.prefix(16)), count: draws, rng: &rng)))
         let ranks = aligned.indices.prefix(5)
@@ -59,16 +59,10 @@ extension MemorisationAuditor {
 
     /// Independent draws of a Gaussian with each parameter's mean and standard deviation over `members`.
     func gaussianDraws(_ members: [[Float]], count: Int, rng: inout SeededGenerator) -> [[Float]] {
-        let mean = average(members)
+        let mean = parameterwiseMean(members)
         let deviation = mean.indices.map { i in
             (members.map { ($0[i] - mean[i]) * ($0[i] - mean[i]) }.reduce(0, +) / Float(members.count)).squareRoot()
         }
         return (0..<count).map { _ in mean.indices.map { mean[$0] + deviation[$0] * rng.nextNormal() } }
-    }
-
-    func average(_ members: [[Float]]) -> [Float] {
-        var sum = [Float](repeating: 0, count: members[0].count)
-        for member in members { for i in sum.indices { sum[i] += member[i] } }
-        return sum.map { $0 / Float(members.count) }
     }
 }

@@ -58,12 +58,7 @@ public struct RerunMean: Sendable {
     /// per start in the starts' order).
     public init(of reruns: [[[Float]]]) {
         precondition(!reruns.isEmpty && reruns.allSatisfy { $0.count == reruns[0].count }, "the same starts in every rerun")
-        let scale = 1 / Float(reruns.count)
-        networks = reruns[0].indices.map { start in
-            var sum = [Float](repeating: 0, count: reruns[0][start].count)
-            for rerun in reruns { for i in sum.indices { sum[i] += rerun[start][i] } }
-            return sum.map { $0 * scale }
-        }
+        networks = reruns[0].indices.map { start in parameterwiseMean(reruns.map { $0[start] }) }
         self.reruns = reruns.count
     }
 }

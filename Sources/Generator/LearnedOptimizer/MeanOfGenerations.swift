@@ -41,10 +41,3 @@ public struct MeanOfGenerations: Sendable {
         return total
     }
 }
-
-/// The parameter-wise mean of equally long vectors, summed in double precision (the vector
-/// itself, bit for bit, where there is one).
-func parameterwiseMean(_ vectors: [[Float]]) -> [Float] {
-    guard vectors.count > 1 else { return vectors[0] }
-    return vectors[0].indices.map { i in Float(vectors.reduce(0.0) { $0 + Double($1[i]) } / Double(vectors.count)) }
-}

@@ -82,6 +82,52 @@ struct CheckpointEvaluator {
         try withNoGrad { try measuredDice(network, on: validationCases) }
     }
 
+    /// `validationDice`, or nil as soon as it is certain to lie below `floor`. The cases are
+    /// measured a part at a time (the batches of whole slices; then each volume, under a 2D patch
+    /// as many slices as a forward takes at a time, most reference foreground first, else whole),
+    /// and after each part the most the rest could bring (`PartlyMeasuredDice`) is compared with
+    /// `floor`: a network far below it is found out from a few slices. A network of more than two
+    /// classes is measured whole.
+    func validationDice(_ network: PlainConvUNet, unlessBelow floor: Double) throws -> Double? {
+        guard network.configuration.numClasses == 2 else {
+            let dice = try validationDice(network)
+            return dice < floor ? nil : dice
+        }
+        return try withNoGrad {
+            // The cases in the order `measuredDice` sums them, so that the complete mean is its bit for bit.
+            let batches = wholeImageBatches(network, cases: validationCases)
+            let ordered = batches.flatMap { $0 } + validationCases.filter { !fitsWhole($0, network: network) }
+            var dice = PartlyMeasuredDice(referenceForeground: ordered.map { $0.label?.reduce(0) { $0 + ($1 == 1 ? 1 : 0) } ?? 0 })
+            var first = 0
+            for batch in batches {
+                let images = try Tensor(shape: Shape([batch.count, batch[0].channels] + batch[0].shape.dropFirst()), values: batch.flatMap(\.image))
+                for (n, counts) in try foregroundCounts(logits: logits(network, images), cases: batch).enumerated() {
+                    dice.add(counts, toCase: first + n)
+                }
+                first += batch.count
+                if dice.upperBound < floor { return nil }
+            }
+            let predictor = SlidingWindowPredictor(patchSize: patchSize, network: { try logits(network, $0) })
+            for (c, item) in ordered.enumerated().dropFirst(first) {
+                for part in CaseParts(item, slicesPerPart: patchSize[0] == 1 ? predictor.windowsPerForward : nil).parts {
+                    let (values, classes) = try predictor.logits(image: part.image, channels: item.channels, shape: part.shape)
+                    dice.add(OverlapCounts(prediction: argmax(values, classes: classes), reference: part.label, label: 1), toCase: c)
+                    if dice.upperBound < floor { return nil }
+                }
+            }
+            return dice.upperBound
+        }
+    }
+
+    /// Each case's foreground overlap counts of the argmax of a binary network's `logits` for `cases`.
+    private func foregroundCounts(logits: Tensor, cases: [SegmentationCase]) -> [OverlapCounts] {
+        let voxels = logits.count / (logits.shape[0] * 2), values = logits.scalars
+        return cases.enumerated().map { n, item in
+            OverlapCounts(prediction: argmax(Array(values[(n * 2 * voxels)..<((n + 1) * 2 * voxels)]), classes: 2),
+                          reference: item.label ?? [UInt8](repeating: 0, count: voxels), label: 1)
+        }
+    }
+
     /// The gradient of the recorded training loss (nnU-Net's Dice + CE averaged over cases) at
     /// `network`'s parameters, over the training-loss cases that go through the network whole,
     /// flat in `layout` (the parameters it holds must require gradients).

@@ -43,13 +43,22 @@ public struct TaskEvaluator {
         try data.evaluator.validationDice(network)
     }
 
+    /// Validation Dice, or nil as soon as it is certain to lie below `floor` (the cases measured a
+    /// slice at a time, most foreground first): a check that need not measure a network far below
+    /// the Dice asked for.
+    public func validationDice(_ network: PlainConvUNet, unlessBelow floor: Double) throws -> Double? {
+        try data.evaluator.validationDice(network, unlessBelow: floor)
+    }
+
     /// Computes now what a head zoo caches of the frozen part — its head input pool and the
-    /// validation cases' head inputs (through `network`, one of the zoo's assembly) — so that
-    /// later timings measure the head alone, as the zoo's runs were timed. Nothing for other zoos.
+    /// validation cases' head inputs, whole and a slice at a time (through `network`, one of the
+    /// zoo's assembly) — so that later timings measure the head alone, as the zoo's runs were
+    /// timed. Nothing for other zoos.
     public func precomputeFrozenPart(_ network: PlainConvUNet) throws {
         guard let headInputPool = data.headInputPool else { return }
         _ = try headInputPool.pool()
         _ = try validationDice(network)
+        _ = try validationDice(network, unlessBelow: 0)
     }
 
     /// Test Dice alone, for reports.

@@ -8,10 +8,12 @@ import Zoo
 /// Gated validation checks: a generation checks the network after a call only where that call's
 /// batch Dice reached the asked share of its target, and records every call's batch Dice.
 final class ValidationChecksTests: XCTestCase {
-    /// An optimiser whose calls read 4 fresh training patches, trained for 20 steps.
-    private func patchOptimizer(_ zoo: Zoo) throws -> LearnedOptimizer {
+    /// An optimiser whose calls read 4 fresh training patches, trained for 20 steps (or, with
+    /// `history` `.adamStep`, none: Adam's own step).
+    private func patchOptimizer(_ zoo: Zoo, history: GradientHistory = .none) throws -> LearnedOptimizer {
         var configuration = LearnedOptimizerTests.quick
-        configuration.trainingSteps = 20
+        configuration.trainingSteps = history == .adamStep ? 0 : 20
+        configuration.history = history
         configuration.gradient = .trainingPatches
         configuration.casesPerCall = 4
         return try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration,
@@ -27,13 +29,7 @@ final class ValidationChecksTests: XCTestCase {
         let optimizer = try patchOptimizer(zoo)
         let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
         let layout = optimizer.assembly.layout
-        // A start that calls every voxel foreground (its segmentation layers' biases set so), so
-        // that a batch's Dice, 2F / (N + F) for F foreground voxels of N, differs between batches.
-        var start = try layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
-        for entry in layout.entries where entry.name.contains("seg_layers") && entry.name.hasSuffix(".bias") {
-            start[entry.offset] = -20
-            start[entry.offset + 1] = 20
-        }
+        let start = try allForegroundStart(optimizer)
         let calls = 4
 
         let everyCall = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(.infinity, checks: .everyCall), calls: calls)
@@ -78,6 +74,43 @@ final class ValidationChecksTests: XCTestCase {
         XCTAssertEqual(reached.networks.count, 2, "share 0 checks the first call's network, which reaches a target below every Dice")
     }
 
+    /// A start that calls every voxel foreground (its segmentation layers' biases set so), so
+    /// that a batch's Dice, 2F / (N + F) for F foreground voxels of N, differs between batches.
+    private func allForegroundStart(_ optimizer: LearnedOptimizer) throws -> [Float] {
+        let layout = optimizer.assembly.layout
+        var start = try layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
+        for entry in layout.entries where entry.name.contains("seg_layers") && entry.name.hasSuffix(".bias") {
+            start[entry.offset] = -20
+            start[entry.offset + 1] = 20
+        }
+        return start
+    }
+
+    /// Checks that stop once a network is certain to lie below a floor change no move, leave
+    /// exactly the networks below it unmeasured and give the others their whole measure; the last
+    /// network and the start, which an answer reads when nothing reached the target, are measured whole.
+    func testBoundedChecksLeaveExactlyTheNetworksBelowTheirFloorUnmeasured() throws {
+        // Adam's own step (which reads the runs' optimiser state), moving a start's Dice within a few calls.
+        let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
+        let optimizer = try patchOptimizer(zoo, history: .adamStep)
+        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
+        let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
+        let calls = 6
+        let whole = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(1.5, checks: .everyCall), calls: calls)
+        let measured = try whole.validationDice.map { try XCTUnwrap($0) }
+        let floor = (measured.min()! + measured.max()!) / 2
+        XCTAssertLessThan(measured.min()!, measured.max()!, "networks of differing Dice: \(measured)")
+        let bounded = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator,
+                                               stop: .reaching(1.5, checks: .everyCall, extent: .untilCertainlyBelow(floor)), calls: calls)
+        XCTAssertEqual(bounded.networks, whole.networks, "the checks change no move")
+        for call in 1..<calls {
+            XCTAssertEqual(bounded.validationDice[call], measured[call] < floor ? nil : measured[call], "network \(call) of \(measured), floor \(floor)")
+        }
+        XCTAssertEqual(bounded.checkedBelowFloor, Set((1..<calls).filter { measured[$0] < floor }), "checked, with no Dice")
+        XCTAssertEqual(bounded.validationDice[calls], measured[calls], "the last network measured whole when the calls run out")
+        XCTAssertEqual(bounded.validationDice[0], measured[0], "and the start")
+    }
+
     /// An unchecked generation takes no choice of checks, and a rule on whole cases (no batch
     /// Dice) refuses gated ones, each with a message saying why.
     func testContradictoryChecksAreRefused() throws {
@@ -86,6 +119,11 @@ final class ValidationChecksTests: XCTestCase {
         }
         XCTAssertThrowsError(try GenerationAnswer.unchecked.stop(reaching: 0.5, checks: .everyCall))
         XCTAssertEqual(try GenerationAnswer.best.stop(reaching: 0.5, checks: .whenBatchDiceReaches(0.9)), .reaching(0.5, checks: .whenBatchDiceReaches(0.9)))
+        XCTAssertThrowsError(try GenerationAnswer.unchecked.stop(reaching: 0.5, extent: .untilCertainlyBelow(0.45))) {
+            XCTAssertTrue("\($0)".contains("how far"), "\($0)")
+        }
+        XCTAssertEqual(try GenerationAnswer.final.stop(reaching: 0.5, extent: .untilCertainlyBelow(0.45)),
+                       .reaching(0.5, checks: .everyCall, extent: .untilCertainlyBelow(0.45)))
 
         let zoo = try makeGeneratorTestZoo()
         var configuration = LearnedOptimizerTests.quick
@@ -97,6 +135,10 @@ final class ValidationChecksTests: XCTestCase {
         XCTAssertThrowsError(try wholeCases.trajectory(from: start, task: 0, evaluator: try TaskEvaluator(zoo: zoo, task: "cord"),
                                                        stop: .reaching(0.5, checks: .whenBatchDiceReaches(0.9)))) {
             XCTAssertTrue("\($0)".contains("whole cases"), "\($0)")
+        }
+        // Bounded checks leave networks below 0.9 × the prompt unmeasured, from which prompt alignment answers lower prompts.
+        XCTAssertThrowsError(try wholeCases.evaluate(on: zoo, seeds: 1, alignmentStarts: 1, fidelityStarts: 0, boundedChecks: true)) {
+            XCTAssertTrue("\($0)".contains("--alignment-starts 0"), "\($0)")
         }
     }
 

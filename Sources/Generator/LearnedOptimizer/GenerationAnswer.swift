@@ -14,11 +14,12 @@ public enum GenerationAnswer: String, Codable, Sendable, CaseIterable {
     case unchecked
 
     /// When a generation answering by this rule stops, checking the networks `checks` names
-    /// (nil: every call's). An unchecked generation checks none, so it refuses `checks`.
-    public func stop(reaching prompt: Double, checks: ValidationChecks? = nil) throws -> GenerationStop {
-        guard self == .unchecked else { return .reaching(prompt, checks: checks ?? .everyCall) }
-        guard checks == nil else {
-            throw GeneratorError.incompatible("an unchecked generation makes no validation check, so it takes no choice of checks")
+    /// (nil: every call's) as far as `extent` says (nil: whole). An unchecked generation checks
+    /// none, so it refuses both.
+    public func stop(reaching prompt: Double, checks: ValidationChecks? = nil, extent: CheckExtent? = nil) throws -> GenerationStop {
+        guard self == .unchecked else { return .reaching(prompt, checks: checks ?? .everyCall, extent: extent ?? .whole) }
+        guard checks == nil, extent == nil else {
+            throw GeneratorError.incompatible("an unchecked generation makes no validation check, so it takes no choice of checks or of how far they go")
         }
         return .afterEveryCall
     }
@@ -27,8 +28,8 @@ public enum GenerationAnswer: String, Codable, Sendable, CaseIterable {
 /// When a generation stops making calls.
 public enum GenerationStop: Equatable, Sendable {
     /// At the first checked network whose validation Dice reaches the value, else when the calls
-    /// run out (the last network is then checked, if it was not).
-    case reaching(Double, checks: ValidationChecks)
+    /// run out (the last network is then checked whole, if it was not).
+    case reaching(Double, checks: ValidationChecks, extent: CheckExtent = .whole)
     /// When every call of the budget is made, no network checked on the way. The last network's
     /// validation Dice is measured afterwards, outside the generation's time (as a recipe
     /// training's checks are), so that whether it reached a target can be reported.
@@ -46,6 +47,17 @@ public enum ValidationChecks: Equatable, Sendable {
     /// reached this fraction of the generation's target: checks wait until the training batch
     /// says the target is near.
     case whenBatchDiceReaches(Double)
+}
+
+/// How far a validation check measures a network.
+public enum CheckExtent: Equatable, Sendable {
+    /// Every validation case: the network's Dice.
+    case whole
+    /// A part of the cases at a time, most reference foreground first, until the Dice is certain
+    /// to lie below this value (`TaskEvaluator.validationDice(_:unlessBelow:)`). A network found
+    /// below it is left unmeasured, as one a gated check passes over; one at or above it is
+    /// measured whole. The value is the lowest Dice the generation's reader asks about.
+    case untilCertainlyBelow(Double)
 }
 
 extension ValidationChecks: LosslessStringConvertible {

@@ -87,8 +87,12 @@ public struct UpdateTrajectory: Sendable {
     /// Each network's validation Dice. The start's is measured only when no call reaches the
     /// target (nil otherwise): a generation that reaches its prompt never needs it. A generation
     /// stopped `afterEveryCall` has the last network's alone, measured after it. Under gated
-    /// checks (`ValidationChecks.whenBatchDiceReaches`) a network passed over has none.
+    /// checks (`ValidationChecks.whenBatchDiceReaches`) a network passed over has none, and under
+    /// checks that stop below a floor (`CheckExtent.untilCertainlyBelow`) one found below it.
     public var validationDice: [Double?]
+    /// The networks a check found below its floor (`CheckExtent.untilCertainlyBelow`): checked,
+    /// with no Dice on the way (the last is measured whole after, when the calls ran out).
+    public var checkedBelowFloor: Set<Int> = []
     /// For each call, the foreground Dice of the batch of patches it read, at the network before
     /// its move (nil for a call on whole cases): one fewer than `networks`.
     public var batchDice: [Double?] = []
@@ -346,14 +350,16 @@ public final class LearnedOptimizer {
             recipe = (try evaluator.recipeBatches(hyperparameters: hyperparameters, patchSize: description.patchSize, seed: seed,
                                                   spatialRank: description.architecture.spatialRank), hyperparameters.iterations)
         }
-        if case .reaching(_, .whenBatchDiceReaches) = stop, recipe == nil, description.configuration.gradient == .wholeCases {
+        if case .reaching(_, .whenBatchDiceReaches, _) = stop, recipe == nil, description.configuration.gradient == .wholeCases {
             throw GeneratorError.incompatible("checks gated by the batch's Dice read the Dice of a call's patches; this learned optimiser's calls read whole cases")
         }
         var values = start, memory = CallMemory(), checking = 0.0
-        func checked(_ values: [Float]) throws -> Double {
+        /// A check on the way, as far as the stop's extent asks (nil: certainly below its floor); whole when `whole`.
+        func checked(_ values: [Float], whole: Bool = false) throws -> Double? {
             let entered = Date()
             defer { checking += Date().timeIntervalSince(entered) }
-            return try validationDice(values, network, evaluator)
+            guard !whole, case let .reaching(_, _, .untilCertainlyBelow(floor)) = stop else { return try validationDice(values, network, evaluator) }
+            return try validationDice(values, network, evaluator, unlessBelow: floor)
         }
         var trajectory = UpdateTrajectory(networks: [start], validationDice: [nil], batchDice: [], seconds: [0], checkSeconds: [0],
                                           forks: max(1, forkStreams.count), forkedCalls: forkedCalls)
@@ -382,10 +388,10 @@ public final class LearnedOptimizer {
             let batchDice: Double?
             (values, memory, _, batchDice) = try update(values, on: network, task: task, evaluator: evaluator, call: call, memory: memory, batch: batch)
             var dice: Double?
-            if case let .reaching(target, checks) = stop, checks.check(batchDice: batchDice, target: target) {
-                let measured = try checked(values)
-                reached = measured >= target
-                dice = measured
+            if case let .reaching(target, checks, _) = stop, checks.check(batchDice: batchDice, target: target) {
+                dice = try checked(values)
+                reached = (dice ?? -.infinity) >= target
+                if dice == nil { trajectory.checkedBelowFloor.insert(trajectory.networks.count) }
             }
             trajectory.networks.append(values)
             trajectory.validationDice.append(dice)
@@ -400,8 +406,8 @@ public final class LearnedOptimizer {
         }
         if !reached {
             // An answer needs the start's Dice and the last network's, which gated checks may have passed over.
-            if trajectory.validationDice[last] == nil { trajectory.validationDice[last] = try checked(values) }
-            trajectory.validationDice[0] = try checked(start)
+            if trajectory.validationDice[last] == nil { trajectory.validationDice[last] = try checked(values, whole: true) }
+            trajectory.validationDice[0] = try checked(start, whole: true)
             trajectory.seconds[last] = Date().timeIntervalSince(began)
             trajectory.checkSeconds[last] = checking
         }
@@ -413,6 +419,13 @@ public final class LearnedOptimizer {
         guard values.allSatisfy(\.isFinite) else { return 0 }
         try assembly.setParameters(of: network, to: values)
         return try evaluator.validationDice(network)
+    }
+
+    /// The same, or nil as soon as it is certain to lie below `floor` (a non-finite vector scores 0).
+    private func validationDice(_ values: [Float], _ network: PlainConvUNet, _ evaluator: TaskEvaluator, unlessBelow floor: Double) throws -> Double? {
+        guard values.allSatisfy(\.isFinite) else { return 0 < floor ? nil : 0 }
+        try assembly.setParameters(of: network, to: values)
+        return try evaluator.validationDice(network, unlessBelow: floor)
     }
 }
 

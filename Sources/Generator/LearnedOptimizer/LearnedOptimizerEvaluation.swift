@@ -3,6 +3,9 @@ import Segmentation
 import TensorEngine
 import Zoo
 
+/// The share of the prompt whose first reaching an evaluation times (`GenerationSpeed.target`).
+private let speedShare = 0.9
+
 extension LearnedOptimizer {
     /// What an evaluation's generations read unless told: a recipe's batches for a rule
     /// distilled on its runs' batches (it reads nothing else), fresh draws for any other.
@@ -33,11 +36,13 @@ extension LearnedOptimizer {
     /// every generation answers with the mean of its answered network and the K − 1 before it
     /// (`UpdateTrajectory.mean(endingAt:count:)`). With `forkedCalls` N > 0 the K generations of a
     /// start run apart for their first N calls only, and their mean goes on alone
-    /// (`GenerationData.forkedDraws`).
+    /// (`GenerationData.forkedDraws`). With `boundedChecks` a check stops as soon as the network is
+    /// certain to lie below 0.9 × the prompt, the lowest Dice the evaluation reads
+    /// (`CheckExtent.untilCertainlyBelow`); prompt alignment, which reads lower ones, is then refused.
     public func evaluate(on zoo: Zoo, seeds: Int = 16, alignmentStarts: Int = 4, fidelityStarts: Int = 4,
                          data: EvaluationData? = nil, answer: GenerationAnswer = .best, checks: ValidationChecks? = nil,
                          rerunMean: Int = 0, generations: Int = 1, firstStream: Int = 0,
-                         streams: StreamSharing = .shared, averagedNetworks: Int = 1, forkedCalls: Int = 0,
+                         streams: StreamSharing = .shared, averagedNetworks: Int = 1, forkedCalls: Int = 0, boundedChecks: Bool = false,
                          recipeTrainings: RecipeTrainings = RecipeTrainings(),
                          progress: (String) -> Void = { _ in }) throws -> GeneratorEvaluation {
         guard (0...RecipeDataOrder.reruns).contains(rerunMean), rerunMean == 0 || fidelityStarts > 0 else {
@@ -45,7 +50,11 @@ extension LearnedOptimizer {
                                               + "of each fidelity start, so with reruns --fidelity-starts must be 1 or more")
         }
         // Contradictory options are refused before any work.
-        _ = try answer.stop(reaching: 0, checks: checks)
+        _ = try answer.stop(reaching: 0, checks: checks, extent: boundedChecks ? .untilCertainlyBelow(0) : nil)
+        guard !boundedChecks || alignmentStarts == 0 else {
+            throw GeneratorError.incompatible("--bounded-checks leaves networks below 0.9 × the prompt unmeasured, and prompt alignment "
+                                              + "answers lower prompts from them: use --alignment-starts 0")
+        }
         let data = data ?? defaultEvaluationData
         guard generations >= 1, generations == 1 || data == .freshDraws else {
             throw GeneratorError.incompatible("--generations \(generations): a start is answered by the mean of 1 or more generations, "
@@ -106,8 +115,9 @@ extension LearnedOptimizer {
             let successor = nextInRing(Array(unseenStarts.indices)) + nextInRing(Array(unseenStarts.count..<starts.count))
             let generating = streams == .perStart ? [Array(starts.indices), successor] : [Array(starts.indices)]
             let jobs = generating.flatMap { from in startData.indices.flatMap { s in startData[s].map { (start: from[s], data: $0) } } }
+            let stop = try answer.stop(reaching: prompt, checks: checks, extent: boundedChecks ? .untilCertainlyBelow(speedShare * prompt) : nil)
             let trajectories = try parallelMap(jobs.count) {
-                try trajectory(from: starts[jobs[$0].start], task: taskIndex, evaluator: evaluator, stop: answer.stop(reaching: prompt, checks: checks), data: jobs[$0].data)
+                try trajectory(from: starts[jobs[$0].start], task: taskIndex, evaluator: evaluator, stop: stop, data: jobs[$0].data)
             }
             // Every start has the same number of them (one on a recipe's batches or forked draws), in order; then, per start, its successor's.
             let perStart = startData[0].count
@@ -141,7 +151,7 @@ extension LearnedOptimizer {
             }
             let trained = try recipeTrained(.trained), retrained = try recipeTrained(.retrained).map(\.final)
             let reruns = try (0..<rerunMean).map { try recipeTrained(.rerun($0)).map(\.final) }
-            let target = 0.9 * prompt
+            let target = speedShare * prompt
             let reached = means.prefix(trained.count).map { $0.cost(toReach: target) }
             let generatorSeconds = reached.map { $0?.seconds }
             let computeSeconds = reached.map { $0.map { $0.seconds - $0.checkSeconds } }

@@ -34,7 +34,7 @@ public struct MeanOfGenerations: Sendable {
         for trajectory in trajectories {
             guard let reached = trajectory.firstReaching(target) else { return nil }
             total.calls += trajectory.callsMade(toReach: reached)
-            total.checks += trajectory.validationDice[1...reached].filter { $0 != nil }.count
+            total.checks += (1...reached).filter { trajectory.validationDice[$0] != nil || trajectory.checkedBelowFloor.contains($0) }.count
             total.seconds += trajectory.seconds[reached]
             total.checkSeconds += trajectory.checkSeconds[reached]
         }

@@ -47,6 +47,12 @@ private let checksHelp = ArgumentHelp("Which networks a generation checks on val
                                       + "call reached the prompt the last network is checked. Default every-call; not with --answer unchecked.",
                                       valueName: "every-call|batch-dice:F")
 
+/// The help of `--bounded-checks`, alike for every command that generates.
+private let boundedChecksHelp = ArgumentHelp("Stop a check as soon as the network's validation Dice is certain to lie below the lowest "
+                                             + "Dice asked about (the prompt; for evaluate 0.9 × the prompt), its validation cases measured "
+                                             + "a slice at a time, most foreground first; such a network is left unmeasured, as a gated check "
+                                             + "passes one over. Not with --answer unchecked.")
+
 /// `weightgen learned-optimizer`: distils a per-parameter update rule from a zoo's trajectories and evaluates it as a generator.
 struct LearnedOptimizerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -217,6 +223,7 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
                                valueName: "SHARING")) var streams = StreamSharing.shared
     @Option(help: averageLastHelp) var averageLast = 1
     @Option(help: forkedCallsHelp) var forkedCalls = 0
+    @Flag(help: boundedChecksHelp) var boundedChecks = false
 
     func run() throws {
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
@@ -226,7 +233,7 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
         let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts, fidelityStarts: fidelityStarts,
                                              data: data, answer: answer, checks: checks, rerunMean: rerunMean, generations: generations, firstStream: firstStream,
                                              streams: streams, averagedNetworks: averageLast, forkedCalls: forkedCalls,
-                                             progress: { log($0) })
+                                             boundedChecks: boundedChecks, progress: { log($0) })
         try report(evaluation, json: json)
     }
 }
@@ -258,6 +265,7 @@ struct LearnedOptimizerGenerate: ParsableCommand {
     var generations = 1
     @Option(help: averageLastHelp) var averageLast = 1
     @Option(help: forkedCallsHelp) var forkedCalls = 0
+    @Flag(help: boundedChecksHelp) var boundedChecks = false
 
     func validate() throws {
         if generations < 1 { throw ValidationError("--generations must be 1 or more") }
@@ -289,7 +297,7 @@ struct LearnedOptimizerGenerate: ParsableCommand {
         let data = try dataSeed.map { [GenerationData.recipeBatches(try recipeRun(task: task, in: opened).hyperparameters, seed: $0)] }
             ?? (forkedCalls > 0 ? [.forkedDraws(streams: 0..<generations, calls: forkedCalls)] : (0..<generations).map { .freshDraws(stream: $0) })
         let evaluator = try TaskEvaluator(zoo: opened, task: task)
-        let stop = try answer.stop(reaching: prompt, checks: checks)
+        let stop = try answer.stop(reaching: prompt, checks: checks, extent: boundedChecks ? .untilCertainlyBelow(prompt) : nil)
         let trajectories = try parallelMap(data.count) {
             try loaded.trajectory(from: start, task: taskIndex, evaluator: evaluator, stop: stop, data: data[$0])
         }

@@ -43,16 +43,16 @@ public struct TaskEvaluator {
         try data.evaluator.validationDice(network)
     }
 
-    /// Validation Dice, or nil as soon as it is certain to lie below `floor` (the cases measured a
-    /// slice at a time, most foreground first): a check that need not measure a network far below
-    /// the Dice asked for.
+    /// Validation Dice, or nil as soon as it is certain to lie below `floor` (the cases measured in
+    /// parts, their slices most foreground first): a check that need not measure a network far
+    /// below the Dice asked for.
     public func validationDice(_ network: PlainConvUNet, unlessBelow floor: Double) throws -> Double? {
         try data.evaluator.validationDice(network, unlessBelow: floor)
     }
 
     /// Computes now what a head zoo caches of the frozen part — its head input pool and the
-    /// validation cases' head inputs, whole and a slice at a time (through `network`, one of the
-    /// zoo's assembly) — so that later timings measure the head alone, as the zoo's runs were
+    /// validation cases' head inputs, whole and in a bounded check's parts (through `network`, one
+    /// of the zoo's assembly) — so that later timings measure the head alone, as the zoo's runs were
     /// timed. Nothing for other zoos.
     public func precomputeFrozenPart(_ network: PlainConvUNet) throws {
         guard let headInputPool = data.headInputPool else { return }

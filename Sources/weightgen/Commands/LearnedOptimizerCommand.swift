@@ -50,8 +50,8 @@ private let checksHelp = ArgumentHelp("Which networks a generation checks on val
 /// The help of `--bounded-checks`, alike for every command that generates.
 private let boundedChecksHelp = ArgumentHelp("Stop a check as soon as the network's validation Dice is certain to lie below the lowest "
                                              + "Dice asked about (the prompt; for evaluate 0.9 × the prompt), its validation cases measured "
-                                             + "a slice at a time, most foreground first; such a network is left unmeasured, as a gated check "
-                                             + "passes one over. Not with --answer unchecked.")
+                                             + "a few slices at a time, most foreground first; such a network is left unmeasured, as a gated "
+                                             + "check passes one over. Not with --answer unchecked.")
 
 /// `weightgen learned-optimizer`: distils a per-parameter update rule from a zoo's trajectories and evaluates it as a generator.
 struct LearnedOptimizerCommand: ParsableCommand {

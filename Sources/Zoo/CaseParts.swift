@@ -23,7 +23,7 @@ struct CaseParts {
             return
         }
         let sliceVoxels = item.shape[1] * item.shape[2], caseVoxels = item.shape[0] * sliceVoxels
-        let foreground = (0..<item.shape[0]).map { z in label[(z * sliceVoxels)..<((z + 1) * sliceVoxels)].reduce(0) { $0 + ($1 == 1 ? 1 : 0) } }
+        let foreground = (0..<item.shape[0]).map { z in foregroundVoxels(label[(z * sliceVoxels)..<((z + 1) * sliceVoxels)]) }
         let order = foreground.indices.sorted { (foreground[$0], -$0) > (foreground[$1], -$1) }
         parts = stride(from: 0, to: order.count, by: max(1, slicesPerPart)).map { first -> Part in
             let slices = order[first..<min(order.count, first + max(1, slicesPerPart))]
@@ -35,4 +35,9 @@ struct CaseParts {
             return Part(image: image, label: partLabel, shape: [slices.count, item.shape[1], item.shape[2]])
         }
     }
+}
+
+/// The foreground (label 1) voxels of a binary label.
+func foregroundVoxels(_ label: some Sequence<UInt8>) -> Int {
+    label.reduce(0) { $0 + ($1 == 1 ? 1 : 0) }
 }

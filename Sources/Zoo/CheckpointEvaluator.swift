@@ -97,12 +97,12 @@ struct CheckpointEvaluator {
             // The cases in the order `measuredDice` sums them, so that the complete mean is its bit for bit.
             let batches = wholeImageBatches(network, cases: validationCases)
             let ordered = batches.flatMap { $0 } + validationCases.filter { !fitsWhole($0, network: network) }
-            var dice = PartlyMeasuredDice(referenceForeground: ordered.map { $0.label?.reduce(0) { $0 + ($1 == 1 ? 1 : 0) } ?? 0 })
+            var dice = PartlyMeasuredDice(referenceForeground: ordered.map { foregroundVoxels($0.label ?? []) })
             var first = 0
             for batch in batches {
                 let images = try Tensor(shape: Shape([batch.count, batch[0].channels] + batch[0].shape.dropFirst()), values: batch.flatMap(\.image))
                 for (n, counts) in try foregroundCounts(logits: logits(network, images), cases: batch).enumerated() {
-                    dice.add(counts, toCase: first + n)
+                    dice.add(counts[0], toCase: first + n)
                 }
                 first += batch.count
                 if dice.upperBound < floor { return nil }
@@ -116,15 +116,6 @@ struct CheckpointEvaluator {
                 }
             }
             return dice.upperBound
-        }
-    }
-
-    /// Each case's foreground overlap counts of the argmax of a binary network's `logits` for `cases`.
-    private func foregroundCounts(logits: Tensor, cases: [SegmentationCase]) -> [OverlapCounts] {
-        let voxels = logits.count / (logits.shape[0] * 2), values = logits.scalars
-        return cases.enumerated().map { n, item in
-            OverlapCounts(prediction: argmax(Array(values[(n * 2 * voxels)..<((n + 1) * 2 * voxels)]), classes: 2),
-                          reference: item.label ?? [UInt8](repeating: 0, count: voxels), label: 1)
         }
     }
 
@@ -281,17 +272,18 @@ struct CheckpointEvaluator {
 
     /// Each case's foreground Dice of the argmax, per foreground class present in prediction or reference.
     private func foregroundDices(logits: Tensor, cases: [SegmentationCase]) -> [Double] {
+        foregroundCounts(logits: logits, cases: cases).joined()
+            .filter { $0.truePositives + $0.falsePositives + $0.falseNegatives > 0 }.map(\.dice)
+    }
+
+    /// Each case's overlap counts of the argmax of `logits` for `cases`, per foreground class (1, 2, …).
+    private func foregroundCounts(logits: Tensor, cases: [SegmentationCase]) -> [[OverlapCounts]] {
         let classes = logits.shape[1], voxels = logits.count / (logits.shape[0] * classes)
         let values = logits.scalars
-        var dices: [Double] = []
-        for (n, item) in cases.enumerated() {
+        return cases.enumerated().map { n, item in
             let prediction = argmax(Array(values[(n * classes * voxels)..<((n + 1) * classes * voxels)]), classes: classes)
             let reference = item.label ?? [UInt8](repeating: 0, count: voxels)
-            for k in 1..<classes {
-                let counts = OverlapCounts(prediction: prediction, reference: reference, label: UInt8(k))
-                if counts.truePositives + counts.falsePositives + counts.falseNegatives > 0 { dices.append(counts.dice) }
-            }
+            return (1..<classes).map { OverlapCounts(prediction: prediction, reference: reference, label: UInt8($0)) }
         }
-        return dices
     }
 }

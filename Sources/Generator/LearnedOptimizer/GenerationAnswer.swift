@@ -34,6 +34,13 @@ public enum GenerationStop: Equatable, Sendable {
     /// validation Dice is measured afterwards, outside the generation's time (as a recipe
     /// training's checks are), so that whether it reached a target can be reported.
     case afterEveryCall
+
+    /// The Dice below which a check on the way may stop unmeasured (`CheckExtent.untilCertainlyBelow`);
+    /// nil where checks are whole or none are made.
+    var checkFloor: Double? {
+        guard case let .reaching(_, _, .untilCertainlyBelow(floor)) = self else { return nil }
+        return floor
+    }
 }
 
 /// Which networks a generation that stops on reaching its prompt checks on validation cases. A

@@ -358,8 +358,7 @@ public final class LearnedOptimizer {
         func checked(_ values: [Float], whole: Bool = false) throws -> Double? {
             let entered = Date()
             defer { checking += Date().timeIntervalSince(entered) }
-            guard !whole, case let .reaching(_, _, .untilCertainlyBelow(floor)) = stop else { return try validationDice(values, network, evaluator) }
-            return try validationDice(values, network, evaluator, unlessBelow: floor)
+            return try validationDice(values, network, evaluator, unlessBelow: whole ? nil : stop.checkFloor)
         }
         var trajectory = UpdateTrajectory(networks: [start], validationDice: [nil], batchDice: [], seconds: [0], checkSeconds: [0],
                                           forks: max(1, forkStreams.count), forkedCalls: forkedCalls)
@@ -414,17 +413,13 @@ public final class LearnedOptimizer {
         return trajectory
     }
 
-    /// The validation Dice of `values`, set into `network` (0 for a non-finite vector).
-    private func validationDice(_ values: [Float], _ network: PlainConvUNet, _ evaluator: TaskEvaluator) throws -> Double {
-        guard values.allSatisfy(\.isFinite) else { return 0 }
+    /// The validation Dice of `values`, set into `network` (0 for a non-finite vector); given a
+    /// `floor`, nil as soon as it is certain to lie below it.
+    private func validationDice(_ values: [Float], _ network: PlainConvUNet, _ evaluator: TaskEvaluator,
+                                unlessBelow floor: Double? = nil) throws -> Double? {
+        guard values.allSatisfy(\.isFinite) else { return 0 < (floor ?? 0) ? nil : 0 }
         try assembly.setParameters(of: network, to: values)
-        return try evaluator.validationDice(network)
-    }
-
-    /// The same, or nil as soon as it is certain to lie below `floor` (a non-finite vector scores 0).
-    private func validationDice(_ values: [Float], _ network: PlainConvUNet, _ evaluator: TaskEvaluator, unlessBelow floor: Double) throws -> Double? {
-        guard values.allSatisfy(\.isFinite) else { return 0 < floor ? nil : 0 }
-        try assembly.setParameters(of: network, to: values)
+        guard let floor else { return try evaluator.validationDice(network) }
         return try evaluator.validationDice(network, unlessBelow: floor)
     }
 }

@@ -272,8 +272,7 @@ struct CheckpointEvaluator {
 
     /// Each case's foreground Dice of the argmax, per foreground class present in prediction or reference.
     private func foregroundDices(logits: Tensor, cases: [SegmentationCase]) -> [Double] {
-        foregroundCounts(logits: logits, cases: cases).joined()
-            .filter { $0.truePositives + $0.falsePositives + $0.falseNegatives > 0 }.map(\.dice)
+        foregroundCounts(logits: logits, cases: cases).joined().filter(\.holdsLabel).map(\.dice)
     }
 
     /// Each case's overlap counts of the argmax of `logits` for `cases`, per foreground class (1, 2, …).

@@ -31,6 +31,10 @@ public struct OverlapCounts: Codable, Equatable, Sendable {
         self.init(truePositives: truePositives, falsePositives: falsePositives, falseNegatives: falseNegatives)
     }
 
+    /// Whether either mask holds the label: only then does a case count toward a mean Dice (as
+    /// nnU-Net leaves out a case where prediction and reference are both empty).
+    public var holdsLabel: Bool { truePositives + falsePositives + falseNegatives > 0 }
+
     /// 2·TP / (2·TP + FP + FN). When neither mask holds the label this is 1 (a correct empty
     /// prediction); nnU-Net reports NaN there instead, which would poison means and cannot be written as JSON.
     public var dice: Double {

@@ -31,7 +31,7 @@ public struct PartlyMeasuredDice: Sendable {
         for (measured, unmeasured) in zip(counts, unmeasuredForeground) {
             let best = OverlapCounts(truePositives: measured.truePositives + unmeasured, falsePositives: measured.falsePositives,
                                      falseNegatives: measured.falseNegatives)
-            guard best.truePositives + best.falsePositives + best.falseNegatives > 0 else { continue }
+            guard best.holdsLabel else { continue }
             sum += best.dice
             included += 1
         }

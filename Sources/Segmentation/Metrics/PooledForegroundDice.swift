@@ -25,6 +25,6 @@ public func pooledForegroundDice(logits: Tensor, labels: Tensor) -> Double {
             if actual < classes { counts[actual].falseNegatives += 1 }
         }
     }
-    let present = counts.dropFirst().filter { $0.truePositives + $0.falsePositives + $0.falseNegatives > 0 }
+    let present = counts.dropFirst().filter(\.holdsLabel)
     return present.isEmpty ? 1 : present.map(\.dice).reduce(0, +) / Double(present.count)
 }

@@ -162,7 +162,7 @@ public final class Trainer {
                 .map { UInt8($0 > 0 ? 1 : 0) }
             let reference = (item.label ?? [UInt8](repeating: 0, count: prediction.count)).map { UInt8($0 > 0 ? 1 : 0) }
             let counts = OverlapCounts(prediction: prediction, reference: reference, label: 1)
-            if counts.truePositives + counts.falsePositives + counts.falseNegatives > 0 { scores.append(counts.dice) }
+            if counts.holdsLabel { scores.append(counts.dice) }
             empty.record(prediction: prediction, reference: reference)
         }
         return ValidationResult(dice: scores.isEmpty ? nil : scores.reduce(0, +) / Double(scores.count), emptyPredictions: empty)

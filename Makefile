@@ -47,7 +47,7 @@ test-nnunet: build
 bench: build
 	.build/release/weightgen bench engine
 
-# The main job: phantom → zoo → a diffusion generator and a learned optimiser → evaluation against
+# The main job: phantom → zoo → the learned optimiser and a diffusion generator → evaluation against
 # baselines and the memorisation audit → HTML report (DEMO/report/index.html), at demo size
 # (12 minutes from a fresh clone on a 2-core Xeon, a 5-minute build included).
 # `make demo SIZE=full` runs the acceptance scale (hours); re-running resumes.

@@ -14,7 +14,7 @@ public struct GeneratorBenchmark {
     public var configuration: GeneratorConfiguration
     public var samplingSteps: Int
 
-    public init(repeats: Int = 5, warmup: Int = 2, peer: PyTorchPeer?, configuration: GeneratorConfiguration = .standard,
+    public init(repeats: Int = 5, warmup: Int = 2, peer: PyTorchPeer?, configuration: GeneratorConfiguration = .startHidden,
                 samplingSteps: Int = 50) {
         self.repeats = repeats
         self.warmup = warmup

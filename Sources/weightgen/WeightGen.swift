@@ -6,9 +6,10 @@ import TensorEngine
 struct WeightGenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "weightgen",
-        abstract: "Learn to generate trained nnU-Net segmentation networks from checkpoints (G.pt-style parameter diffusion).",
+        abstract: "Learn to generate trained nnU-Net segmentation networks from checkpoints: a learned optimiser distilled from their "
+            + "trajectories (the default generator), and G.pt-style parameter diffusion.",
         version: WeightGenVersion.description,
-        subcommands: [Phantom.self, Dataset.self, Train.self, Evaluate.self, Predict.self, Inspect.self, Convert.self, ZooCommand.self, GeneratorCommand.self, LearnedOptimizerCommand.self, Generate.self, Experiment.self, Bench.self]
+        subcommands: [Phantom.self, Dataset.self, Train.self, Evaluate.self, Predict.self, Inspect.self, Convert.self, ZooCommand.self, LearnedOptimizerCommand.self, GeneratorCommand.self, Generate.self, Experiment.self, Bench.self]
     )
 }
 

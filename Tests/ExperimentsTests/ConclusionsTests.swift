@@ -26,6 +26,16 @@ final class ConclusionsTests: XCTestCase {
                                     + "; against the recipe's own answer to the prompt: "
                                     + "\(Conclusions.format(try XCTUnwrap(optimizer.unseen.fidelityToRecipeAnswer))))"), line)
         XCTAssertTrue(line.contains("\(optimizer.position.rawValue) the memorisation frontier"))
+        XCTAssertLessThan(try XCTUnwrap(line.range(of: "The learned optimiser —")).lowerBound,
+                          try XCTUnwrap(line.range(of: "The diffusion generator —")).lowerBound, "the default generator first")
+    }
+
+    /// The default generator's figures and the audit's verdict lead the conclusions.
+    func testTheLearnedOptimiserAndTheAuditComeFirst() {
+        let lines = Conclusions.state(SampleResults.make())
+        XCTAssertTrue(lines[0].hasPrefix("The learned optimiser"), lines[0])
+        XCTAssertTrue(lines[1].hasPrefix("New, the start's own"), lines[1])
+        XCTAssertTrue(lines[2].hasPrefix("The diffusion generator's one-step generation"), lines[2])
     }
 
     func testABetterGeneratorIsNamedOnlyWhenIntervalsDoNotOverlap() {

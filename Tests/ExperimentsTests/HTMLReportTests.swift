@@ -16,7 +16,7 @@ final class HTMLReportTests: XCTestCase {
         let (results, html) = render()
         XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>"))
         for task in results.tasks {
-            XCTAssertTrue(html.contains("<h2>Task: \(task.task)</h2>"), task.task)
+            XCTAssertTrue(html.contains("<h2>Task: \(task.task), the diffusion generator and the baselines</h2>"), task.task)
             for row in task.baselines + task.beyondBest {
                 XCTAssertTrue(html.contains("<td title=\"\(Markup.escape(row.detail))\">\(Markup.escape(row.method))</td>"), row.method)
             }
@@ -52,6 +52,10 @@ final class HTMLReportTests: XCTestCase {
         let (results, html) = render()
         let optimizer = try XCTUnwrap(results.learnedOptimizer)
         XCTAssertTrue(html.contains("<a href=\"#learned-optimizer\">"))
+        // The default generator leads the page, its contents and its sections, before the diffusion generator's tasks.
+        let first = { (text: String) in try XCTUnwrap(html.range(of: text)).lowerBound }
+        XCTAssertLessThan(try first("<a href=\"#learned-optimizer\">"), try first("<a href=\"#task-0\">"))
+        XCTAssertLessThan(try first("<section id=\"learned-optimizer\">"), try first("<section id=\"task-0\">"))
         XCTAssertTrue(html.contains("distilled from 182 checkpoint pairs"))
         for task in optimizer.evaluation.tasks {
             XCTAssertTrue(html.contains(Markup.interval(Estimate(task.unseen))), task.task)

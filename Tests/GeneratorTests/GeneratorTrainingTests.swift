@@ -389,17 +389,18 @@ final class GeneratorTrainingTests: XCTestCase {
         XCTAssertThrowsError(try configuration.validate())
     }
 
-    /// The presets a command line names are valid; the default hides the start in an aligned zoo.
-    func testPresetsValidateAndTheDefaultHidesTheStart() throws {
+    /// The presets a command line names are valid; `start-hidden` hides the start in an aligned zoo.
+    func testPresetsValidateAndStartHiddenHidesTheStart() throws {
         for preset in GeneratorPreset.allCases { XCTAssertNoThrow(try preset.configuration.validate(), preset.rawValue) }
         XCTAssertNil(GeneratorPreset(rawValue: "huge"))
-        let standard = GeneratorPreset.default.configuration
-        XCTAssertEqual(standard.conditioning, .hidden)
-        XCTAssertEqual(standard.data.alignment, .canonical)
-        XCTAssertTrue(standard.data.runEmbedding)
-        XCTAssertEqual(standard.data.pathTargets, 19)
-        XCTAssertEqual(standard.data.targetSampling, .balanced)
-        XCTAssertEqual(standard.data.runSelection, .bestValidation)
+        XCTAssertNil(GeneratorPreset(rawValue: "default"), "no diffusion preset is the default")
+        let startHidden = GeneratorPreset(rawValue: "start-hidden")!.configuration
+        XCTAssertEqual(startHidden.conditioning, .hidden)
+        XCTAssertEqual(startHidden.data.alignment, .canonical)
+        XCTAssertTrue(startHidden.data.runEmbedding)
+        XCTAssertEqual(startHidden.data.pathTargets, 19)
+        XCTAssertEqual(startHidden.data.targetSampling, .balanced)
+        XCTAssertEqual(startHidden.data.runSelection, .bestValidation)
         let gpt = GeneratorPreset.gpt.configuration
         XCTAssertEqual(gpt.data.alignment, .permutationAugmentation)
         XCTAssertEqual(gpt.conditioning, .withStart(StartInputs(dropout: 0, gradient: false, globalResidual: true)))
@@ -423,7 +424,7 @@ final class GeneratorTrainingTests: XCTestCase {
         let sizes: [String: Any] = ["chunkSize": 128, "width": 128, "depth": 2, "heads": 4, "frequencies": 32, "diffusionSteps": 1000,
                                     "promptOctaves": 10, "metric": "validation-dice", "batchSize": 32, "warmupSteps": 100,
                                     "learningRate": 1e-3, "weightDecay": 0.1, "gradientClip": 1, "emaDecay": 0.999]
-        let defaultOptions: [String: Any] = ["trainingSteps": 10000, "permutationAugmentation": false, "startGradient": false,
+        let startHiddenOptions: [String: Any] = ["trainingSteps": 10000, "permutationAugmentation": false, "startGradient": false,
                                              "globalResidual": false, "canonicalAlignment": true, "startDropout": 1,
                                              "targetSampling": "balanced", "runsPerTask": 16, "runSelection": "best-validation",
                                              "pathTargets": 19, "runEmbedding": true]
@@ -435,13 +436,13 @@ final class GeneratorTrainingTests: XCTestCase {
         func migrated(_ options: [String: Any]) throws -> GeneratorConfiguration {
             try decoder.decode(GeneratorConfiguration.self, from: JSONSerialization.data(withJSONObject: sizes.merging(options) { $1 }))
         }
-        XCTAssertEqual(try migrated(defaultOptions), .standard)
+        XCTAssertEqual(try migrated(startHiddenOptions), .startHidden)
         XCTAssertEqual(try migrated(gptOptions), .small)
     }
 
     /// Every preset survives a round trip through the saved form, its parts intact.
     func testPresetsRoundTripThroughTheirSavedForm() throws {
-        for preset in [GeneratorConfiguration.small, .gpt, .standard] {
+        for preset in [GeneratorConfiguration.small, .gpt, .startHidden] {
             XCTAssertEqual(try JSONDecoder().decode(GeneratorConfiguration.self, from: JSONEncoder().encode(preset)), preset)
         }
     }

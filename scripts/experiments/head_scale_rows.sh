@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Rows of the head scale study from one grown zoo (head_scale_study.sh's, grown further with
-# `weightgen zoo resume ZOO --runs N --workers 2`): at each size N, G.pt's preset and the default
+# `weightgen zoo resume ZOO --runs N --workers 2`): at each size N, G.pt's preset and the start-hidden
 # preset learn from the zoo's first N runs and the learned optimiser from the Adam runs among
 # them; each is then evaluated against the zoo as it stands (its best validation Dice is the
 # prompt) with the memorisation audit, into OUT/METHOD-N.json. Every stage resumes. Reads the
 # Adam run counts with the sqlite3 command-line tool.
-# On 2 cores at 4,000 runs: `gpt` about 30 min, the default about 30 min (path networks
+# On 2 cores at 4,000 runs: `gpt` about 30 min, start-hidden about 30 min (path networks
 # included), the learned optimiser about 10 min; each evaluation 7-30 min.
 # Usage: scripts/experiments/head_scale_rows.sh ZOO OUT ["1000 4000"]
 set -euo pipefail
@@ -19,14 +19,14 @@ adam_runs_below() {
   sqlite3 "$zoo/zoo.sqlite" "select count(*) from runs where status = 'done' and optimizer = 'adam' and run_index < $1"
 }
 for size in $sizes; do
-  for preset in gpt default; do
+  for preset in gpt start-hidden; do
     [ -d "$out/$preset-$size" ] || "$bin" generator train --zoo "$zoo" --out "$out/$preset-$size" --config "$preset" \
       --runs "$size" --run-selection first 2> "$out/$preset-$size.log" &
   done
   [ -d "$out/lo-$size" ] || "$bin" learned-optimizer train --zoo "$zoo" --out "$out/lo-$size" \
     --runs "$(adam_runs_below "$size")" 2> "$out/lo-$size.log"
   wait
-  for preset in gpt default; do
+  for preset in gpt start-hidden; do
     [ -f "$out/$preset-$size.json" ] || "$bin" generator evaluate --generator "$out/$preset-$size" --zoo "$zoo" --seeds 16 \
       --alignment-starts 4 --fidelity-starts 8 --json "$out/$preset-$size.json" 2> "$out/$preset-$size-eval.log"
   done

@@ -3,11 +3,11 @@
 # decoder stage and segmentation head trained per run on cached head inputs, the five sct cord
 # volumes split by volume (zoo seed 0: test t1w, validation t2s). One zoo grows through the
 # sizes (`zoo resume --runs`: the first runs never change); at each size G.pt's preset, the
-# default preset and the learned optimiser learn from all of its runs; then every one of them is
+# start-hidden preset and the learned optimiser learn from all of its runs; then every one of them is
 # evaluated against the largest zoo (one prompt, one named checkpoint, the same unseen starts),
 # with the memorisation audit, into OUT/METHOD-SIZE.json. Every stage resumes.
-# On 2 cores beside each other: 13-23 head runs per minute, `gpt` about 30 min, the
-# default about 25 min, the learned optimiser 10-20 min, each evaluation 10-25 min.
+# On 2 cores beside each other: 13-23 head runs per minute, `gpt` about 30 min,
+# start-hidden about 25 min, the learned optimiser 10-20 min, each evaluation 10-25 min.
 # Usage: scripts/experiments/head_scale_study.sh [OUT] ["200 1000"]
 set -euo pipefail
 out=${1:-runs/head-scale}
@@ -23,7 +23,7 @@ for size in $sizes; do
   else
     "$(dirname "$0")/cord_head_zoo.sh" "$out" "$zoo" "$size" 10 2> "$out/zoo-$size.log"
   fi
-  for preset in gpt default; do
+  for preset in gpt start-hidden; do
     [ -d "$out/$preset-$size" ] || "$bin" generator train --zoo "$zoo" --out "$out/$preset-$size" --config "$preset" --runs 0 \
       2> "$out/$preset-$size.log" &
   done
@@ -31,7 +31,7 @@ for size in $sizes; do
   wait
 done
 for size in $sizes; do
-  for preset in gpt default; do
+  for preset in gpt start-hidden; do
     [ -f "$out/$preset-$size.json" ] || "$bin" generator evaluate --generator "$out/$preset-$size" --zoo "$zoo" --seeds 16 \
       --alignment-starts 4 --fidelity-starts 4 --json "$out/$preset-$size.json" > "$out/$preset-$size.txt" 2> "$out/$preset-$size-eval.log"
   done

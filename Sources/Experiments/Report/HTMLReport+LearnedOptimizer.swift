@@ -4,7 +4,7 @@ extension HTMLReport {
     /// The learned optimiser: how it was distilled, its networks from unseen and seen starts,
     /// its speed against the zoo's recipe, and each task's memorisation audit.
     static func learnedOptimizerSection(_ experiment: LearnedOptimizerExperiment) -> String {
-        var html = "<section id=\"learned-optimizer\">\n<h2>The learned optimiser</h2>\n"
+        var html = "<section id=\"learned-optimizer\">\n<h2>The learned optimiser (the default generator)</h2>\n"
         html += HTML.paragraph("A per-parameter update rule distilled from \(experiment.examples) checkpoint pairs of the zoo's runs "
             + "(\(experiment.trainingSteps) steps, \(Markup.duration(experiment.trainingSeconds)) with its learning rate's choice on "
             + "validation cases), applied call after call from a start, reading the training-loss gradient there, until the "

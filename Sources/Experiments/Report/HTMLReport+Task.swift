@@ -5,7 +5,7 @@ extension HTMLReport {
     /// Everything measured for one task, in the order a reader asks: how good, against what, aligned, how fast, novel.
     static func taskSection(_ task: TaskExperiment, anchor: String, overlayData: (String) -> Data?) -> String {
         let name = Markup.escape(task.task)
-        var html = "<section id=\"\(anchor)\">\n<h2>Task: \(name)</h2>\n"
+        var html = "<section id=\"\(anchor)\">\n<h2>Task: \(name), the diffusion generator and the baselines</h2>\n"
         html += summary(task)
         html += comparison(task.baselines, heading: "Baselines against one-step generation", chartTitle: "\(task.task): baselines")
         html += comparison(task.beyondBest, heading: "Beyond the best checkpoint", chartTitle: "\(task.task): beyond the best")

@@ -31,14 +31,15 @@ public enum HTMLReport {
         page += setup(results.setup)
         page += stages(results.stages)
         page += contents(results)
+        // The default generator first; the task sections are the diffusion generator's and the baselines'.
+        if let learnedOptimizer = results.learnedOptimizer {
+            page += learnedOptimizerSection(learnedOptimizer)
+        }
         for (index, task) in results.tasks.enumerated() {
             page += taskSection(task, anchor: "task-\(index)", overlayData: overlayData)
         }
         if let multiTask = results.multiTask {
             page += multiTaskSection(multiTask)
-        }
-        if let learnedOptimizer = results.learnedOptimizer {
-            page += learnedOptimizerSection(learnedOptimizer)
         }
         page += "</main>\n</body>\n</html>\n"
         return page
@@ -80,14 +81,12 @@ public enum HTMLReport {
     }
 
     static func contents(_ results: ExperimentResults) -> String {
-        var links = results.tasks.enumerated().map { index, task in
+        var links = results.learnedOptimizer == nil ? [] : ["<li><a href=\"#learned-optimizer\">The learned optimiser</a></li>"]
+        links += results.tasks.enumerated().map { index, task in
             "<li><a href=\"#task-\(index)\">\(Markup.escape(task.task))</a></li>"
         }
         if results.multiTask != nil {
             links.append("<li><a href=\"#multi-task\">One generator for all tasks</a></li>")
-        }
-        if results.learnedOptimizer != nil {
-            links.append("<li><a href=\"#learned-optimizer\">The learned optimiser</a></li>")
         }
         return "<nav><ul>\n\(links.joined(separator: "\n"))\n</ul></nav>\n"
     }

@@ -3,11 +3,32 @@ import Generator
 
 /// The experiment's answers in plain sentences, one per question, derived from the numbers
 /// alone: a method "beats" another only when their 95% confidence intervals do not overlap.
+/// The learned optimiser, the default generator, comes first, with the audit's verdict on both
+/// kinds; then the diffusion generator's one-step networks.
 enum Conclusions {
     static func state(_ results: ExperimentResults) -> [String] {
         let tasks = results.tasks
         var lines: [String] = []
-        lines.append("One-step generation from unseen initialisations: " + tasks.map {
+        if let optimizer = results.learnedOptimizer {
+            lines.append("The learned optimiser (distilled from the zoo's runs; at most \(optimizer.maximumCalls) calls) from unseen "
+                + "initialisations: " + optimizer.evaluation.tasks.map { task in
+                    String(format: "%@ %@ (median %.2f× the best checkpoint's %.3f)", task.task, format(Estimate(task.unseen)), task.unseenRatio,
+                           task.bestCheckpointTestDice)
+                }.joined(separator: "; ") + ". Against the diffusion generator's one-step networks from the same starts (95% intervals apart): "
+                + optimizer.evaluation.tasks.compactMap { task in
+                    tasks.first { $0.task == task.task }.map { compare(optimizer: Estimate(task.unseen), diffusion: $0.generatedUnseen, task: task.task) }
+                }.joined(separator: "; ") + ".")
+        }
+        let audits = tasks.compactMap(\.audit), optimizerAudits = results.learnedOptimizer?.evaluation.tasks.compactMap(\.audit) ?? []
+        if !audits.isEmpty || !optimizerAudits.isEmpty {
+            let generators = [("the learned optimiser", optimizerAudits), ("the diffusion generator", audits)].filter { !$0.1.isEmpty }
+            lines.append("New, the start's own, above the memorisation frontier? (new: novelty ≥ 0.5, where 1 is as new as another training "
+                + "run; the start's own: start dependence ≥ 0.5; from unseen starts) "
+                + generators.map { name, audits in
+                    name.prefix(1).uppercased() + name.dropFirst() + " — " + audits.map(character).joined(separator: "; ")
+                }.joined(separator: ". ") + ".")
+        }
+        lines.append("The diffusion generator's one-step generation from unseen initialisations: " + tasks.map {
             String(format: "%@ %@ (%.2f× the best checkpoint's %.3f)", $0.task, format($0.generatedUnseen),
                    $0.generatedUnseen.mean / max($0.bestCheckpointTestDice, 1e-9), $0.bestCheckpointTestDice)
         }.joined(separator: "; ") + ". From the zoo's own initialisations: "
@@ -18,7 +39,7 @@ enum Conclusions {
             let others = task.baselines.filter { $0.method != "generated (one step)" && $0.method != "initialisation" }
             let beaten = others.filter { generated.lower > $0.dice.upper }.map(\.method)
             let beating = others.filter { generated.upper < $0.dice.lower }.map(\.method)
-            return "\(task.task): generated networks beat \(list(beaten)) and lose to \(list(beating))"
+            return "\(task.task): the diffusion generator's networks beat \(list(beaten)) and lose to \(list(beating))"
         }.joined(separator: "; ") + ".")
         lines.append("Beyond the best — do generated networks beat the best checkpoint (whole 95% interval above it)? " + tasks.map { task in
             let generated = task.beyondBest.filter { !$0.method.hasPrefix("best checkpoint") && !$0.method.hasPrefix("top checkpoints (the starts") }
@@ -52,25 +73,6 @@ enum Conclusions {
                     : row.shared.upper < row.perTask.lower ? "worse" : "indistinguishable"
                 return "\(row.task) \(verdict) (\(format(row.shared)) vs \(format(row.perTask)))"
             }.joined(separator: "; ") + ".")
-        }
-        if let optimizer = results.learnedOptimizer {
-            lines.append("The learned optimiser (distilled from the zoo's runs; at most \(optimizer.maximumCalls) calls) from the same unseen "
-                + "initialisations: " + optimizer.evaluation.tasks.map { task in
-                    String(format: "%@ %@ (median %.2f× the best checkpoint's %.3f)", task.task, format(Estimate(task.unseen)), task.unseenRatio,
-                           task.bestCheckpointTestDice)
-                }.joined(separator: "; ") + ". Against the diffusion generator's one-step networks (95% intervals apart): "
-                + optimizer.evaluation.tasks.compactMap { task in
-                    tasks.first { $0.task == task.task }.map { compare(optimizer: Estimate(task.unseen), diffusion: $0.generatedUnseen, task: task.task) }
-                }.joined(separator: "; ") + ".")
-        }
-        let audits = tasks.compactMap(\.audit), optimizerAudits = results.learnedOptimizer?.evaluation.tasks.compactMap(\.audit) ?? []
-        if !audits.isEmpty || !optimizerAudits.isEmpty {
-            let generators = [("the diffusion generator", audits), ("the learned optimiser", optimizerAudits)].filter { !$0.1.isEmpty }
-            lines.append("New, the start's own, above the memorisation frontier? (new: novelty ≥ 0.5, where 1 is as new as another training "
-                + "run; the start's own: start dependence ≥ 0.5; from unseen starts) "
-                + generators.map { name, audits in
-                    name.prefix(1).uppercased() + name.dropFirst() + " — " + audits.map(character).joined(separator: "; ")
-                }.joined(separator: ". ") + ".")
         }
         return lines
     }

@@ -49,13 +49,13 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
         fineTuneIterations: 50, recursiveDepth: 3, perTaskGenerators: false,
         learnedOptimizer: LearnedOptimizerConfiguration(trainingSteps: 1500, maximumCalls: 32))
 
-    /// The acceptance scale: 3 tasks × 128 runs × 20 checkpoints, the default generator (hours on
+    /// The acceptance scale: 3 tasks × 128 runs × 20 checkpoints, the start-hidden diffusion generator (hours on
     /// 2 cores) and a learned optimiser distilled on its runs' own batches, reading Adam's moments
     /// (so the zoo keeps each checkpoint's optimiser state), each call standing for 10 iterations,
     /// at most 160 calls; its generations read the recipe's batches.
     public static let full = ExperimentConfiguration(
         phantomCases: 200, phantomSeed: 1, tasks: ["cord", "canal", "lesion"], preset: .tiny, runsPerTask: 128, zooSeed: 0, checkpointsPerRun: 20,
-        runIterations: [300, 600, 1200], validationCases: 16, testCases: 32, generatorPreset: .default, generatorSteps: 10000,
+        runIterations: [300, 600, 1200], validationCases: 16, testCases: 32, generatorPreset: .startHidden, generatorSteps: 10000,
         generatorBatchSize: nil, permutationAugmentation: false, seeds: 16, alignmentStarts: 16, samplingSteps: 50,
         fineTuneIterations: 100, recursiveDepth: 5, perTaskGenerators: true,
         learnedOptimizer: LearnedOptimizerConfiguration(horizon: 10, maximumCalls: 160, gradient: .runBatches, history: .adamMoments))

@@ -68,7 +68,7 @@ struct Bench: ParsableCommand {
             commandName: "generator",
             abstract: "A generator training step and one network's sampling against the same model in PyTorch.")
         @OptionGroup var options: Options
-        @Option(help: "Generator preset: default, gpt or small.") var config = GeneratorPreset.default
+        @Option(help: "Generator preset: start-hidden, gpt or small.") var config = GeneratorPreset.startHidden
 
         func run() throws {
             let generator = config.configuration

@@ -5,7 +5,7 @@ import Foundation
 /// `weightgen experiment`: the whole pipeline and its report.
 struct Experiment: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run phantom (or your dataset) → zoo → generators and a learned optimiser → evaluation against baselines → HTML report.",
+        abstract: "Run phantom (or your dataset) → zoo → the learned optimiser and a diffusion generator → evaluation against baselines → HTML report.",
         discussion: """
         Writes OUT/data (the phantom, unless --dataset is given), OUT/zoo, OUT/generator, OUT/generator-TASK, \
         OUT/learned-optimizer and OUT/report/index.html with results.json. Re-running the same command resumes: finished \

@@ -32,7 +32,11 @@ struct GeneratorTrain: ParsableCommand {
 
     @Option(help: "Zoo folder.") var zoo: String
     @Option(help: "Generator folder.") var out: String
-    @Option(help: "Preset: default (start hidden, runs aligned), gpt (G.pt's design) or small (G.pt's, quick).") var config = GeneratorPreset.default
+    @Option(help: ArgumentHelp(
+        "Preset: gpt (G.pt's design), small (G.pt's, quick) or start-hidden (runs aligned, start hidden: it samples the zoo's networks).",
+        discussion: "None is the default: from unseen starts gpt and small return start-level networks and start-hidden near-copies "
+            + "of the zoo's, whatever the start; new networks of the start's own come from `weightgen learned-optimizer`."))
+    var config: GeneratorPreset
     @Option(help: "Training steps (default: the configuration's).") var steps: Int?
     @Option(help: "Batch size (default: the configuration's).") var batchSize: Int?
     @Option(help: "Tasks to learn, comma-separated (default: all of the zoo's).") var tasks: String?
@@ -170,7 +174,7 @@ func report(_ evaluation: GeneratorEvaluation, json: String?) throws {
 /// `weightgen generate`: one trained U-Net from a start network and a prompt.
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Generate a trained U-Net for a task from a random initialisation or a checkpoint, prompted with a target Dice.")
+        abstract: "Generate a trained U-Net in one call with a diffusion generator, from a random initialisation or a checkpoint, prompted with a target Dice.")
 
     @Option(help: "Generator folder.") var generator: String
     @Option(help: "Task.") var task: String

@@ -56,7 +56,7 @@ private let boundedChecksHelp = ArgumentHelp("Stop a check as soon as the networ
 /// `weightgen learned-optimizer`: distils a per-parameter update rule from a zoo's trajectories and evaluates it as a generator.
 struct LearnedOptimizerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "learned-optimizer", abstract: "Train or evaluate a learned optimiser distilled from a zoo's training trajectories.",
+        commandName: "learned-optimizer", abstract: "Train, evaluate or generate with a learned optimiser distilled from a zoo's training trajectories (the default generator).",
         subcommands: [LearnedOptimizerTrain.self, LearnedOptimizerEvaluate.self, LearnedOptimizerGenerate.self,
                       LearnedOptimizerPredictability.self])
 }

@@ -5,8 +5,9 @@ import Segmentation
 import TensorEngine
 import Zoo
 
-/// `weightgen bench generator`: one training step of the default generator over the `tiny`
-/// U-Net's tokens, and the sampling of one network, side by side with the same model in PyTorch.
+/// `weightgen bench generator`: one training step of a diffusion generator (`start-hidden`
+/// unless told) over the `tiny` U-Net's tokens, and the sampling of one network, side by side
+/// with the same model in PyTorch.
 public struct GeneratorBenchmark {
     public var repeats: Int
     public var warmup: Int

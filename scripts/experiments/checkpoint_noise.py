@@ -5,13 +5,13 @@ added to their weights, middle-quality checkpoints against the best ones.
 Usage: checkpoint_noise.py ZOO DATASET [TASK] [RUNS]
   ZOO      a weightgen zoo folder (zoo.sqlite, runs/)
   DATASET  the folder of nnU-Net raw datasets the zoo was built from
-  TASK     default cord; RUNS: the first N runs of the task (default 16, the default generator's)
+  TASK     default cord; RUNS: the first N runs of the task (default 16, the start-hidden preset's)
 Environment: WEIGHTGEN (default .build/release/weightgen). Needs numpy and safetensors.
 
 For each checkpoint: its recorded test Dice, its Dice over all of the dataset's cases as
 `weightgen evaluate` measures it, then the same with Gaussian noise of 1% and 3% of each
-tensor's RMS added (three draws each). Relative noise of 1% is how far the earlier start-hidden
-default generator's outputs lay from the zoo checkpoint they copy (docs/results/GENERATOR.md).
+tensor's RMS added (three draws each). Relative noise of 1% is how far an earlier
+start-hidden preset's outputs lay from the zoo checkpoint they copy (docs/results/GENERATOR.md).
 """
 import sys
 

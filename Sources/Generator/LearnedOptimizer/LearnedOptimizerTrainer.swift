@@ -4,91 +4,6 @@ import Segmentation
 import TensorEngine
 import Zoo
 
-/// One distillation example: a zoo checkpoint, the training-loss gradient there, and the run's
-/// move from it over the configuration's horizon (normalised units, per horizon, per unit
-/// learning rate); with memory, also the run's move over the horizon before it, in the same
-/// units; with a gradient history, the estimates the rule reads there (else nil); under
-/// `GradientHistory.adamStep`, Adam's move from them, which the rule's output is added to (else empty).
-struct DistillationExample {
-    let values: [Float]
-    let gradient: [Float]
-    let move: [Float]
-    let previousMove: [Float]
-    let moments: GradientMoments?
-    let state: UpdateFeatures.TensorState
-    let adamMove: [Float]
-
-    /// An example whose Adam's move (where `features` adds one) is read from its moments over
-    /// `horizon` iterations, in the units of `move` once divided by `moveScale`.
-    init(values: [Float], gradient: [Float], move: [Float], previousMove: [Float], moments: GradientMoments?,
-         features: UpdateFeatures, horizon: Int, moveScale: Float = 1) {
-        let state = features.state(values: values, gradient: gradient, moments: moments)
-        self.init(values: values, gradient: gradient, move: move, previousMove: previousMove, moments: moments, state: state,
-                  adamMove: features.adamMoves(iterations: horizon, moments: moments, state: state).map { $0 / moveScale })
-    }
-
-    private init(values: [Float], gradient: [Float], move: [Float], previousMove: [Float], moments: GradientMoments?,
-                 state: UpdateFeatures.TensorState, adamMove: [Float]) {
-        self.values = values
-        self.gradient = gradient
-        self.move = move
-        self.previousMove = previousMove
-        self.moments = moments
-        self.state = state
-        self.adamMove = adamMove
-    }
-
-    /// The example with its moves divided by `scale`.
-    func scaled(by scale: Float) -> DistillationExample {
-        DistillationExample(values: values, gradient: gradient, move: move.map { $0 / scale }, previousMove: previousMove.map { $0 / scale },
-                            moments: moments, state: state, adamMove: adamMove.map { $0 / scale })
-    }
-
-    /// What the rule's network learns for parameter `index`: the move, less Adam's where it is added.
-    func target(_ index: Int) -> Float {
-        adamMove.isEmpty ? move[index] : move[index] - adamMove[index]
-    }
-}
-
-/// Two checkpoints of one run, `scale` turning their difference into a move per horizon per unit learning rate.
-struct CheckpointStep {
-    let from: [Float]
-    let to: [Float]
-    let scale: Float
-
-    /// The step from `checkpoint` to `later` over `horizon` iterations of a run whose initial rate
-    /// is `peak`, per unit of the rate `unit` names; nil where no learning rate moved it.
-    init?(_ checkpoint: (record: CheckpointRecord, values: [Float]), _ later: (record: CheckpointRecord, values: [Float]), horizon: Int,
-          unit: MoveUnit, peak: Double) {
-        // Per unit learning rate: the runs' different rates say nothing about the direction.
-        let learningRate = unit.rate(meanOverMove: (checkpoint.record.learningRate + later.record.learningRate) / 2, peak: peak)
-        guard learningRate > 0, later.record.iteration > checkpoint.record.iteration else { return nil }
-        from = checkpoint.values
-        to = later.values
-        scale = Float(Double(horizon) / Double(later.record.iteration - checkpoint.record.iteration) / learningRate)
-    }
-
-    /// The move in normalised units of each parameter's tensor.
-    func move(deviations: [Float], tensorOf: [Int]) -> [Float] {
-        from.indices.map { (to[$0] - from[$0]) * scale / deviations[tensorOf[$0]] }
-    }
-}
-
-/// One distillation step's feature rows, what the rule's network learns for them
-/// (`DistillationExample.target`), each row's loss weight (the root of its share), how many
-/// whole networks the rows are (1 where they are random parameters), and the mean square of
-/// the rows' weighted moves (what predicting no move would err).
-struct DistillationBatch {
-    let rows: [Float]
-    let targets: [Float]
-    let weights: [Float]
-    let networks: Int
-    let moveMeanSquare: Float
-
-    /// What a loss on these rows is divided by to be relative to predicting no move.
-    var noMoveLoss: Float { max(moveMeanSquare, 1e-12) }
-}
-
 /// What the learned optimiser's trainer reports as it goes.
 public struct LearnedOptimizerProgress: Sendable {
     public let step: Int
@@ -125,15 +40,8 @@ public final class LearnedOptimizerTrainer {
     /// Each task's best validation Dice among the distilled runs' checkpoints: the prompt whose
     /// 0.9 × the calibration counts calls to.
     let bestValidationDice: [Double]
-    /// Learning rates tried after training, as multiples of the distilled runs' median.
-    public static let learningRateMultiples: [Float] = [0.125, 0.25, 0.5, 1, 2, 4]
     /// The distilled runs' median learning rate.
     let medianLearningRate: Float
-    /// Fresh initialisations per task the learning rate is chosen on: seeds 8,000,000 + k, which
-    /// no zoo run and no evaluation (7,000,000 + k) starts from. Four rather than two: the
-    /// choice is a mean over starts, and where rates do about equally well (the cord head zoo:
-    /// 0.959–0.963 over a 32 × range) it still turns on the starts drawn.
-    public static let calibrationStarts = 4
 
     /// Loads the runs and measures each example's gradient (the slow part: one training-loss
     /// gradient per checkpoint, on all cores).
@@ -520,73 +428,4 @@ public final class LearnedOptimizerTrainer {
         let moveMeanSquare = zip(moves, weights).reduce(0) { $0 + $1.0 * $1.0 * $1.1 * $1.1 } / Float(count)
         return DistillationBatch(rows: rows, targets: targets, weights: weights, networks: max(networks, 1), moveMeanSquare: moveMeanSquare)
     }
-
-    /// Per task, the learning rate of `chosenRate` from generations of fresh initialisations:
-    /// each generation's best validation Dice and the calls it took to 0.9 × the distilled runs'
-    /// best validation Dice (each start's are logged, to show how flat the curve is). One
-    /// optimiser serving several tasks moves each at its own rate. Chosen on validation cases,
-    /// never test cases.
-    func chooseLearningRates(_ optimizer: LearnedOptimizer, progress: (String) -> Void) throws -> [Float] {
-        let architecture = description.architecture, layout = optimizer.assembly.layout
-        let starts = try (0..<Self.calibrationStarts).map { try layout.flatten(try PlainConvUNet(architecture, seed: 8_000_000 + UInt64($0))) }
-        let rates = Self.learningRateMultiples.map { $0 * medianLearningRate }
-        let neverReached = optimizer.description.configuration.maximumCalls + 1
-        // calibrations[task][rate][start]
-        var calibrations = [[[RateCalibration]]](repeating: [], count: evaluators.count)
-        for rate in rates {
-            optimizer.description.learningRates = [Float](repeating: rate, count: evaluators.count)
-            let jobs = evaluators.indices.flatMap { task in starts.indices.map { (task: task, start: $0) } }
-            let measured = try parallelMap(jobs.count) { index -> RateCalibration in
-                let (task, start) = jobs[index]
-                let trajectory = try optimizer.trajectory(from: starts[start], task: task, evaluator: evaluators[task], stop: .reaching(.infinity, checks: .everyCall),
-                                                          data: calibrationData(task: task, start: start))
-                return RateCalibration(bestDice: trajectory.bestValidationDice,
-                                       calls: trajectory.firstReaching(0.9 * bestValidationDice[task]) ?? neverReached)
-            }
-            for task in evaluators.indices { calibrations[task].append(zip(jobs, measured).filter { $0.0.task == task }.map(\.1)) }
-            progress(String(format: "learning rate %.4g: best validation Dice ", rate)
-                     + description.tasks.indices.map { task in
-                         let last = calibrations[task].last!
-                         return String(format: "%@ %.4f (%@), calls to 0.9 × %.4f: %@", description.tasks[task], Estimate(last.map(\.bestDice)).mean,
-                                       last.map { String(format: "%.3f", $0.bestDice) }.joined(separator: " "), bestValidationDice[task],
-                                       last.map { $0.calls == neverReached ? "none" : String($0.calls) }.joined(separator: " "))
-                     }.joined(separator: "; ")
-                     + " (mean over \(starts.count) fresh starts, then each start)")
-        }
-        return calibrations.map { rates[Self.chosenRate($0)] }
-    }
-
-    /// What calibration start `start` of task `task` reads: fresh draws, or for a rule that reads
-    /// its runs' batches those of the task's best validation recipe with the start's seed as data seed.
-    private func calibrationData(task: Int, start: Int) -> GenerationData {
-        configuration.gradient.readsRunBatches ? .recipeBatches(recipes[task], seed: 8_000_000 + UInt64(start)) : .freshDraws(stream: 0)
-    }
-
-    /// The index of the rate a calibration chooses, given each rate's generations
-    /// (`calibrations[rate][start]`, rates ascending): of the rates whose mean best validation
-    /// Dice lies within the 95% interval of the best mean (statistically as good), the one whose
-    /// generations reach 0.9 × the prompt in the fewest calls on average; on equal calls the
-    /// better Dice, then the smaller rate. On a flat validation curve speed decides; a rate that
-    /// trains worse is never chosen for speed.
-    static func chosenRate(_ calibrations: [[RateCalibration]]) -> Int {
-        let dice = calibrations.map { Estimate($0.map(\.bestDice)) }
-        let calls = calibrations.map { values in Double(values.map(\.calls).reduce(0, +)) / Double(max(values.count, 1)) }
-        var best = 0
-        for index in dice.indices where dice[index].mean > dice[best].mean + 1e-4 { best = index }
-        let floor = dice[best].lower
-        var chosen = best
-        for index in dice.indices where dice[index].mean >= floor {
-            if calls[index] < calls[chosen] || (calls[index] == calls[chosen] && dice[index].mean > dice[chosen].mean + 1e-4) {
-                chosen = index
-            }
-        }
-        return chosen
-    }
-}
-
-/// One calibration generation: the best validation Dice it reached and the calls it took to
-/// 0.9 × the prompt (the configuration's maximum + 1 where it never did).
-struct RateCalibration {
-    let bestDice: Double
-    let calls: Int
 }

@@ -84,11 +84,9 @@ public struct LearnedRun: Codable, Sendable, Equatable {
 /// between the two files; `generator.json` is its readable copy, written after it.
 enum GeneratorStore {
     static let descriptionFile = "generator.json", weightsFile = "generator.safetensors"
-    static let descriptionMetadataKey = "description"
 
     static func write(_ description: GeneratorDescription, model: GeneratorModel, ema: ExponentialMovingAverage,
                       optimizer: Adam, to folder: URL) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var tensors: [NamedTensor] = []
         for (name, tensor) in model.namedParameters() {
             tensors.append(NamedTensor("model.\(name)", try StoredTensor(tensor)))
@@ -96,20 +94,13 @@ enum GeneratorStore {
             if let m = optimizer.firstMoments[name] { tensors.append(NamedTensor("adam.m.\(name)", try StoredTensor(m))) }
             if let v = optimizer.secondMoments[name] { tensors.append(NamedTensor("adam.v.\(name)", try StoredTensor(v))) }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let json = try encoder.encode(description)
-        let metadata = ["format": "weightgen-generator", descriptionMetadataKey: String(decoding: json, as: UTF8.self)]
-        try SafeTensors.write(SafeTensorsFile(tensors: tensors, metadata: metadata), to: folder.appendingPathComponent(weightsFile))
-        try AtomicWrite.write(json, to: folder.appendingPathComponent(descriptionFile))
+        try DescribedWeights.write(tensors, description: description, format: "weightgen-generator", weightsFile: weightsFile,
+                                   descriptionFile: descriptionFile, in: folder)
     }
 
     static func readDescription(_ folder: URL) throws -> GeneratorDescription {
-        let url = folder.appendingPathComponent(descriptionFile)
-        guard let data = try? Data(contentsOf: url) else {
-            throw GeneratorError.corrupt(path: url.path, reason: "no generator description (is this a generator folder?)")
-        }
-        return try decodeDescription(data, path: url.path)
+        let (data, path) = try DescribedWeights.readDescription(descriptionFile, in: folder, kind: "generator")
+        return try decodeDescription(data, path: path)
     }
 
     /// What training resumes from: the description and tensors of the weights file (the description
@@ -117,7 +108,7 @@ enum GeneratorStore {
     static func readTrainingState(_ folder: URL) throws -> (description: GeneratorDescription, tensors: SafeTensorsFile) {
         let url = folder.appendingPathComponent(weightsFile)
         let file = try SafeTensors.read(url)
-        guard let json = file.metadata[descriptionMetadataKey] else { return (try readDescription(folder), file) }
+        guard let json = file.metadata[DescribedWeights.descriptionKey] else { return (try readDescription(folder), file) }
         return (try decodeDescription(Data(json.utf8), path: url.path), file)
     }
 

@@ -64,25 +64,17 @@ enum LearnedOptimizerStore {
     static let descriptionFile = "optimizer.json", weightsFile = "optimizer.safetensors"
 
     static func write(_ description: LearnedOptimizerDescription, network: any UpdateRule, to folder: URL) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let tensors = try network.namedParameters().map { NamedTensor($0.name, try StoredTensor($0.tensor)) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let json = try encoder.encode(description)
-        let metadata = ["format": "weightgen-learned-optimizer", "description": String(decoding: json, as: UTF8.self)]
-        try SafeTensors.write(SafeTensorsFile(tensors: tensors, metadata: metadata), to: folder.appendingPathComponent(weightsFile))
-        try AtomicWrite.write(json, to: folder.appendingPathComponent(descriptionFile))
+        try DescribedWeights.write(tensors, description: description, format: "weightgen-learned-optimizer", weightsFile: weightsFile,
+                                   descriptionFile: descriptionFile, in: folder)
     }
 
     static func readDescription(_ folder: URL) throws -> LearnedOptimizerDescription {
-        let url = folder.appendingPathComponent(descriptionFile)
-        guard let data = try? Data(contentsOf: url) else {
-            throw GeneratorError.corrupt(path: url.path, reason: "no learned optimiser description (is this a learned optimiser folder?)")
-        }
+        let (data, path) = try DescribedWeights.readDescription(descriptionFile, in: folder, kind: "learned optimiser")
         do {
             return try JSONDecoder().decode(LearnedOptimizerDescription.self, from: try migrated(data))
         } catch {
-            throw GeneratorError.corrupt(path: url.path, reason: "unreadable learned optimiser description: \(error)")
+            throw GeneratorError.corrupt(path: path, reason: "unreadable learned optimiser description: \(error)")
         }
     }
 

@@ -53,6 +53,9 @@ struct GeneratorTrain: ParsableCommand {
     @Flag(help: "With the start given: drop G.pt's global residual (output = decoded + start).") var noResidual = false
     @Option(help: "Training pairs: pairs (G.pt's), checkpoints (every checkpoint equally) or balanced (every metric range equally).")
     var targetSampling: TargetSampling?
+    @Option(help: "Transformer width (default: the preset's; G.pt's 1,536-2,048).") var width: Int?
+    @Option(help: "Transformer blocks (default: the preset's; G.pt's 12).") var depth: Int?
+    @Option(help: "Attention heads, dividing the width (default: the preset's).") var heads: Int?
     @Option(help: "Octaves of the metric prompts' frequency embedding (default: the preset's; G.pt's 10).") var promptOctaves: Double?
     @Option(help: "Networks per run on the line from its initialisation to its final checkpoint, scored and learned as targets (default: the preset's).")
     var pathTargets: Int?
@@ -70,6 +73,9 @@ struct GeneratorTrain: ParsableCommand {
         if let alignment { configuration.data.alignment = alignment }
         configuration.conditioning = try conditioning(preset: configuration)
         if let targetSampling { configuration.data.targetSampling = targetSampling }
+        if let width { configuration.architecture.width = width }
+        if let depth { configuration.architecture.depth = depth }
+        if let heads { configuration.architecture.heads = heads }
         if let promptOctaves { configuration.architecture.promptOctaves = promptOctaves }
         if let pathTargets { configuration.data.pathTargets = pathTargets }
         if runEmbedding { configuration.data.runEmbedding = true }

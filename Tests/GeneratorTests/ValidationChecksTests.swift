@@ -5,8 +5,9 @@ import TensorEngine
 import XCTest
 import Zoo
 
-/// Gated validation checks: a generation checks the network after a call only where that call's
-/// batch Dice reached the asked share of its target, and records every call's batch Dice.
+/// Which networks a generation checks: gated, only the network after a call whose batch Dice
+/// reached the asked share of its target (every call's batch Dice is recorded); or the network
+/// after every n-th call.
 final class ValidationChecksTests: XCTestCase {
     /// An optimiser whose calls read 4 fresh training patches, trained for 20 steps (or, with
     /// `history` `.adamStep`, none: Adam's own step).
@@ -72,6 +73,28 @@ final class ValidationChecksTests: XCTestCase {
         let reached = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator,
                                                stop: .reaching(-1, checks: .whenBatchDiceReaches(0)), calls: calls)
         XCTAssertEqual(reached.networks.count, 2, "share 0 checks the first call's network, which reaches a target below every Dice")
+    }
+
+    /// Checks every n-th call check exactly the networks after calls n, 2n, … with the Dice an
+    /// every-call generation measures, change no move, and, the calls run out, check the last
+    /// network and the start; a generation whose target every network reaches stops after call n.
+    func testEveryNthCallChecksExactlyTheNetworksAfterCallsNTwoNAndTheLast() throws {
+        let zoo = try makeGeneratorTestZoo()
+        let optimizer = try patchOptimizer(zoo)
+        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
+        let start = try allForegroundStart(optimizer)
+        let calls = 7, n = 3
+        let everyCall = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(1.5, checks: .everyCall), calls: calls)
+        let sparse = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(1.5, checks: .everyNthCall(n)), calls: calls)
+        XCTAssertEqual(sparse.networks, everyCall.networks, "the checks change no move")
+        XCTAssertEqual(sparse.validationDice.indices.filter { sparse.validationDice[$0] != nil }, [0, 3, 6, 7],
+                       "the start and the last network (nothing reached 1.5), and the networks after calls 3 and 6")
+        for network in [0, 3, 6, 7] {
+            XCTAssertEqual(try XCTUnwrap(sparse.validationDice[network]), try XCTUnwrap(everyCall.validationDice[network]), accuracy: 1e-12)
+        }
+        let reached = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .reaching(-1, checks: .everyNthCall(n)), calls: calls)
+        XCTAssertEqual(reached.networks.count, n + 1, "the first check, after call \(n), reaches a target below every Dice")
+        XCTAssertEqual(reached.validationDice.map { $0 != nil }, [false, false, false, true])
     }
 
     /// A start that calls every voxel foreground (its segmentation layers' biases set so), so
@@ -142,15 +165,18 @@ final class ValidationChecksTests: XCTestCase {
         }
     }
 
-    /// `every-call` and `batch-dice:F` (F a finite share ≥ 0) read back as written; anything else is refused.
-    func testTheChecksOptionReadsItsTwoSpellings() {
+    /// `every-call`, `every:N` (N a whole number ≥ 2: every:1 is every-call) and `batch-dice:F` (F a
+    /// finite share ≥ 0) read back as written; anything else is refused.
+    func testTheChecksOptionReadsItsThreeSpellings() {
         XCTAssertEqual(ValidationChecks("every-call"), .everyCall)
+        XCTAssertEqual(ValidationChecks("every:16"), .everyNthCall(16))
         XCTAssertEqual(ValidationChecks("batch-dice:0.9"), .whenBatchDiceReaches(0.9))
         XCTAssertEqual(ValidationChecks("batch-dice:0"), .whenBatchDiceReaches(0))
-        for checks in [ValidationChecks.everyCall, .whenBatchDiceReaches(0.85)] {
+        for checks in [ValidationChecks.everyCall, .everyNthCall(2), .whenBatchDiceReaches(0.85)] {
             XCTAssertEqual(ValidationChecks(checks.description), checks)
         }
-        for text in ["", "every", "batch-dice:", "batch-dice:-0.1", "batch-dice:nan", "batch-dice:inf", "batch-dice:x", "Batch-dice:0.9"] {
+        for text in ["", "every", "every:", "every:1", "every:0", "every:-4", "every:2.5", "every:x", "every: 4",
+                     "batch-dice:", "batch-dice:-0.1", "batch-dice:nan", "batch-dice:inf", "batch-dice:x", "Batch-dice:0.9"] {
             XCTAssertNil(ValidationChecks(text), "'\(text)' is no choice of checks")
         }
     }

@@ -50,6 +50,10 @@ public enum GenerationStop: Equatable, Sendable {
 public enum ValidationChecks: Equatable, Sendable {
     /// The network after every call.
     case everyCall
+    /// The network after every n-th call (calls n, 2n, …): where a generation makes hundreds of
+    /// calls and a check costs more than one, a few calls past the target cost less than a check
+    /// after every call.
+    case everyNthCall(Int)
     /// The network after a call whose batch's foreground Dice, at the network before its move,
     /// reached this fraction of the generation's target: checks wait until the training batch
     /// says the target is near.
@@ -68,10 +72,18 @@ public enum CheckExtent: Equatable, Sendable {
 }
 
 extension ValidationChecks: LosslessStringConvertible {
-    /// Reads `every-call` or `batch-dice:F` with F a finite fraction ≥ 0.
+    /// Reads `every-call`, `every:N` with N a whole number ≥ 2, or `batch-dice:F` with F a finite
+    /// fraction ≥ 0.
     public init?(_ description: String) {
         if description == "every-call" {
             self = .everyCall
+            return
+        }
+        let every = "every:"
+        if description.hasPrefix(every) {
+            // every:1 is every-call, spelt one way only.
+            guard let n = Int(description.dropFirst(every.count)), n >= 2 else { return nil }
+            self = .everyNthCall(n)
             return
         }
         let prefix = "batch-dice:"
@@ -84,6 +96,7 @@ extension ValidationChecks: LosslessStringConvertible {
     public var description: String {
         switch self {
         case .everyCall: "every-call"
+        case let .everyNthCall(n): "every:\(n)"
         case let .whenBatchDiceReaches(fraction): "batch-dice:\(fraction)"
         }
     }

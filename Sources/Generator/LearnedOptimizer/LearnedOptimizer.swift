@@ -250,7 +250,7 @@ public final class LearnedOptimizer {
             let batchDice: Double?
             (values, memory, _, batchDice) = try update(values, on: network, task: task, evaluator: evaluator, call: call, memory: memory, batch: batch)
             var dice: Double?
-            if case let .reaching(target, checks, _) = stop, checks.check(batchDice: batchDice, target: target) {
+            if case let .reaching(target, checks, _) = stop, checks.check(afterCall: call, batchDice: batchDice, target: target) {
                 dice = try checked(values)
                 reached = (dice ?? -.infinity) >= target
                 if dice == nil { trajectory.checkedBelowFloor.insert(trajectory.networks.count) }
@@ -288,11 +288,13 @@ public final class LearnedOptimizer {
 }
 
 extension ValidationChecks {
-    /// Whether the network after a call whose batch had foreground Dice `batchDice` (nil: a call
-    /// on whole cases, which gated checks refuse) is checked, the generation's target being `target`.
-    func check(batchDice: Double?, target: Double) -> Bool {
+    /// Whether the network after call `call` (from 0), whose batch had foreground Dice
+    /// `batchDice` (nil: a call on whole cases, which gated checks refuse), is checked, the
+    /// generation's target being `target`.
+    func check(afterCall call: Int, batchDice: Double?, target: Double) -> Bool {
         switch self {
         case .everyCall: true
+        case let .everyNthCall(n): (call + 1) % n == 0
         case let .whenBatchDiceReaches(fraction): (batchDice ?? .infinity) >= fraction * target
         }
     }

@@ -200,6 +200,7 @@ extension LearnedOptimizer {
         }
         let checking = switch checks ?? .everyCall {
         case .everyCall: ""
+        case let .everyNthCall(n): ", checking the network after every \(n)th call"
         case let .whenBatchDiceReaches(fraction): ", checking a network only where its call's batch Dice reached \(fraction) × the prompt"
         }
         return GeneratorEvaluation(tasks: results, seeds: seeds, sampler: "learned optimiser, at most \(description.configuration.maximumCalls) calls"

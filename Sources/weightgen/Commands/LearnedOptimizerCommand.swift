@@ -41,11 +41,12 @@ private let answerHelp = ArgumentHelp("The network that answers a prompt no call
                                       + "number of calls, as G.pt's recursive prompting; the prompt is not followed).")
 
 /// The help of `--checks`, alike for every command that generates.
-private let checksHelp = ArgumentHelp("Which networks a generation checks on validation cases: every-call, or batch-dice:F (only the "
-                                      + "network after a call whose training batch's foreground Dice reached F × the prompt; a check "
-                                      + "passes over every validation case, the batch's Dice comes with the call's gradient). When no "
-                                      + "call reached the prompt the last network is checked. Default every-call; not with --answer unchecked.",
-                                      valueName: "every-call|batch-dice:F")
+private let checksHelp = ArgumentHelp("Which networks a generation checks on validation cases: every-call, every:N (the network "
+                                      + "after calls N, 2N, …, N ≥ 2), or batch-dice:F (only the network after a call whose training "
+                                      + "batch's foreground Dice reached F × the prompt; a check passes over every validation case, the "
+                                      + "batch's Dice comes with the call's gradient). When no call reached the prompt the last network "
+                                      + "is checked. Default every-call; not with --answer unchecked.",
+                                      valueName: "every-call|every:N|batch-dice:F")
 
 /// The help of `--bounded-checks`, alike for every command that generates.
 private let boundedChecksHelp = ArgumentHelp("Stop a check as soon as the network's validation Dice is certain to lie below the lowest "

@@ -4,8 +4,9 @@
 # at 1e-3 of a move) on 2 fresh patches per call, calls of 4 iterations under poly decay, at most
 # 400 (1,600 iterations' span; the zoo's runs take 300-1,200 iterations). On the acceptance zoo
 # (acceptance_zoo.sh; made when missing), evaluated from 16 unseen starts per task at its
-# calibrated rates, every call checked whole, into OUT/cheap-calls/step-p2-h4.json. One thread;
-# every stage resumes.
+# calibrated rates, every call checked whole, into OUT/cheap-calls/step-p2-h4.json, then checked
+# after every 16th call alone (--checks every:16) into step-p2-h4-every16.json. One thread; every
+# stage resumes.
 # Usage: scripts/experiments/acceptance_cheap_calls.sh [OUT]
 set -euo pipefail
 out=${1:-runs/acceptance-learned-optimizer}
@@ -20,4 +21,7 @@ optimizer=$study/step-p2-h4
   2> "$optimizer.log"
 [ -f "$optimizer.json" ] || "$bin" learned-optimizer evaluate --optimizer "$optimizer" --seeds 16 --alignment-starts 0 \
   --fidelity-starts 8 --answer final --json "$optimizer.json" > "$optimizer.txt" 2> "$optimizer-eval.log"
-grep -H "time to 0" "$optimizer-eval.log"
+[ -f "$optimizer-every16.json" ] || "$bin" learned-optimizer evaluate --optimizer "$optimizer" --seeds 16 --alignment-starts 0 \
+  --fidelity-starts 8 --answer final --checks every:16 --json "$optimizer-every16.json" > "$optimizer-every16.txt" \
+  2> "$optimizer-every16-eval.log"
+grep -H "time to 0" "$optimizer-eval.log" "$optimizer-every16-eval.log"

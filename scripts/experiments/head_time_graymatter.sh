@@ -8,8 +8,9 @@
 # on 4 and 8 patches. Each evaluated over 16 unseen starts, every call checked whole and bounded
 # (--bounded-checks), twice, in turn so that each pair is timed alike, into
 # OUT/time-graymatter/NAME-CHECKS-REPEAT.json; then Adam's step and the 8 x 2 rule on 2 patches
-# allowed 200 calls (NAME-200-CHECKS-REPEAT.json). One job at a time, nothing else running;
-# every stage resumes.
+# allowed 200 calls (NAME-200-CHECKS-REPEAT.json), Adam's step also checked after every 8th call
+# alone (a-w8-d1-200-every8-REPEAT.json). One job at a time, nothing else running; every stage
+# resumes.
 # Usage: scripts/experiments/head_time_graymatter.sh [OUT]
 set -euo pipefail
 out=${1:-runs/head-time-graymatter}
@@ -55,5 +56,10 @@ for repeat in 1 2; do
         --fidelity-starts 16 --answer final --maximum-calls 200 $options --json "$json" > "${json%.json}.txt" 2> "${json%.json}-eval.log"
     done
   done
+done
+for repeat in 1 2; do
+  json=$study/a-w8-d1-200-every8-$repeat.json
+  [ -f "$json" ] || "$bin" learned-optimizer evaluate --optimizer "$study/a-w8-d1" --zoo "$zoo" --seeds 16 --alignment-starts 0 \
+    --fidelity-starts 16 --answer final --maximum-calls 200 --checks every:8 --json "$json" > "${json%.json}.txt" 2> "${json%.json}-eval.log"
 done
 grep -H "time to 0" "$study"/*-eval.log

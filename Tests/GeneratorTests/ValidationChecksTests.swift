@@ -141,6 +141,12 @@ final class ValidationChecksTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("unchecked"), "\($0)")
         }
         XCTAssertThrowsError(try GenerationAnswer.unchecked.stop(reaching: 0.5, checks: .everyCall))
+        XCTAssertThrowsError(try GenerationAnswer.unchecked.stop(reaching: 0.5, checks: .everyNthCall(4)))
+        for n in [-1, 0, 1] {
+            XCTAssertThrowsError(try GenerationAnswer.final.stop(reaching: 0.5, checks: .everyNthCall(n))) {
+                XCTAssertTrue("\($0)".contains("n ≥ 2"), "\($0)")
+            }
+        }
         XCTAssertEqual(try GenerationAnswer.best.stop(reaching: 0.5, checks: .whenBatchDiceReaches(0.9)), .reaching(0.5, checks: .whenBatchDiceReaches(0.9)))
         XCTAssertThrowsError(try GenerationAnswer.unchecked.stop(reaching: 0.5, extent: .untilCertainlyBelow(0.45))) {
             XCTAssertTrue("\($0)".contains("how far"), "\($0)")

@@ -15,8 +15,11 @@ public enum GenerationAnswer: String, Codable, Sendable, CaseIterable {
 
     /// When a generation answering by this rule stops, checking the networks `checks` names
     /// (nil: every call's) as far as `extent` says (nil: whole). An unchecked generation checks
-    /// none, so it refuses both.
+    /// none, so it refuses both; checks after every n-th call refuse n < 2.
     public func stop(reaching prompt: Double, checks: ValidationChecks? = nil, extent: CheckExtent? = nil) throws -> GenerationStop {
+        if case let .everyNthCall(n) = checks, n < 2 {
+            throw GeneratorError.incompatible("checks after every n-th call need n ≥ 2 (every call is every-call), not \(n)")
+        }
         guard self == .unchecked else { return .reaching(prompt, checks: checks ?? .everyCall, extent: extent ?? .whole) }
         guard checks == nil, extent == nil else {
             throw GeneratorError.incompatible("an unchecked generation makes no validation check, so it takes no choice of checks or of how far they go")

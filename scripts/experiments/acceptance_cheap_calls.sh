@@ -19,9 +19,12 @@ optimizer=$study/step-p2-h4
 [ -d "$optimizer" ] || "$bin" learned-optimizer train --zoo "$out/zoo" --out "$optimizer" --gradient training-patches \
   --cases-per-call 2 --seed 0 --horizon 4 --maximum-calls 400 --schedule poly --history adam-step --steps 0 --width 8 --depth 1 \
   2> "$optimizer.log"
-[ -f "$optimizer.json" ] || "$bin" learned-optimizer evaluate --optimizer "$optimizer" --seeds 16 --alignment-starts 0 \
-  --fidelity-starts 8 --answer final --json "$optimizer.json" > "$optimizer.txt" 2> "$optimizer-eval.log"
-[ -f "$optimizer-every16.json" ] || "$bin" learned-optimizer evaluate --optimizer "$optimizer" --seeds 16 --alignment-starts 0 \
-  --fidelity-starts 8 --answer final --checks every:16 --json "$optimizer-every16.json" > "$optimizer-every16.txt" \
-  2> "$optimizer-every16-eval.log"
+evaluate() {  # json, further options
+  local json=$1
+  shift
+  [ -f "$json" ] || "$bin" learned-optimizer evaluate --optimizer "$optimizer" --seeds 16 --alignment-starts 0 \
+    --fidelity-starts 8 --answer final "$@" --json "$json" > "${json%.json}.txt" 2> "${json%.json}-eval.log"
+}
+evaluate "$optimizer.json"
+evaluate "$optimizer-every16.json" --checks every:16
 grep -H "time to 0" "$optimizer-eval.log" "$optimizer-every16-eval.log"

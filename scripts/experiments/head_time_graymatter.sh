@@ -35,31 +35,25 @@ for o in $optimisers; do
     --cases-per-call "$patches" --seed 0 --horizon 4 --maximum-calls 50 --schedule poly --history "$history" --steps "$steps" \
     --width "$width" --depth "$depth" 2> "$study/$name.log"
 done
+evaluate() {  # optimiser name, json, further options
+  local name=$1 json=$2
+  shift 2
+  [ -f "$json" ] || "$bin" learned-optimizer evaluate --optimizer "$study/$name" --zoo "$zoo" --seeds 16 --alignment-starts 0 \
+    --fidelity-starts 16 --answer final "$@" --json "$json" > "${json%.json}.txt" 2> "${json%.json}-eval.log"
+}
 for repeat in 1 2; do
   for o in $optimisers; do
-    for checks in whole bounded; do
-      name=${o%%:*} json=$study/${o%%:*}-$checks-$repeat.json
-      options=$([ "$checks" = bounded ] && echo --bounded-checks || true)
-      # shellcheck disable=SC2086 # the options are words
-      [ -f "$json" ] || "$bin" learned-optimizer evaluate --optimizer "$study/$name" --zoo "$zoo" --seeds 16 --alignment-starts 0 \
-        --fidelity-starts 16 --answer final $options --json "$json" > "${json%.json}.txt" 2> "${json%.json}-eval.log"
-    done
+    evaluate "${o%%:*}" "$study/${o%%:*}-whole-$repeat.json"
+    evaluate "${o%%:*}" "$study/${o%%:*}-bounded-$repeat.json" --bounded-checks
   done
 done
 for repeat in 1 2; do
   for name in a-w8-d1 r-w8-d2; do
-    for checks in whole bounded; do
-      json=$study/$name-200-$checks-$repeat.json
-      options=$([ "$checks" = bounded ] && echo --bounded-checks || true)
-      # shellcheck disable=SC2086 # the options are words
-      [ -f "$json" ] || "$bin" learned-optimizer evaluate --optimizer "$study/$name" --zoo "$zoo" --seeds 16 --alignment-starts 0 \
-        --fidelity-starts 16 --answer final --maximum-calls 200 $options --json "$json" > "${json%.json}.txt" 2> "${json%.json}-eval.log"
-    done
+    evaluate "$name" "$study/$name-200-whole-$repeat.json" --maximum-calls 200
+    evaluate "$name" "$study/$name-200-bounded-$repeat.json" --maximum-calls 200 --bounded-checks
   done
 done
 for repeat in 1 2; do
-  json=$study/a-w8-d1-200-every8-$repeat.json
-  [ -f "$json" ] || "$bin" learned-optimizer evaluate --optimizer "$study/a-w8-d1" --zoo "$zoo" --seeds 16 --alignment-starts 0 \
-    --fidelity-starts 16 --answer final --maximum-calls 200 --checks every:8 --json "$json" > "${json%.json}.txt" 2> "${json%.json}-eval.log"
+  evaluate a-w8-d1 "$study/a-w8-d1-200-every8-$repeat.json" --maximum-calls 200 --checks every:8
 done
 grep -H "time to 0" "$study"/*-eval.log

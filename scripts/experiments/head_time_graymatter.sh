@@ -9,8 +9,8 @@
 # (--bounded-checks), twice, in turn so that each pair is timed alike, into
 # OUT/time-graymatter/NAME-CHECKS-REPEAT.json; then Adam's step and the 8 x 2 rule on 2 patches
 # allowed 200 calls (NAME-200-CHECKS-REPEAT.json), Adam's step also checked after every 8th call
-# alone (a-w8-d1-200-every8-REPEAT.json). One job at a time, nothing else running; every stage
-# resumes.
+# alone (a-w8-d1-200-every8-REPEAT.json); last, Adam's step plus a learned correction, 200 calls,
+# once (s-w8-d1-c200-whole-1.json). One job at a time, nothing else running; every stage resumes.
 # Usage: scripts/experiments/head_time_graymatter.sh [OUT]
 set -euo pipefail
 out=${1:-runs/head-time-graymatter}
@@ -56,4 +56,9 @@ done
 for repeat in 1 2; do
   evaluate a-w8-d1 "$study/a-w8-d1-200-every8-$repeat.json" --maximum-calls 200 --checks every:8
 done
+# Adam's step plus a learned 8 x 1 correction (adam-step, 3,000 steps), its rate chosen for 200 calls.
+[ -d "$study/s-w8-d1-c200" ] || "$bin" learned-optimizer train --zoo "$zoo" --out "$study/s-w8-d1-c200" --gradient training-patches \
+  --cases-per-call 2 --seed 0 --horizon 4 --maximum-calls 200 --schedule poly --history adam-step --steps 3000 --width 8 --depth 1 \
+  2> "$study/s-w8-d1-c200.log"
+evaluate s-w8-d1-c200 "$study/s-w8-d1-c200-whole-1.json"
 grep -H "time to 0" "$study"/*-eval.log

@@ -54,12 +54,15 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
     public var unrolling: CallUnrolling?
     /// Which of the runs' moves the rule is distilled from.
     public var distilledMoves: DistilledMoves
+    /// Meta-training by evolution strategies after distillation (nil: none): the rule is judged
+    /// by how fast its generations train, not by how near its moves are to the runs'.
+    public var evolution: EvolutionStrategy?
 
     public init(width: Int = 64, depth: Int = 2, horizon: Int = 25, moveUnit: MoveUnit = .currentRate, trainingSteps: Int = 3000, batchSize: Int = 8192,
                 learningRate: Float = 1e-3, optimizer: TrainingConfiguration.OptimizerKind = .adam, runsPerTask: Int? = nil, validationRuns: Int = 0,
                 maximumCalls: Int = 64, gradient: CallGradient = .trainingPatches, casesPerCall: Int = 16, memory: UpdateMemory = .previousMove,
                 history: GradientHistory = .none, scope: RuleScope = .parameter, schedule: CallSchedule = .poly, corrections: Int = 0,
-                unrolling: CallUnrolling? = nil, distilledMoves: DistilledMoves = .everyCheckpoint) {
+                unrolling: CallUnrolling? = nil, distilledMoves: DistilledMoves = .everyCheckpoint, evolution: EvolutionStrategy? = nil) {
         self.width = width
         self.depth = depth
         self.horizon = horizon
@@ -80,6 +83,7 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
         self.corrections = corrections
         self.unrolling = unrolling
         self.distilledMoves = distilledMoves
+        self.evolution = evolution
     }
 
     /// The preset `weightgen learned-optimizer train` starts from: gradients on training patches,
@@ -103,6 +107,16 @@ public struct LearnedOptimizerConfiguration: Codable, Sendable, Equatable {
         }
         guard unrolling.map({ $0.calls > 0 && $0.steps > 0 && $0.moveLossWeight >= 0 && $0.moveLossWeight.isFinite }) ?? true else {
             throw GeneratorError.invalidConfiguration("unrolled training needs at least one call per path, one step and a finite move-loss weight that is not negative")
+        }
+        if let evolution {
+            guard evolution.steps > 0, evolution.calls >= 2, evolution.calls <= maximumCalls, evolution.pairs > 0, evolution.starts > 0,
+                  evolution.sigma > 0, evolution.sigma.isFinite, evolution.learningRate > 0, evolution.learningRate.isFinite else {
+                throw GeneratorError.invalidConfiguration("evolution needs a step, 2 to the \(maximumCalls) maximum calls per generation, "
+                                                          + "a pair, a start, and a finite positive spread and learning rate")
+            }
+            guard gradient == .trainingPatches else {
+                throw GeneratorError.invalidConfiguration("evolution scores a generation by its calls' training patches' Dice; calls reading \(gradient) have none")
+            }
         }
         guard distilledMoves == .everyCheckpoint || (maximumCalls == 1 && corrections == 0 && unrolling == nil) else {
             throw GeneratorError.invalidConfiguration("a rule distilled from the runs' initialisations alone knows a generation's first call: "
@@ -240,7 +254,7 @@ extension LearnedOptimizerConfiguration {
     /// Reads a stored configuration; one written before `history` existed read none, one
     /// written before `scope` existed read the parameter alone, one before `validationRuns` none,
     /// one before `unrolling` was trained through no unrolled calls, one before `distilledMoves`
-    /// was distilled from every checkpoint.
+    /// was distilled from every checkpoint, one before `evolution` was not evolved.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(width: try c.decode(Int.self, forKey: .width), depth: try c.decode(Int.self, forKey: .depth),
@@ -256,6 +270,7 @@ extension LearnedOptimizerConfiguration {
                   scope: try c.decodeIfPresent(RuleScope.self, forKey: .scope) ?? .parameter,
                   schedule: try c.decode(CallSchedule.self, forKey: .schedule), corrections: try c.decode(Int.self, forKey: .corrections),
                   unrolling: try c.decodeIfPresent(CallUnrolling.self, forKey: .unrolling),
-                  distilledMoves: try c.decodeIfPresent(DistilledMoves.self, forKey: .distilledMoves) ?? .everyCheckpoint)
+                  distilledMoves: try c.decodeIfPresent(DistilledMoves.self, forKey: .distilledMoves) ?? .everyCheckpoint,
+                  evolution: try c.decodeIfPresent(EvolutionStrategy.self, forKey: .evolution))
     }
 }

@@ -8,6 +8,7 @@ import Zoo
 /// reads them in, the zoo runs it was distilled from and how far its training got. Stored as
 /// `optimizer.json` beside `optimizer.safetensors`.
 public struct LearnedOptimizerDescription: Codable, Sendable {
+    /// 9: may record meta-training by evolution strategies (`evolved`).
     /// 8: the configuration names the moves it was distilled from (`distilledMoves`); earlier
     /// files were distilled from every checkpoint.
     /// 7: may record training through unrolled calls (`unrolled`).
@@ -19,7 +20,7 @@ public struct LearnedOptimizerDescription: Codable, Sendable {
     /// 3: the configuration names its move unit and call gradient; version 2 files divided by
     /// the current rate and read whole cases.
     /// 2: one learning rate per task (`learningRates`); version 1 files had one for all tasks and are read as such.
-    public var formatVersion = 8
+    public var formatVersion = 9
     public var configuration: LearnedOptimizerConfiguration
     public var architecture: PlainConvUNetConfiguration
     /// For a partial zoo: the base and the subset the optimiser updates. Nil for whole networks.
@@ -55,6 +56,8 @@ public struct LearnedOptimizerDescription: Codable, Sendable {
     public var validationError: Float?
     /// What training through unrolled calls did; nil for a rule not trained through them.
     public var unrolled: UnrolledTrainingRecord?
+    /// What meta-training by evolution strategies did; nil for a rule not evolved.
+    public var evolved: EvolutionRecord?
     public var seconds: Double
 }
 

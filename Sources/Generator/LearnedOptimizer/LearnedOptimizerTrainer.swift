@@ -250,7 +250,8 @@ public final class LearnedOptimizerTrainer {
     }
 
     /// Trains the per-parameter network on the zoo's examples, then through unrolled calls where
-    /// configured, chooses the learning rate (`chooseLearningRate`, reported through `log`), runs
+    /// configured, chooses the learning rate (`chooseLearningRate`, reported through `log`),
+    /// evolves the rule where configured (`evolve`, then chooses the rate again), runs
     /// the configuration's rounds of on-policy correction (each followed by half as many training
     /// steps on both kinds of example and a new choice of learning rate), and writes the optimiser
     /// folder; returns it loaded.
@@ -272,6 +273,11 @@ public final class LearnedOptimizerTrainer {
             trained.description.unrolled = try trainThroughUnrolledCalls(unrolling, trained, optimizer, rng: &rng, progress: log)
         }
         trained.description.learningRates = try chooseLearningRates(trained, progress: log)
+        if let evolution = configuration.evolution {
+            // Evolved at the distilled rule's rates; the evolved rule's own are chosen after.
+            trained.description.evolved = try evolve(trained, evolution, rng: &rng, progress: log)
+            trained.description.learningRates = try chooseLearningRates(trained, progress: log)
+        }
         let correction = OnPolicyCorrection(recipes: recipes, patchSize: description.patchSize, evaluators: evaluators)
         corrections = []
         for round in 0..<configuration.corrections {

@@ -138,6 +138,15 @@ struct LearnedOptimizerTrain: ParsableCommand {
     @Option(help: "Training steps through unrolled calls (with --unrolled-calls; default 400).") var unrolledSteps: Int?
     @Option(help: "Weight of the per-move distillation loss beside the endpoint error in unrolled training (with --unrolled-calls; default 0: the endpoint error alone).")
     var unrolledMoveWeight: Float?
+    @Option(help: ArgumentHelp("After distillation (and the choice of its rate), meta-train the rule for N steps of evolution strategies "
+                               + "by the mean training-patch Dice of its generations' first calls (0: none)."))
+    var evolutionSteps = 0
+    @Option(help: "Calls per generation an evolution step scores (with --evolution-steps; default: 8, or the maximum calls if fewer).")
+    var evolutionCalls: Int?
+    @Option(help: "Random directions per evolution step, each tried both ways (with --evolution-steps; default 8).") var evolutionPairs: Int?
+    @Option(help: "Fresh starts each perturbed rule generates from per evolution step (with --evolution-steps; default 2).") var evolutionStarts: Int?
+    @Option(help: "Standard deviation of the perturbation of each weight (with --evolution-steps; default 0.05).") var evolutionSigma: Float?
+    @Option(help: "Adam's learning rate on the rule's weights in evolution (with --evolution-steps; default 0.01).") var evolutionRate: Float?
     @Option(help: ArgumentHelp("The runs' moves to distil: every-checkpoint (a rule for every call) or from-initialisation (the move "
                                + "over each run's first horizon alone: a rule that makes one call from a start; --maximum-calls 1)."))
     var moves = LearnedOptimizerConfiguration.standard.distilledMoves
@@ -148,6 +157,10 @@ struct LearnedOptimizerTrain: ParsableCommand {
         if unrolledCalls < 0 { throw ValidationError("--unrolled-calls must not be negative") }
         if unrolledCalls == 0 && (unrolledSteps != nil || unrolledMoveWeight != nil) {
             throw ValidationError("--unrolled-steps and --unrolled-move-weight need --unrolled-calls")
+        }
+        if evolutionSteps < 0 { throw ValidationError("--evolution-steps must not be negative") }
+        if evolutionSteps == 0 && (evolutionCalls != nil || evolutionPairs != nil || evolutionStarts != nil || evolutionSigma != nil || evolutionRate != nil) {
+            throw ValidationError("--evolution-calls, --evolution-pairs, --evolution-starts, --evolution-sigma and --evolution-rate need --evolution-steps")
         }
     }
 
@@ -171,6 +184,12 @@ struct LearnedOptimizerTrain: ParsableCommand {
         configuration.corrections = corrections
         configuration.distilledMoves = moves
         configuration.unrolling = unrolledCalls > 0 ? CallUnrolling(calls: unrolledCalls, steps: unrolledSteps ?? 400, moveLossWeight: unrolledMoveWeight ?? 0) : nil
+        if evolutionSteps > 0 {
+            let standard = EvolutionStrategy(steps: evolutionSteps, calls: min(8, maximumCalls))
+            configuration.evolution = EvolutionStrategy(steps: evolutionSteps, calls: evolutionCalls ?? standard.calls,
+                                                        pairs: evolutionPairs ?? standard.pairs, starts: evolutionStarts ?? standard.starts,
+                                                        sigma: evolutionSigma ?? standard.sigma, learningRate: evolutionRate ?? standard.learningRate)
+        }
         let opened = try Zoo.open(URL(fileURLWithPath: zoo))
         let trainer = try LearnedOptimizerTrainer(zoo: opened, folder: URL(fileURLWithPath: out), configuration: configuration,
                                                   tasks: tasks?.split(separator: ",").map(String.init), seed: seed, progress: { log($0) })

@@ -88,7 +88,8 @@ final class EvolutionStrategyTests: XCTestCase {
         let (seed, stream) = LearnedOptimizerTrainer.evolutionStart(step: 0, start: 0, of: strategy)
         let starts = [(values: try optimizer.assembly.layout.flatten(try PlainConvUNet(trainer.description.architecture, seed: seed)), stream: stream)]
         let scorer = try LearnedOptimizer(description: optimizer.description,
-                                          network: try makeUpdateRule(for: optimizer.description, features: trainer.features.width, seed: 0))
+                                          network: try makeUpdateRule(for: optimizer.description, features: trainer.features.width, seed: 0),
+                                          assembly: optimizer.assembly)
         func score(_ weights: [Float]) throws -> Double {
             try LearnedOptimizerTrainer.setWeights(of: scorer.network, to: weights)
             return try trainer.score(scorer, from: starts, calls: 2)

@@ -14,13 +14,15 @@ public final class LearnedOptimizer {
     /// How parameter vectors become U-Nets (a partial optimiser's base is read here).
     public let assembly: NetworkAssembly
 
-    init(description: LearnedOptimizerDescription, network: any UpdateRule) throws {
+    /// `assembly`, where given, is one of the description's architecture to share (building one
+    /// reads a partial optimiser's base).
+    init(description: LearnedOptimizerDescription, network: any UpdateRule, assembly: NetworkAssembly? = nil) throws {
         self.description = description
         self.network = network
         features = UpdateFeatures(normalizer: description.normalizer, memory: description.configuration.memory,
                                   history: description.configuration.history)
-        assembly = try NetworkAssembly(architecture: description.architecture, partial: description.partial)
-        guard assembly.layout == description.normalizer.layout else {
+        self.assembly = try assembly ?? NetworkAssembly(architecture: description.architecture, partial: description.partial)
+        guard self.assembly.layout == description.normalizer.layout else {
             throw GeneratorError.incompatible("the learned optimiser's layout does not match its architecture")
         }
     }

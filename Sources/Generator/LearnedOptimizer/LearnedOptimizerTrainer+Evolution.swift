@@ -22,11 +22,12 @@ extension LearnedOptimizerTrainer {
         let began = Date()
         var weights = optimizer.network.parameters().flatMap(\.scalars)
         var adam = AscentAdam(count: weights.count, learningRate: strategy.learningRate)
-        // One optimiser per score of a step (each pair's two sides, then the unperturbed rule), made
-        // once: each holds its own networks to lend, which the scores use side by side.
+        // One rule per score of a step (each pair's two sides, then the unperturbed rule), made
+        // once and sharing the optimiser's assembly, which lends each score its own network.
         let scorers = try (0...(2 * strategy.pairs)).map { _ in
             try LearnedOptimizer(description: optimizer.description,
-                                 network: try makeUpdateRule(for: optimizer.description, features: features.width, seed: 0))
+                                 network: try makeUpdateRule(for: optimizer.description, features: features.width, seed: 0),
+                                 assembly: optimizer.assembly)
         }
         var record = EvolutionRecord(scores: [], seconds: 0), interval: [Double] = []
         for step in 0..<strategy.steps {

@@ -56,7 +56,7 @@ func antitheticGradient(directions: [[Float]], scores: [(plus: Double, minus: Do
     return gradient
 }
 
-/// Adam ascending a score: the state of one vector of weights, keyed by nothing but position.
+/// Adam ascending a score: its moments for one flat vector of weights.
 struct AscentAdam {
     private var first: [Float], second: [Float], step = 0
     let learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8

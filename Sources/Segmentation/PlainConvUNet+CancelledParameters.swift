@@ -11,4 +11,15 @@ extension Module {
         for (name, child) in children { names += child.parametersCancelledByNorm(prefix: prefix + name + ".") }
         return names
     }
+
+    /// The dotted names of the parameters whose every output channel's scale this module's
+    /// output does not depend on: each conv block's convolution weight, whose channels the
+    /// block's instance norm divides again by their spread. Adam's moves lengthen such a filter
+    /// (each move is near orthogonal to it), which shrinks every later move's angle.
+    public func parametersScaledAwayByNorm(prefix: String = "") -> [String] {
+        var names: [String] = []
+        if self is ConvNormReLU { names.append(prefix + "conv.weight") }
+        for (name, child) in children { names += child.parametersScaledAwayByNorm(prefix: prefix + name + ".") }
+        return names
+    }
 }

@@ -102,6 +102,9 @@ public final class NetworkAssembly: @unchecked Sendable {
     /// Per entry of `layout`, whether the network's output does not depend on it
     /// (`Module.parametersCancelledByNorm`): training moves it by rounding noise alone.
     public let cancelledByNorm: [Bool]
+    /// Per entry of `layout`, whether the network's output does not depend on the scale of each
+    /// of its output channels (`Module.parametersScaledAwayByNorm`).
+    public let scaledAwayByNorm: [Bool]
     /// The base's parameters outside the subset (empty for whole networks).
     private let frozen: [String: Tensor]
     /// Networks `withNetwork` made and got back, free to lend again.
@@ -113,10 +116,11 @@ public final class NetworkAssembly: @unchecked Sendable {
         self.architecture = architecture
         self.partial = partial
         let template = try PlainConvUNet(architecture, seed: 0)
-        let cancelled = Set(template.parametersCancelledByNorm())
+        let cancelled = Set(template.parametersCancelledByNorm()), scaledAway = Set(template.parametersScaledAwayByNorm())
         guard let partial else {
             layout = ParameterLayout(template)
             cancelledByNorm = layout.entries.map { cancelled.contains($0.name) }
+            scaledAwayByNorm = layout.entries.map { scaledAway.contains($0.name) }
             base = nil
             frozen = [:]
             return
@@ -128,6 +132,7 @@ public final class NetworkAssembly: @unchecked Sendable {
         self.base = base
         layout = try ParameterLayout(template, subset: partial.subset)
         cancelledByNorm = layout.entries.map { cancelled.contains($0.name) }
+        scaledAwayByNorm = layout.entries.map { scaledAway.contains($0.name) }
         frozen = Dictionary(uniqueKeysWithValues: base.network.namedParameters().filter { !partial.subset.contains($0.name) }
             .map { ($0.name, $0.tensor) })
     }

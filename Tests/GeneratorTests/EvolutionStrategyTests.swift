@@ -56,7 +56,7 @@ final class EvolutionStrategyTests: XCTestCase {
         let zoo = try makeGeneratorTestZoo()
         let trainer = try trainer(zoo, evolution: nil)
         let optimizer = try trainer.train()
-        let starts = try [(try optimizer.assembly.layout.flatten(try PlainConvUNet(trainer.description.architecture, seed: 11)), 1_000_004)]
+        let starts = [(try optimizer.assembly.layout.flatten(try PlainConvUNet(trainer.description.architecture, seed: 11)), 1_000_004)]
         let scored = try trainer.score(optimizer, from: starts.map { (values: $0.0, stream: $0.1) }, calls: 3)
         var byHand = 0.0
         for task in trainer.evaluators.indices {

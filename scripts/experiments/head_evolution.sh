@@ -14,15 +14,9 @@
 set -euo pipefail
 out=${1:-runs/head-evolution}
 bin=${WEIGHTGEN:-.build/release/weightgen}
-base=../shared/fixtures/nnunet_model
-[ -d "$base" ] || { echo "needs $base beside the repository" >&2; exit 1; }
 export OMP_WAIT_POLICY=PASSIVE WEIGHTGEN_THREADS=1
-"$(dirname "$0")/sct_head_datasets.sh" "$out/data"
 gm=$out/zoo100-graymatter
-[ -f "$gm/zoo.sqlite" ] || "$bin" zoo create --dataset "$out/data" --tasks graymatter --base "$base" \
-  --trainable 'decoder.stages.2.*,decoder.seg_layers.2.*' --head-input-pool 256 --iterations 200 --batch-sizes 8 \
-  --checkpoints-per-run 100 --validation-cases 1 --test-cases 1 --runs 100 --workers 2 \
-  --checkpoint-content parameters-and-optimizer-state --out "$gm" 2> "$gm.log"
+"$(dirname "$0")/graymatter_head_zoo.sh" "$out" "$gm"
 cord=$out/zoo100-cord
 "$(dirname "$0")/cord_head_zoo.sh" "$out" "$cord" 100 100 --checkpoint-content parameters-and-optimizer-state 2> "$cord.log"
 study=$out/evolution

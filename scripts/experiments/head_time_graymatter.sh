@@ -15,15 +15,9 @@
 set -euo pipefail
 out=${1:-runs/head-time-graymatter}
 bin=${WEIGHTGEN:-.build/release/weightgen}
-base=../shared/fixtures/nnunet_model
-[ -d "$base" ] || { echo "needs $base beside the repository" >&2; exit 1; }
 export OMP_WAIT_POLICY=PASSIVE WEIGHTGEN_THREADS=1
-"$(dirname "$0")/sct_head_datasets.sh" "$out/data"
 zoo=$out/zoo100
-[ -f "$zoo/zoo.sqlite" ] || "$bin" zoo create --dataset "$out/data" --tasks graymatter --base "$base" \
-  --trainable 'decoder.stages.2.*,decoder.seg_layers.2.*' --head-input-pool 256 --iterations 200 --batch-sizes 8 \
-  --checkpoints-per-run 100 --validation-cases 1 --test-cases 1 --runs 100 --workers 2 \
-  --checkpoint-content parameters-and-optimizer-state --out "$zoo" 2> "$zoo.log"
+"$(dirname "$0")/graymatter_head_zoo.sh" "$out" "$zoo"
 study=$out/time-graymatter
 mkdir -p "$study"
 # name:width:depth:history:steps:patches

@@ -13,6 +13,11 @@ public final class LearnedOptimizer {
     public let features: UpdateFeatures
     /// How parameter vectors become U-Nets (a partial optimiser's base is read here).
     public let assembly: NetworkAssembly
+    /// What a generation makes of each call's network (`setIterates`); not saved with the optimiser.
+    public private(set) var iterates = IterateTreatment.asMade
+    /// Whether a call may change the norms of the filters the network does not depend on the
+    /// scale of; set for generations, not saved with the optimiser.
+    public var filterNorms = FilterNorms.free
 
     /// `assembly`, where given, is one of the description's architecture to share (building one
     /// reads a partial optimiser's base).
@@ -59,6 +64,12 @@ public final class LearnedOptimizer {
         if let schedule { configuration.schedule = schedule }
         try configuration.validate()
         description.configuration = configuration
+    }
+
+    /// Sets what generations make of each call's network, refusing what `IterateTreatment.validate` refuses.
+    public func setIterates(_ treatment: IterateTreatment) throws {
+        try treatment.validate()
+        iterates = treatment
     }
 
     /// One call for task `task` (an index into `tasks`): the gradient on call `call`'s group of
@@ -137,7 +148,8 @@ public final class LearnedOptimizer {
         9_000_000 &+ draw
     }
 
-    /// The move of call `call` from `values` with `gradient` already measured there (see `update`).
+    /// The move of call `call` from `values` with `gradient` already measured there (see
+    /// `update`), filter norms held where `filterNorms` says.
     func step(_ values: [Float], gradient: [Float], task: Int, call: Int, memory: CallMemory) throws -> (values: [Float], memory: CallMemory) {
         let configuration = description.configuration
         let moments = readsMoments(memory, adding: gradient, count: values.count)
@@ -145,7 +157,7 @@ public final class LearnedOptimizer {
                                        previousMove: memory.previousMove ?? [Float](repeating: 0, count: values.count),
                                        moments: moments)
         let rate = description.learningRates[task] * configuration.schedule.fraction(call: call, of: configuration.maximumCalls)
-        return (moving(values, by: moves, rate: rate), CallMemory(previousMove: moves, moments: moments))
+        return (filterNorms.apply(moving(values, by: moves, rate: rate), before: values, assembly: assembly), CallMemory(previousMove: moves, moments: moments))
     }
 
     /// `values` moved by `moves` (in units of `moveScale`, per unit learning rate) at `rate`.
@@ -187,7 +199,8 @@ public final class LearnedOptimizer {
     /// Calls for task `task` from `start` until `stop` says or `calls` (the configuration's
     /// maximum by default) are spent; every network on the way is kept. Every generation makes
     /// at least one call. Stopping on reaching a target, the start is checked last, only when no
-    /// call reached it (an answer then needs it). The calls read `data`.
+    /// call reached it (an answer then needs it). The calls read `data`; the networks kept and
+    /// checked are those `iterates` makes of the calls' (forked calls' means as made).
     public func trajectory(from start: [Float], task: Int, evaluator: TaskEvaluator, stop: GenerationStop,
                            calls: Int? = nil, data: GenerationData = .freshDraws(stream: 0)) throws -> UpdateTrajectory {
         let began = Date()
@@ -228,7 +241,7 @@ public final class LearnedOptimizer {
         var trajectory = UpdateTrajectory(networks: [start], validationDice: [nil], batchDice: [], seconds: [0], checkSeconds: [0],
                                           forks: max(1, forkStreams.count), forkedCalls: forkedCalls)
         var forks = forkStreams.map { (stream: $0, values: start, memory: CallMemory()) }
-        var reached = false
+        var reached = false, treated = TreatedIterates(iterates)
         for call in 0..<budget where !reached {
             if call < forkedCalls {
                 // Every fork makes the call on its own stream; their mean stands for the generation, unchecked.
@@ -249,15 +262,16 @@ public final class LearnedOptimizer {
                 CallBatch.given(try $0.batches.batch(iterations: description.configuration.gradient.batchIterations(
                     of: GenerationData.iterations(call: call, of: budget, runIterations: $0.iterations))))
             } ?? .draw(stream: stream)
-            let batchDice: Double?
-            (values, memory, _, batchDice) = try update(values, on: network, task: task, evaluator: evaluator, call: call, memory: memory, batch: batch)
+            let made: [Float], shown: [Float], batchDice: Double?
+            (made, memory, _, batchDice) = try update(values, on: network, task: task, evaluator: evaluator, call: call, memory: memory, batch: batch)
+            (values, shown) = treated.after(call: call, made: made, kept: trajectory.networks)
             var dice: Double?
             if case let .reaching(target, checks, _) = stop, checks.check(afterCall: call, batchDice: batchDice, target: target) {
-                dice = try checked(values)
+                dice = try checked(shown)
                 reached = (dice ?? -.infinity) >= target
                 if dice == nil { trajectory.checkedBelowFloor.insert(trajectory.networks.count) }
             }
-            trajectory.networks.append(values)
+            trajectory.networks.append(shown)
             trajectory.validationDice.append(dice)
             trajectory.batchDice.append(batchDice)
             trajectory.seconds.append(Date().timeIntervalSince(began))
@@ -265,12 +279,12 @@ public final class LearnedOptimizer {
         }
         let last = trajectory.networks.count - 1
         guard case .reaching = stop else {
-            trajectory.validationDice[last] = try validationDice(values, network, evaluator)
+            trajectory.validationDice[last] = try validationDice(trajectory.networks[last], network, evaluator)
             return trajectory
         }
         if !reached {
             // An answer needs the start's Dice and the last network's, which gated checks may have passed over.
-            if trajectory.validationDice[last] == nil { trajectory.validationDice[last] = try checked(values, whole: true) }
+            if trajectory.validationDice[last] == nil { trajectory.validationDice[last] = try checked(trajectory.networks[last], whole: true) }
             trajectory.validationDice[0] = try checked(start, whole: true)
             trajectory.seconds[last] = Date().timeIntervalSince(began)
             trajectory.checkSeconds[last] = checking

@@ -17,6 +17,8 @@ extension StreamSharing: ExpressibleByArgument {}
 extension CallLearningRate: ExpressibleByArgument {}
 extension GenerationAnswer: ExpressibleByArgument {}
 extension ValidationChecks: ExpressibleByArgument {}
+extension IterateTreatment: ExpressibleByArgument {}
+extension FilterNorms: ExpressibleByArgument {}
 extension DistilledMoves: ExpressibleByArgument {}
 
 /// The help of `--learning-rate`, alike for every command that generates.
@@ -47,6 +49,18 @@ private let checksHelp = ArgumentHelp("Which networks a generation checks on val
                                       + "batch's Dice comes with the call's gradient). When no call reached the prompt the last network "
                                       + "is checked. Default every-call; not with --answer unchecked.",
                                       valueName: "every-call|every:N|batch-dice:F")
+
+/// The help of `--iterates`, alike for every command that generates.
+private let iteratesHelp = ArgumentHelp("What a generation makes of each call's network: as-made (checked, kept and answering as "
+                                        + "the call made it), ema:D (the exponential moving average of the calls' networks, decay D "
+                                        + "in [0, 1), is checked, kept and answers; the calls go on from their own networks) or "
+                                        + "extrapolate:N:F (after calls N, 2N, … the network moves on by F × its move over the last "
+                                        + "N calls, and the calls go on from there).",
+                                        valueName: "as-made|ema:D|extrapolate:N:F")
+
+/// The help of `--filter-norms`, alike for every command that generates.
+private let filterNormsHelp = ArgumentHelp("free, or held: after every call each convolution filter an instance norm follows (the "
+                                           + "network does not depend on its scale) is scaled back to the norm it had before the call.")
 
 /// The help of `--bounded-checks`, alike for every command that generates.
 private let boundedChecksHelp = ArgumentHelp("Stop a check as soon as the network's validation Dice is certain to lie below the lowest "
@@ -244,12 +258,16 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
     @Option(help: averageLastHelp) var averageLast = 1
     @Option(help: forkedCallsHelp) var forkedCalls = 0
     @Flag(help: boundedChecksHelp) var boundedChecks = false
+    @Option(help: iteratesHelp) var iterates = IterateTreatment.asMade
+    @Option(help: filterNormsHelp) var filterNorms = FilterNorms.free
 
     func run() throws {
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
         try loaded.setCalls(maximum: maximumCalls, schedule: schedule)
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
         try loaded.setLearningRates(learningRate, zoo: opened)
+        try loaded.setIterates(iterates)
+        loaded.filterNorms = filterNorms
         let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts, fidelityStarts: fidelityStarts,
                                              data: data, answer: answer, checks: checks, rerunMean: rerunMean, generations: generations, firstStream: firstStream,
                                              streams: streams, averagedNetworks: averageLast, forkedCalls: forkedCalls,
@@ -286,6 +304,8 @@ struct LearnedOptimizerGenerate: ParsableCommand {
     @Option(help: averageLastHelp) var averageLast = 1
     @Option(help: forkedCallsHelp) var forkedCalls = 0
     @Flag(help: boundedChecksHelp) var boundedChecks = false
+    @Option(help: iteratesHelp) var iterates = IterateTreatment.asMade
+    @Option(help: filterNormsHelp) var filterNorms = FilterNorms.free
 
     func validate() throws {
         if generations < 1 { throw ValidationError("--generations must be 1 or more") }
@@ -301,6 +321,8 @@ struct LearnedOptimizerGenerate: ParsableCommand {
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
         let taskIndex = try loaded.taskIndex(task)
         try loaded.setCalls(maximum: maximumCalls, schedule: schedule)
+        try loaded.setIterates(iterates)
+        loaded.filterNorms = filterNorms
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
         loaded.description.learningRates[taskIndex] = try loaded.learningRate(learningRate, task: taskIndex, zoo: opened)
         let d = loaded.description

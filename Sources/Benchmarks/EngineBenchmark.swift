@@ -3,8 +3,9 @@ import NeuralNetwork
 import Segmentation
 import TensorEngine
 
-/// `weightgen bench engine`: convolution, transformer block and U-Net training step, each
-/// timed in weightgen and in PyTorch on the same shapes, threads and batch in one run.
+/// `weightgen bench engine`: convolution, transformer block, message passing, a symmetric
+/// eigendecomposition and U-Net training step, each timed in weightgen and in PyTorch on the
+/// same shapes, threads and batch in one run.
 public struct EngineBenchmark {
     /// A case as both sides describe it: `kind` and `shape` are passed to the PyTorch script.
     struct Case {
@@ -82,6 +83,7 @@ public struct EngineBenchmark {
          convolution(batch: 64, inChannels: 32, outChannels: 64, size: 32),
          transformer(batch: 32, tokens: 64, width: 256, heads: 4),
          messagePassing(edges: 65_536, nodes: 1_024, width: 64),
+         symmetricEigen(size: 144),
          try unetStep(batch: 16, size: 64, features: [4, 8, 16])]
     }
 
@@ -130,6 +132,25 @@ public struct EngineBenchmark {
                 x.zeroGrad()
                 try x.indexAdd(index).indexSelect(index).backward(seed: g)
             }
+        }
+    }
+
+    /// The eigendecomposition Shampoo's direction refreshes its roots by (`SymmetricEigen`), in
+    /// double precision, of the size of a 16-channel 3 × 3 convolution's column statistics: the
+    /// matrix A Aᵀ / n of an n × n matrix A of uniform entries in [−1, 1) on both sides; about 9n³
+    /// operations, as LAPACK counts a full decomposition.
+    static func symmetricEigen(size n: Int) -> Case {
+        Case(name: "symmetric eigendecomposition (float64) \(n)×\(n)", kind: "eigh", shape: ["size": n], flops: 9 * pow(Double(n), 3)) {
+            let a: [Double] = (0..<(n * n)).map { Double(($0 * 7919) % 2001) / 1000 - 1 }
+            var m = [Double](repeating: 0, count: n * n)
+            for i in 0..<n {
+                for j in 0..<n {
+                    var sum = 0.0
+                    for k in 0..<n { sum += a[i * n + k] * a[j * n + k] }
+                    m[i * n + j] = sum / Double(n)
+                }
+            }
+            return { _ = try SymmetricEigen(m, size: n) }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+@testable import Generator
 import Segmentation
 import XCTest
 import Zoo
@@ -20,6 +21,18 @@ extension XCTestCase {
         let zoo = try Zoo.create(at: zooFolder, plan: plan)
         _ = try ZooBuilder(zoo: zoo, workers: 2).build()
         return zoo
+    }
+
+    /// Adam's own step (an untrained rule beside `GradientHistory.adamStep`) on `casesPerCall`
+    /// fresh training patches per call, distilled from `zoo` (which must keep optimiser state).
+    func adamStepOptimizer(_ zoo: Zoo, casesPerCall: Int = 16) throws -> LearnedOptimizer {
+        var configuration = LearnedOptimizerTests.quick
+        configuration.trainingSteps = 0
+        configuration.history = .adamStep
+        configuration.gradient = .trainingPatches
+        configuration.casesPerCall = casesPerCall
+        return try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration,
+                                           heldOutRunsPerTask: 1).train()
     }
 
     /// A fresh folder path, removed after the test.

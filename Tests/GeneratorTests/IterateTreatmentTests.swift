@@ -9,17 +9,6 @@ import Zoo
 /// (checked and kept, the calls going on from their own networks), or the network extrapolated
 /// along its last calls' move (the calls going on from there).
 final class IterateTreatmentTests: XCTestCase {
-    /// Adam's own step on 4 fresh patches per call, as the gray-matter studies generate.
-    private func adamStep(_ zoo: Zoo) throws -> LearnedOptimizer {
-        var configuration = LearnedOptimizerTests.quick
-        configuration.trainingSteps = 0
-        configuration.history = .adamStep
-        configuration.gradient = .trainingPatches
-        configuration.casesPerCall = 4
-        return try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration,
-                                           heldOutRunsPerTask: 1).train()
-    }
-
     /// The largest difference between two parameter vectors relative to the largest value of the first.
     private func relativeDifference(_ a: [Float], _ b: [Float]) -> Float {
         zip(a, b).map { abs($0 - $1) }.max()! / a.map(abs).max()!
@@ -30,7 +19,7 @@ final class IterateTreatmentTests: XCTestCase {
     /// as those of a generation kept as made; its last network is checked whole.
     func testAnAveragedGenerationKeepsTheMovingAverageOfTheNetworksItsCallsMake() throws {
         let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
-        let optimizer = try adamStep(zoo)
+        let optimizer = try adamStepOptimizer(zoo, casesPerCall: 4)
         let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
         let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
         let calls = 5, decay: Float = 0.6
@@ -56,7 +45,7 @@ final class IterateTreatmentTests: XCTestCase {
     /// extrapolated from the start, and the next calls leave from it.
     func testAnExtrapolatedGenerationJumpsAfterEveryNthCallAndGoesOnFromTheJump() throws {
         let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
-        let optimizer = try adamStep(zoo)
+        let optimizer = try adamStepOptimizer(zoo, casesPerCall: 4)
         let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
         let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
         let n = 2, factor: Float = 0.5
@@ -85,7 +74,7 @@ final class IterateTreatmentTests: XCTestCase {
             XCTAssertNil(IterateTreatment(refused), refused)
         }
         let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
-        let optimizer = try adamStep(zoo)
+        let optimizer = try adamStepOptimizer(zoo, casesPerCall: 4)
         XCTAssertThrowsError(try optimizer.setIterates(.exponentialAverage(decay: 1)))
         XCTAssertThrowsError(try optimizer.setIterates(.extrapolated(everyCalls: 3, factor: -1)))
         XCTAssertEqual(optimizer.iterates, .asMade, "a refused treatment leaves the one set")
@@ -97,12 +86,7 @@ final class IterateTreatmentTests: XCTestCase {
 final class FilterNormsTests: XCTestCase {
     func testHeldFiltersKeepTheirNormsAndEveryOtherParameterMovesAsFree() throws {
         let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
-        var configuration = LearnedOptimizerTests.quick
-        configuration.trainingSteps = 0
-        configuration.history = .adamStep
-        configuration.gradient = .trainingPatches
-        let optimizer = try LearnedOptimizerTrainer(zoo: zoo, folder: temporaryGeneratorFolder(), configuration: configuration,
-                                                    heldOutRunsPerTask: 1).train()
+        let optimizer = try adamStepOptimizer(zoo)
         let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
         let assembly = optimizer.assembly
         let start = try assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))

@@ -44,6 +44,16 @@ def message_passing_case(torch, edges, nodes, width):
     return step
 
 
+def eigh_case(torch, size):
+    n = size
+    a = ((torch.arange(n * n, dtype=torch.float64) * 7919) % 2001 / 1000 - 1).reshape(n, n)
+    m = a @ a.T / n
+
+    def step():
+        torch.linalg.eigh(m)
+    return step
+
+
 def unet_case(torch, batch, size, features):
     nn = torch.nn
 
@@ -108,7 +118,8 @@ def main():
     if started is None:
         return
     args, spec, torch = started
-    builders = {"conv": conv_case, "transformer": transformer_case, "message_passing": message_passing_case, "unet": unet_case}
+    builders = {"conv": conv_case, "transformer": transformer_case, "message_passing": message_passing_case, "eigh": eigh_case,
+                "unet": unet_case}
     results = {}
     for case in spec:
         step = builders[case["kind"]](torch, **case["shape"])

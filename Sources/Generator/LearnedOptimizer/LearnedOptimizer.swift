@@ -18,6 +18,8 @@ public final class LearnedOptimizer {
     /// Whether a call may change the norms of the filters the network does not depend on the
     /// scale of; set for generations, not saved with the optimiser.
     public var filterNorms = FilterNorms.free
+    /// The direction each call moves each weight matrix in (`setDirection`); not saved with the optimiser.
+    public private(set) var direction = StepDirection.rule
 
     /// `assembly`, where given, is one of the description's architecture to share (building one
     /// reads a partial optimiser's base).
@@ -70,6 +72,12 @@ public final class LearnedOptimizer {
     public func setIterates(_ treatment: IterateTreatment) throws {
         try treatment.validate()
         iterates = treatment
+    }
+
+    /// Sets the direction generations move each weight matrix in, refusing what `StepDirection.validate` refuses.
+    public func setDirection(_ direction: StepDirection) throws {
+        try direction.validate()
+        self.direction = direction
     }
 
     /// One call for task `task` (an index into `tasks`): the gradient on call `call`'s group of
@@ -200,7 +208,8 @@ public final class LearnedOptimizer {
     /// maximum by default) are spent; every network on the way is kept. Every generation makes
     /// at least one call. Stopping on reaching a target, the start is checked last, only when no
     /// call reached it (an answer then needs it). The calls read `data`; the networks kept and
-    /// checked are those `iterates` makes of the calls' (forked calls' means as made).
+    /// checked are those `iterates` makes of the calls' (forked calls' means as made), each
+    /// call's matrices moved in `direction`.
     public func trajectory(from start: [Float], task: Int, evaluator: TaskEvaluator, stop: GenerationStop,
                            calls: Int? = nil, data: GenerationData = .freshDraws(stream: 0)) throws -> UpdateTrajectory {
         let began = Date()
@@ -242,6 +251,12 @@ public final class LearnedOptimizer {
                                           forks: max(1, forkStreams.count), forkedCalls: forkedCalls)
         var forks = forkStreams.map { (stream: $0, values: start, memory: CallMemory()) }
         var reached = false, treated = TreatedIterates(iterates)
+        var shampoo: ShampooPreconditioner?
+        if case let .shampoo(decay, refreshEvery) = direction {
+            // A fork's statistics would need a mean of their own when the forks join.
+            guard forkedCalls == 0 else { throw GeneratorError.incompatible("Shampoo's direction is not made for forked calls") }
+            shampoo = ShampooPreconditioner(decay: decay, refreshEvery: refreshEvery)
+        }
         for call in 0..<budget where !reached {
             if call < forkedCalls {
                 // Every fork makes the call on its own stream; their mean stands for the generation, unchecked.
@@ -262,8 +277,11 @@ public final class LearnedOptimizer {
                 CallBatch.given(try $0.batches.batch(iterations: description.configuration.gradient.batchIterations(
                     of: GenerationData.iterations(call: call, of: budget, runIterations: $0.iterations))))
             } ?? .draw(stream: stream)
-            let made: [Float], shown: [Float], batchDice: Double?
-            (made, memory, _, batchDice) = try update(values, on: network, task: task, evaluator: evaluator, call: call, memory: memory, batch: batch)
+            let measured = try update(values, on: network, task: task, evaluator: evaluator, call: call, memory: memory, batch: batch)
+            let batchDice = measured.batchDice, made = try shampoo?.turning(measured.values, from: values, gradient: measured.gradient, call: call,
+                                                                             assembly: assembly) ?? measured.values
+            memory = measured.memory
+            let shown: [Float]
             (values, shown) = treated.after(call: call, made: made, kept: trajectory.networks)
             var dice: Double?
             if case let .reaching(target, checks, _) = stop, checks.check(afterCall: call, batchDice: batchDice, target: target) {

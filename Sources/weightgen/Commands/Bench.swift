@@ -37,7 +37,8 @@ struct Bench: ParsableCommand {
     struct EngineCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "engine",
-            abstract: "Convolution, transformer block and PlainConvUNet training step against PyTorch CPU.")
+            abstract: "Convolution, transformer block, message passing, symmetric eigendecomposition and PlainConvUNet "
+                + "training step against PyTorch CPU.")
         @OptionGroup var options: Options
 
         func run() throws {

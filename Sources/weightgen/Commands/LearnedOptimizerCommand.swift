@@ -19,6 +19,7 @@ extension GenerationAnswer: ExpressibleByArgument {}
 extension ValidationChecks: ExpressibleByArgument {}
 extension IterateTreatment: ExpressibleByArgument {}
 extension FilterNorms: ExpressibleByArgument {}
+extension StepDirection: ExpressibleByArgument {}
 extension DistilledMoves: ExpressibleByArgument {}
 
 /// The help of `--learning-rate`, alike for every command that generates.
@@ -61,6 +62,12 @@ private let iteratesHelp = ArgumentHelp("What a generation makes of each call's 
 /// The help of `--filter-norms`, alike for every command that generates.
 private let filterNormsHelp = ArgumentHelp("free, or held: after every call each convolution filter an instance norm follows (the "
                                            + "network does not depend on its scale) is scaled back to the norm it had before the call.")
+
+/// The help of `--direction`, alike for every command that generates.
+private let directionHelp = ArgumentHelp("The direction each call moves each weight matrix in: rule (the rule's move), or "
+                                         + "shampoo:D:N (Shampoo's preconditioned gradient at the length of the rule's move, tensor by "
+                                         + "tensor; its statistics decay by D per call, their roots recomputed every N calls; not with "
+                                         + "--forked-calls).", valueName: "rule|shampoo:D:N")
 
 /// The help of `--bounded-checks`, alike for every command that generates.
 private let boundedChecksHelp = ArgumentHelp("Stop a check as soon as the network's validation Dice is certain to lie below the lowest "
@@ -260,6 +267,7 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
     @Flag(help: boundedChecksHelp) var boundedChecks = false
     @Option(help: iteratesHelp) var iterates = IterateTreatment.asMade
     @Option(help: filterNormsHelp) var filterNorms = FilterNorms.free
+    @Option(help: directionHelp) var direction = StepDirection.rule
 
     func run() throws {
         let loaded = try LearnedOptimizer(folder: URL(fileURLWithPath: optimizer))
@@ -268,6 +276,7 @@ struct LearnedOptimizerEvaluate: ParsableCommand {
         try loaded.setLearningRates(learningRate, zoo: opened)
         try loaded.setIterates(iterates)
         loaded.filterNorms = filterNorms
+        try loaded.setDirection(direction)
         let evaluation = try loaded.evaluate(on: opened, seeds: seeds, alignmentStarts: alignmentStarts, fidelityStarts: fidelityStarts,
                                              data: data, answer: answer, checks: checks, rerunMean: rerunMean, generations: generations, firstStream: firstStream,
                                              streams: streams, averagedNetworks: averageLast, forkedCalls: forkedCalls,
@@ -306,6 +315,7 @@ struct LearnedOptimizerGenerate: ParsableCommand {
     @Flag(help: boundedChecksHelp) var boundedChecks = false
     @Option(help: iteratesHelp) var iterates = IterateTreatment.asMade
     @Option(help: filterNormsHelp) var filterNorms = FilterNorms.free
+    @Option(help: directionHelp) var direction = StepDirection.rule
 
     func validate() throws {
         if generations < 1 { throw ValidationError("--generations must be 1 or more") }
@@ -323,6 +333,7 @@ struct LearnedOptimizerGenerate: ParsableCommand {
         try loaded.setCalls(maximum: maximumCalls, schedule: schedule)
         try loaded.setIterates(iterates)
         loaded.filterNorms = filterNorms
+        try loaded.setDirection(direction)
         let opened = try Zoo.open(URL(fileURLWithPath: zoo ?? loaded.description.zoo))
         loaded.description.learningRates[taskIndex] = try loaded.learningRate(learningRate, task: taskIndex, zoo: opened)
         let d = loaded.description

@@ -114,4 +114,26 @@ final class FilterNormsTests: XCTestCase {
         }
         XCTAssertGreaterThan(changedByFree, 0, "a free call changes some filter's norm")
     }
+
+    /// Held norms hold under Shampoo's direction too: it turns the move, the filters are scaled back after.
+    func testHeldFiltersKeepTheirNormsUnderShampoosDirection() throws {
+        let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
+        let optimizer = try adamStepOptimizer(zoo)
+        optimizer.filterNorms = .held
+        try optimizer.setDirection(.shampoo(decay: 0.9, refreshEvery: 1))
+        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
+        let assembly = optimizer.assembly
+        let start = try assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
+        let moved = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .afterEveryCall, calls: 2).networks[2]
+        for (entry, scaledAway) in zip(assembly.layout.entries, assembly.scaledAwayByNorm) where scaledAway {
+            let size = entry.count / entry.shape[0]
+            for channel in 0..<entry.shape[0] {
+                let filter = (entry.offset + channel * size)..<(entry.offset + (channel + 1) * size)
+                func norm(_ values: [Float]) -> Float { filter.map { values[$0] * values[$0] }.reduce(0, +).squareRoot() }
+                XCTAssertEqual(norm(moved), norm(start), accuracy: 1e-5 * norm(start), "\(entry.name) filter \(channel)")
+            }
+        }
+        XCTAssertTrue(moved != start, "the calls move")
+    }
 }
+

@@ -278,8 +278,13 @@ public final class LearnedOptimizer {
                     of: GenerationData.iterations(call: call, of: budget, runIterations: $0.iterations))))
             } ?? .draw(stream: stream)
             let measured = try update(values, on: network, task: task, evaluator: evaluator, call: call, memory: memory, batch: batch)
-            let batchDice = measured.batchDice, made = try shampoo?.turning(measured.values, from: values, gradient: measured.gradient, call: call,
-                                                                             assembly: assembly) ?? measured.values
+            // Shampoo turns the rule's move; filters held at their norms are held again after the turn.
+            let batchDice = measured.batchDice
+            var made = measured.values
+            if shampoo != nil {
+                made = filterNorms.apply(try shampoo!.turning(made, from: values, gradient: measured.gradient, call: call, assembly: assembly),
+                                         before: values, assembly: assembly)
+            }
             memory = measured.memory
             let shown: [Float]
             (values, shown) = treated.after(call: call, made: made, kept: trajectory.networks)

@@ -84,6 +84,18 @@ final class IterateTreatmentTests: XCTestCase {
 /// Filter norms held through a call: every filter an instance norm follows keeps its norm, and
 /// every other parameter moves as it would with the norms free.
 final class FilterNormsTests: XCTestCase {
+    /// Every filter (one output channel's weights) of the tensors `assembly` marks scaled away by their norm.
+    private func filters(of assembly: NetworkAssembly) -> [(name: String, range: Range<Int>)] {
+        zip(assembly.layout.entries, assembly.scaledAwayByNorm).filter(\.1).flatMap { entry, _ in
+            let size = entry.count / entry.shape[0]
+            return (0..<entry.shape[0]).map { ("\(entry.name) filter \($0)", (entry.offset + $0 * size)..<(entry.offset + ($0 + 1) * size)) }
+        }
+    }
+
+    private func norm(_ values: [Float], _ range: Range<Int>) -> Float {
+        range.map { values[$0] * values[$0] }.reduce(0, +).squareRoot()
+    }
+
     func testHeldFiltersKeepTheirNormsAndEveryOtherParameterMovesAsFree() throws {
         let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
         let optimizer = try adamStepOptimizer(zoo)
@@ -94,23 +106,18 @@ final class FilterNormsTests: XCTestCase {
         optimizer.filterNorms = .held
         let held = try optimizer.update(start, task: 0, evaluator: evaluator).values
         XCTAssertTrue(assembly.scaledAwayByNorm.contains(true), "the architecture has filters an instance norm follows")
-        var changedByFree = 0
-        for (entry, scaledAway) in zip(assembly.layout.entries, assembly.scaledAwayByNorm) {
+        for (entry, scaledAway) in zip(assembly.layout.entries, assembly.scaledAwayByNorm) where !scaledAway {
             let range = entry.offset..<(entry.offset + entry.count)
-            guard scaledAway else {
-                XCTAssertTrue(range.allSatisfy { held[$0] == free[$0] }, "\(entry.name) moves as with the norms free")
-                continue
-            }
-            let size = entry.count / entry.shape[0]
-            for channel in 0..<entry.shape[0] {
-                let filter = (entry.offset + channel * size)..<(entry.offset + (channel + 1) * size)
-                func norm(_ values: [Float]) -> Float { filter.map { values[$0] * values[$0] }.reduce(0, +).squareRoot() }
-                XCTAssertEqual(norm(held), norm(start), accuracy: 1e-5 * norm(start), "\(entry.name) filter \(channel)")
-                if abs(norm(free) - norm(start)) > 1e-3 * norm(start) { changedByFree += 1 }
-                // Held is the free move scaled back: the same direction.
-                let cosine = filter.map { held[$0] * free[$0] }.reduce(0, +) / (norm(held) * norm(free))
-                XCTAssertEqual(cosine, 1, accuracy: 1e-5)
-            }
+            XCTAssertTrue(range.allSatisfy { held[$0] == free[$0] }, "\(entry.name) moves as with the norms free")
+        }
+        var changedByFree = 0
+        for filter in filters(of: assembly) {
+            let (atStart, atHeld, atFree) = (norm(start, filter.range), norm(held, filter.range), norm(free, filter.range))
+            XCTAssertEqual(atHeld, atStart, accuracy: 1e-5 * atStart, filter.name)
+            if abs(atFree - atStart) > 1e-3 * atStart { changedByFree += 1 }
+            // Held is the free move scaled back: the same direction.
+            let cosine = filter.range.map { held[$0] * free[$0] }.reduce(0, +) / (atHeld * atFree)
+            XCTAssertEqual(cosine, 1, accuracy: 1e-5)
         }
         XCTAssertGreaterThan(changedByFree, 0, "a free call changes some filter's norm")
     }
@@ -125,14 +132,10 @@ final class FilterNormsTests: XCTestCase {
         let assembly = optimizer.assembly
         let start = try assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
         let moved = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .afterEveryCall, calls: 2).networks[2]
-        for (entry, scaledAway) in zip(assembly.layout.entries, assembly.scaledAwayByNorm) where scaledAway {
-            let size = entry.count / entry.shape[0]
-            for channel in 0..<entry.shape[0] {
-                let filter = (entry.offset + channel * size)..<(entry.offset + (channel + 1) * size)
-                func norm(_ values: [Float]) -> Float { filter.map { values[$0] * values[$0] }.reduce(0, +).squareRoot() }
-                XCTAssertEqual(norm(moved), norm(start), accuracy: 1e-5 * norm(start), "\(entry.name) filter \(channel)")
-            }
+        for filter in filters(of: assembly) {
+            XCTAssertEqual(norm(moved, filter.range), norm(start, filter.range), accuracy: 1e-5 * norm(start, filter.range), filter.name)
         }
+        XCTAssertFalse(filters(of: assembly).isEmpty)
         XCTAssertTrue(moved != start, "the calls move")
     }
 }

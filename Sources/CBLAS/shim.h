@@ -3,7 +3,8 @@
 #include <cblas.h>
 #include <malloc.h>
 
-// LAPACK's symmetric eigensolver as OpenBLAS exports it (gfortran's calling convention: the
-// lengths of the character arguments follow the others).
-void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
-            double *work, const int *lwork, int *info, size_t jobz_length, size_t uplo_length);
+// LAPACK's divide-and-conquer symmetric eigensolver as OpenBLAS exports it (gfortran's calling
+// convention: the lengths of the character arguments follow the others).
+void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
+             double *work, const int *lwork, int *iwork, const int *liwork, int *info,
+             size_t jobz_length, size_t uplo_length);

@@ -4,8 +4,8 @@ import Accelerate
 import CBLAS
 #endif
 
-/// The eigenvalues and eigenvectors of a symmetric matrix, by LAPACK's `dsyev` (OpenBLAS on
-/// Linux, Accelerate on macOS).
+/// The eigenvalues and eigenvectors of a symmetric matrix, by LAPACK's divide-and-conquer
+/// `dsyevd` (OpenBLAS on Linux, Accelerate on macOS), as `torch.linalg.eigh` computes them.
 public struct SymmetricEigen: Sendable {
     /// Ascending.
     public let values: [Double]
@@ -20,23 +20,26 @@ public struct SymmetricEigen: Sendable {
         }
         // Row-major upper is column-major lower: LAPACK reads the same triangle as "L".
         var a = matrix, w = [Double](repeating: 0, count: n)
-        var size = Int32(n), info: Int32 = 0, query = -1 as Int32, optimal = 0.0
-        Self.dsyev(&a, &w, &size, &optimal, &query, &info)
+        var size = Int32(n), info: Int32 = 0, optimal = 0.0, optimalIntegers: Int32 = 0
+        var query = -1 as Int32, integerQuery = -1 as Int32
+        Self.dsyevd(&a, &w, &size, &optimal, &query, &optimalIntegers, &integerQuery, &info)
         var lwork = Int32(max(1, Int(optimal))), work = [Double](repeating: 0, count: Int(lwork))
-        Self.dsyev(&a, &w, &size, &work, &lwork, &info)
-        guard info == 0 else { throw TensorError.invalidArgument(op: "symmetric eigendecomposition", reason: "LAPACK dsyev failed with info \(info) on a \(n) × \(n) matrix") }
+        var liwork = max(1, optimalIntegers), iwork = [Int32](repeating: 0, count: Int(liwork))
+        Self.dsyevd(&a, &w, &size, &work, &lwork, &iwork, &liwork, &info)
+        guard info == 0 else { throw TensorError.invalidArgument(op: "symmetric eigendecomposition", reason: "LAPACK dsyevd failed with info \(info) on a \(n) × \(n) matrix") }
         values = w
         // LAPACK leaves eigenvector k in column k of its column-major result.
         vectors = (0..<(n * n)).map { a[($0 % n) * n + $0 / n] }
     }
 
-    private static func dsyev(_ a: inout [Double], _ w: inout [Double], _ n: inout Int32, _ work: UnsafeMutablePointer<Double>,
-                              _ lwork: inout Int32, _ info: inout Int32) {
+    /// One `dsyevd` call; lwork and liwork −1 ask for the workspaces' sizes in `work[0]` and `iwork[0]`.
+    private static func dsyevd(_ a: inout [Double], _ w: inout [Double], _ n: inout Int32, _ work: UnsafeMutablePointer<Double>,
+                               _ lwork: inout Int32, _ iwork: UnsafeMutablePointer<Int32>, _ liwork: inout Int32, _ info: inout Int32) {
         var jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "L")), lda = n
         #if canImport(Accelerate)
-        dsyev_(&jobz, &uplo, &n, &a, &lda, &w, work, &lwork, &info)
+        dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, work, &lwork, iwork, &liwork, &info)
         #else
-        dsyev_(&jobz, &uplo, &n, &a, &lda, &w, work, &lwork, &info, 1, 1)
+        dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, work, &lwork, iwork, &liwork, &info, 1, 1)
         #endif
     }
 }

@@ -5,8 +5,9 @@ import TensorEngine
 import XCTest
 import Zoo
 
-/// Shampoo's direction for a generation's calls: the inverse fourth root it preconditions by,
-/// and a call's every matrix turned to L^(-1/4) G R^(-1/4) at the length of the rule's move.
+/// Shampoo's and SOAP's directions for a generation's calls: the inverse fourth root Shampoo
+/// preconditions by, a call's every matrix turned to L^(-1/4) G R^(-1/4) at the length of the
+/// rule's move, and SOAP's Adam in the eigenbasis against a double-precision reference.
 final class StepDirectionTests: XCTestCase {
     /// The row-major product of a (m × k) and b (k × n), in double precision.
     private func multiply(_ a: [Double], _ b: [Double], _ m: Int, _ k: Int, _ n: Int) -> [Double] {
@@ -84,12 +85,109 @@ final class StepDirectionTests: XCTestCase {
         XCTAssertGreaterThan(matrices, 2)
     }
 
+    /// The transpose of the row-major m × n `a`.
+    private func transpose(_ a: [Double], _ m: Int, _ n: Int) -> [Double] {
+        (0..<(m * n)).map { a[($0 % m) * n + $0 / m] }
+    }
+
+    /// A rows × columns matrix of uniform entries in [−1, 1).
+    private func randomMatrix(_ rows: Int, _ columns: Int, seed: UInt64) -> [Double] {
+        var rng = SeededGenerator(seed: seed)
+        return (0..<(rows * columns)).map { _ in Double(rng.next() % 2_000_001) / 1_000_000 - 1 }
+    }
+
+    /// SOAP's direction after each of `gradients` (rows × columns), computed in double
+    /// precision: L and R and the second moment decay by b2, the first moment by b1; the
+    /// eigenbasis recomputed at the calls `refreshed` says; the second moment kept index by index
+    /// (eigenvalues ascending) across a refresh; ε relative to the largest √V.
+    private func soapReference(_ gradients: [[Double]], rows: Int, columns: Int, b1: Double, b2: Double,
+                               refreshed: (Int) -> Bool) throws -> [[Double]] {
+        var left = [Double](repeating: 0, count: rows * rows), right = [Double](repeating: 0, count: columns * columns)
+        var m = [Double](repeating: 0, count: rows * columns), v = m
+        var ql: [Double] = [], qr: [Double] = []
+        var directions: [[Double]] = []
+        for (call, g) in gradients.enumerated() {
+            let gt = transpose(g, rows, columns)
+            left = zip(left, multiply(g, gt, rows, columns, rows)).map { b2 * $0 + (1 - b2) * $1 }
+            right = zip(right, multiply(gt, g, columns, rows, columns)).map { b2 * $0 + (1 - b2) * $1 }
+            if refreshed(call) || ql.isEmpty {
+                ql = try SymmetricEigen(left, size: rows).vectors
+                qr = try SymmetricEigen(right, size: columns).vectors
+            }
+            let rotate = { (x: [Double]) in self.multiply(self.multiply(self.transpose(ql, rows, rows), x, rows, rows, columns), qr, rows, columns, columns) }
+            m = zip(m, g).map { b1 * $0 + (1 - b1) * $1 }
+            v = zip(v, rotate(g)).map { b2 * $0 + (1 - b2) * $1 * $1 }
+            let roots = v.map { $0.squareRoot() }
+            let epsilon = Double(SoapPreconditioner.relativeEpsilon) * roots.max()!
+            let normalised = zip(rotate(m), roots).map { $0 / ($1 + epsilon) }
+            directions.append(multiply(multiply(ql, normalised, rows, rows, columns), transpose(qr, columns, columns), rows, columns, columns))
+        }
+        return directions
+    }
+
+    /// The largest difference between `actual` and `expected`, relative to the RMS of `expected`.
+    private func relativeError(_ actual: [Float], _ expected: [Double]) -> Double {
+        let rms = (expected.map { $0 * $0 }.reduce(0, +) / Double(expected.count)).squareRoot()
+        return zip(actual, expected).map { abs(Double($0) - $1) }.max()! / rms
+    }
+
+    /// A first call moves a matrix along its gradient's polar factor U Vᵀ, (G Gᵀ)^(-1/2) G for a
+    /// wide G, scaled by (1 − b1) / √(1 − b2): in the gradient's own singular bases the rotated
+    /// gradient is diagonal and Adam's first step is its sign. Within 1e-2 of the direction's
+    /// RMS: the rotated gradient's zero columns (Gᵀ G has rank 5 of 7) hold float32's rounding,
+    /// which ε (1e-4 of the largest √V) divides.
+    func testAFirstSoapCallMovesAlongTheGradientsPolarFactor() throws {
+        let (rows, columns, b1, b2) = (5, 7, 0.9, 0.95)
+        let g = randomMatrix(rows, columns, seed: 3)
+        var soap = SoapPreconditioner(firstMoment: b1, secondMoment: b2, refreshEvery: 10)
+        let direction = try soap.direction(of: try Tensor(shape: [rows, columns], values: g.map(Float.init)), matrix: 0, call: 0)
+        let eigen = try SymmetricEigen(multiply(g, transpose(g, rows, columns), rows, columns, rows), size: rows)
+        let inverseRoot = (0..<(rows * rows)).map { index in
+            (0..<rows).map { k in eigen.vectors[(index / rows) * rows + k] * eigen.vectors[(index % rows) * rows + k] / eigen.values[k].squareRoot() }
+                .reduce(0, +)
+        }
+        let polar = multiply(inverseRoot, g, rows, rows, columns).map { $0 * (1 - b1) / (1 - b2).squareRoot() }
+        XCTAssertLessThan(relativeError(direction, polar), 1e-2)
+    }
+
+    /// Calls 1–3 on one matrix and on another, refreshed every call and every second call (a
+    /// basis from call 2's statistics kept for call 3), match SOAP computed in double precision:
+    /// the moments, the statistics, the kept bases, each matrix's state its own. Within 1e-3 of
+    /// the direction's RMS once the statistics have full rank (from call 2), 1e-2 at call 1 (the
+    /// rounding `testAFirstSoapCallMovesAlongTheGradientsPolarFactor` explains).
+    func testSoapCallsMatchADoublePrecisionReference() throws {
+        let (rows, columns, b1, b2) = (5, 7, 0.5, 0.6)
+        let gradients = (0..<3).map { randomMatrix(rows, columns, seed: 20 + UInt64($0)) }
+        let others = (0..<3).map { randomMatrix(columns, rows, seed: 40 + UInt64($0)) }
+        for every in [1, 2] {
+            // The calls are numbered from 1, as `call % every` schedules the refreshes.
+            let refreshed = { (index: Int) in (index + 1) % every == 0 }
+            var soap = SoapPreconditioner(firstMoment: b1, secondMoment: b2, refreshEvery: every)
+            let expected = try soapReference(gradients, rows: rows, columns: columns, b1: b1, b2: b2, refreshed: refreshed)
+            let otherExpected = try soapReference(others, rows: columns, columns: rows, b1: b1, b2: b2, refreshed: refreshed)
+            for index in 0..<3 {
+                let tolerance = index == 0 ? 1e-2 : 1e-3
+                let direction = try soap.direction(of: try Tensor(shape: [rows, columns], values: gradients[index].map(Float.init)),
+                                                   matrix: 0, call: index + 1)
+                XCTAssertLessThan(relativeError(direction, expected[index]), tolerance, "refreshed every \(every), call \(index + 1)")
+                let otherDirection = try soap.direction(of: try Tensor(shape: [columns, rows], values: others[index].map(Float.init)),
+                                                        matrix: 1, call: index + 1)
+                XCTAssertLessThan(relativeError(otherDirection, otherExpected[index]), tolerance, "the other matrix, every \(every), call \(index + 1)")
+            }
+        }
+        // Kept bases make a difference: call 3 in call 2's basis is not call 3 in its own.
+        let kept = try soapReference(gradients, rows: rows, columns: columns, b1: b1, b2: b2, refreshed: { ($0 + 1) % 2 == 0 })[2]
+        let fresh = try soapReference(gradients, rows: rows, columns: columns, b1: b1, b2: b2, refreshed: { _ in true })[2]
+        XCTAssertGreaterThan(relativeError(kept.map(Float.init), fresh), 1e-2)
+    }
+
     /// The spellings read back what they write; out-of-range values are refused, and so are forked calls.
     func testDirectionsReadTheirSpellingsAndShampooRefusesForkedCalls() throws {
-        for direction: StepDirection in [.rule, .shampoo(decay: 0.95, refreshEvery: 10)] {
+        for direction: StepDirection in [.rule, .shampoo(decay: 0.95, refreshEvery: 10), .soap(firstMoment: 0.9, secondMoment: 0.95, refreshEvery: 10)] {
             XCTAssertEqual(StepDirection(direction.description), direction)
         }
-        for refused in ["shampoo:1:1", "shampoo:0.9:0", "shampoo:0.9", "shampoo", "rule:1", "adam", ""] {
+        for refused in ["shampoo:1:1", "shampoo:0.9:0", "shampoo:0.9", "shampoo", "rule:1", "adam", "",
+                        "soap:0.9:1:10", "soap:1:0.9:10", "soap:0.9:0.9:0", "soap:0.9:10", "soap:-0.1:0.9:1"] {
             XCTAssertNil(StepDirection(refused), refused)
         }
         let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)

@@ -251,11 +251,10 @@ public final class LearnedOptimizer {
                                           forks: max(1, forkStreams.count), forkedCalls: forkedCalls)
         var forks = forkStreams.map { (stream: $0, values: start, memory: CallMemory()) }
         var reached = false, treated = TreatedIterates(iterates)
-        var shampoo: ShampooPreconditioner?
-        if case let .shampoo(decay, refreshEvery) = direction {
-            // A fork's statistics would need a mean of their own when the forks join.
-            guard forkedCalls == 0 else { throw GeneratorError.incompatible("Shampoo's direction is not made for forked calls") }
-            shampoo = ShampooPreconditioner(decay: decay, refreshEvery: refreshEvery)
+        var preconditioner = direction.preconditioner()
+        // A fork's statistics would need a mean of their own when the forks join.
+        guard preconditioner == nil || forkedCalls == 0 else {
+            throw GeneratorError.incompatible("the direction \(direction) is not made for forked calls")
         }
         for call in 0..<budget where !reached {
             if call < forkedCalls {
@@ -278,11 +277,11 @@ public final class LearnedOptimizer {
                     of: GenerationData.iterations(call: call, of: budget, runIterations: $0.iterations))))
             } ?? .draw(stream: stream)
             let measured = try update(values, on: network, task: task, evaluator: evaluator, call: call, memory: memory, batch: batch)
-            // Shampoo turns the rule's move; filters held at their norms are held again after the turn.
+            // A preconditioner turns the rule's move; filters held at their norms are held again after the turn.
             let batchDice = measured.batchDice
             var made = measured.values
-            if shampoo != nil {
-                made = filterNorms.apply(try shampoo!.turning(made, from: values, gradient: measured.gradient, call: call, assembly: assembly),
+            if preconditioner != nil {
+                made = filterNorms.apply(try preconditioner!.turning(made, from: values, gradient: measured.gradient, call: call, assembly: assembly),
                                          before: values, assembly: assembly)
             }
             memory = measured.memory

@@ -66,8 +66,10 @@ private let filterNormsHelp = ArgumentHelp("free, or held: after every call each
 /// The help of `--direction`, alike for every command that generates.
 private let directionHelp = ArgumentHelp("The direction each call moves each weight matrix in: rule (the rule's move), or "
                                          + "shampoo:D:N (Shampoo's preconditioned gradient at the length of the rule's move, tensor by "
-                                         + "tensor; its statistics decay by D per call, their roots recomputed every N calls; not with "
-                                         + "--forked-calls).", valueName: "rule|shampoo:D:N")
+                                         + "tensor; its statistics decay by D per call, their roots recomputed every N calls), or "
+                                         + "soap:B1:B2:N (SOAP's: Adam in the eigenbasis of Shampoo's statistics, at the rule's length; the "
+                                         + "gradient's moments decay by B1 and B2 per call, the eigenbasis recomputed every N calls); not "
+                                         + "with --forked-calls.", valueName: "rule|shampoo:D:N|soap:B1:B2:N")
 
 /// The help of `--bounded-checks`, alike for every command that generates.
 private let boundedChecksHelp = ArgumentHelp("Stop a check as soon as the network's validation Dice is certain to lie below the lowest "

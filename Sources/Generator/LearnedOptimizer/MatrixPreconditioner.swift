@@ -45,11 +45,10 @@ extension MatrixPreconditioner {
 /// The running second moments of a matrix gradient's rows and columns, G Gᵀ and Gᵀ G, each
 /// decaying by `decay` per call: the statistics Shampoo and SOAP precondition by.
 struct KroneckerFactors {
+    /// Row-major rows × rows and columns × columns.
     private(set) var left: [Float], right: [Float]
-    let rows: Int, columns: Int
 
     init(rows: Int, columns: Int) {
-        (self.rows, self.columns) = (rows, columns)
         left = [Float](repeating: 0, count: rows * rows)
         right = [Float](repeating: 0, count: columns * columns)
     }

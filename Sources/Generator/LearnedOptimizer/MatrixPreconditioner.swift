@@ -7,9 +7,9 @@ import Zoo
 /// generation's calls; the move keeps the rule's length, tensor by tensor (grafting, as
 /// Shampoo's and SOAP's implementations take their step sizes from Adam).
 protocol MatrixPreconditioner {
-    /// The direction (row-major, the gradient's shape) to move matrix `index` of the network
-    /// against, given its gradient `g` (rows × columns) at call `call`; the statistics take in
-    /// the gradient first.
+    /// The direction (row-major, the gradient's shape) to move weight tensor `index` of the
+    /// network against, given its gradient `g` (the tensor's own shape, rank 2 or more) at call
+    /// `call`; the statistics take in the gradient first.
     mutating func direction(of g: Tensor, matrix index: Int, call: Int) throws -> [Float]
 }
 
@@ -29,8 +29,7 @@ extension MatrixPreconditioner {
         for (index, entry) in assembly.layout.entries.enumerated() where Self.turns(index, of: assembly) {
             let range = entry.offset..<(entry.offset + entry.count)
             guard range.contains(where: { gradient[$0] != 0 }) else { continue }
-            let rows = entry.shape[0]
-            let g = try Tensor(shape: [rows, entry.count / rows], values: Array(gradient[range]))
+            let g = try Tensor(shape: Shape(entry.shape), values: Array(gradient[range]))
             let direction = try self.direction(of: g, matrix: index, call: call)
             let length = range.map { Double(moved[$0] - values[$0]) }.map { $0 * $0 }.reduce(0, +).squareRoot()
             let directionLength = direction.map { Double($0) * Double($0) }.reduce(0, +).squareRoot()
@@ -39,24 +38,5 @@ extension MatrixPreconditioner {
             for (i, p) in range.enumerated() { turned[p] = values[p] - direction[i] * scale }
         }
         return turned
-    }
-}
-
-/// The running second moments of a matrix gradient's rows and columns, G Gᵀ and Gᵀ G, each
-/// decaying by `decay` per call: the statistics Shampoo and SOAP precondition by.
-struct KroneckerFactors {
-    /// Row-major rows × rows and columns × columns.
-    private(set) var left: [Float], right: [Float]
-
-    init(rows: Int, columns: Int) {
-        left = [Float](repeating: 0, count: rows * rows)
-        right = [Float](repeating: 0, count: columns * columns)
-    }
-
-    /// Takes in the gradient `g` (rows × columns).
-    mutating func update(with g: Tensor, decay: Float) throws {
-        let (byRows, byColumns) = try withNoGrad { (try g.matmul(g.transposed()).scalars, try g.transposed().matmul(g).scalars) }
-        left = zip(left, byRows).map { decay * $0 + (1 - decay) * $1 }
-        right = zip(right, byColumns).map { decay * $0 + (1 - decay) * $1 }
     }
 }

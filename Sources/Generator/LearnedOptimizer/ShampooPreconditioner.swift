@@ -10,7 +10,7 @@ struct ShampooPreconditioner: MatrixPreconditioner {
     static let relativeFloor = 1e-4
 
     private struct State {
-        var factors: KroneckerFactors
+        var factors: ModeStatistics
         var leftRoot: Tensor?, rightRoot: Tensor?
     }
 
@@ -23,15 +23,15 @@ struct ShampooPreconditioner: MatrixPreconditioner {
     }
 
     mutating func direction(of g: Tensor, matrix index: Int, call: Int) throws -> [Float] {
-        let rows = g.shape[0], columns = g.shape[1]
-        var state = states[index] ?? State(factors: KroneckerFactors(rows: rows, columns: columns))
-        try state.factors.update(with: g, decay: decay)
+        let rows = g.shape[0], columns = g.count / rows, matrix = try g.reshaped([rows, columns])
+        var state = states[index] ?? State(factors: ModeStatistics(sizes: [rows, columns]))
+        try state.factors.update(with: matrix, decay: decay)
         if call % refreshEvery == 0 || state.leftRoot == nil {
-            state.leftRoot = try Self.inverseFourthRoot(state.factors.left, size: rows)
-            state.rightRoot = try Self.inverseFourthRoot(state.factors.right, size: columns)
+            state.leftRoot = try Self.inverseFourthRoot(state.factors.moments[0], size: rows)
+            state.rightRoot = try Self.inverseFourthRoot(state.factors.moments[1], size: columns)
         }
         states[index] = state
-        return try withNoGrad { try state.leftRoot!.matmul(g).matmul(state.rightRoot!).scalars }
+        return try withNoGrad { try state.leftRoot!.matmul(matrix).matmul(state.rightRoot!).scalars }
     }
 
     /// (M + εI)^(-1/4) for the symmetric positive semidefinite n × n `m` (row-major), ε the

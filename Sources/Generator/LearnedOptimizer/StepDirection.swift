@@ -13,9 +13,10 @@ public enum StepDirection: Equatable, Sendable {
     /// call, their inverse fourth roots are recomputed every `refreshEvery` calls.
     case shampoo(decay: Double, refreshEvery: Int)
     /// SOAP's direction at the length of the rule's move, tensor by tensor: the gradient's first
-    /// moment decays by `firstMoment` per call; its second moment in the eigenbasis, and L and
-    /// R, by `secondMoment`; the eigenbasis is recomputed every `refreshEvery` calls.
-    case soap(firstMoment: Double, secondMoment: Double, refreshEvery: Int)
+    /// moment decays by `firstMoment` per call; its second moment in the eigenbasis, and the
+    /// statistics (L and R of a matrix, one per mode by modes), by `secondMoment`; the eigenbasis
+    /// is recomputed every `refreshEvery` calls.
+    case soap(firstMoment: Double, secondMoment: Double, refreshEvery: Int, factors: TensorFactors)
 
     /// Refuses a decay outside [0, 1) or fewer than 1 call between refreshes.
     public func validate() throws {
@@ -23,7 +24,7 @@ public enum StepDirection: Equatable, Sendable {
         switch self {
         case .rule: return
         case let .shampoo(decay, every): (decays, refreshEvery) = ([decay], every)
-        case let .soap(first, second, every): (decays, refreshEvery) = ([first, second], every)
+        case let .soap(first, second, every, _): (decays, refreshEvery) = ([first, second], every)
         }
         guard decays.allSatisfy({ $0 >= 0 && $0 < 1 }), refreshEvery >= 1 else {
             throw GeneratorError.incompatible("\(self) needs decays in [0, 1) and 1 call or more between refreshes")
@@ -35,23 +36,27 @@ public enum StepDirection: Equatable, Sendable {
         switch self {
         case .rule: nil
         case let .shampoo(decay, refreshEvery): ShampooPreconditioner(decay: decay, refreshEvery: refreshEvery)
-        case let .soap(first, second, refreshEvery): SoapPreconditioner(firstMoment: first, secondMoment: second, refreshEvery: refreshEvery)
+        case let .soap(first, second, refreshEvery, factors):
+            SoapPreconditioner(firstMoment: first, secondMoment: second, refreshEvery: refreshEvery, factors: factors)
         }
     }
 }
 
 extension StepDirection: LosslessStringConvertible {
-    /// Reads `rule`, `shampoo:D:N` (decay D, refreshed every N calls) or `soap:B1:B2:N` (the
-    /// moments' decays B1 and B2, refreshed every N calls); values `validate` refuses are not read.
+    /// Reads `rule`, `shampoo:D:N` (decay D, refreshed every N calls), `soap:B1:B2:N` (the
+    /// moments' decays B1 and B2, refreshed every N calls, each tensor read as a matrix) or
+    /// `soap:B1:B2:N:modes` (read by its modes); values `validate` refuses are not read.
     public init?(_ description: String) {
         let parts = description.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         let read: StepDirection? = switch parts.first {
         case "rule" where parts.count == 1: .rule
         case "shampoo" where parts.count == 3:
             Double(parts[1]).flatMap { decay in Int(parts[2]).map { .shampoo(decay: decay, refreshEvery: $0) } }
-        case "soap" where parts.count == 4:
+        case "soap" where parts.count == 4 || (parts.count == 5 && parts[4] == TensorFactors.modes.rawValue):
             Double(parts[1]).flatMap { first in
-                Double(parts[2]).flatMap { second in Int(parts[3]).map { .soap(firstMoment: first, secondMoment: second, refreshEvery: $0) } }
+                Double(parts[2]).flatMap { second in
+                    Int(parts[3]).map { .soap(firstMoment: first, secondMoment: second, refreshEvery: $0, factors: parts.count == 5 ? .modes : .matrix) }
+                }
             }
         default: nil
         }
@@ -63,7 +68,7 @@ extension StepDirection: LosslessStringConvertible {
         switch self {
         case .rule: "rule"
         case let .shampoo(decay, refreshEvery): "shampoo:\(decay):\(refreshEvery)"
-        case let .soap(first, second, refreshEvery): "soap:\(first):\(second):\(refreshEvery)"
+        case let .soap(first, second, refreshEvery, factors): "soap:\(first):\(second):\(refreshEvery)" + (factors == .modes ? ":modes" : "")
         }
     }
 }

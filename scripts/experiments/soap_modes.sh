@@ -6,9 +6,10 @@
 # the matrix reading refreshed every 1st, 2nd, 5th and 10th call at (0.8, 0.95); every 10th at
 # (0.8, 0.9), (0.8, 0.99), (0.8, 0.8), (0.7, 0.95); every call at (0.8, 0.9), (0.8, 0.8),
 # (0.9, 0.95), (0.5, 0.95) and at half the rate; by modes every call and every 10th at
-# (0.8, 0.95), every call at (0.9, 0.95). Each over 16 unseen starts, every call checked, two at
+# (0.8, 0.95), every 2nd call at (0.8, 0.95), every call at (0.9, 0.95). Each over 16 unseen starts, every call checked, two at
 # a time, into OUT/soap-modes/NAME.json, compared start by start with the matrix reading every
-# 10th call (head_soap.sh's gm-soap80-95-10.json). Then timed in turn, twice, one job at a time
+# 10th call (head_soap.sh's gm-soap80-95-10.json); by modes every call also on the cord heads of
+# head_shampoo.sh, against Adam's step. Then timed in turn, twice, one job at a time
 # with nothing else running, checks gated by the batch's Dice: Adam's step, the matrix reading
 # every 10th call, by modes every call, and the same with bounded checks; then the matrix reading
 # every call and every 2nd (also bounded) with Adam's step and every 10th, timed alike.
@@ -36,7 +37,8 @@ runs=("soap80-95-1|soap:0.8:0.95:1" "soap80-95-2|soap:0.8:0.95:2" "soap80-95-5|s
   "soap80-90-10|soap:0.8:0.9:10" "soap80-99-10|soap:0.8:0.99:10" "soap80-80-10|soap:0.8:0.8:10" "soap70-95-10|soap:0.7:0.95:10"
   "soap80-90-1|soap:0.8:0.9:1" "soap80-80-1|soap:0.8:0.8:1" "soap90-95-1|soap:0.9:0.95:1" "soap50-95-1|soap:0.5:0.95:1"
   "soap80-95-1-half|soap:0.8:0.95:1 --learning-rate 0.0038"
-  "modes80-95-1|soap:0.8:0.95:1:modes" "modes80-95-10|soap:0.8:0.95:10:modes" "modes90-95-1|soap:0.9:0.95:1:modes")
+  "modes80-95-1|soap:0.8:0.95:1:modes" "modes80-95-10|soap:0.8:0.95:10:modes" "modes90-95-1|soap:0.9:0.95:1:modes"
+  "modes80-95-2|soap:0.8:0.95:2:modes")
 for ((i = 0; i < ${#runs[@]}; i += 2)); do
   IFS='|' read -r name direction <<< "${runs[i]}"
   evaluate "$name" "--direction $direction" &
@@ -50,6 +52,10 @@ for run in "${runs[@]}"; do
   IFS='|' read -r name _ <<< "$run"
   echo "$name: $("$here/paired_generations.py" "$out/soap/gm-soap80-95-10.json" "$study/$name.json")"
 done
+cord=$study/cord-modes80-95-1.json
+[ -f "$cord" ] || "$bin" learned-optimizer evaluate --optimizer "$out/shampoo/cord-adam" --zoo "$out/zoo100-cord" --seeds 16 --alignment-starts 0 \
+  --fidelity-starts 16 --answer final --direction soap:0.8:0.95:1:modes --json "$cord" > "${cord%.json}.txt" 2> "${cord%.json}-eval.log"
+echo "cord-modes80-95-1: $("$here/paired_generations.py" "$out/shampoo/cord-adam.json" "$cord")"
 for repeat in 1 2; do
   for run in "adam-gate|--checks batch-dice:0.8" "soap80-95-10-gate|--direction soap:0.8:0.95:10 --checks batch-dice:0.8" \
     "modes80-95-1-gate|--direction soap:0.8:0.95:1:modes --checks batch-dice:0.8" \

@@ -171,7 +171,7 @@ final class StepDirectionTests: XCTestCase {
         let (rows, columns, b1, b2) = (5, 7, 0.9, 0.95)
         let g = randomMatrix(rows, columns, seed: 3)
         var soap = SoapPreconditioner(firstMoment: b1, secondMoment: b2, refreshEvery: 10, factors: .matrix)
-        let direction = try soap.direction(of: try Tensor(shape: [rows, columns], values: g.map(Float.init)), matrix: 0, call: 0)
+        let direction = try soap.direction(of: try Tensor(shape: [rows, columns], values: g.map(Float.init)), tensor: 0, call: 0)
         let eigen = try SymmetricEigen(multiply(g, transpose(g, rows, columns), rows, columns, rows), size: rows)
         let inverseRoot = (0..<(rows * rows)).map { index in
             (0..<rows).map { k in eigen.vectors[(index / rows) * rows + k] * eigen.vectors[(index % rows) * rows + k] / eigen.values[k].squareRoot() }
@@ -199,10 +199,10 @@ final class StepDirectionTests: XCTestCase {
             for index in 0..<3 {
                 let tolerance = index == 0 ? 1e-2 : 1e-3
                 let direction = try soap.direction(of: try Tensor(shape: [rows, columns], values: gradients[index].map(Float.init)),
-                                                   matrix: 0, call: index + 1)
+                                                   tensor: 0, call: index + 1)
                 XCTAssertLessThan(relativeError(direction, expected[index]), tolerance, "refreshed every \(every), call \(index + 1)")
                 let otherDirection = try soap.direction(of: try Tensor(shape: [columns, rows], values: others[index].map(Float.init)),
-                                                        matrix: 1, call: index + 1)
+                                                        tensor: 1, call: index + 1)
                 XCTAssertLessThan(relativeError(otherDirection, otherExpected[index]), tolerance, "the other matrix, every \(every), call \(index + 1)")
             }
         }
@@ -235,7 +235,7 @@ final class StepDirectionTests: XCTestCase {
             let expected = try soapReference(gradients, sizes: sizes, b1: b1, b2: b2, refreshed: refreshed)
             for index in 0..<3 {
                 let direction = try soap.direction(of: try Tensor(shape: Shape(shape), values: gradients[index].map(Float.init)),
-                                                   matrix: 0, call: index + 1)
+                                                   tensor: 0, call: index + 1)
                 XCTAssertLessThan(relativeError(direction, expected[index]), 1e-3, "refreshed every \(every), call \(index + 1)")
             }
         }

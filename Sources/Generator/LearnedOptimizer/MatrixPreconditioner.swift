@@ -2,15 +2,15 @@ import Foundation
 import TensorEngine
 import Zoo
 
-/// A preconditioner that turns a call's move of every weight matrix (a convolution's weights as
-/// output channels × the rest) to a direction of its own, from statistics it keeps over a
-/// generation's calls; the move keeps the rule's length, tensor by tensor (grafting, as
-/// Shampoo's and SOAP's implementations take their step sizes from Adam).
+/// A preconditioner that turns a call's move of every weight tensor (a convolution's weights read
+/// as output channels × the rest, or by their modes) to a direction of its own, from statistics
+/// it keeps over a generation's calls; the move keeps the rule's length, tensor by tensor
+/// (grafting, as Shampoo's and SOAP's implementations take their step sizes from Adam).
 protocol MatrixPreconditioner {
     /// The direction (row-major, the gradient's shape) to move weight tensor `index` of the
     /// network against, given its gradient `g` (the tensor's own shape, rank 2 or more) at call
     /// `call`; the statistics take in the gradient first.
-    mutating func direction(of g: Tensor, matrix index: Int, call: Int) throws -> [Float]
+    mutating func direction(of g: Tensor, tensor index: Int, call: Int) throws -> [Float]
 }
 
 extension MatrixPreconditioner {
@@ -30,7 +30,7 @@ extension MatrixPreconditioner {
             let range = entry.offset..<(entry.offset + entry.count)
             guard range.contains(where: { gradient[$0] != 0 }) else { continue }
             let g = try Tensor(shape: Shape(entry.shape), values: Array(gradient[range]))
-            let direction = try self.direction(of: g, matrix: index, call: call)
+            let direction = try self.direction(of: g, tensor: index, call: call)
             let length = range.map { Double(moved[$0] - values[$0]) }.map { $0 * $0 }.reduce(0, +).squareRoot()
             let directionLength = direction.map { Double($0) * Double($0) }.reduce(0, +).squareRoot()
             guard directionLength > 0 else { continue }

@@ -22,7 +22,7 @@ struct ShampooPreconditioner: MatrixPreconditioner {
         self.refreshEvery = refreshEvery
     }
 
-    mutating func direction(of g: Tensor, matrix index: Int, call: Int) throws -> [Float] {
+    mutating func direction(of g: Tensor, tensor index: Int, call: Int) throws -> [Float] {
         let rows = g.shape[0], columns = g.count / rows, matrix = try g.reshaped([rows, columns])
         var state = states[index] ?? State(factors: ModeStatistics(sizes: [rows, columns]))
         try state.factors.update(with: matrix, decay: decay)

@@ -31,7 +31,7 @@ struct SoapPreconditioner: MatrixPreconditioner {
         self.factors = factors
     }
 
-    mutating func direction(of g: Tensor, matrix index: Int, call: Int) throws -> [Float] {
+    mutating func direction(of g: Tensor, tensor index: Int, call: Int) throws -> [Float] {
         let zeros = [Float](repeating: 0, count: g.count)
         var state = states[index] ?? State(statistics: ModeStatistics(sizes: factors.modeSizes(of: g.shape.dims)), bases: [],
                                            firstMoment: zeros, secondMoment: zeros)
@@ -75,7 +75,7 @@ struct SoapPreconditioner: MatrixPreconditioner {
 }
 
 /// The eigenvectors of a symmetric statistic as the columns of Q, in ascending order of their
-/// eigenvalues, kept with Qᵀ so the rotations copy nothing.
+/// eigenvalues, kept with Qᵀ so a first or last mode's rotation is one product, untransposed.
 struct Eigenbasis {
     let vectors: Tensor, transposed: Tensor
 

@@ -6,7 +6,8 @@
 # the matrix reading refreshed every 1st, 2nd, 5th and 10th call at (0.8, 0.95); every 10th at
 # (0.8, 0.9), (0.8, 0.99), (0.8, 0.8), (0.7, 0.95); every call at (0.8, 0.9), (0.8, 0.8),
 # (0.9, 0.95), (0.5, 0.95) and at half the rate; by modes every call and every 10th at
-# (0.8, 0.95), every 2nd call at (0.8, 0.95), every call at (0.9, 0.95). Each over 16 unseen starts, every call checked, two at
+# (0.8, 0.95), every 2nd call at (0.8, 0.95), every call at (0.9, 0.95) and at (0.8, 0.95) on the
+# batches of each start's recipe run (--data recipe-batches). Each over 16 unseen starts, every call checked, two at
 # a time, into OUT/soap-modes/NAME.json, compared start by start with the matrix reading every
 # 10th call (head_soap.sh's gm-soap80-95-10.json); by modes every call also on the cord heads of
 # head_shampoo.sh, against Adam's step. Then timed in turn, twice, one job at a time
@@ -38,7 +39,7 @@ runs=("soap80-95-1|soap:0.8:0.95:1" "soap80-95-2|soap:0.8:0.95:2" "soap80-95-5|s
   "soap80-90-1|soap:0.8:0.9:1" "soap80-80-1|soap:0.8:0.8:1" "soap90-95-1|soap:0.9:0.95:1" "soap50-95-1|soap:0.5:0.95:1"
   "soap80-95-1-half|soap:0.8:0.95:1 --learning-rate 0.0038"
   "modes80-95-1|soap:0.8:0.95:1:modes" "modes80-95-10|soap:0.8:0.95:10:modes" "modes90-95-1|soap:0.9:0.95:1:modes"
-  "modes80-95-2|soap:0.8:0.95:2:modes")
+  "modes80-95-2|soap:0.8:0.95:2:modes" "modes80-95-1-recipe|soap:0.8:0.95:1:modes --data recipe-batches")
 for ((i = 0; i < ${#runs[@]}; i += 2)); do
   IFS='|' read -r name direction <<< "${runs[i]}"
   evaluate "$name" "--direction $direction" &

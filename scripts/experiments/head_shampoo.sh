@@ -35,13 +35,8 @@ runs=("gm-adam|gm-adam|$gm|" "gm-s95-1|gm-adam|$gm|--direction shampoo:0.95:1" "
   "gm-s99-10|gm-adam|$gm|--direction shampoo:0.99:10" "gm-s95-10-half|gm-adam|$gm|--direction shampoo:0.95:10 --learning-rate 0.0038"
   "gm-s95-10-twice|gm-adam|$gm|--direction shampoo:0.95:10 --learning-rate 0.0152" "cord-adam|cord-adam|$cord|"
   "cord-s95-1|cord-adam|$cord|--direction shampoo:0.95:1")
-for ((i = 0; i < ${#runs[@]}; i += 2)); do
-  IFS='|' read -r name optimiser zoo options <<< "${runs[i]}"
-  evaluate "$name" "$optimiser" "$zoo" "$options" &
-  IFS='|' read -r name optimiser zoo options <<< "${runs[i + 1]}"
-  evaluate "$name" "$optimiser" "$zoo" "$options" &
-  wait
-done
+source "$(dirname "$0")/in_pairs.sh"
+in_pairs evaluate "${runs[@]}"
 for run in "${runs[@]}"; do
   IFS='|' read -r name optimiser zoo options <<< "$run"
   echo "$name: $("$(dirname "$0")/paired_generations.py" "$study/${optimiser}.json" "$study/$name.json")"

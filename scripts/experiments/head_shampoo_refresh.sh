@@ -26,15 +26,8 @@ runs=("gm-s95-10|gm-adam|$gm|--direction shampoo:0.95:10" "gm-s95-25|gm-adam|$gm
   "cord-s95-once|cord-adam|$cord|--direction shampoo:0.95:20"
   "gm-adam-gate0.8|gm-adam|$gm|--checks batch-dice:0.8" "gm-s95-50-gate0.8|gm-adam|$gm|--direction shampoo:0.95:50 --checks batch-dice:0.8"
   "gm-adam-gate1|gm-adam|$gm|--checks batch-dice:1" "gm-s95-50-gate1|gm-adam|$gm|--direction shampoo:0.95:50 --checks batch-dice:1")
-for ((i = 0; i < ${#runs[@]}; i += 2)); do
-  IFS='|' read -r name optimiser zoo options <<< "${runs[i]}"
-  evaluate "$name" "$optimiser" "$zoo" "$options" &
-  if ((i + 1 < ${#runs[@]})); then
-    IFS='|' read -r name optimiser zoo options <<< "${runs[i + 1]}"
-    evaluate "$name" "$optimiser" "$zoo" "$options" &
-  fi
-  wait
-done
+source "$(dirname "$0")/in_pairs.sh"
+in_pairs evaluate "${runs[@]}"
 for run in "${runs[@]}"; do
   IFS='|' read -r name optimiser _ _ <<< "$run"
   case $name in

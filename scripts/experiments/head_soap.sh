@@ -35,15 +35,8 @@ runs=("gm-soap95-95-10|--direction soap:0.95:0.95:10" "gm-soap90-95-10|--directi
   "gm-soap80-95-10-half|--direction soap:0.8:0.95:10 --learning-rate 0.0038"
   "gm-soap80-95-10-twice|--direction soap:0.8:0.95:10 --learning-rate 0.0152"
   "gm-soap80-95-10-half-gate0.8|--direction soap:0.8:0.95:10 --learning-rate 0.0038 --checks batch-dice:0.8")
-for ((i = 0; i < ${#runs[@]}; i += 2)); do
-  IFS='|' read -r name options <<< "${runs[i]}"
-  evaluate "$name" "$options" &
-  if ((i + 1 < ${#runs[@]})); then
-    IFS='|' read -r name options <<< "${runs[i + 1]}"
-    evaluate "$name" "$options" &
-  fi
-  wait
-done
+source "$(dirname "$0")/in_pairs.sh"
+in_pairs evaluate "${runs[@]}"
 cord=$study/cord-soap80-95-10.json
 [ -f "$cord" ] || "$bin" learned-optimizer evaluate --optimizer "$adam/cord-adam" --zoo "$out/zoo100-cord" --seeds 16 --alignment-starts 0 \
   --fidelity-starts 16 --answer final --direction soap:0.8:0.95:10 --json "$cord" > "${cord%.json}.txt" 2> "${cord%.json}-eval.log"

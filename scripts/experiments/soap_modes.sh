@@ -34,21 +34,14 @@ evaluate() {  # json, options
   [ -f "$json" ] || "$bin" learned-optimizer evaluate --optimizer "$out/shampoo/gm-adam" --zoo "$out/zoo100-graymatter" --seeds 16 \
     --alignment-starts 0 --fidelity-starts 16 --answer final $2 --json "$json" > "${json%.json}.txt" 2> "${json%.json}-eval.log"
 }
-runs=("soap80-95-1|soap:0.8:0.95:1" "soap80-95-2|soap:0.8:0.95:2" "soap80-95-5|soap:0.8:0.95:5"
-  "soap80-90-10|soap:0.8:0.9:10" "soap80-99-10|soap:0.8:0.99:10" "soap80-80-10|soap:0.8:0.8:10" "soap70-95-10|soap:0.7:0.95:10"
-  "soap80-90-1|soap:0.8:0.9:1" "soap80-80-1|soap:0.8:0.8:1" "soap90-95-1|soap:0.9:0.95:1" "soap50-95-1|soap:0.5:0.95:1"
-  "soap80-95-1-half|soap:0.8:0.95:1 --learning-rate 0.0038"
-  "modes80-95-1|soap:0.8:0.95:1:modes" "modes80-95-10|soap:0.8:0.95:10:modes" "modes90-95-1|soap:0.9:0.95:1:modes"
-  "modes80-95-2|soap:0.8:0.95:2:modes" "modes80-95-1-recipe|soap:0.8:0.95:1:modes --data recipe-batches")
-for ((i = 0; i < ${#runs[@]}; i += 2)); do
-  IFS='|' read -r name direction <<< "${runs[i]}"
-  evaluate "$name" "--direction $direction" &
-  if ((i + 1 < ${#runs[@]})); then
-    IFS='|' read -r name direction <<< "${runs[i + 1]}"
-    evaluate "$name" "--direction $direction" &
-  fi
-  wait
-done
+runs=("soap80-95-1|--direction soap:0.8:0.95:1" "soap80-95-2|--direction soap:0.8:0.95:2" "soap80-95-5|--direction soap:0.8:0.95:5"
+  "soap80-90-10|--direction soap:0.8:0.9:10" "soap80-99-10|--direction soap:0.8:0.99:10" "soap80-80-10|--direction soap:0.8:0.8:10" "soap70-95-10|--direction soap:0.7:0.95:10"
+  "soap80-90-1|--direction soap:0.8:0.9:1" "soap80-80-1|--direction soap:0.8:0.8:1" "soap90-95-1|--direction soap:0.9:0.95:1" "soap50-95-1|--direction soap:0.5:0.95:1"
+  "soap80-95-1-half|--direction soap:0.8:0.95:1 --learning-rate 0.0038"
+  "modes80-95-1|--direction soap:0.8:0.95:1:modes" "modes80-95-10|--direction soap:0.8:0.95:10:modes" "modes90-95-1|--direction soap:0.9:0.95:1:modes"
+  "modes80-95-2|--direction soap:0.8:0.95:2:modes" "modes80-95-1-recipe|--direction soap:0.8:0.95:1:modes --data recipe-batches")
+source "$(dirname "$0")/in_pairs.sh"
+in_pairs evaluate "${runs[@]}"
 for run in "${runs[@]}"; do
   IFS='|' read -r name _ <<< "$run"
   echo "$name: $("$here/paired_generations.py" "$out/soap/gm-soap80-95-10.json" "$study/$name.json")"

@@ -32,9 +32,9 @@ struct SoapPreconditioner: MatrixPreconditioner {
     }
 
     mutating func direction(of g: Tensor, tensor index: Int, call: Int) throws -> [Float] {
-        let zeros = [Float](repeating: 0, count: g.count)
         var state = states[index] ?? State(statistics: ModeStatistics(sizes: factors.modeSizes(of: g.shape.dims)), bases: [],
-                                           firstMoment: zeros, secondMoment: zeros)
+                                           firstMoment: [Float](repeating: 0, count: g.count),
+                                           secondMoment: [Float](repeating: 0, count: g.count))
         states[index] = nil  // the moments below then update in place
         try state.statistics.update(with: g, decay: secondMomentDecay)
         if call % refreshEvery == 0 || state.bases.isEmpty {

@@ -39,8 +39,6 @@ wait
 for name in s95-10 s95-50 soap80-95-10; do
   echo "$name: $("$(dirname "$0")/paired_generations.py" "$study/adam.json" "$study/$name.json")"
 done
-for repeat in 1 2; do
-  evaluate "adam-t$repeat" ""
-  evaluate "soap80-95-10-t$repeat" "--direction soap:0.8:0.95:10"
-done
+source "$(dirname "$0")/schedule.sh"
+timed_twice evaluate "adam|" "soap80-95-10|--direction soap:0.8:0.95:10"
 grep -H "time to 0" "$study"/*-t?-eval.log

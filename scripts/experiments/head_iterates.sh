@@ -35,7 +35,7 @@ for n in 4 8 16 32; do
 done
 for rate in 0.0019 0.0038 0.0076 0.0152; do runs+=("constant-$rate|--schedule constant --learning-rate $rate"); done
 for rate in 0.0005 0.001 0.0019 0.0027 0.0038 0.0076; do runs+=("held-$rate|--filter-norms held --learning-rate $rate"); done
-source "$(dirname "$0")/in_pairs.sh"
+source "$(dirname "$0")/schedule.sh"
 in_pairs evaluate "${runs[@]}"
 for run in "${runs[@]:1}"; do
   echo "${run%%|*}: $("$(dirname "$0")/paired_generations.py" "$study/as-made.json" "$study/${run%%|*}.json")"

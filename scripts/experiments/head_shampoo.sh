@@ -35,17 +35,12 @@ runs=("gm-adam|gm-adam|$gm|" "gm-s95-1|gm-adam|$gm|--direction shampoo:0.95:1" "
   "gm-s99-10|gm-adam|$gm|--direction shampoo:0.99:10" "gm-s95-10-half|gm-adam|$gm|--direction shampoo:0.95:10 --learning-rate 0.0038"
   "gm-s95-10-twice|gm-adam|$gm|--direction shampoo:0.95:10 --learning-rate 0.0152" "cord-adam|cord-adam|$cord|"
   "cord-s95-1|cord-adam|$cord|--direction shampoo:0.95:1")
-source "$(dirname "$0")/in_pairs.sh"
+source "$(dirname "$0")/schedule.sh"
 in_pairs evaluate "${runs[@]}"
 for run in "${runs[@]}"; do
   IFS='|' read -r name optimiser zoo options <<< "$run"
   echo "$name: $("$(dirname "$0")/paired_generations.py" "$study/${optimiser}.json" "$study/$name.json")"
 done
-for repeat in 1 2; do
-  for run in "gm-adam|gm-adam|$gm|" "gm-s95-10|gm-adam|$gm|--direction shampoo:0.95:10" "cord-adam|cord-adam|$cord|" \
-    "cord-s95-1|cord-adam|$cord|--direction shampoo:0.95:1"; do
-    IFS='|' read -r name optimiser zoo options <<< "$run"
-    evaluate "$name-t$repeat" "$optimiser" "$zoo" "$options"
-  done
-done
+timed_twice evaluate "gm-adam|gm-adam|$gm|" "gm-s95-10|gm-adam|$gm|--direction shampoo:0.95:10" "cord-adam|cord-adam|$cord|" \
+  "cord-s95-1|cord-adam|$cord|--direction shampoo:0.95:1"
 grep -H "time to 0" "$study"/*-t?-eval.log

@@ -26,7 +26,7 @@ runs=("gm-s95-10|gm-adam|$gm|--direction shampoo:0.95:10" "gm-s95-25|gm-adam|$gm
   "cord-s95-once|cord-adam|$cord|--direction shampoo:0.95:20"
   "gm-adam-gate0.8|gm-adam|$gm|--checks batch-dice:0.8" "gm-s95-50-gate0.8|gm-adam|$gm|--direction shampoo:0.95:50 --checks batch-dice:0.8"
   "gm-adam-gate1|gm-adam|$gm|--checks batch-dice:1" "gm-s95-50-gate1|gm-adam|$gm|--direction shampoo:0.95:50 --checks batch-dice:1")
-source "$(dirname "$0")/in_pairs.sh"
+source "$(dirname "$0")/schedule.sh"
 in_pairs evaluate "${runs[@]}"
 for run in "${runs[@]}"; do
   IFS='|' read -r name optimiser _ _ <<< "$run"
@@ -37,12 +37,7 @@ for run in "${runs[@]}"; do
   esac
   echo "$name: $("$(dirname "$0")/paired_generations.py" "$baseline" "$study/$name.json")"
 done
-for repeat in 1 2; do
-  for run in "gm-adam|gm-adam|$gm|" "gm-s95-50|gm-adam|$gm|--direction shampoo:0.95:50" \
-    "gm-s95-once|gm-adam|$gm|--direction shampoo:0.95:200" "cord-adam|cord-adam|$cord|" \
-    "cord-s95-once|cord-adam|$cord|--direction shampoo:0.95:20"; do
-    IFS='|' read -r name optimiser zoo options <<< "$run"
-    evaluate "$name-t$repeat" "$optimiser" "$zoo" "$options"
-  done
-done
+timed_twice evaluate "gm-adam|gm-adam|$gm|" "gm-s95-50|gm-adam|$gm|--direction shampoo:0.95:50" \
+  "gm-s95-once|gm-adam|$gm|--direction shampoo:0.95:200" "cord-adam|cord-adam|$cord|" \
+  "cord-s95-once|cord-adam|$cord|--direction shampoo:0.95:20"
 grep -H "time to 0" "$study"/*-t?-eval.log

@@ -35,7 +35,7 @@ runs=("gm-soap95-95-10|--direction soap:0.95:0.95:10" "gm-soap90-95-10|--directi
   "gm-soap80-95-10-half|--direction soap:0.8:0.95:10 --learning-rate 0.0038"
   "gm-soap80-95-10-twice|--direction soap:0.8:0.95:10 --learning-rate 0.0152"
   "gm-soap80-95-10-half-gate0.8|--direction soap:0.8:0.95:10 --learning-rate 0.0038 --checks batch-dice:0.8")
-source "$(dirname "$0")/in_pairs.sh"
+source "$(dirname "$0")/schedule.sh"
 in_pairs evaluate "${runs[@]}"
 cord=$study/cord-soap80-95-10.json
 [ -f "$cord" ] || "$bin" learned-optimizer evaluate --optimizer "$adam/cord-adam" --zoo "$out/zoo100-cord" --seeds 16 --alignment-starts 0 \
@@ -53,12 +53,7 @@ done
 # Timed in turn, twice, one job at a time with nothing else running: SOAP (0.8, 0.95) every 10th
 # call checked after every call and gated, Adam's step and Shampoo (0.95, every 50th) gated (their
 # ungated timings are head_shampoo_refresh.sh's), SOAP at half the rate gated.
-for repeat in 1 2; do
-  for run in "gm-soap80-95-10|--direction soap:0.8:0.95:10" "gm-soap80-95-10-gate0.8|--direction soap:0.8:0.95:10 --checks batch-dice:0.8" \
-    "gm-adam-gate0.8|--checks batch-dice:0.8" "gm-s95-50-gate0.8|--direction shampoo:0.95:50 --checks batch-dice:0.8" \
-    "gm-soap80-95-10-half-gate0.8|--direction soap:0.8:0.95:10 --learning-rate 0.0038 --checks batch-dice:0.8"; do
-    IFS='|' read -r name options <<< "$run"
-    evaluate "$name-t$repeat" "$options"
-  done
-done
+timed_twice evaluate "gm-soap80-95-10|--direction soap:0.8:0.95:10" "gm-soap80-95-10-gate0.8|--direction soap:0.8:0.95:10 --checks batch-dice:0.8" \
+  "gm-adam-gate0.8|--checks batch-dice:0.8" "gm-s95-50-gate0.8|--direction shampoo:0.95:50 --checks batch-dice:0.8" \
+  "gm-soap80-95-10-half-gate0.8|--direction soap:0.8:0.95:10 --learning-rate 0.0038 --checks batch-dice:0.8"
 grep -H "time to 0" "$study"/*-t?-eval.log

@@ -23,6 +23,7 @@ out=${1:-runs/head-shampoo}
 phantom=${2:-runs/acceptance-shampoo}
 bin=${WEIGHTGEN:-.build/release/weightgen}
 here=$(dirname "$0")
+source "$here/schedule.sh"
 "$here/head_soap.sh" "$out" > /dev/null
 "$here/acceptance_shampoo.sh" "$phantom" > /dev/null
 export OMP_WAIT_POLICY=PASSIVE WEIGHTGEN_THREADS=1
@@ -40,7 +41,6 @@ runs=("soap80-95-1|--direction soap:0.8:0.95:1" "soap80-95-2|--direction soap:0.
   "soap80-95-1-half|--direction soap:0.8:0.95:1 --learning-rate 0.0038"
   "modes80-95-1|--direction soap:0.8:0.95:1:modes" "modes80-95-10|--direction soap:0.8:0.95:10:modes" "modes90-95-1|--direction soap:0.9:0.95:1:modes"
   "modes80-95-2|--direction soap:0.8:0.95:2:modes" "modes80-95-1-recipe|--direction soap:0.8:0.95:1:modes --data recipe-batches")
-source "$(dirname "$0")/in_pairs.sh"
 in_pairs evaluate "${runs[@]}"
 for run in "${runs[@]}"; do
   IFS='|' read -r name _ <<< "$run"
@@ -50,14 +50,9 @@ cord=$study/cord-modes80-95-1.json
 [ -f "$cord" ] || "$bin" learned-optimizer evaluate --optimizer "$out/shampoo/cord-adam" --zoo "$out/zoo100-cord" --seeds 16 --alignment-starts 0 \
   --fidelity-starts 16 --answer final --direction soap:0.8:0.95:1:modes --json "$cord" > "${cord%.json}.txt" 2> "${cord%.json}-eval.log"
 echo "cord-modes80-95-1: $("$here/paired_generations.py" "$out/shampoo/cord-adam.json" "$cord")"
-for repeat in 1 2; do
-  for run in "adam-gate|--checks batch-dice:0.8" "soap80-95-10-gate|--direction soap:0.8:0.95:10 --checks batch-dice:0.8" \
-    "modes80-95-1-gate|--direction soap:0.8:0.95:1:modes --checks batch-dice:0.8" \
-    "modes80-95-1-gate-bounded|--direction soap:0.8:0.95:1:modes --checks batch-dice:0.8 --bounded-checks"; do
-    IFS='|' read -r name options <<< "$run"
-    evaluate "$name-t$repeat" "$options"
-  done
-done
+timed_twice evaluate "adam-gate|--checks batch-dice:0.8" "soap80-95-10-gate|--direction soap:0.8:0.95:10 --checks batch-dice:0.8" \
+  "modes80-95-1-gate|--direction soap:0.8:0.95:1:modes --checks batch-dice:0.8" \
+  "modes80-95-1-gate-bounded|--direction soap:0.8:0.95:1:modes --checks batch-dice:0.8 --bounded-checks"
 grep -H "time to 0" "$study"/*-t?-eval.log
 for repeat in 1 2; do
   for name in soap80-95-10-gate modes80-95-1-gate modes80-95-1-gate-bounded; do
@@ -68,14 +63,11 @@ done
 # The matrix reading refreshed more often, timed alike (gated; every 2nd call also bounded), against
 # Adam's step and every 10th call in the same runs.
 mkdir -p "$study/matrix-timing"
-for repeat in 1 2; do
-  for run in "adam-gate|--checks batch-dice:0.8" "soap80-95-10-gate|--direction soap:0.8:0.95:10 --checks batch-dice:0.8" \
-    "soap80-95-2-gate|--direction soap:0.8:0.95:2 --checks batch-dice:0.8" "soap80-95-1-gate|--direction soap:0.8:0.95:1 --checks batch-dice:0.8" \
-    "soap80-95-2-gate-bounded|--direction soap:0.8:0.95:2 --checks batch-dice:0.8 --bounded-checks"; do
-    IFS='|' read -r name options <<< "$run"
-    evaluate "matrix-timing/$name-t$repeat" "$options"
-  done
-done
+timed_twice evaluate "matrix-timing/adam-gate|--checks batch-dice:0.8" \
+  "matrix-timing/soap80-95-10-gate|--direction soap:0.8:0.95:10 --checks batch-dice:0.8" \
+  "matrix-timing/soap80-95-2-gate|--direction soap:0.8:0.95:2 --checks batch-dice:0.8" \
+  "matrix-timing/soap80-95-1-gate|--direction soap:0.8:0.95:1 --checks batch-dice:0.8" \
+  "matrix-timing/soap80-95-2-gate-bounded|--direction soap:0.8:0.95:2 --checks batch-dice:0.8 --bounded-checks"
 grep -H "time to 0" "$study"/matrix-timing/*-eval.log
 # Whole phantom networks, as acceptance_shampoo.sh evaluates them.
 pstudy=$phantom/shampoo
@@ -91,11 +83,7 @@ wait
 for name in soap80-95-1-modes soap80-95-2; do
   echo "phantom $name: $("$here/paired_generations.py" "$pstudy/adam.json" "$pstudy/$name.json")"
 done
-for repeat in 1 2; do
-  pevaluate "adam-m-t$repeat" ""
-  pevaluate "soap80-95-10-m-t$repeat" "--direction soap:0.8:0.95:10"
-  pevaluate "soap80-95-1-modes-t$repeat" "--direction soap:0.8:0.95:1:modes"
-done
+timed_twice pevaluate "adam-m|" "soap80-95-10-m|--direction soap:0.8:0.95:10" "soap80-95-1-modes|--direction soap:0.8:0.95:1:modes"
 grep -H "time to 0" "$pstudy"/*-m-t?-eval.log "$pstudy"/soap80-95-1-modes-t?-eval.log
 for repeat in 1 2; do
   for name in soap80-95-10-m soap80-95-1-modes; do

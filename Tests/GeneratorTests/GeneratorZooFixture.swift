@@ -35,6 +35,15 @@ extension XCTestCase {
                                            heldOutRunsPerTask: 1).train()
     }
 
+    /// A generation's fixture: Adam's own step (`adamStepOptimizer`) on a fresh test zoo, the cord
+    /// task's evaluator and a start of the optimiser's architecture drawn from seed 5.
+    func adamStepGeneration(casesPerCall: Int = 16) throws -> (optimizer: LearnedOptimizer, evaluator: TaskEvaluator, start: [Float]) {
+        let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
+        let optimizer = try adamStepOptimizer(zoo, casesPerCall: casesPerCall)
+        let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
+        return (optimizer, try TaskEvaluator(zoo: zoo, task: "cord"), start)
+    }
+
     /// A fresh folder path, removed after the test.
     func temporaryGeneratorFolder() -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gen-\(UUID().uuidString)")

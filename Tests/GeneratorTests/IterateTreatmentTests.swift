@@ -18,10 +18,7 @@ final class IterateTreatmentTests: XCTestCase {
     /// × that call's network as made (the first call's network itself), its calls moving exactly
     /// as those of a generation kept as made; its last network is checked whole.
     func testAnAveragedGenerationKeepsTheMovingAverageOfTheNetworksItsCallsMake() throws {
-        let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
-        let optimizer = try adamStepOptimizer(zoo, casesPerCall: 4)
-        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
-        let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
+        let (optimizer, evaluator, start) = try adamStepGeneration(casesPerCall: 4)
         let calls = 5, decay: Float = 0.6
         let made = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .afterEveryCall, calls: calls)
         try optimizer.setIterates(.exponentialAverage(decay: decay))
@@ -44,10 +41,7 @@ final class IterateTreatmentTests: XCTestCase {
     /// the calls go on from there: the first n − 1 networks are those made, the n-th is
     /// extrapolated from the start, and the next calls leave from it.
     func testAnExtrapolatedGenerationJumpsAfterEveryNthCallAndGoesOnFromTheJump() throws {
-        let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
-        let optimizer = try adamStepOptimizer(zoo, casesPerCall: 4)
-        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
-        let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
+        let (optimizer, evaluator, start) = try adamStepGeneration(casesPerCall: 4)
         let n = 2, factor: Float = 0.5
         let made = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .afterEveryCall, calls: 4)
         try optimizer.setIterates(.extrapolated(everyCalls: n, factor: factor))
@@ -97,11 +91,8 @@ final class FilterNormsTests: XCTestCase {
     }
 
     func testHeldFiltersKeepTheirNormsAndEveryOtherParameterMovesAsFree() throws {
-        let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
-        let optimizer = try adamStepOptimizer(zoo)
-        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
+        let (optimizer, evaluator, start) = try adamStepGeneration()
         let assembly = optimizer.assembly
-        let start = try assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
         let free = try optimizer.update(start, task: 0, evaluator: evaluator).values
         optimizer.filterNorms = .held
         let held = try optimizer.update(start, task: 0, evaluator: evaluator).values
@@ -124,13 +115,10 @@ final class FilterNormsTests: XCTestCase {
 
     /// Held norms hold under Shampoo's direction too: it turns the move, the filters are scaled back after.
     func testHeldFiltersKeepTheirNormsUnderShampoosDirection() throws {
-        let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
-        let optimizer = try adamStepOptimizer(zoo)
+        let (optimizer, evaluator, start) = try adamStepGeneration()
         optimizer.filterNorms = .held
         try optimizer.setDirection(.shampoo(decay: 0.9, refreshEvery: 1))
-        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
         let assembly = optimizer.assembly
-        let start = try assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
         let moved = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .afterEveryCall, calls: 2).networks[2]
         for filter in filters(of: assembly) {
             XCTAssertEqual(norm(moved, filter.range), norm(start, filter.range), accuracy: 1e-5 * norm(start, filter.range), filter.name)

@@ -48,11 +48,8 @@ final class StepDirectionTests: XCTestCase {
     /// D = (G Gᵀ + εI)^(-1/4) G (Gᵀ G + εI)^(-1/4), G that call's gradient of the matrix, and
     /// leaves every other parameter where the rule's move put it.
     func testAFirstCallTurnsEveryMatrixToShampoosDirectionAtTheRulesLength() throws {
-        let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
-        let optimizer = try adamStepOptimizer(zoo)
-        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
+        let (optimizer, evaluator, start) = try adamStepGeneration()
         let assembly = optimizer.assembly
-        let start = try assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
         let rule = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .afterEveryCall, calls: 1).networks[1]
         try optimizer.setDirection(.shampoo(decay: 0, refreshEvery: 1))
         let turned = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .afterEveryCall, calls: 1).networks[1]
@@ -244,22 +241,48 @@ final class StepDirectionTests: XCTestCase {
         XCTAssertGreaterThan(relativeError(byModes.map(Float.init), asMatrix), 1e-1)
     }
 
+    /// With `after: 2` a generation's first two calls are the rule's, bit for bit, and the third
+    /// turns the rule's move as a preconditioner that took in all three calls' gradients does; one
+    /// that took in the third's alone turns it otherwise.
+    func testAPreconditionerLeavesItsFirstCallsToTheRuleWhileItsStatisticsGather() throws {
+        let (optimizer, evaluator, start) = try adamStepGeneration()
+        let assembly = optimizer.assembly
+        let rule = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .afterEveryCall, calls: 3).networks
+        let direction = StepDirection.soap(firstMoment: 0.8, secondMoment: 0.95, refreshEvery: 1, factors: .modes, after: 2)
+        try optimizer.setDirection(direction)
+        let turned = try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .afterEveryCall, calls: 3).networks
+        XCTAssertEqual(turned[1], rule[1], "call 0 is the rule's")
+        XCTAssertEqual(turned[2], rule[2], "call 1 is the rule's")
+        let gradients = try (0..<3).map { try optimizer.gradient(rule[$0], evaluator: evaluator, call: $0) }
+        var gathered = direction.preconditioner()!, alone = direction.preconditioner()!
+        for call in 0..<2 { _ = try gathered.turning(rule[call + 1], from: rule[call], gradient: gradients[call], call: call, assembly: assembly) }
+        let expected = try gathered.turning(rule[3], from: rule[2], gradient: gradients[2], call: 2, assembly: assembly)
+        let unexpected = try alone.turning(rule[3], from: rule[2], gradient: gradients[2], call: 2, assembly: assembly)
+        let scale = start.map(abs).max()!
+        XCTAssertLessThanOrEqual(zip(turned[3], expected).map { abs($0 - $1) }.max()!, 1e-6 * scale, "call 2 turned by all three calls' statistics")
+        XCTAssertGreaterThan(zip(turned[3], unexpected).map { abs($0 - $1) }.max()!, 1e-3 * scale, "not by the last call's alone")
+        XCTAssertGreaterThan(zip(turned[3], rule[3]).map { abs($0 - $1) }.max()!, 1e-3 * scale, "call 2 is turned")
+    }
+
     /// The spellings read back what they write; out-of-range values are refused, and so are forked calls.
     func testDirectionsReadTheirSpellingsAndShampooRefusesForkedCalls() throws {
         for direction: StepDirection in [.rule, .shampoo(decay: 0.95, refreshEvery: 10), .soap(firstMoment: 0.9, secondMoment: 0.95, refreshEvery: 10, factors: .matrix),
-                                          .soap(firstMoment: 0.8, secondMoment: 0.95, refreshEvery: 1, factors: .modes)] {
+                                          .soap(firstMoment: 0.8, secondMoment: 0.95, refreshEvery: 1, factors: .modes),
+                                          .shampoo(decay: 0.9, refreshEvery: 2, after: 3),
+                                          .soap(firstMoment: 0.8, secondMoment: 0.95, refreshEvery: 1, factors: .modes, after: 4)] {
             XCTAssertEqual(StepDirection(direction.description), direction)
         }
+        XCTAssertEqual(StepDirection("soap:0.8:0.95:1:modes:after:4")?.ruleCalls, 4)
+        XCTAssertEqual(StepDirection("soap:0.8:0.95:10:after:0"), .soap(firstMoment: 0.8, secondMoment: 0.95, refreshEvery: 10, factors: .matrix))
         for refused in ["shampoo:1:1", "shampoo:0.9:0", "shampoo:0.9", "shampoo", "rule:1", "adam", "",
-                        "soap:0.9:1:10", "soap:1:0.9:10", "soap:0.9:0.9:10:matrix", "soap:0.9:0.9:10:mode", "soap:0.9:0.9:10:modes:modes", "soap:0.9:0.9:0", "soap:0.9:10", "soap:-0.1:0.9:1"] {
+                        "soap:0.9:1:10", "soap:1:0.9:10", "soap:0.9:0.9:10:matrix", "soap:0.9:0.9:10:mode", "soap:0.9:0.9:10:modes:modes", "soap:0.9:0.9:0", "soap:0.9:10", "soap:-0.1:0.9:1",
+                        "soap:0.9:0.9:1:after:-1", "soap:0.9:0.9:1:after", "soap:0.9:0.9:1:after:x", "soap:0.9:0.9:1:after:2:modes",
+                        "shampoo:0.9:1:after:1:after:1", "rule:after:2", "after:2"] {
             XCTAssertNil(StepDirection(refused), refused)
         }
-        let zoo = try makeGeneratorTestZoo(checkpointContent: .parametersAndOptimizerState)
-        let optimizer = try adamStepOptimizer(zoo)
+        let (optimizer, evaluator, start) = try adamStepGeneration()
         XCTAssertThrowsError(try optimizer.setDirection(.shampoo(decay: 1, refreshEvery: 1)))
         try optimizer.setDirection(.shampoo(decay: 0.9, refreshEvery: 2))
-        let evaluator = try TaskEvaluator(zoo: zoo, task: "cord")
-        let start = try optimizer.assembly.layout.flatten(try PlainConvUNet(optimizer.description.architecture, seed: 5))
         XCTAssertThrowsError(try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .afterEveryCall, calls: 3,
                                                       data: .forkedDraws(streams: 0..<2, calls: 1)))
     }

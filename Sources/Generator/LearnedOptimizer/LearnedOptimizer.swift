@@ -277,12 +277,13 @@ public final class LearnedOptimizer {
                     of: GenerationData.iterations(call: call, of: budget, runIterations: $0.iterations))))
             } ?? .draw(stream: stream)
             let measured = try update(values, on: network, task: task, evaluator: evaluator, call: call, memory: memory, batch: batch)
-            // A preconditioner turns the rule's move; filters held at their norms are held again after the turn.
+            // A preconditioner turns the rule's move once the rule's calls are over (its statistics gather
+            // from the first call); filters held at their norms are held again after the turn.
             let batchDice = measured.batchDice
             var made = measured.values
             if preconditioner != nil {
-                made = filterNorms.apply(try preconditioner!.turning(made, from: values, gradient: measured.gradient, call: call, assembly: assembly),
-                                         before: values, assembly: assembly)
+                let turned = try preconditioner!.turning(made, from: values, gradient: measured.gradient, call: call, assembly: assembly)
+                if call >= direction.ruleCalls { made = filterNorms.apply(turned, before: values, assembly: assembly) }
             }
             memory = measured.memory
             let shown: [Float]

@@ -70,8 +70,9 @@ private let directionHelp = ArgumentHelp("The direction each call moves each wei
                                          + "soap:B1:B2:N (SOAP's: Adam in the eigenbasis of Shampoo's statistics, at the rule's length; the "
                                          + "gradient's moments decay by B1 and B2 per call, the eigenbasis recomputed every N calls; each "
                                          + "tensor read as a matrix, output channels × the rest), or soap:B1:B2:N:modes (the same with one "
-                                         + "statistic per mode: output channels, input channels, kernel positions); not with "
-                                         + "--forked-calls.", valueName: "rule|shampoo:D:N|soap:B1:B2:N[:modes]")
+                                         + "statistic per mode: output channels, input channels, kernel positions); either preconditioner "
+                                         + "followed by :after:K leaves the first K calls to the rule's move, its statistics gathering from "
+                                         + "the first; not with --forked-calls.", valueName: "rule|shampoo:D:N[:after:K]|soap:B1:B2:N[:modes][:after:K]")
 
 /// The help of `--bounded-checks`, alike for every command that generates.
 private let boundedChecksHelp = ArgumentHelp("Stop a check as soon as the network's validation Dice is certain to lie below the lowest "

@@ -37,7 +37,13 @@ in_pairs evaluate "cord-after2|cord|--direction soap:0.8:0.95:1:modes:after:2" "
   "gm-calls80|gm|--direction soap:0.8:0.95:1:modes --maximum-calls 80" \
   "gm-calls60|gm|--direction soap:0.8:0.95:1:modes --maximum-calls 60" "gm-adam-calls100|gm|--maximum-calls 100"
 modes=$out/soap-modes
-for name in cord-after2 cord-after4; do echo "$name: $("$here/paired_generations.py" "$out/shampoo/cord-adam.json" "$study/$name.json")"; done
+for name in cord-after2 cord-after4; do
+  echo "$name against Adam's step: $("$here/paired_generations.py" "$out/shampoo/cord-adam.json" "$study/$name.json")"
+  echo "$name against from the first call: $("$here/paired_generations.py" "$modes/cord-modes80-95-1.json" "$study/$name.json")"
+done
+echo "Adam's step against from the first call: $("$here/paired_generations.py" "$modes/cord-modes80-95-1.json" "$out/shampoo/cord-adam.json")"
+echo "gm-after4 against Adam's step: $("$here/paired_generations.py" "$out/shampoo/gm-adam.json" "$study/gm-after4.json")"
+echo "gm-after4 against the matrix reading every 10th: $("$here/paired_generations.py" "$out/soap/gm-soap80-95-10.json" "$study/gm-after4.json")"
 for name in gm-after2 gm-after4 gm-rate114 gm-rate152 gm-rate228 gm-calls100 gm-calls80 gm-calls60; do
   echo "$name: $("$here/paired_generations.py" "$modes/modes80-95-1.json" "$study/$name.json")"
 done

@@ -35,6 +35,7 @@ in_pairs evaluate "adam|" "modes80-95-1|--direction soap:0.8:0.95:1:modes"
 # Twice the calls (a poly schedule over 800), for lesion, which neither reaches in 400.
 in_pairs evaluate "adam-calls800|--maximum-calls 800" "modes80-95-1-calls800|--direction soap:0.8:0.95:1:modes --maximum-calls 800"
 "$here/paired_generations.py" "$out/adam-calls800.json" "$out/modes80-95-1-calls800.json"
+"$here/paired_generations.py" "$out/modes80-95-1.json" "$out/modes80-95-1-calls800.json"
 timed_twice evaluate "adam|" "modes80-95-1|--direction soap:0.8:0.95:1:modes"
 grep -H "time to 0" "$out"/*-t?-eval.log
 for repeat in 1 2; do "$here/paired_generations.py" "$out/adam-t$repeat.json" "$out/modes80-95-1-t$repeat.json"; done

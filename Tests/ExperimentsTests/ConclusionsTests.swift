@@ -51,5 +51,23 @@ final class ConclusionsTests: XCTestCase {
         let liver = try XCTUnwrap(results.learnedOptimizer?.evaluation.tasks[0])
         XCTAssertTrue(line.contains("liver \(Conclusions.format(Estimate(liver.unseen)))"), line)
         XCTAssertTrue(line.contains("at most 32 calls"), line)
+        XCTAssertTrue(line.contains("distilled from 182 checkpoint pairs"), line)
+        XCTAssertFalse(line.contains("SOAP"), "the rule's own direction is not turned")
+    }
+
+    /// Adam's own step under an untrained rule is called that, not a distilled rule, and a
+    /// preconditioner's direction is named with the call it takes over from.
+    func testTheLearnedOptimizersLineSaysWhatItsCallsDo() throws {
+        var results = SampleResults.make()
+        results.learnedOptimizer?.history = .adamStep
+        results.learnedOptimizer?.trainingSteps = 0
+        results.learnedOptimizer?.direction = .soap(firstMoment: 0.8, secondMoment: 0.95, refreshEvery: 1, factors: .modes, after: 4)
+        let line = try XCTUnwrap(Conclusions.state(results).first { $0.hasPrefix("The learned optimiser") })
+        XCTAssertTrue(line.contains("(Adam's own step (the rule left untrained), turned into SOAP's eigenbasis (each tensor read by its modes; "
+                                    + "moments decaying by 0.8 and 0.95 a call, the basis recomputed every call) from call 4 on; at most 32 calls)"), line)
+        XCTAssertFalse(line.contains("distilled"), line)
+        results.learnedOptimizer?.trainingSteps = 100
+        let trained = try XCTUnwrap(Conclusions.state(results).first { $0.hasPrefix("The learned optimiser") })
+        XCTAssertTrue(trained.contains("distilled from 182 checkpoint pairs of the zoo's runs (100 steps), turned into SOAP's"), trained)
     }
 }

@@ -25,7 +25,7 @@ final class ExperimentRunnerTests: XCTestCase {
         c.recursiveDepth = 2
         c.perTaskGenerators = true
         c.learnedOptimizer.trainingSteps = 20
-        c.learnedOptimizer.maximumCalls = 3
+        c.learnedOptimizer.maximumCalls = 6
         return c
     }
 
@@ -65,6 +65,8 @@ final class ExperimentRunnerTests: XCTestCase {
         let optimizer = try XCTUnwrap(results.learnedOptimizer)
         XCTAssertEqual(optimizer.evaluation.tasks.map(\.task), ["cord", "canal"])
         XCTAssertEqual(optimizer.trainingSteps, 20)
+        XCTAssertEqual(optimizer.history, .adamStep)
+        XCTAssertEqual(optimizer.direction, ExperimentConfiguration.demo.learnedOptimizerDirection, "the generations move as the size says")
         for task in optimizer.evaluation.tasks {
             XCTAssertEqual(task.unseen.count, 2)
             XCTAssertNotNil(task.audit, "the learned optimiser is audited like the diffusion generator")
@@ -74,6 +76,7 @@ final class ExperimentRunnerTests: XCTestCase {
         let html = try String(contentsOf: report.appendingPathComponent("index.html"), encoding: .utf8)
         XCTAssertTrue(html.contains(results.conclusions[0].prefix(20)))
         let reread = try ReportWriter.read(report)
+        XCTAssertEqual(reread.learnedOptimizer?.direction, optimizer.direction)
         XCTAssertEqual(reread.tasks.map(\.generatedUnseen.values), results.tasks.map(\.generatedUnseen.values))
 
         // The same command again: the zoo and generators are kept, the numbers reproduced.

@@ -57,6 +57,15 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertLessThan(try first("<a href=\"#learned-optimizer\">"), try first("<a href=\"#task-0\">"))
         XCTAssertLessThan(try first("<section id=\"learned-optimizer\">"), try first("<section id=\"task-0\">"))
         XCTAssertTrue(html.contains("distilled from 182 checkpoint pairs"))
+        XCTAssertTrue(html.contains("Trained, its learning rate chosen on validation cases, in"))
+        var adamsStep = results
+        adamsStep.learnedOptimizer?.history = .adamStep
+        adamsStep.learnedOptimizer?.trainingSteps = 0
+        adamsStep.learnedOptimizer?.direction = .soap(firstMoment: 0.8, secondMoment: 0.95, refreshEvery: 1, factors: .modes, after: 4)
+        let adamsStepPage = HTMLReport.render(adamsStep) { _ in nil }
+        XCTAssertTrue(adamsStepPage.contains(Markup.escape("Each call: Adam's own step (the rule left untrained), turned into SOAP's eigenbasis")))
+        XCTAssertTrue(adamsStepPage.contains("Its learning rate chosen on validation cases in"))
+        XCTAssertFalse(adamsStepPage.contains("distilled from 182"))
         for task in optimizer.evaluation.tasks {
             XCTAssertTrue(html.contains(Markup.interval(Estimate(task.unseen))), task.task)
             XCTAssertTrue(html.contains(Markup.escape("Conclusion: \(try XCTUnwrap(task.audit).conclusion).")), task.task)

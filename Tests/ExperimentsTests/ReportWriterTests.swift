@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Experiments
+import Generator
 
 final class ReportWriterTests: XCTestCase {
     private var folder: URL!
@@ -45,6 +46,26 @@ final class ReportWriterTests: XCTestCase {
         try FileManager.default.removeItem(at: page)
         try ReportWriter.rerender(folder: folder)
         XCTAssertEqual(try String(contentsOf: page, encoding: .utf8), original)
+    }
+
+    /// A report written before the learned optimiser's history and direction were recorded reads
+    /// as a distilled rule moving in its own direction, and renders.
+    func testAReportWithoutTheLearnedOptimizersDirectionReadsAsTheRulesOwn() throws {
+        var results = SampleResults.make()
+        results.learnedOptimizer?.history = .adamStep
+        results.learnedOptimizer?.direction = .soap(firstMoment: 0.8, secondMoment: 0.95, refreshEvery: 1, factors: .modes, after: 4)
+        var stored = try XCTUnwrap(JSONSerialization.jsonObject(with: ReportWriter.encoder().encode(results)) as? [String: Any])
+        var optimizer = try XCTUnwrap(stored["learnedOptimizer"] as? [String: Any])
+        XCTAssertEqual(optimizer["direction"] as? String, "soap:0.8:0.95:1:modes:after:4")
+        optimizer["history"] = nil
+        optimizer["direction"] = nil
+        stored["learnedOptimizer"] = optimizer
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try JSONSerialization.data(withJSONObject: stored).write(to: folder.appendingPathComponent(ReportWriter.resultsFile))
+        let read = try XCTUnwrap(ReportWriter.read(folder).learnedOptimizer)
+        XCTAssertEqual(read.direction, .rule)
+        XCTAssertEqual(read.history, GradientHistory.none)
+        XCTAssertNoThrow(try ReportWriter.rerender(folder: folder))
     }
 
     func testReadingAMissingFolderThrows() {

@@ -73,7 +73,7 @@ enum SampleResults {
                                        trainingSeconds: [3.0, 2.5], ratio: Estimate([0.5]), generatorComputeSeconds: [0.6, nil],
                                        computeRatio: Estimate([0.2])))
         }
-        return LearnedOptimizerExperiment(examples: 182, trainingSteps: 1500, maximumCalls: 32, learningRates: [0.0179, 0.00895],
+        return LearnedOptimizerExperiment(examples: 182, trainingSteps: 1500, maximumCalls: 32, history: .none, direction: .rule, learningRates: [0.0179, 0.00895],
                                           trainingSeconds: 79, evaluation: GeneratorEvaluation(
                                               tasks: tasks, seeds: 5, sampler: "learned optimiser, at most 32 calls", extrapolated: false, seconds: 90))
     }

@@ -286,4 +286,15 @@ final class StepDirectionTests: XCTestCase {
         XCTAssertThrowsError(try optimizer.trajectory(from: start, task: 0, evaluator: evaluator, stop: .afterEveryCall, calls: 3,
                                                       data: .forkedDraws(streams: 0..<2, calls: 1)))
     }
+
+    /// A direction is stored as the spelling `--direction` reads, and a stored spelling it would refuse is refused by name.
+    func testDirectionsAreStoredAsTheirSpellings() throws {
+        let directions: [StepDirection] = [.rule, .soap(firstMoment: 0.8, secondMoment: 0.95, refreshEvery: 1, factors: .modes, after: 4)]
+        let stored = try JSONEncoder().encode(directions)
+        XCTAssertEqual(String(decoding: stored, as: UTF8.self), #"["rule","soap:0.8:0.95:1:modes:after:4"]"#)
+        XCTAssertEqual(try JSONDecoder().decode([StepDirection].self, from: stored), directions)
+        XCTAssertThrowsError(try JSONDecoder().decode([StepDirection].self, from: Data(#"["soap:1:0.9:10"]"#.utf8))) { error in
+            XCTAssertTrue("\(error)".contains("'soap:1:0.9:10' is not a step direction"), "\(error)")
+        }
+    }
 }

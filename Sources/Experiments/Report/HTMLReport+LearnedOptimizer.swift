@@ -5,10 +5,11 @@ extension HTMLReport {
     /// its speed against the zoo's recipe, and each task's memorisation audit.
     static func learnedOptimizerSection(_ experiment: LearnedOptimizerExperiment) -> String {
         var html = "<section id=\"learned-optimizer\">\n<h2>The learned optimiser (the default generator)</h2>\n"
-        html += HTML.paragraph("A per-parameter update rule distilled from \(experiment.examples) checkpoint pairs of the zoo's runs "
-            + "(\(experiment.trainingSteps) steps, \(Markup.duration(experiment.trainingSeconds)) with its learning rate's choice on "
-            + "validation cases), applied call after call from a start, reading the training-loss gradient there, until the "
-            + "validation Dice reaches the prompt or \(experiment.maximumCalls) calls are spent. Prompted with the best validation "
+        let method = experiment.method
+        html += HTML.paragraph("Each call: " + method + ", reading the training-loss gradient at the call's network; calls follow one another "
+            + "from a start until the validation Dice reaches the prompt or \(experiment.maximumCalls) calls are spent. "
+            + (experiment.movesByAdamsOwnStep ? "Its learning rate chosen on validation cases in " : "Trained, its learning rate chosen on validation cases, in ")
+            + "\(Markup.duration(experiment.trainingSeconds)). Prompted with the best validation "
             + "Dice of the zoo; test Dice, mean [95% CI] over \(experiment.evaluation.seeds) starts of each kind.")
         let tasks = experiment.evaluation.tasks
         let rows = zip(tasks, experiment.learningRates).map { task, rate -> [HTML.Cell] in

@@ -36,20 +36,46 @@ public struct LearnedOptimizerExperiment: Codable, Sendable {
     public var examples: Int
     public var trainingSteps: Int
     public var maximumCalls: Int
+    /// What each parameter's move reads of its past gradients (under `.adamStep` with no training
+    /// steps a call is Adam's own step).
+    public var history: GradientHistory
+    /// The direction its generations moved each weight matrix in.
+    public var direction: StepDirection
     /// The learning rate of each task's calls, chosen on validation cases, in `evaluation.tasks` order.
     public var learningRates: [Float]
     public var trainingSeconds: Double
     public var evaluation: GeneratorEvaluation
 
-    public init(examples: Int, trainingSteps: Int, maximumCalls: Int, learningRates: [Float], trainingSeconds: Double,
-                evaluation: GeneratorEvaluation) {
+    public init(examples: Int, trainingSteps: Int, maximumCalls: Int, history: GradientHistory, direction: StepDirection,
+                learningRates: [Float], trainingSeconds: Double, evaluation: GeneratorEvaluation) {
         self.examples = examples
         self.trainingSteps = trainingSteps
         self.maximumCalls = maximumCalls
+        self.history = history
+        self.direction = direction
         self.learningRates = learningRates
         self.trainingSeconds = trainingSeconds
         self.evaluation = evaluation
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case examples, trainingSteps, maximumCalls, history, direction, learningRates, trainingSeconds, evaluation
+    }
+
+    /// Reads a stored experiment; one written before `history` and `direction` were recorded had
+    /// a distilled rule (its history untold) moving in its own direction.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(examples: try c.decode(Int.self, forKey: .examples), trainingSteps: try c.decode(Int.self, forKey: .trainingSteps),
+                  maximumCalls: try c.decode(Int.self, forKey: .maximumCalls),
+                  history: try c.decodeIfPresent(GradientHistory.self, forKey: .history) ?? GradientHistory.none,
+                  direction: try c.decodeIfPresent(StepDirection.self, forKey: .direction) ?? .rule,
+                  learningRates: try c.decode([Float].self, forKey: .learningRates), trainingSeconds: try c.decode(Double.self, forKey: .trainingSeconds),
+                  evaluation: try c.decode(GeneratorEvaluation.self, forKey: .evaluation))
+    }
+
+    /// Whether a call is Adam's own step: the rule it adds to that step was left untrained.
+    public var movesByAdamsOwnStep: Bool { history == .adamStep && trainingSteps == 0 }
 }
 
 /// The experiment's configuration, recorded so a reader can rerun it.

@@ -10,7 +10,7 @@ enum Conclusions {
         let tasks = results.tasks
         var lines: [String] = []
         if let optimizer = results.learnedOptimizer {
-            lines.append("The learned optimiser (distilled from the zoo's runs; at most \(optimizer.maximumCalls) calls) from unseen "
+            lines.append("The learned optimiser (\(optimizer.method); at most \(optimizer.maximumCalls) calls) from unseen "
                 + "initialisations: " + optimizer.evaluation.tasks.map { task in
                     String(format: "%@ %@ (median %.2f× the best checkpoint's %.3f)", task.task, format(Estimate(task.unseen)), task.unseenRatio,
                            task.bestCheckpointTestDice)

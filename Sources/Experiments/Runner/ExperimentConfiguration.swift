@@ -38,16 +38,23 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
     /// The learned optimiser distilled from the zoo's runs beside the diffusion generator, and
     /// evaluated and audited by the same protocol.
     public var learnedOptimizer: LearnedOptimizerConfiguration
+    /// The direction the learned optimiser's generations move each weight matrix in.
+    public var learnedOptimizerDirection: StepDirection
 
     /// About 7 minutes on a 2-core machine after the build: 3 tasks × 10 runs of 300 iterations,
     /// one small generator for all tasks (the per-task generators of the multi-task comparison
-    /// are `full`'s, or `--per-task-generators`) and a learned optimiser of 1,500 steps and at most 32 calls.
+    /// are `full`'s, or `--per-task-generators`) and the generator that made the most of its
+    /// starts in docs/results/GENERATOR.md: Adam's own step (the rule left untrained, each task's
+    /// rate chosen on validation cases) on 2 training patches per call, each call standing for 4
+    /// iterations, at most 100 calls, turned into SOAP's eigenbasis by modes from call 4 on.
     public static let demo = ExperimentConfiguration(
         phantomCases: 96, phantomSeed: 1, tasks: ["cord", "canal", "lesion"], preset: .tiny, runsPerTask: 10, zooSeed: 0, checkpointsPerRun: 10,
         runIterations: [300], validationCases: 8, testCases: 24, generatorPreset: .small, generatorSteps: 600,
         generatorBatchSize: nil, permutationAugmentation: false, seeds: 8, alignmentStarts: 4, samplingSteps: 50,
         fineTuneIterations: 50, recursiveDepth: 3, perTaskGenerators: false,
-        learnedOptimizer: LearnedOptimizerConfiguration(trainingSteps: 1500, maximumCalls: 32))
+        learnedOptimizer: LearnedOptimizerConfiguration(width: 8, depth: 1, horizon: 4, trainingSteps: 0, maximumCalls: 100, casesPerCall: 2,
+                                                        history: .adamStep),
+        learnedOptimizerDirection: .soap(firstMoment: 0.8, secondMoment: 0.95, refreshEvery: 1, factors: .modes, after: 4))
 
     /// The acceptance scale: 3 tasks × 128 runs × 20 checkpoints, the start-hidden diffusion generator (hours on
     /// 2 cores) and a learned optimiser distilled on its runs' own batches, reading Adam's moments
@@ -58,7 +65,8 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
         runIterations: [300, 600, 1200], validationCases: 16, testCases: 32, generatorPreset: .startHidden, generatorSteps: 10000,
         generatorBatchSize: nil, permutationAugmentation: false, seeds: 16, alignmentStarts: 16, samplingSteps: 50,
         fineTuneIterations: 100, recursiveDepth: 5, perTaskGenerators: true,
-        learnedOptimizer: LearnedOptimizerConfiguration(horizon: 10, maximumCalls: 160, gradient: .runBatches, history: .adamMoments))
+        learnedOptimizer: LearnedOptimizerConfiguration(horizon: 10, maximumCalls: 160, gradient: .runBatches, history: .adamMoments),
+        learnedOptimizerDirection: .rule)
 
     /// The generator configuration these sizes ask for.
     public func generatorConfiguration() throws -> GeneratorConfiguration {

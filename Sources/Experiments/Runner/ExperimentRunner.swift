@@ -82,12 +82,14 @@ public struct ExperimentRunner {
             return (tasks, multiTask)
         }
         let learnedOptimizer = try stage("learned optimiser") { () -> LearnedOptimizerExperiment in
+            try optimizer.setDirection(configuration.learnedOptimizerDirection)
             let evaluation = try optimizer.evaluate(on: zoo, seeds: configuration.seeds, alignmentStarts: configuration.alignmentStarts,
                                                     fidelityStarts: min(Self.learnedOptimizerFidelityStarts, configuration.seeds),
                                                     recipeTrainings: recipeTrainings, progress: { detail("learned optimiser: " + $0) })
             for task in evaluation.tasks { log("learned optimiser: " + (task.audit?.conclusion ?? task.task)) }
             let d = optimizer.description
             return LearnedOptimizerExperiment(examples: d.examples, trainingSteps: d.step, maximumCalls: d.configuration.maximumCalls,
+                                              history: d.configuration.history, direction: optimizer.direction,
                                               learningRates: d.learningRates, trainingSeconds: d.seconds, evaluation: evaluation)
         }
         let setup = ExperimentSetup(

@@ -65,19 +65,7 @@ extension CallGradient: LosslessStringConvertible {
     }
 }
 
-extension CallGradient: Codable {
-    /// Reads the spelling `init?(_:)` reads, so that a description stored before the count existed still opens.
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        guard let gradient = CallGradient(text) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is no call gradient")
-        }
-        self = gradient
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
+/// Stored by its spelling, so that a description stored before the count existed still opens.
+extension CallGradient: CodableBySpelling {
+    public static let spellingKind = "call gradient"
 }

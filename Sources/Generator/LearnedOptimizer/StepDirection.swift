@@ -94,3 +94,8 @@ extension StepDirection: LosslessStringConvertible {
         return ruleCalls > 0 ? spelled + ":after:\(ruleCalls)" : spelled
     }
 }
+
+/// Stored as the spelling `--direction` reads.
+extension StepDirection: CodableBySpelling {
+    public static let spellingKind = "step direction (rule, shampoo:D:N, soap:B1:B2:N[:modes], either [:after:K])"
+}

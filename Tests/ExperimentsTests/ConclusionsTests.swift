@@ -69,5 +69,8 @@ final class ConclusionsTests: XCTestCase {
         results.learnedOptimizer?.trainingSteps = 100
         let trained = try XCTUnwrap(Conclusions.state(results).first { $0.hasPrefix("The learned optimiser") })
         XCTAssertTrue(trained.contains("distilled from 182 checkpoint pairs of the zoo's runs (100 steps), turned into SOAP's"), trained)
+        results.learnedOptimizer?.direction = .shampoo(decay: 0.95, refreshEvery: 10)
+        let shampoo = try XCTUnwrap(Conclusions.state(results).first { $0.hasPrefix("The learned optimiser") })
+        XCTAssertTrue(shampoo.contains("(100 steps), turned to Shampoo's direction (statistics decaying by 0.95 a call, roots recomputed every 10 calls); "), shampoo)
     }
 }

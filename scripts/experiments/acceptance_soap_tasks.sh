@@ -5,9 +5,9 @@
 # patches per call, calls of 4 iterations under poly decay, at most 400, each task's rate chosen on
 # validation; evaluated from 16 unseen starts (8 trained by the recipe too), checked after every
 # 16th call, with Adam's step and with --direction soap:0.8:0.95:1:modes, two at a time, compared
-# start by start (paired_generations.py), and both again with 800 and with 1,600 calls; then both (400 calls)
-# timed in turn, twice, one job at a time with nothing else running (NAME-tREPEAT.json). Every
-# stage resumes.
+# start by start (paired_generations.py), and both again with 800 and with 1,600 calls; then both
+# (400 calls) timed in turn, twice, one job at a time with nothing else running
+# (NAME-tREPEAT.json), and SOAP with 800 calls alike. Every stage resumes.
 # Usage: scripts/experiments/acceptance_soap_tasks.sh [PHANTOM_OUT] [OUT]
 set -euo pipefail
 phantom=${1:-runs/acceptance-shampoo}
@@ -41,6 +41,8 @@ in_pairs evaluate "adam-calls1600|--maximum-calls 1600" "modes80-95-1-calls1600|
 "$here/paired_generations.py" "$out/adam-calls1600.json" "$out/modes80-95-1-calls1600.json"
 "$here/paired_generations.py" "$out/modes80-95-1-calls800.json" "$out/modes80-95-1-calls1600.json"
 timed_twice evaluate "adam|" "modes80-95-1|--direction soap:0.8:0.95:1:modes"
+# SOAP over 800 calls, where it reaches canal's target from every start, timed alike.
+timed_twice evaluate "modes80-95-1-calls800|--direction soap:0.8:0.95:1:modes --maximum-calls 800"
 grep -H "time to 0" "$out"/*-t?-eval.log
 for repeat in 1 2; do "$here/paired_generations.py" "$out/adam-t$repeat.json" "$out/modes80-95-1-t$repeat.json"; done
 "$here/checked_both_sides.py" "$out"/*-t?.json

@@ -43,10 +43,11 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
 
     /// About 7 minutes on a 2-core machine after the build: 3 tasks × 10 runs of 300 iterations,
     /// one small generator for all tasks (the per-task generators of the multi-task comparison
-    /// are `full`'s, or `--per-task-generators`) and the generator that made the most of its
-    /// starts in docs/results/GENERATOR.md: Adam's own step (the rule left untrained, each task's
-    /// rate chosen on validation cases) on 2 training patches per call, each call standing for 4
-    /// iterations, at most 100 calls, turned into SOAP's eigenbasis by modes from call 4 on.
+    /// are `full`'s, or `--per-task-generators`) and the generator of docs/results/GENERATOR.md
+    /// whose networks are trained, new and their start's own on both head tasks: Adam's own step
+    /// (the rule left untrained, each task's rate chosen on validation cases) on 2 training patches
+    /// per call, each call standing for 4 iterations, at most 100 calls, turned into SOAP's
+    /// eigenbasis by modes from call 4 on.
     public static let demo = ExperimentConfiguration(
         phantomCases: 96, phantomSeed: 1, tasks: ["cord", "canal", "lesion"], preset: .tiny, runsPerTask: 10, zooSeed: 0, checkpointsPerRun: 10,
         runIterations: [300], validationCases: 8, testCases: 24, generatorPreset: .small, generatorSteps: 600,
